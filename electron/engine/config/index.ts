@@ -1,0 +1,2 @@
+export { ConfigError, defaultConfig, formatProblem, loadConfigFile, parseConfig, type ConfigProblem } from './load.ts';
+export { DEFAULT_CONFIG_YAML, netopsConfig, type ListenerConfig, type NetopsConfig } from './schema.ts';

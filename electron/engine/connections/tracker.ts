@@ -1,0 +1,223 @@
+import type { Socket } from 'node:net';
+import type { ConnectionKind, ConnectionRow, ConnectionState } from '../../../shared/contract/index.ts';
+import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
+import { Emitter, type Disposable } from '../../../shared/lifecycle.ts';
+
+export interface TrackOptions {
+  kind: ConnectionKind;
+  direction: 'in' | 'out';
+  /** Who owns the socket: a listener name, a pool name. */
+  owner: string;
+}
+
+export interface ConnectionTotals {
+  open: number;
+  openedTotal: number;
+  closedTotal: number;
+  bytesInTotal: number;
+  bytesOutTotal: number;
+  byKind: Record<string, number>;
+}
+
+interface Entry {
+  readonly id: string;
+  readonly socket: Socket;
+  readonly options: TrackOptions;
+  readonly createdAt: number;
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  state: ConnectionState;
+  bytesIn: number;
+  bytesOut: number;
+  lastActivityAt: number;
+}
+
+/** How often byte counters are sampled while anyone watches for changes. */
+export const SAMPLE_INTERVAL_MS = 100;
+
+/**
+ * Every socket the app owns registers here. Byte counts are read from the
+ * socket's own counters when someone looks (a snapshot, or the 10 Hz sampler
+ * that runs only while a change listener exists), so an idle console costs
+ * the data path nothing per byte.
+ */
+export class ConnectionTracker implements Disposable {
+  private readonly entries = new Map<string, Entry>();
+  private nextId = 1;
+  private openedTotal = 0;
+  private closedTotal = 0;
+  private closedBytesIn = 0;
+  private closedBytesOut = 0;
+  private sampler: ReturnType<typeof setInterval> | undefined;
+
+  private readonly openEmitter = new Emitter<ConnectionRow>();
+  private readonly closeEmitter = new Emitter<ConnectionRow>();
+  private readonly changeEmitter = new Emitter<ConnectionRow[]>({
+    onFirstListener: () => this.startSampling(),
+    onLastListener: () => this.stopSampling(),
+  });
+
+  readonly onDidOpen = this.openEmitter.event;
+  readonly onDidClose = this.closeEmitter.event;
+  /** Rows whose state, bytes or activity changed; sampled at 10 Hz only while listened to. */
+  readonly onDidChange = this.changeEmitter.event;
+
+  track(socket: Socket, options: TrackOptions): string {
+    const id = `c${this.nextId++}`;
+    const now = Date.now();
+    const entry: Entry = {
+      id,
+      socket,
+      options,
+      createdAt: now,
+      localAddress: socket.localAddress ?? '',
+      localPort: socket.localPort ?? 0,
+      remoteAddress: socket.remoteAddress ?? '',
+      remotePort: socket.remotePort ?? 0,
+      state: socket.connecting ? 'connecting' : 'open',
+      bytesIn: 0,
+      bytesOut: 0,
+      lastActivityAt: now,
+    };
+    this.entries.set(id, entry);
+    this.openedTotal++;
+    if (socket.connecting) socket.once('connect', () => this.setState(entry, 'open'));
+    socket.once('end', () => this.setState(entry, 'closing'));
+    socket.once('close', () => this.untrack(entry));
+    this.openEmitter.fire(this.toRow(entry));
+    return id;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(id: string): ConnectionRow | undefined {
+    const entry = this.entries.get(id);
+    return entry && this.toRow(entry);
+  }
+
+  list(): ConnectionRow[] {
+    const rows: ConnectionRow[] = [];
+    for (const entry of this.entries.values()) rows.push(this.toRow(entry));
+    return rows;
+  }
+
+  /** Closes a connection the app owns. The row goes away when the socket reports close. */
+  close(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) throw new NetopsError(ErrorCodes.notFound, `no open connection with id ${id}`);
+    this.setState(entry, 'closing');
+    entry.socket.destroy();
+  }
+
+  /** Closes every connection that matches, e.g. all of one owner at shutdown. */
+  closeWhere(predicate: (row: ConnectionRow) => boolean): number {
+    let closed = 0;
+    for (const entry of [...this.entries.values()]) {
+      if (predicate(this.toRow(entry))) {
+        this.close(entry.id);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  countByOwner(owner: string): number {
+    let count = 0;
+    for (const entry of this.entries.values()) if (entry.options.owner === owner) count++;
+    return count;
+  }
+
+  totals(): ConnectionTotals {
+    let bytesIn = this.closedBytesIn;
+    let bytesOut = this.closedBytesOut;
+    const byKind: Record<string, number> = {};
+    for (const entry of this.entries.values()) {
+      this.refreshBytes(entry);
+      bytesIn += entry.bytesIn;
+      bytesOut += entry.bytesOut;
+      byKind[entry.options.kind] = (byKind[entry.options.kind] ?? 0) + 1;
+    }
+    return {
+      open: this.entries.size,
+      openedTotal: this.openedTotal,
+      closedTotal: this.closedTotal,
+      bytesInTotal: bytesIn,
+      bytesOutTotal: bytesOut,
+      byKind,
+    };
+  }
+
+  /** Returns true when the counters moved since they were last read. */
+  private refreshBytes(entry: Entry): boolean {
+    const bytesIn = entry.socket.bytesRead;
+    const bytesOut = entry.socket.bytesWritten;
+    if (bytesIn === entry.bytesIn && bytesOut === entry.bytesOut) return false;
+    entry.bytesIn = bytesIn;
+    entry.bytesOut = bytesOut;
+    // Activity is seen at the resolution of whoever looks: 100 ms while watched.
+    entry.lastActivityAt = Date.now();
+    return true;
+  }
+
+  private toRow(entry: Entry): ConnectionRow {
+    this.refreshBytes(entry);
+    return {
+      id: entry.id,
+      kind: entry.options.kind,
+      direction: entry.options.direction,
+      state: entry.state,
+      localAddress: entry.localAddress,
+      localPort: entry.localPort,
+      remoteAddress: entry.remoteAddress,
+      remotePort: entry.remotePort,
+      bytesIn: entry.bytesIn,
+      bytesOut: entry.bytesOut,
+      createdAt: entry.createdAt,
+      lastActivityAt: entry.lastActivityAt,
+      owner: entry.options.owner,
+    };
+  }
+
+  private setState(entry: Entry, state: ConnectionState): void {
+    if (entry.state === state || !this.entries.has(entry.id)) return;
+    entry.state = state;
+    if (this.changeEmitter.listenerCount > 0) this.changeEmitter.fire([this.toRow(entry)]);
+  }
+
+  private untrack(entry: Entry): void {
+    if (!this.entries.delete(entry.id)) return;
+    this.refreshBytes(entry);
+    entry.state = 'closed';
+    this.closedTotal++;
+    this.closedBytesIn += entry.bytesIn;
+    this.closedBytesOut += entry.bytesOut;
+    this.closeEmitter.fire(this.toRow(entry));
+  }
+
+  private startSampling(): void {
+    this.sampler = setInterval(() => {
+      const changed: ConnectionRow[] = [];
+      for (const entry of this.entries.values()) {
+        if (this.refreshBytes(entry)) changed.push(this.toRow(entry));
+      }
+      if (changed.length > 0) this.changeEmitter.fire(changed);
+    }, SAMPLE_INTERVAL_MS);
+    this.sampler.unref?.();
+  }
+
+  private stopSampling(): void {
+    if (this.sampler !== undefined) clearInterval(this.sampler);
+    this.sampler = undefined;
+  }
+
+  dispose(): void {
+    this.stopSampling();
+    this.openEmitter.dispose();
+    this.closeEmitter.dispose();
+    this.changeEmitter.dispose();
+  }
+}

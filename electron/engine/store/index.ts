@@ -1,0 +1,2 @@
+export { writeFileAtomic, type AtomicWriteOptions } from './atomic-file.ts';
+export { dataDirPaths, ensureDataDir, loadOrCreateToken } from './data-dir.ts';

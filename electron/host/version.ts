@@ -1,0 +1,4 @@
+import packageJson from '../../package.json' with { type: 'json' };
+
+export const PRODUCT_NAME = 'NetOps Console';
+export const PRODUCT_VERSION: string = packageJson.version;
