@@ -15,10 +15,12 @@ interface AbortSignal {
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
   removeEventListener(type: 'abort', listener: () => void): void;
 }
+// eslint-disable-next-line no-var -- an ambient global is declared with var
 declare var AbortSignal: { prototype: AbortSignal };
 
 interface AbortController {
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
 }
+// eslint-disable-next-line no-var -- an ambient global is declared with var
 declare var AbortController: { prototype: AbortController; new (): AbortController };

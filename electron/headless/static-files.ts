@@ -38,7 +38,7 @@ export class StaticFiles {
     const full = normalize(join(this.root, relative));
     if (!full.startsWith(normalize(this.root) + sep)) return undefined;
     if (this.cache.has(full)) return this.cache.get(full) ?? undefined;
-    let file: StaticFile | null = null;
+    let file: StaticFile | null;
     try {
       const body = await readFile(full);
       file = {

@@ -24,10 +24,10 @@ interface Entry {
   readonly socket: Socket;
   readonly options: TrackOptions;
   readonly createdAt: number;
-  readonly localAddress: string;
-  readonly localPort: number;
-  readonly remoteAddress: string;
-  readonly remotePort: number;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
   state: ConnectionState;
   bytesIn: number;
   bytesOut: number;
@@ -83,7 +83,16 @@ export class ConnectionTracker implements Disposable {
     };
     this.entries.set(id, entry);
     this.openedTotal++;
-    if (socket.connecting) socket.once('connect', () => this.setState(entry, 'open'));
+    if (socket.connecting) {
+      socket.once('connect', () => {
+        // An outbound socket learns its addresses only once connected.
+        entry.localAddress = socket.localAddress ?? '';
+        entry.localPort = socket.localPort ?? 0;
+        entry.remoteAddress = socket.remoteAddress ?? '';
+        entry.remotePort = socket.remotePort ?? 0;
+        this.setState(entry, 'open');
+      });
+    }
     socket.once('end', () => this.setState(entry, 'closing'));
     socket.once('close', () => this.untrack(entry));
     this.openEmitter.fire(this.toRow(entry));

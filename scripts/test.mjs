@@ -1,0 +1,81 @@
+// `npm test`: everything, in order: prerequisites, typecheck, lint, build,
+// unit and integration tests, browser end-to-end tests. It never skips a
+// step silently: a missing prerequisite is installed or named with the
+// exact command that installs it.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+export const CHROMIUM = process.env.NETOPS_CHROMIUM ?? '/usr/bin/chromium';
+
+const results = [];
+
+function run(title, command, args) {
+  const started = Date.now();
+  process.stdout.write(`\n== ${title}: ${command} ${args.join(' ')}\n`);
+  const result = spawnSync(command, args, { stdio: 'inherit', env: process.env });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  results.push({ title, ok: result.status === 0, seconds });
+  if (result.status !== 0) {
+    process.stdout.write(`\n== ${title} FAILED after ${seconds}s\n`);
+    summarize();
+    process.exit(1);
+  }
+}
+
+function ensureChromium() {
+  if (existsSync(CHROMIUM)) return;
+  const install = 'apt-get update && apt-get install -y chromium';
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  if (isRoot && existsSync('/usr/bin/apt-get')) {
+    process.stdout.write(`== Chromium is missing: installing it (${install})\n`);
+    const result = spawnSync('sh', ['-c', install], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    if (result.status === 0 && existsSync(CHROMIUM)) return;
+  }
+  process.stderr.write(
+    `\nThe browser end-to-end tests need Chromium at ${CHROMIUM}, and it is not there.\n` +
+      `Install it with:\n\n  sudo ${install}\n\n(or point NETOPS_CHROMIUM at a Chromium binary) and run npm test again.\n`,
+  );
+  process.exit(1);
+}
+
+function countVitest(file) {
+  const report = JSON.parse(readFileSync(file, 'utf8'));
+  return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+function vitest(title, project) {
+  mkdirSync('test-artifacts', { recursive: true });
+  const out = `test-artifacts/vitest-${project}.json`;
+  try {
+    run(title, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  } finally {
+    if (existsSync(out)) {
+      const counts = countVitest(out);
+      totals.passed += counts.passed;
+      totals.failed += counts.failed;
+      totals.skipped += counts.skipped;
+    }
+  }
+}
+
+function summarize() {
+  process.stdout.write('\n== summary\n');
+  for (const r of results) process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.title} (${r.seconds}s)\n`);
+  if (totals.skipped > 0) process.stdout.write(`  ${totals.skipped} tests were skipped: that is a failure here\n`);
+  process.stdout.write(`${totals.passed} passed, ${totals.failed} failed\n`);
+}
+
+ensureChromium();
+run('typecheck (node side)', 'npx', ['tsc', '-p', 'tsconfig.json']);
+run('typecheck (shared: no DOM, no node)', 'npx', ['tsc', '-p', 'shared/tsconfig.json']);
+run('typecheck (renderer)', 'npx', ['tsc', '-p', 'renderer/tsconfig.json']);
+run('lint (with the folder import rules)', 'npx', ['eslint', '.', '--max-warnings=0']);
+run('build', 'node', ['scripts/build.mjs']);
+vitest('unit and integration tests', 'unit');
+vitest('browser end-to-end tests', 'e2e');
+summarize();
+if (totals.skipped > 0 || totals.failed > 0) process.exit(1);
