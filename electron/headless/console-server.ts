@@ -103,6 +103,8 @@ export class ConsoleServer {
     }
     if (!this.auth.hasValidSession(request)) return this.refuse(response, 401, unauthorizedText);
     if (url.pathname === '/rpc') return sendText(response, 426, 'text/plain; charset=utf-8', 'Upgrade to a WebSocket.\n');
+    // Lets the page tell an expired session (401 above) from a server that is down: a browser WebSocket cannot see the status.
+    if (url.pathname === '/session') return sendText(response, 200, 'application/json', '{"authenticated":true}\n');
 
     const file = (await this.files.get(url.pathname)) ?? (url.pathname.includes('.') ? undefined : await this.files.get('/'));
     if (!file) return sendText(response, 404, 'text/plain; charset=utf-8', 'Not found.\n');
