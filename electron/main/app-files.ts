@@ -19,7 +19,7 @@ export function resolveAppFiles(mainDir: string): AppFiles {
   return {
     preload: join(mainDir, 'preload.cjs'),
     rendererIndex: join(root, 'dist', 'renderer', 'index.html'),
-    hostWorker: unpackedPath(join(root, 'dist', 'node', 'host-worker.js')),
+    hostWorker: unpackedPath(join(root, 'dist', 'node', 'host-worker.mjs')),
     assetsDir,
     windowIcon: join(assetsDir, 'icon.png'),
     trayTemplateIcon: join(assetsDir, 'tray.png'),

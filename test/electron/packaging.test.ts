@@ -63,7 +63,7 @@ describe('electron-builder.yml', () => {
 
   it('keeps the host worker outside the asar archive, where the main process looks for it', () => {
     expect(config.asarUnpack).toContain('dist/node/**');
-    expect(resolveAppFiles('/app/resources/app.asar/dist/electron').hostWorker).toBe('/app/resources/app.asar.unpacked/dist/node/host-worker.js');
+    expect(resolveAppFiles('/app/resources/app.asar/dist/electron').hostWorker).toBe('/app/resources/app.asar.unpacked/dist/node/host-worker.mjs');
   });
 });
 

@@ -191,9 +191,9 @@ describe('app files', () => {
   it('finds the bundles next to the main script, and the host worker outside the asar archive', () => {
     expect(files.preload).toBe('/opt/netops/resources/app/dist/electron/preload.cjs');
     expect(files.rendererIndex).toBe('/opt/netops/resources/app/dist/renderer/index.html');
-    expect(files.hostWorker).toBe('/opt/netops/resources/app/dist/node/host-worker.js');
+    expect(files.hostWorker).toBe('/opt/netops/resources/app/dist/node/host-worker.mjs');
     expect(resolveAppFiles('/opt/netops/resources/app.asar/dist/electron').hostWorker).toBe(
-      '/opt/netops/resources/app.asar.unpacked/dist/node/host-worker.js',
+      '/opt/netops/resources/app.asar.unpacked/dist/node/host-worker.mjs',
     );
     expect(resolveAppFiles('/opt/netops/resources/app.asar/dist/electron').preload).toBe('/opt/netops/resources/app.asar/dist/electron/preload.cjs');
   });
