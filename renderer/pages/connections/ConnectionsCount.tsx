@@ -1,0 +1,20 @@
+import { formatCount } from '../../components/index.ts';
+import { selectConnectionsView, useAppStore } from '../../store/index.ts';
+
+export function ConnectionsCount() {
+  const view = useAppStore(selectConnectionsView);
+  const loaded = useAppStore((state) => state.connections.loaded);
+  const live = useAppStore((state) => state.session.status === 'connected') && loaded;
+  return (
+    <div className="count-block">
+      <span className={`live-pill${live ? ' is-live' : ''}`} title={live ? 'Receiving live updates' : 'Live updates paused'}>
+        <span className="live-dot" aria-hidden="true" />
+        {live ? 'Live' : 'Paused'}
+      </span>
+      <span className="count numeric" aria-live="polite">
+        <span data-testid="connections-count">{view.rows.length}</span>
+        <span className="muted"> of {formatCount(view.total)}</span>
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+import type { ConnectionRow } from '../../../shared/contract/index.ts';
+import { formatBytes, formatCount, formatEndpoint, formatTimestamp, type VirtualColumn } from '../../components/index.ts';
+import type { ConnectionSortKey } from '../../store/index.ts';
+import { Age, DirectionLabel, StateLabel } from './cells.tsx';
+
+interface ConnectionColumn extends VirtualColumn<ConnectionRow> {
+  key: ConnectionSortKey;
+}
+
+/** Module-level and therefore stable: memoized rows compare columns by identity. */
+export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
+  { key: 'id', header: 'ID', width: 104, mono: true, sortable: true, cell: (r) => r.id, title: (r) => r.id },
+  { key: 'kind', header: 'Kind', width: 64, sortable: true, cell: (r) => <span className="tag">{r.kind}</span> },
+  { key: 'direction', header: 'Dir', width: 64, sortable: true, cell: (r) => <DirectionLabel direction={r.direction} /> },
+  { key: 'state', header: 'State', width: 104, sortable: true, cell: (r) => <StateLabel state={r.state} /> },
+  {
+    key: 'local',
+    header: 'Local',
+    width: 176,
+    mono: true,
+    sortable: true,
+    cell: (r) => formatEndpoint(r.localAddress, r.localPort),
+    title: (r) => formatEndpoint(r.localAddress, r.localPort),
+  },
+  {
+    key: 'remote',
+    header: 'Remote',
+    width: 176,
+    mono: true,
+    sortable: true,
+    cell: (r) => formatEndpoint(r.remoteAddress, r.remotePort),
+    title: (r) => formatEndpoint(r.remoteAddress, r.remotePort),
+  },
+  { key: 'owner', header: 'Owner', width: 120, sortable: true, cell: (r) => r.owner, title: (r) => r.owner },
+  {
+    key: 'bytesIn',
+    header: 'Bytes in',
+    width: 96,
+    align: 'end',
+    sortable: true,
+    cell: (r) => formatBytes(r.bytesIn),
+    title: (r) => `${formatCount(r.bytesIn)} bytes`,
+  },
+  {
+    key: 'bytesOut',
+    header: 'Bytes out',
+    width: 96,
+    align: 'end',
+    sortable: true,
+    cell: (r) => formatBytes(r.bytesOut),
+    title: (r) => `${formatCount(r.bytesOut)} bytes`,
+  },
+  {
+    key: 'age',
+    header: 'Age',
+    width: 88,
+    align: 'end',
+    sortable: true,
+    cell: (r) => <Age since={r.createdAt} />,
+    title: (r) => `opened ${formatTimestamp(r.createdAt)}`,
+  },
+  {
+    key: 'lastActivity',
+    header: 'Last activity',
+    width: 112,
+    align: 'end',
+    sortable: true,
+    cell: (r) => <Age since={r.lastActivityAt} suffix=" ago" />,
+    title: (r) => formatTimestamp(r.lastActivityAt),
+  },
+];

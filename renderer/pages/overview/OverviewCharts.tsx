@@ -1,0 +1,176 @@
+import { memo, type ReactNode } from 'react';
+import {
+  Area,
+  AreaChart,
+  CartesianGrid,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+  type TooltipContentProps,
+} from 'recharts';
+import { formatByteRate, formatBytes, formatClock, formatCount, formatRate } from '../../components/index.ts';
+import { OVERVIEW_HISTORY_LIMIT, useAppStore, type OverviewPoint } from '../../store/index.ts';
+
+const CHART_HEIGHT = 168;
+
+interface SeriesDef {
+  key: keyof OverviewPoint;
+  label: string;
+  /** A CSS custom property, so the series follows the theme without re-rendering. */
+  color: string;
+}
+
+const OPEN_SERIES: readonly SeriesDef[] = [{ key: 'open', label: 'Open', color: 'var(--chart-1)' }];
+const RATE_SERIES: readonly SeriesDef[] = [
+  { key: 'openedPerSecond', label: 'Opened/s', color: 'var(--chart-2)' },
+  { key: 'closedPerSecond', label: 'Closed/s', color: 'var(--chart-3)' },
+];
+const THROUGHPUT_SERIES: readonly SeriesDef[] = [
+  { key: 'bytesInPerSecond', label: 'In', color: 'var(--chart-1)' },
+  { key: 'bytesOutPerSecond', label: 'Out', color: 'var(--chart-4)' },
+];
+
+/**
+ * The only part of the app that reads the rolling history. It is memoized and
+ * takes no props, so a new overview frame re-renders the charts and nothing
+ * above them.
+ */
+export const OverviewCharts = memo(function OverviewCharts() {
+  const history = useAppStore((state) => state.overview.history);
+  return (
+    <section className="chart-grid" aria-label={`Trends over the last ${Math.round(OVERVIEW_HISTORY_LIMIT / 60)} minutes`}>
+      <ChartPanel title="Open connections" series={OPEN_SERIES}>
+        <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
+          <AreaChart data={history as OverviewPoint[]} margin={CHART_MARGIN}>
+            {grid}
+            {timeAxis}
+            <YAxis {...Y_AXIS_PROPS} allowDecimals={false} tickFormatter={formatCount} />
+            <Tooltip content={countTooltip} isAnimationActive={false} />
+            <Area
+              type="monotone"
+              dataKey="open"
+              name="Open"
+              stroke="var(--chart-1)"
+              fill="var(--chart-1)"
+              fillOpacity={0.12}
+              strokeWidth={1.5}
+              isAnimationActive={false}
+            />
+          </AreaChart>
+        </ResponsiveContainer>
+      </ChartPanel>
+      <ChartPanel title="Connection rate" series={RATE_SERIES}>
+        <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
+          <LineChart data={history as OverviewPoint[]} margin={CHART_MARGIN}>
+            {grid}
+            {timeAxis}
+            <YAxis {...Y_AXIS_PROPS} tickFormatter={formatAxisRate} />
+            <Tooltip content={rateTooltip} isAnimationActive={false} />
+            {RATE_SERIES.map((s) => (
+              <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={s.color} strokeWidth={1.5} dot={false} isAnimationActive={false} />
+            ))}
+          </LineChart>
+        </ResponsiveContainer>
+      </ChartPanel>
+      <ChartPanel title="Throughput" series={THROUGHPUT_SERIES}>
+        <ResponsiveContainer width="100%" height={CHART_HEIGHT}>
+          <AreaChart data={history as OverviewPoint[]} margin={CHART_MARGIN}>
+            {grid}
+            {timeAxis}
+            <YAxis {...Y_AXIS_PROPS} width={64} tickFormatter={formatBytes} />
+            <Tooltip content={byteRateTooltip} isAnimationActive={false} />
+            {THROUGHPUT_SERIES.map((s) => (
+              <Area
+                key={s.key}
+                type="monotone"
+                dataKey={s.key}
+                name={s.label}
+                stroke={s.color}
+                fill={s.color}
+                fillOpacity={0.12}
+                strokeWidth={1.5}
+                isAnimationActive={false}
+              />
+            ))}
+          </AreaChart>
+        </ResponsiveContainer>
+      </ChartPanel>
+    </section>
+  );
+});
+
+const CHART_MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
+
+const Y_AXIS_PROPS = {
+  width: 44,
+  tickLine: false,
+  axisLine: false,
+  tick: { className: 'chart-tick' },
+  tickCount: 4,
+} as const;
+
+const grid = <CartesianGrid className="chart-grid-lines" vertical={false} />;
+
+const timeAxis = (
+  <XAxis
+    dataKey="at"
+    type="number"
+    scale="time"
+    domain={['dataMin', 'dataMax']}
+    tickFormatter={formatClock}
+    tick={{ className: 'chart-tick' }}
+    tickLine={false}
+    axisLine={false}
+    minTickGap={48}
+  />
+);
+
+function formatAxisRate(value: number): string {
+  return formatRate(value).replace('/s', '');
+}
+
+function ChartPanel({ title, series, children }: { title: string; series: readonly SeriesDef[]; children: ReactNode }) {
+  return (
+    <div className="panel chart-panel">
+      <header className="panel-header">
+        <h2>{title}</h2>
+        <ul className="chart-legend">
+          {series.map((s) => (
+            <li key={s.key}>
+              <svg width="10" height="10" aria-hidden="true">
+                <rect width="10" height="3" y="3.5" rx="1.5" fill={s.color} />
+              </svg>
+              {s.label}
+            </li>
+          ))}
+        </ul>
+      </header>
+      <div className="chart-body">{children}</div>
+    </div>
+  );
+}
+
+const countTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatCount} />;
+const rateTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatRate} />;
+const byteRateTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatByteRate} />;
+
+function ChartTooltip({ active, payload, label, format }: TooltipContentProps & { format(value: number): string }) {
+  if (!active || !payload || payload.length === 0) return null;
+  return (
+    <div className="chart-tooltip">
+      <div className="chart-tooltip-time">{typeof label === 'number' ? formatClock(label) : label}</div>
+      {payload.map((item) => (
+        <div key={String(item.dataKey)} className="chart-tooltip-row">
+          <svg width="8" height="8" aria-hidden="true">
+            <circle cx="4" cy="4" r="4" fill={item.stroke ?? item.color} />
+          </svg>
+          <span>{item.name}</span>
+          <span className="numeric">{typeof item.value === 'number' ? format(item.value) : ''}</span>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,2 @@
+export { App } from './App.tsx';
+export { bindDocumentTheme } from './theme.ts';

@@ -1,0 +1,34 @@
+import type { ComponentType } from 'react';
+import { ConnectionsIcon, OverviewIcon } from '../components/index.ts';
+import { ConnectionsPage } from '../pages/connections/index.ts';
+import { OverviewPage } from '../pages/overview/index.ts';
+
+/**
+ * Navigation groups in display order. Firewall and Gateway will join
+ * 'Traffic', Discovery 'Services', Certificates 'Security'; a section shows
+ * only once it has a screen.
+ */
+export const NAV_SECTIONS = ['Monitor', 'Traffic', 'Services', 'Security'] as const;
+export type NavSection = (typeof NAV_SECTIONS)[number];
+
+export interface ScreenDef {
+  /** Also the hash path: `#/<id>`. */
+  id: string;
+  label: string;
+  section: NavSection;
+  icon: ComponentType<{ size?: number }>;
+  /** The second key of the `g <key>` shortcut. */
+  shortcutKey: string;
+  component: ComponentType;
+}
+
+export const SCREENS: readonly ScreenDef[] = [
+  { id: 'overview', label: 'Overview', section: 'Monitor', icon: OverviewIcon, shortcutKey: 'o', component: OverviewPage },
+  { id: 'connections', label: 'Connections', section: 'Monitor', icon: ConnectionsIcon, shortcutKey: 'c', component: ConnectionsPage },
+];
+
+export const DEFAULT_SCREEN_ID = 'overview';
+
+export function findScreen(id: string | null): ScreenDef | undefined {
+  return SCREENS.find((screen) => screen.id === id);
+}

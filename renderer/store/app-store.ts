@@ -1,0 +1,34 @@
+import { create } from 'zustand';
+import { createConnectionsSlice, initialConnectionsData, type ConnectionsSlice } from './connections-slice.ts';
+import { createOverviewSlice, initialOverviewData, type OverviewSlice } from './overview-slice.ts';
+import { createSessionSlice, initialSessionData, type SessionSlice } from './session-slice.ts';
+import { createToastsSlice, initialToastsData, type ToastsSlice } from './toasts-slice.ts';
+import { createUiSlice, initialUiData, type UiSlice } from './ui-slice.ts';
+
+export type AppState = SessionSlice & OverviewSlice & ConnectionsSlice & ToastsSlice & UiSlice;
+
+/**
+ * The one store. React reads it through the hook with narrow selectors; the
+ * transport writes it from outside React through `useAppStore.getState()` /
+ * `setState`.
+ */
+export const useAppStore = create<AppState>()((...args) => ({
+  ...createSessionSlice(...args),
+  ...createOverviewSlice(...args),
+  ...createConnectionsSlice(...args),
+  ...createToastsSlice(...args),
+  ...createUiSlice(...args),
+}));
+
+export type AppStore = typeof useAppStore;
+
+/** Puts every slice back to its initial data (actions are kept); for tests and for a fresh session. */
+export function resetAppStore(): void {
+  useAppStore.setState({
+    session: initialSessionData(),
+    overview: initialOverviewData(),
+    connections: initialConnectionsData(),
+    toasts: initialToastsData(),
+    ui: initialUiData(),
+  });
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionRow } from '../../../shared/contract/index.ts';
+import {
+  compareIds,
+  computeConnectionsView,
+  createConnectionsViewSelector,
+  type ConnectionsQuery,
+  type ConnectionsViewInput,
+} from '../../../renderer/store/connections-view.ts';
+
+const KINDS = ['tcp', 'tls', 'http', 'ws', 'udp'] as const;
+const STATES = ['connecting', 'open', 'closing', 'closed'] as const;
+
+function makeRow(i: number, patch: Partial<ConnectionRow> = {}): ConnectionRow {
+  return {
+    id: `c${i}`,
+    kind: KINDS[i % KINDS.length] ?? 'tcp',
+    direction: i % 3 === 0 ? 'out' : 'in',
+    state: STATES[i % STATES.length] ?? 'open',
+    localAddress: '127.0.0.1',
+    localPort: 7000 + (i % 10),
+    remoteAddress: `10.0.${i % 256}.${(i * 7) % 256}`,
+    remotePort: 40000 + (i % 20000),
+    bytesIn: (i * 7919) % 100_000,
+    bytesOut: (i * 104729) % 1_000_000,
+    createdAt: 1_000_000 - i * 13,
+    lastActivityAt: 2_000_000 - ((i * 31) % 5000),
+    owner: i % 2 ? 'echo' : 'proxy',
+    ...patch,
+  };
+}
+
+function mapOf(rows: ConnectionRow[]): Map<string, ConnectionRow> {
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+const baseQuery: ConnectionsQuery = {
+  sortKey: 'id',
+  sortDirection: 'asc',
+  filterText: '',
+  kindFilter: 'all',
+  directionFilter: 'all',
+  stateFilter: 'all',
+};
+
+const ids = (rows: readonly ConnectionRow[]) => rows.map((r) => r.id);
+
+describe('compareIds', () => {
+  it('orders digit runs by value', () => {
+    expect(['c10', 'c9', 'c1', 'c100', 'c2'].sort(compareIds)).toEqual(['c1', 'c2', 'c9', 'c10', 'c100']);
+  });
+
+  it('orders text before numbers the way code units do and prefixes first', () => {
+    expect(['b', 'a2', 'a10', 'a', 'ab'].sort(compareIds)).toEqual(['a', 'a2', 'a10', 'ab', 'b']);
+  });
+
+  it('is antisymmetric and reflexive', () => {
+    const samples = ['c1', 'c10', 'c2x', 'x', 'x1', 'x01', '', '9', '10'];
+    for (const a of samples) {
+      expect(compareIds(a, a)).toBe(0);
+      for (const b of samples) expect(Math.sign(compareIds(a, b)) + Math.sign(compareIds(b, a))).toBe(0);
+    }
+  });
+});
+
+describe('computeConnectionsView', () => {
+  const rows = mapOf(Array.from({ length: 30 }, (_, i) => makeRow(i)));
+
+  it('sorts by id naturally by default', () => {
+    const view = computeConnectionsView(rows, baseQuery);
+    expect(view.total).toBe(30);
+    expect(ids(view.rows).slice(0, 12)).toEqual(['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'c8', 'c9', 'c10', 'c11']);
+  });
+
+  it('reverses for descending', () => {
+    const view = computeConnectionsView(rows, { ...baseQuery, sortDirection: 'desc' });
+    expect(view.rows[0]?.id).toBe('c29');
+  });
+
+  it('sorts by a numeric column with id as the tie breaker, in both directions', () => {
+    const tied = mapOf([makeRow(3, { bytesIn: 5 }), makeRow(1, { bytesIn: 5 }), makeRow(2, { bytesIn: 9 }), makeRow(10, { bytesIn: 5 })]);
+    expect(ids(computeConnectionsView(tied, { ...baseQuery, sortKey: 'bytesIn' }).rows)).toEqual(['c1', 'c3', 'c10', 'c2']);
+    expect(ids(computeConnectionsView(tied, { ...baseQuery, sortKey: 'bytesIn', sortDirection: 'desc' }).rows)).toEqual([
+      'c2',
+      'c1',
+      'c3',
+      'c10',
+    ]);
+  });
+
+  it('sorts age ascending as youngest first', () => {
+    const aged = mapOf([makeRow(1, { createdAt: 100 }), makeRow(2, { createdAt: 300 }), makeRow(3, { createdAt: 200 })]);
+    expect(ids(computeConnectionsView(aged, { ...baseQuery, sortKey: 'age' }).rows)).toEqual(['c2', 'c3', 'c1']);
+  });
+
+  it('sorts endpoints by address then port', () => {
+    const endpoints = mapOf([
+      makeRow(1, { remoteAddress: '10.0.0.2', remotePort: 1 }),
+      makeRow(2, { remoteAddress: '10.0.0.1', remotePort: 9 }),
+      makeRow(3, { remoteAddress: '10.0.0.1', remotePort: 80 }),
+    ]);
+    expect(ids(computeConnectionsView(endpoints, { ...baseQuery, sortKey: 'remote' }).rows)).toEqual(['c2', 'c3', 'c1']);
+  });
+
+  it('applies dropdown filters and the search text together', () => {
+    const view = computeConnectionsView(rows, { ...baseQuery, kindFilter: 'tcp', filterText: 'owner:echo' });
+    expect(view.rows.every((r) => r.kind === 'tcp' && r.owner === 'echo')).toBe(true);
+    expect(ids(view.rows)).toEqual(['c5', 'c15', 'c25']);
+    expect(view.total).toBe(30);
+  });
+
+  it('filters by direction and state', () => {
+    const view = computeConnectionsView(rows, { ...baseQuery, directionFilter: 'out', stateFilter: 'open' });
+    expect(view.rows.length).toBeGreaterThan(0);
+    expect(view.rows.every((r) => r.direction === 'out' && r.state === 'open')).toBe(true);
+  });
+
+  it('sorts and filters 10,000 rows well within a frame', () => {
+    const big = mapOf(Array.from({ length: 10_000 }, (_, i) => makeRow(i)));
+    const queries: ConnectionsQuery[] = [
+      { ...baseQuery, sortKey: 'bytesIn', sortDirection: 'desc' },
+      { ...baseQuery, sortKey: 'remote' },
+      { ...baseQuery, sortKey: 'id' },
+      { ...baseQuery, sortKey: 'owner', filterText: 'echo 10.0' },
+    ];
+    // Warm up the JIT and the row text cache the way a live table does after its first frame.
+    for (const query of queries) computeConnectionsView(big, query);
+    for (const query of queries) {
+      const started = performance.now();
+      const view = computeConnectionsView(big, query);
+      const elapsed = performance.now() - started;
+      expect(view.rows.length).toBeGreaterThan(0);
+      // The target is well under 16 ms; the bound leaves room for slow, shared CI machines.
+      expect(elapsed).toBeLessThan(40);
+    }
+  });
+});
+
+describe('createConnectionsViewSelector', () => {
+  const rows = mapOf(Array.from({ length: 5 }, (_, i) => makeRow(i)));
+  const input = (patch: Partial<ConnectionsViewInput> = {}): ConnectionsViewInput => ({ rows, ...baseQuery, ...patch });
+
+  it('returns the same view while the map and the query are unchanged', () => {
+    const select = createConnectionsViewSelector();
+    const first = select(input());
+    expect(select(input())).toBe(first);
+  });
+
+  it('recomputes when the map is replaced', () => {
+    const select = createConnectionsViewSelector();
+    const first = select(input());
+    const next = new Map(rows);
+    next.set('c9', makeRow(9));
+    const second = select(input({ rows: next }));
+    expect(second).not.toBe(first);
+    expect(second.rows).toHaveLength(6);
+  });
+
+  it('recomputes when any query field changes', () => {
+    const select = createConnectionsViewSelector();
+    let previous = select(input());
+    for (const patch of [
+      { sortKey: 'bytesIn' as const },
+      { sortDirection: 'desc' as const },
+      { filterText: 'echo' },
+      { kindFilter: 'tcp' as const },
+      { directionFilter: 'in' as const },
+      { stateFilter: 'open' as const },
+    ]) {
+      const next = select(input(patch));
+      expect(next).not.toBe(previous);
+      previous = next;
+    }
+  });
+});
