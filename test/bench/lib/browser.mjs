@@ -1,0 +1,277 @@
+// Headless Chromium for UI measurements: launch, an in-page frame and text
+// sampler, and the analysis of a Chromium performance trace.
+/* global window, document, requestAnimationFrame, cancelAnimationFrame -- functions passed to page.evaluate run in the page */
+import { readFileSync, readdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { distribution, round, sum } from './stats.mjs';
+
+export const CHROMIUM = process.env.NETOPS_CHROMIUM ?? '/usr/bin/chromium';
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+export const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+];
+export const VSYNC_MS = 1000 / 60;
+
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, timeout: 30_000 });
+}
+
+/** Chromium processes that descend from this bench, grouped by their --type (the browser process has none). */
+export function chromiumPidsByType() {
+  const groups = {};
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+      if (!/^(chromium|chrome|headless_shell)/.test(comm)) continue;
+      if (!isDescendantOf(Number(entry), process.pid)) continue;
+      // Chromium rewrites its process title, so the arguments may be one space-separated string.
+      const type = /--type=([\w-]+)/.exec(readFileSync(`/proc/${entry}/cmdline`, 'utf8'))?.[1] ?? 'browser';
+      (groups[`chromium-${type}`] ??= []).push(Number(entry));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return groups;
+}
+
+function isDescendantOf(pid, ancestor) {
+  let current = pid;
+  for (let hops = 0; hops < 32 && current > 1; hops++) {
+    const stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+    current = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (current === ancestor) return true;
+  }
+  return false;
+}
+
+/**
+ * Installs window.__netopsBench: a requestAnimationFrame loop that records
+ * when each frame callback actually ran (performance.now(), not the rAF
+ * timestamp, which is the frame's vsync time and hides how late a blocked
+ * main thread ran it), and a 250 ms sampler of one element's text. Both stop
+ * by themselves after maxMs.
+ */
+export async function installSampler(page) {
+  await page.evaluate(() => {
+    const state = { frames: [], texts: [], running: false, raf: 0, timer: 0, stopAt: 0 };
+    const onFrame = () => {
+      if (!state.running) return;
+      const now = performance.now();
+      state.frames.push(now);
+      if (now < state.stopAt && state.frames.length < 200_000) state.raf = requestAnimationFrame(onFrame);
+      else state.running = false;
+    };
+    window.__netopsBench = {
+      start(maxMs, selector) {
+        state.frames = [];
+        state.texts = [];
+        state.running = true;
+        state.stopAt = performance.now() + maxMs;
+        state.raf = requestAnimationFrame(onFrame);
+        clearInterval(state.timer);
+        state.timer = setInterval(() => {
+          const now = performance.now();
+          if (now > state.stopAt) return clearInterval(state.timer);
+          const element = selector ? document.querySelector(selector) : null;
+          state.texts.push([now, element ? element.textContent : null]);
+        }, 250);
+      },
+      stop() {
+        state.running = false;
+        cancelAnimationFrame(state.raf);
+        clearInterval(state.timer);
+        return { frames: state.frames, texts: state.texts };
+      },
+    };
+  });
+}
+
+export async function startSampler(page, { maxMs, selector = null }) {
+  await page.evaluate(([ms, sel]) => window.__netopsBench.start(ms, sel), [maxMs, selector]);
+}
+
+export async function stopSampler(page) {
+  return page.evaluate(() => window.__netopsBench.stop());
+}
+
+/** Frame gaps of the in-page rAF sampler. */
+export function summarizeRafFrames(frames) {
+  const gaps = [];
+  for (let i = 1; i < frames.length; i++) gaps.push(frames[i] - frames[i - 1]);
+  return {
+    ...distribution(gaps),
+    over16_7ms: gaps.filter((g) => g > VSYNC_MS).length,
+    missedVsync: gaps.filter((g) => g > VSYNC_MS * 1.5).length,
+    over50ms: gaps.filter((g) => g > 50).length,
+    spanMs: round(frames.length > 1 ? frames.at(-1) - frames[0] : 0, 0),
+  };
+}
+
+/** How a sampled text moved: how many samples, how many changes, and the longest time it stood still. */
+export function summarizeTextSamples(texts) {
+  let changes = 0;
+  let longestStillMs = 0;
+  let lastChangeAt = texts[0]?.[0];
+  for (let i = 1; i < texts.length; i++) {
+    if (texts[i][1] !== texts[i - 1][1]) {
+      changes++;
+      longestStillMs = Math.max(longestStillMs, texts[i][0] - lastChangeAt);
+      lastChangeAt = texts[i][0];
+    }
+  }
+  if (texts.length > 0) longestStillMs = Math.max(longestStillMs, texts.at(-1)[0] - lastChangeAt);
+  const gaps = [];
+  for (let i = 1; i < texts.length; i++) gaps.push(texts[i][0] - texts[i - 1][0]);
+  return {
+    samples: texts.length,
+    changes,
+    distinct: new Set(texts.map((t) => t[1])).size,
+    longestStillMs: round(longestStillMs, 0),
+    maxSampleGapMs: round(Math.max(0, ...gaps), 0),
+    first: texts[0]?.[1] ?? null,
+    last: texts.at(-1)?.[1] ?? null,
+  };
+}
+
+/**
+ * Frame numbers from a Chromium trace, for the renderer that shows `origin`:
+ * - frame interval: time between consecutive BeginMainThreadFrame events on
+ *   the page's main thread. The rAF sampler asks for a frame every vsync, so
+ *   this is 16.7 ms when the main thread keeps up and longer by exactly how
+ *   long it was busy when it does not.
+ * - busy per frame: RunTask time on that thread within each frame interval.
+ * - presented frames: DrawFrame events on the page's compositor thread
+ *   (only frames with damage are drawn), and PipelineReporter frame states.
+ */
+export function analyzeTrace(trace, { origin }) {
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const threadNames = new Map();
+  for (const e of events) if (e.ph === 'M' && e.name === 'thread_name') threadNames.set(`${e.pid}:${e.tid}`, e.args?.name);
+
+  const pid = findRendererPid(events, threadNames, origin);
+  const tidNamed = (name) => {
+    for (const [key, value] of threadNames) {
+      const [p, t] = key.split(':').map(Number);
+      if (p === pid && value === name) return t;
+    }
+    return undefined;
+  };
+  const mainTid = tidNamed('CrRendererMain');
+  const compositorTid = tidNamed('Compositor');
+  if (mainTid === undefined) throw new Error(`the trace has no CrRendererMain thread for renderer pid ${pid}`);
+
+  const onMain = events.filter((e) => e.pid === pid && e.tid === mainTid);
+  const frameStarts = onMain.filter((e) => e.name === 'BeginMainThreadFrame').map((e) => e.ts / 1000).sort((a, b) => a - b);
+  const intervals = [];
+  for (let i = 1; i < frameStarts.length; i++) intervals.push(frameStarts[i] - frameStarts[i - 1]);
+
+  // [start, end, share of the wall time the thread was on a CPU (tdur / dur)]
+  const tasks = onMain
+    .filter((e) => e.name === 'RunTask' && e.ph === 'X' && typeof e.dur === 'number')
+    .map((e) => [e.ts / 1000, (e.ts + e.dur) / 1000, e.dur > 0 && typeof e.tdur === 'number' ? Math.min(1, e.tdur / e.dur) : 1]);
+  tasks.sort((a, b) => a[0] - b[0]);
+  const busyPerFrame = [];
+  const cpuPerFrame = [];
+  let first = 0;
+  for (let i = 1; i < frameStarts.length; i++) {
+    const from = frameStarts[i - 1];
+    const to = frameStarts[i];
+    while (first < tasks.length && tasks[first][1] <= from) first++;
+    let busy = 0;
+    let cpu = 0;
+    for (let j = first; j < tasks.length && tasks[j][0] < to; j++) {
+      const overlap = Math.max(0, Math.min(to, tasks[j][1]) - Math.max(from, tasks[j][0]));
+      busy += overlap;
+      cpu += overlap * tasks[j][2];
+    }
+    busyPerFrame.push(busy);
+    cpuPerFrame.push(cpu);
+  }
+  const windowStart = frameStarts[0];
+  const windowEnd = frameStarts.at(-1);
+  const windowMs = windowEnd - windowStart;
+  const inWindow = (e) => e.ts / 1000 >= windowStart && e.ts / 1000 <= windowEnd;
+  const windowTasks = tasks.filter(([start]) => start >= windowStart && start <= windowEnd);
+  const taskDurations = windowTasks.map(([start, end]) => end - start);
+  const longest = windowTasks.reduce((best, task) => (!best || task[1] - task[0] > best[1] - best[0] ? task : best), undefined);
+
+  const byName = new Map();
+  for (const e of onMain) {
+    if (e.ph !== 'X' || typeof e.dur !== 'number' || !inWindow(e)) continue;
+    if (e.name === 'RunTask' || e.name.startsWith('ThreadControllerImpl') || e.cat.startsWith('toplevel')) continue;
+    byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur / 1000);
+  }
+  const mainThreadTimeMs = Object.fromEntries(
+    [...byName.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([name, ms]) => [name, round(ms, 0)]),
+  );
+
+  const onCompositor = events.filter((e) => e.pid === pid && e.tid === compositorTid);
+  const draws = onCompositor.filter((e) => e.name === 'DrawFrame').map((e) => e.ts / 1000).sort((a, b) => a - b);
+  const drawIntervals = [];
+  for (let i = 1; i < draws.length; i++) drawIntervals.push(draws[i] - draws[i - 1]);
+  const frameStates = {};
+  for (const e of onCompositor) {
+    if (e.name !== 'PipelineReporter' || e.ph !== 'b') continue;
+    const state = e.args?.frame_reporter?.state ?? e.args?.chrome_frame_reporter?.state ?? 'unknown';
+    frameStates[state] = (frameStates[state] ?? 0) + 1;
+  }
+
+  return {
+    rendererPid: pid,
+    windowMs: round(windowMs, 0),
+    frames: frameStarts.length,
+    frameIntervalMs: {
+      ...distribution(intervals),
+      over16_7ms: intervals.filter((v) => v > VSYNC_MS).length,
+      missedVsync: intervals.filter((v) => v > VSYNC_MS * 1.5).length,
+      over50ms: intervals.filter((v) => v > 50).length,
+    },
+    mainThreadBusyPerFrameMs: distribution(busyPerFrame),
+    // The same, counting only time the thread was on a CPU: the gap to the line above is time it was runnable but waiting for a core.
+    mainThreadCpuPerFrameMs: distribution(cpuPerFrame),
+    mainThreadBusyPercent: round((sum(busyPerFrame) / Math.max(1, windowMs)) * 100, 1),
+    mainThreadCpuPercent: round((sum(cpuPerFrame) / Math.max(1, windowMs)) * 100, 1),
+    longTasks: {
+      over50ms: taskDurations.filter((d) => d > 50).length,
+      maxMs: round(longest ? longest[1] - longest[0] : 0, 1),
+      maxTaskCpuMs: round(longest ? (longest[1] - longest[0]) * longest[2] : 0, 1),
+    },
+    presented: {
+      drawFrames: draws.length,
+      drawIntervalMs: distribution(drawIntervals),
+      frameStates,
+    },
+    mainThreadTimeMs,
+  };
+}
+
+function findRendererPid(events, threadNames, origin) {
+  const started = events.find((e) => e.name === 'TracingStartedInBrowser');
+  const frames = started?.args?.data?.frames ?? [];
+  const committed = events.filter((e) => e.name === 'FrameCommittedInBrowser').map((e) => e.args?.data);
+  for (const frame of [...frames, ...committed]) {
+    if (frame?.url?.startsWith(origin) && frame.processId) return frame.processId;
+  }
+  // Fall back to the renderer whose main thread ran the most script.
+  const counts = new Map();
+  for (const e of events) {
+    if (e.name === 'FunctionCall' && threadNames.get(`${e.pid}:${e.tid}`) === 'CrRendererMain') counts.set(e.pid, (counts.get(e.pid) ?? 0) + 1);
+  }
+  const best = [...counts.entries()].sort((a, b) => b[1] - a[1])[0];
+  if (!best) throw new Error(`cannot find the renderer of ${origin} in the trace`);
+  return best[0];
+}
