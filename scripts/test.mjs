@@ -73,6 +73,7 @@ ensureChromium();
 run('typecheck (node side)', 'npx', ['tsc', '-p', 'tsconfig.json']);
 run('typecheck (shared: no DOM, no node)', 'npx', ['tsc', '-p', 'shared/tsconfig.json']);
 run('typecheck (renderer)', 'npx', ['tsc', '-p', 'renderer/tsconfig.json']);
+run('typecheck (browser end-to-end tests)', 'npx', ['tsc', '-p', 'test/e2e/tsconfig.json']);
 run('lint (with the folder import rules)', 'npx', ['eslint', '.', '--max-warnings=0']);
 run('build', 'node', ['scripts/build.mjs']);
 vitest('unit and integration tests', 'unit');

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -22,9 +22,15 @@ export interface StaticFile {
 
 /** Serves the built UI from one directory, with no way out of it. */
 export class StaticFiles {
-  private readonly cache = new Map<string, StaticFile | null>();
+  // Only hashed build assets are cached: their names change with their content, and the set is bounded by the build.
+  private readonly cache = new Map<string, StaticFile>();
 
-  constructor(private readonly root: string) {}
+  private readonly root: string;
+
+  constructor(root: string) {
+    // resolve() drops a trailing separator, which would otherwise fail the containment check below.
+    this.root = resolve(root);
+  }
 
   async get(urlPath: string): Promise<StaticFile | undefined> {
     let decoded: string;
@@ -36,20 +42,17 @@ export class StaticFiles {
     if (decoded.includes('\0')) return undefined;
     const relative = decoded === '/' || decoded === '' ? 'index.html' : decoded.replace(/^\/+/, '');
     const full = normalize(join(this.root, relative));
-    if (!full.startsWith(normalize(this.root) + sep)) return undefined;
-    if (this.cache.has(full)) return this.cache.get(full) ?? undefined;
-    let file: StaticFile | null;
+    if (!full.startsWith(this.root + sep)) return undefined;
+    const cached = this.cache.get(full);
+    if (cached) return cached;
+    let body: Buffer;
     try {
-      const body = await readFile(full);
-      file = {
-        body,
-        contentType: contentTypes[extname(full)] ?? 'application/octet-stream',
-        immutable: relative.startsWith('assets/'),
-      };
+      body = await readFile(full);
     } catch {
-      file = null;
+      return undefined;
     }
-    this.cache.set(full, file);
-    return file ?? undefined;
+    const file: StaticFile = { body, contentType: contentTypes[extname(full)] ?? 'application/octet-stream', immutable: relative.startsWith('assets/') };
+    if (file.immutable) this.cache.set(full, file);
+    return file;
   }
 }
