@@ -101,7 +101,6 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     ...(values['ui-port'] !== undefined ? { uiPort: parsePort(values['ui-port'], '--ui-port') } : {}),
     log: (line) => io.err(`${line}\n`),
   });
-  io.out(`console: ${running.url}\n`);
   return new Promise<number>((resolve) => {
     let signalled = false;
     const onSignal = (signal: NodeJS.Signals) => {
@@ -121,6 +120,8 @@ async function serveCommand(args: string[], io: CliIo): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // Printed only once signals stop it gracefully: supervisors take this line as "ready".
+    io.out(`console: ${running.url}\n`);
   });
 }
 

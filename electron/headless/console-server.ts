@@ -129,10 +129,10 @@ export class ConsoleServer {
         ? [404, 'Not Found']
         : !this.auth.isHostAllowed(request)
           ? [421, 'Misdirected Request']
-          : !this.auth.isOriginAllowed(request)
-            ? [403, 'Forbidden']
-            : !(this.auth.hasValidSession(request) || this.auth.hasValidBearer(request))
-              ? [401, 'Unauthorized']
+          : !(this.auth.hasValidSession(request) || this.auth.hasValidBearer(request))
+            ? [401, 'Unauthorized']
+            : !this.auth.isOriginAllowed(request)
+              ? [403, 'Forbidden']
               : undefined;
     if (refusal) {
       this.refusedUpgrades++;

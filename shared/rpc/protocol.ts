@@ -5,7 +5,14 @@ export const PROTOCOL_VERSION = 1;
 
 const id = z.number().int().min(1).max(2 ** 31 - 1);
 const name = z.string().min(1).max(128);
-const errorPayload = z.object({ code: z.string().max(64), message: z.string().max(4096) });
+/** Longer messages (zod can list thousands of unknown keys) are cut, or the peer would drop the frame and its call never settle. */
+export const MAX_ERROR_MESSAGE_CHARS = 4096;
+const errorPayload = z.object({ code: z.string().max(64), message: z.string().max(MAX_ERROR_MESSAGE_CHARS) });
+
+export function boundErrorPayload(payload: { code: string; message: string }): { code: string; message: string } {
+  if (payload.message.length <= MAX_ERROR_MESSAGE_CHARS) return payload;
+  return { code: payload.code, message: `${payload.message.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…` };
+}
 
 export const clientFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('hello'), protocol: z.number().int(), client: z.string().max(64).optional() }).strict(),

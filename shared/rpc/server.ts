@@ -4,7 +4,7 @@ import { ErrorCodes, NetopsError, toErrorPayload, type ErrorPayload } from '../e
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../lifecycle.ts';
 import { StreamCoalescer, STREAM_FRAME_INTERVAL_MS } from './coalesce.ts';
 import { decodeFrame, type MessagePipe } from './pipe.ts';
-import { clientFrame, describeZodError, PROTOCOL_VERSION, type ServerFrame } from './protocol.ts';
+import { boundErrorPayload, clientFrame, describeZodError, PROTOCOL_VERSION, type ServerFrame } from './protocol.ts';
 
 export interface PeerInfo {
   /** Which transport and which peer, for logs and the audit trail. */
@@ -164,7 +164,7 @@ class RpcServerConnection implements Disposable {
 
   private reject(id: number | null, code: string, message: string): void {
     this.server.noteRejected({ peer: this.peer, code, message });
-    this.send({ t: 'err', id, error: { code, message } });
+    this.send({ t: 'err', id, error: boundErrorPayload({ code, message }) });
   }
 
   private receive(raw: unknown): void {
@@ -223,7 +223,7 @@ class RpcServerConnection implements Disposable {
       })
       .catch((error: unknown) => {
         if (!(error instanceof NetopsError)) this.server.noteUnexpected(method, error);
-        this.send({ t: 'err', id, error: toErrorPayload(error) });
+        this.send({ t: 'err', id, error: boundErrorPayload(toErrorPayload(error)) });
       })
       .finally(() => this.inFlight.delete(id));
   }
@@ -256,7 +256,7 @@ class RpcServerConnection implements Disposable {
       if (ended) return;
       this.subscriptions.delete(id);
       subscription.dispose();
-      this.send(error === undefined ? { t: 'end', id } : { t: 'end', id, error: toErrorPayload(error) });
+      this.send(error === undefined ? { t: 'end', id } : { t: 'end', id, error: boundErrorPayload(toErrorPayload(error)) });
     };
     this.subscriptions.set(id, subscription);
     try {

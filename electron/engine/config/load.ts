@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { DEFAULT_CONFIG_YAML, netopsConfig, type NetopsConfig } from './schema.ts';
 
@@ -34,16 +34,30 @@ export function parseConfig(text: string, file: string): NetopsConfig {
       }),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    raw = doc.toJS() ?? {};
+  } catch (error) {
+    // Unresolved aliases and alias bombs surface only when the document is built.
+    const pos = lineCounter.linePos(firstAliasOffset(doc) ?? 0);
+    throw new ConfigError([{ file, line: pos.line, column: pos.col, field: '', message: (error as Error).message }]);
+  }
   const parsed = netopsConfig.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
-    parsed.error.issues.map((issue) => {
-      const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-      const offset = offsetOf(doc, path);
-      const pos = lineCounter.linePos(offset);
-      return { file, line: pos.line, column: pos.col, field: formatPath(path), message: issue.message };
-    }),
+    parsed.error.issues
+      // An unknown field is reported at its own line, not at the object that holds it.
+      .flatMap((issue) =>
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown field' }))
+          : [{ path: issue.path, message: issue.message }],
+      )
+      .map((issue) => {
+        const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+        const offset = offsetOf(doc, path);
+        const pos = lineCounter.linePos(offset);
+        return { file, line: pos.line, column: pos.col, field: formatPath(path), message: issue.message };
+      }),
   );
 }
 
@@ -88,4 +102,15 @@ function offsetOf(doc: Document, path: Array<string | number>): number {
 function rangeStart(node: unknown): number | undefined {
   const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
   return range?.[0];
+}
+
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
