@@ -16,8 +16,10 @@ import { SortAscendingIcon, SortDescendingIcon } from './icons.tsx';
 export interface VirtualColumn<Row> {
   key: string;
   header: string;
-  /** Pixels; the last column also takes any space left over. */
+  /** Pixels: the minimum when the column grows. */
   width: number;
+  /** Takes a share of the space left over; without any such column, the last one does. */
+  grow?: boolean;
   align?: 'start' | 'end';
   /** Monospace text (ids, addresses). */
   mono?: boolean;
@@ -126,7 +128,10 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
   const start = Math.max(0, Math.min(firstVisible, rows.length) - overscan);
   const end = Math.min(rows.length, firstVisible + pageSize + 1 + overscan);
 
-  const gridTemplate = columns.map((c, i) => (i === columns.length - 1 ? `minmax(${c.width}px, 1fr)` : `${c.width}px`)).join(' ');
+  const anyGrows = columns.some((c) => c.grow);
+  const gridTemplate = columns
+    .map((c, i) => (c.grow || (!anyGrows && i === columns.length - 1) ? `minmax(${c.width}px, 1fr)` : `${c.width}px`))
+    .join(' ');
   const minWidth = columns.reduce((sum, c) => sum + c.width, 0);
   const layoutStyle = {
     '--vt-grid': gridTemplate,
@@ -248,7 +253,7 @@ function VirtualRowImpl<Row>({ row, rowId, index, top, selected, columns, onClic
           role="gridcell"
           title={column.title?.(row)}
         >
-          {column.cell(row)}
+          <span className="vt-text">{column.cell(row)}</span>
         </div>
       ))}
     </div>

@@ -30,7 +30,7 @@ export function Shell() {
       <a className="skip-link" href="#main-content" onClick={skipToContent}>
         Skip to content
       </a>
-      <TopBar title={screen.label} />
+      <TopBar />
       <Sidebar currentId={screen.id} />
       <main className="app-main" id="main-content" tabIndex={-1}>
         <Page key={screen.id} />

@@ -33,5 +33,10 @@ function RetryCountdown() {
   const now = useNow();
   if (retryAt === null) return null;
   const seconds = Math.ceil((retryAt - now) / 1000);
-  return seconds > 0 ? <span className="status-detail">in {seconds}s</span> : null;
+  // Not announced: a live region that changes every second would drown everything else out.
+  return seconds > 0 ? (
+    <span className="status-detail" aria-hidden="true">
+      in {seconds}s
+    </span>
+  ) : null;
 }

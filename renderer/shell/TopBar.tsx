@@ -2,7 +2,7 @@ import { KeyboardIcon, MoonIcon, ProductMark, SunIcon, useSession } from '../com
 import { useAppStore } from '../store/index.ts';
 import { StatusBadge } from './StatusBadge.tsx';
 
-export function TopBar({ title }: { title: string }) {
+export function TopBar() {
   const session = useSession();
   const theme = useAppStore((state) => state.ui.theme);
   const toggleTheme = useAppStore((state) => state.toggleTheme);
@@ -13,9 +13,6 @@ export function TopBar({ title }: { title: string }) {
       <div className="brand">
         <ProductMark className="icon brand-mark" />
         <span className="brand-name">NetOps Console</span>
-      </div>
-      <div className="topbar-title" aria-hidden="true">
-        {title}
       </div>
       <div className="topbar-actions">
         <StatusBadge onRetryNow={() => session.retryNow()} />

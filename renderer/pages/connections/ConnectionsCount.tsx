@@ -11,7 +11,7 @@ export function ConnectionsCount() {
         <span className="live-dot" aria-hidden="true" />
         {live ? 'Live' : 'Paused'}
       </span>
-      <span className="count numeric" aria-live="polite">
+      <span className="count numeric">
         <span data-testid="connections-count">{view.rows.length}</span>
         <span className="muted"> of {formatCount(view.total)}</span>
       </span>

@@ -51,7 +51,7 @@ export function ConnectionsToolbar({ onMove }: { onMove(move: SelectionMove): vo
           value={filters.text}
           onChange={(event: ChangeEvent<HTMLInputElement>) => setText(event.target.value)}
           onKeyDown={onSearchKeyDown}
-          placeholder="Filter: text, kind:tcp, state:open, owner:echo, remote:127.0.0.1, port:7007"
+          placeholder="Search, or filter: kind:tcp state:open owner:echo port:7007"
           spellCheck={false}
           autoComplete="off"
           data-testid="connections-search"

@@ -9,14 +9,14 @@ interface ConnectionColumn extends VirtualColumn<ConnectionRow> {
 
 /** Module-level and therefore stable: memoized rows compare columns by identity. */
 export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
-  { key: 'id', header: 'ID', width: 104, mono: true, sortable: true, cell: (r) => r.id, title: (r) => r.id },
-  { key: 'kind', header: 'Kind', width: 64, sortable: true, cell: (r) => <span className="tag">{r.kind}</span> },
-  { key: 'direction', header: 'Dir', width: 64, sortable: true, cell: (r) => <DirectionLabel direction={r.direction} /> },
-  { key: 'state', header: 'State', width: 104, sortable: true, cell: (r) => <StateLabel state={r.state} /> },
+  { key: 'id', header: 'ID', width: 80, mono: true, sortable: true, cell: (r) => r.id, title: (r) => r.id },
+  { key: 'kind', header: 'Kind', width: 56, sortable: true, cell: (r) => <span className="tag">{r.kind}</span> },
+  { key: 'direction', header: 'Dir', width: 56, sortable: true, cell: (r) => <DirectionLabel direction={r.direction} /> },
+  { key: 'state', header: 'State', width: 96, sortable: true, cell: (r) => <StateLabel state={r.state} /> },
   {
     key: 'local',
     header: 'Local',
-    width: 176,
+    width: 156,
     mono: true,
     sortable: true,
     cell: (r) => formatEndpoint(r.localAddress, r.localPort),
@@ -25,17 +25,17 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
   {
     key: 'remote',
     header: 'Remote',
-    width: 176,
+    width: 156,
     mono: true,
     sortable: true,
     cell: (r) => formatEndpoint(r.remoteAddress, r.remotePort),
     title: (r) => formatEndpoint(r.remoteAddress, r.remotePort),
   },
-  { key: 'owner', header: 'Owner', width: 120, sortable: true, cell: (r) => r.owner, title: (r) => r.owner },
+  { key: 'owner', header: 'Owner', width: 104, grow: true, sortable: true, cell: (r) => r.owner, title: (r) => r.owner },
   {
     key: 'bytesIn',
     header: 'Bytes in',
-    width: 96,
+    width: 84,
     align: 'end',
     sortable: true,
     cell: (r) => formatBytes(r.bytesIn),
@@ -44,7 +44,7 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
   {
     key: 'bytesOut',
     header: 'Bytes out',
-    width: 96,
+    width: 84,
     align: 'end',
     sortable: true,
     cell: (r) => formatBytes(r.bytesOut),
@@ -53,7 +53,7 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
   {
     key: 'age',
     header: 'Age',
-    width: 88,
+    width: 64,
     align: 'end',
     sortable: true,
     cell: (r) => <Age since={r.createdAt} />,
@@ -62,7 +62,7 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
   {
     key: 'lastActivity',
     header: 'Last activity',
-    width: 112,
+    width: 100,
     align: 'end',
     sortable: true,
     cell: (r) => <Age since={r.lastActivityAt} suffix=" ago" />,

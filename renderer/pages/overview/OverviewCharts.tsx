@@ -13,6 +13,7 @@ import {
 } from 'recharts';
 import { formatByteRate, formatBytes, formatClock, formatCount, formatRate } from '../../components/index.ts';
 import { OVERVIEW_HISTORY_LIMIT, useAppStore, type OverviewPoint } from '../../store/index.ts';
+import { niceTicks } from './chart-scale.ts';
 
 const CHART_HEIGHT = 168;
 
@@ -40,6 +41,9 @@ const THROUGHPUT_SERIES: readonly SeriesDef[] = [
  */
 export const OverviewCharts = memo(function OverviewCharts() {
   const history = useAppStore((state) => state.overview.history);
+  const openTicks = niceTicks(maxOf(history, OPEN_SERIES), { integer: true });
+  const rateTicks = niceTicks(maxOf(history, RATE_SERIES));
+  const throughputTicks = niceTicks(maxOf(history, THROUGHPUT_SERIES), { base: 'binary' });
   return (
     <section className="chart-grid" aria-label={`Trends over the last ${Math.round(OVERVIEW_HISTORY_LIMIT / 60)} minutes`}>
       <ChartPanel title="Open connections" series={OPEN_SERIES}>
@@ -47,7 +51,7 @@ export const OverviewCharts = memo(function OverviewCharts() {
           <AreaChart data={history as OverviewPoint[]} margin={CHART_MARGIN}>
             {grid}
             {timeAxis}
-            <YAxis {...Y_AXIS_PROPS} allowDecimals={false} tickFormatter={formatCount} />
+            <YAxis {...Y_AXIS_PROPS} ticks={openTicks} domain={[0, openTicks.at(-1) ?? 1]} tickFormatter={formatCount} />
             <Tooltip content={countTooltip} isAnimationActive={false} />
             <Area
               type="monotone"
@@ -67,7 +71,7 @@ export const OverviewCharts = memo(function OverviewCharts() {
           <LineChart data={history as OverviewPoint[]} margin={CHART_MARGIN}>
             {grid}
             {timeAxis}
-            <YAxis {...Y_AXIS_PROPS} tickFormatter={formatAxisRate} />
+            <YAxis {...Y_AXIS_PROPS} ticks={rateTicks} domain={[0, rateTicks.at(-1) ?? 1]} tickFormatter={formatAxisRate} />
             <Tooltip content={rateTooltip} isAnimationActive={false} />
             {RATE_SERIES.map((s) => (
               <Line key={s.key} type="monotone" dataKey={s.key} name={s.label} stroke={s.color} strokeWidth={1.5} dot={false} isAnimationActive={false} />
@@ -80,7 +84,7 @@ export const OverviewCharts = memo(function OverviewCharts() {
           <AreaChart data={history as OverviewPoint[]} margin={CHART_MARGIN}>
             {grid}
             {timeAxis}
-            <YAxis {...Y_AXIS_PROPS} width={64} tickFormatter={formatBytes} />
+            <YAxis {...Y_AXIS_PROPS} width={64} ticks={throughputTicks} domain={[0, throughputTicks.at(-1) ?? 1]} tickFormatter={formatAxisBytes} />
             <Tooltip content={byteRateTooltip} isAnimationActive={false} />
             {THROUGHPUT_SERIES.map((s) => (
               <Area
@@ -109,10 +113,16 @@ const Y_AXIS_PROPS = {
   tickLine: false,
   axisLine: false,
   tick: { className: 'chart-tick' },
-  tickCount: 4,
+  interval: 0,
 } as const;
 
-const grid = <CartesianGrid className="chart-grid-lines" vertical={false} />;
+const grid = <CartesianGrid stroke="var(--chart-grid)" vertical={false} />;
+
+function maxOf(history: readonly OverviewPoint[], series: readonly SeriesDef[]): number {
+  let max = 0;
+  for (const point of history) for (const s of series) max = Math.max(max, point[s.key]);
+  return max;
+}
 
 const timeAxis = (
   <XAxis
@@ -130,6 +140,11 @@ const timeAxis = (
 
 function formatAxisRate(value: number): string {
   return formatRate(value).replace('/s', '');
+}
+
+/** Axis labels sit on round binary values, so `64 KiB` reads better than `64.0 KiB`. */
+function formatAxisBytes(value: number): string {
+  return formatBytes(value).replace(/\.0+ /, ' ');
 }
 
 function ChartPanel({ title, series, children }: { title: string; series: readonly SeriesDef[]; children: ReactNode }) {

@@ -40,7 +40,7 @@ export function StatCards() {
       <StatCard
         label="Rejected messages"
         value={formatCount(latest.rpc.rejectedMessages)}
-        detail="malformed or refused RPC frames"
+        detail="bad or refused RPC frames"
         tone={latest.rpc.rejectedMessages > 0 ? 'warning' : undefined}
       />
     </section>
