@@ -59,12 +59,29 @@ function isDescendantOf(pid, ancestor) {
  * Installs window.__netopsBench: a requestAnimationFrame loop that records
  * when each frame callback actually ran (performance.now(), not the rAF
  * timestamp, which is the frame's vsync time and hides how late a blocked
- * main thread ran it), and a 250 ms sampler of one element's text. Both stop
- * by themselves after maxMs.
+ * main thread ran it), a 250 ms sampler of one element's text, and the
+ * browser's long-animation-frame entries (frames over 50 ms, with the scripts
+ * that ran in them). All stop by themselves after maxMs.
  */
 export async function installSampler(page) {
   await page.evaluate(() => {
-    const state = { frames: [], texts: [], running: false, raf: 0, timer: 0, stopAt: 0 };
+    const state = { frames: [], texts: [], longFrames: [], running: false, raf: 0, timer: 0, stopAt: 0 };
+    if (PerformanceObserver.supportedEntryTypes?.includes('long-animation-frame')) {
+      new PerformanceObserver((list) => {
+        if (!state.running) return;
+        for (const entry of list.getEntries()) {
+          if (state.longFrames.length >= 500) return;
+          state.longFrames.push({
+            startTime: entry.startTime,
+            duration: entry.duration,
+            blockingDuration: entry.blockingDuration,
+            // Time from the start of rendering (rAF, style, layout) to the end of the frame.
+            renderMs: entry.renderStart ? entry.startTime + entry.duration - entry.renderStart : 0,
+            scripts: entry.scripts.map((script) => ({ invoker: script.invoker, duration: script.duration, fn: script.sourceFunctionName })),
+          });
+        }
+      }).observe({ type: 'long-animation-frame', buffered: false });
+    }
     const onFrame = () => {
       if (!state.running) return;
       const now = performance.now();
@@ -76,6 +93,7 @@ export async function installSampler(page) {
       start(maxMs, selector) {
         state.frames = [];
         state.texts = [];
+        state.longFrames = [];
         state.running = true;
         state.stopAt = performance.now() + maxMs;
         state.raf = requestAnimationFrame(onFrame);
@@ -91,7 +109,7 @@ export async function installSampler(page) {
         state.running = false;
         cancelAnimationFrame(state.raf);
         clearInterval(state.timer);
-        return { frames: state.frames, texts: state.texts };
+        return { frames: state.frames, texts: state.texts, longFrames: state.longFrames };
       },
     };
   });
@@ -103,6 +121,37 @@ export async function startSampler(page, { maxMs, selector = null }) {
 
 export async function stopSampler(page) {
   return page.evaluate(() => window.__netopsBench.stop());
+}
+
+/**
+ * Long animation frames (over 50 ms) and what filled them: script (by
+ * invoker, e.g. a WebSocket message handler), rendering, or neither, which
+ * on a full machine means the thread was waiting for a CPU.
+ */
+export function summarizeLongFrames(longFrames) {
+  const byInvoker = new Map();
+  let scriptMs = 0;
+  let renderMs = 0;
+  for (const frame of longFrames) {
+    renderMs += frame.renderMs;
+    for (const script of frame.scripts) {
+      scriptMs += script.duration;
+      const key = String(script.invoker).replace(/https?:\/\/[^ ]*\//g, '');
+      byInvoker.set(key, (byInvoker.get(key) ?? 0) + script.duration);
+    }
+  }
+  const totalMs = sum(longFrames.map((f) => f.duration));
+  return {
+    count: longFrames.length,
+    maxMs: round(Math.max(0, ...longFrames.map((f) => f.duration)), 0),
+    totalMs: round(totalMs, 0),
+    scriptMs: round(scriptMs, 0),
+    renderMs: round(renderMs, 0),
+    topScripts: [...byInvoker.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([invoker, ms]) => ({ invoker, ms: round(ms, 0) })),
+  };
 }
 
 /** Frame gaps of the in-page rAF sampler. */
@@ -153,6 +202,8 @@ export function summarizeTextSamples(texts) {
  * - busy per frame: RunTask time on that thread within each frame interval.
  * - presented frames: DrawFrame events on the page's compositor thread
  *   (only frames with damage are drawn), and PipelineReporter frame states.
+ * Busy times come in wall and thread (CPU) time: their gap is time the
+ * thread was ready to run but waiting for a core.
  */
 export function analyzeTrace(trace, { origin }) {
   const events = Array.isArray(trace) ? trace : trace.traceEvents;
@@ -206,17 +257,36 @@ export function analyzeTrace(trace, { origin }) {
   const taskDurations = windowTasks.map(([start, end]) => end - start);
   const longest = windowTasks.reduce((best, task) => (!best || task[1] - task[0] > best[1] - best[0] ? task : best), undefined);
 
-  const byName = new Map();
-  for (const e of onMain) {
-    if (e.ph !== 'X' || typeof e.dur !== 'number' || !inWindow(e)) continue;
-    if (e.name === 'RunTask' || e.name.startsWith('ThreadControllerImpl') || e.cat.startsWith('toplevel')) continue;
-    byName.set(e.name, (byName.get(e.name) ?? 0) + e.dur / 1000);
+  // Self thread time (tdur minus nested events) by event name: wall time on a
+  // full machine is partly waiting for a core, and Paint and FunctionCall nest.
+  const selfCpu = new Map();
+  const stack = [];
+  const nested = onMain
+    .filter((e) => e.ph === 'X' && typeof e.dur === 'number' && inWindow(e) && !e.name.startsWith('ThreadControllerImpl'))
+    .sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+  for (const e of nested) {
+    while (stack.length > 0 && stack.at(-1).ts + stack.at(-1).dur <= e.ts) stack.pop();
+    const cpu = (e.tdur ?? e.dur) / 1000;
+    const parent = stack.at(-1);
+    if (parent) selfCpu.set(parent.name, (selfCpu.get(parent.name) ?? 0) - cpu);
+    selfCpu.set(e.name, (selfCpu.get(e.name) ?? 0) + cpu);
+    stack.push(e);
   }
-  const mainThreadTimeMs = Object.fromEntries(
-    [...byName.entries()]
+  const mainThreadSelfCpuMs = Object.fromEntries(
+    [...selfCpu.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 12)
       .map(([name, ms]) => [name, round(ms, 0)]),
+  );
+  // CPU of each thread of the page's renderer (main, compositor, raster workers) over the window.
+  const threadCpu = new Map();
+  for (const e of events) {
+    if (e.pid !== pid || e.name !== 'RunTask' || e.ph !== 'X' || !inWindow(e)) continue;
+    const thread = (threadNames.get(`${e.pid}:${e.tid}`) ?? `tid ${e.tid}`).replace(/\d+$/, '');
+    threadCpu.set(thread, (threadCpu.get(thread) ?? 0) + (e.tdur ?? e.dur) / 1000);
+  }
+  const rendererThreadCpuPercent = Object.fromEntries(
+    [...threadCpu.entries()].sort((a, b) => b[1] - a[1]).map(([name, ms]) => [name, round((ms / Math.max(1, windowMs)) * 100, 1)]),
   );
 
   const onCompositor = events.filter((e) => e.pid === pid && e.tid === compositorTid);
@@ -255,7 +325,8 @@ export function analyzeTrace(trace, { origin }) {
       drawIntervalMs: distribution(drawIntervals),
       frameStates,
     },
-    mainThreadTimeMs,
+    mainThreadSelfCpuMs,
+    rendererThreadCpuPercent,
   };
 }
 

@@ -199,14 +199,33 @@ function sum(values) {
   return values.reduce((a, b) => a + (b || 0), 0);
 }
 
+/** CPU ms of every process on the machine, by pid. */
+function readAllProcessCpu() {
+  const all = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      all.set(Number(entry), readCpuMs(Number(entry)));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return all;
+}
+
 /**
  * A CPU meter over named groups of pids, plus the whole machine from
  * /proc/stat. Group figures are % of one core (CPU time / wall time); the
- * machine figures are % of all cores, so "busy 97" means the box was full.
+ * machine's busyPercent is % of all cores, so 97 means the box was full.
+ * otherProcessesPercent is what every process outside the groups used
+ * (other people's test runs on a shared box); unattributedPercent is busy
+ * time no live process was charged for: interrupt and softirq work (much of
+ * it our own loopback traffic) and processes that exited meanwhile.
  */
 export function cpuMeter(groups) {
   const named = typeof groups === 'number' ? { process: [groups] } : groups;
   const startCpu = Object.fromEntries(Object.entries(named).map(([name, pids]) => [name, readCpuMsOf(pids)]));
+  const startAll = readAllProcessCpu();
   const startMachine = readMachineTicks();
   const startSelf = process.cpuUsage();
   const startWall = performance.now();
@@ -218,14 +237,18 @@ export function cpuMeter(groups) {
       for (const [name, pids] of Object.entries(named)) result[name] = percentOf(readCpuMsOf(pids) - startCpu[name]);
       const self = process.cpuUsage(startSelf);
       result.benchProcess = percentOf((self.user + self.system) / 1000);
+      const ourPids = new Set([process.pid, ...Object.values(named).flat()]);
+      let othersMs = 0;
+      for (const [pid, ms] of readAllProcessCpu()) {
+        if (!ourPids.has(pid)) othersMs += ms - (startAll.get(pid) ?? 0);
+      }
       const end = readMachineTicks();
       const total = end.total - startMachine.total || 1;
       const share = (key) => Math.round(((end[key] - startMachine[key]) / total) * 1000) / 10;
       const busyPercent = Math.round((100 - share('idle')) * 10) / 10;
-      const ours = sum(Object.values(result));
-      // What the rest of the machine used, in % of one core: other people's processes, and kernel threads (some of them on our traffic).
-      const othersPercent = Math.max(0, Math.round(busyPercent * cpus().length - ours));
-      result.machine = { busyPercent, othersPercent, user: share('user'), system: share('system'), softirq: share('softirq'), steal: share('steal') };
+      const otherProcessesPercent = percentOf(Math.max(0, othersMs));
+      const unattributedPercent = Math.max(0, Math.round(busyPercent * cpus().length - sum(Object.values(result)) - otherProcessesPercent));
+      result.machine = { busyPercent, otherProcessesPercent, unattributedPercent, user: share('user'), system: share('system'), softirq: share('softirq'), steal: share('steal') };
       result.wallMs = Math.round(wallMs);
       return result;
     },
@@ -237,6 +260,21 @@ export async function machineBusyPercent(ms = 1000) {
   const meter = cpuMeter({});
   await delay(ms);
   return meter.read().machine.busyPercent;
+}
+
+/**
+ * Waits, at most maxWaitMs, for a second in which the machine is at most
+ * thresholdPercent busy: other people's test runs on a shared box make any
+ * number here meaningless. Returns how busy it was and how long it waited.
+ */
+export async function waitForQuietMachine({ thresholdPercent = 30, maxWaitMs = 20_000 } = {}) {
+  const started = performance.now();
+  for (;;) {
+    const busyPercent = await machineBusyPercent(1000);
+    const waitedMs = Math.round(performance.now() - started);
+    if (busyPercent <= thresholdPercent) return { quiet: true, busyPercent, waitedMs };
+    if (waitedMs >= maxWaitMs) return { quiet: false, busyPercent, waitedMs };
+  }
 }
 
 export function delay(ms) {
