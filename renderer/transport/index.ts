@@ -8,7 +8,7 @@ export { STREAM_LABELS, type StreamName } from './streams.ts';
 export { reconnectDelayMs, RECONNECT_BASE_DELAY_MS, RECONNECT_MAX_DELAY_MS } from './backoff.ts';
 export { isPreloadBridge, PreloadPipe, type PreloadBridge } from './preload-pipe.ts';
 export { openWebSocketPipe, CLOSE_CODE_UNAUTHORIZED } from './websocket-pipe.ts';
-export type { OpenPipe, TransportPipe } from './transport-pipe.ts';
+export type { OpenPipe, OpenPipeContext, TransportPipe } from './transport-pipe.ts';
 
 /** The socket is same-origin, so the HttpOnly session cookie rides along with the upgrade. */
 export function rpcSocketUrl(location: Location): string {
@@ -24,6 +24,9 @@ export function createRendererSession(store: AppStore): RendererSession {
   return new RendererSession({
     transport: 'websocket',
     store,
-    openPipe: () => openWebSocketPipe(rpcSocketUrl(window.location), { probeUrl: `${window.location.origin}/session` }),
+    // A single refused open right after a drop is nearly always a restart in progress; the session check
+    // (a request the browser logs as an error while the server is down) waits until failures persist.
+    openPipe: ({ failedOpens }) =>
+      openWebSocketPipe(rpcSocketUrl(window.location), failedOpens > 0 ? { probeUrl: `${window.location.origin}/session` } : {}),
   });
 }

@@ -38,6 +38,7 @@ export class RendererSession implements Disposable {
   private readonly restartTimers = new Map<StreamName, ReturnType<typeof setTimeout>>();
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private attempt = 0;
+  private failedOpens = 0;
   private everConnected = false;
   private connecting = false;
   private stopped = false;
@@ -94,7 +95,7 @@ export class RendererSession implements Disposable {
     });
     let pipe: TransportPipe | undefined;
     try {
-      pipe = await this.options.openPipe();
+      pipe = await this.options.openPipe({ failedOpens: this.failedOpens });
       if (this.stopped) return pipe.dispose();
       const client = await RpcClient.connect(pipe, contract, {
         clientName: 'renderer',
@@ -105,6 +106,7 @@ export class RendererSession implements Disposable {
     } catch (error) {
       if (this.stopped) return;
       if (isNetopsError(error, ErrorCodes.unauthorized) || pipe?.closedUnauthorized) return this.becomeUnauthorized();
+      if (!pipe) this.failedOpens++;
       this.scheduleRetry(error);
     } finally {
       this.connecting = false;
@@ -114,6 +116,7 @@ export class RendererSession implements Disposable {
   private adopt(client: NetopsClient, pipe: TransportPipe): void {
     this.client = client;
     this.attempt = 0;
+    this.failedOpens = 0;
     this.everConnected = true;
     const state = this.store.getState();
     if (state.session.server && state.session.server.instanceId !== client.server.instanceId) state.clearOverview();

@@ -4,7 +4,7 @@ import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../../../shared/lifecycle.ts';
 import { createPipePair, RpcServer, type MessagePipe, type StreamSink } from '../../../shared/rpc/index.ts';
 import { resetAppStore, useAppStore } from '../../../renderer/store/index.ts';
-import { RendererSession, type TransportPipe } from '../../../renderer/transport/index.ts';
+import { RendererSession, type OpenPipeContext, type TransportPipe } from '../../../renderer/transport/index.ts';
 
 const INFO: SystemInfo = {
   product: 'netops',
@@ -189,7 +189,9 @@ describe('RendererSession', () => {
   it('keeps retrying while the server is unreachable, then connects', async () => {
     const server = disposables.add(new FakeServer());
     let failuresLeft = 2;
-    const openPipe = async () => {
+    const contexts: OpenPipeContext[] = [];
+    const openPipe = async (context: OpenPipeContext) => {
+      contexts.push(context);
       if (failuresLeft-- > 0) throw new NetopsError(ErrorCodes.disconnected, 'cannot reach the console server');
       return server.openPipe();
     };
@@ -197,6 +199,11 @@ describe('RendererSession', () => {
     await vi.waitFor(() => expect(state().session.status).toBe('reconnecting'));
     expect(state().session.lastError).toBe('cannot reach the console server');
     await vi.waitFor(() => expect(state().session.status).toBe('connected'), { timeout: 3000 });
+    // The transport learns how many opens failed in a row, to decide when a session check is worth it.
+    expect(contexts.map((c) => c.failedOpens)).toEqual([0, 1, 2]);
+    server.dropAll();
+    await vi.waitFor(() => expect(contexts).toHaveLength(4), { timeout: 3000 });
+    expect(contexts[3]?.failedOpens).toBe(0);
   });
 
   it('stops for good when the server refuses the session', async () => {
