@@ -4,6 +4,7 @@ import {
   useEffect,
   useImperativeHandle,
   useLayoutEffect,
+  useMemo,
   useRef,
   useState,
   type CSSProperties,
@@ -20,6 +21,11 @@ export interface VirtualColumn<Row> {
   width: number;
   /** Takes a share of the space left over; without any such column, the last one does. */
   grow?: boolean;
+  /**
+   * When the table is too narrow for every column, columns with a drop order
+   * are hidden, lowest first, until the rest fit (a detail view shows them).
+   */
+  dropOrder?: number;
   align?: 'start' | 'end';
   /** Monospace text (ids, addresses). */
   mono?: boolean;
@@ -73,18 +79,23 @@ const HEADER_HEIGHT = 30;
  * a second cost the layout of a screenful.
  */
 export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
-  const { rows, columns, rowHeight, overscan = 10, rowKey, selectedKey = null } = props;
+  const { rows, rowHeight, overscan = 10, rowKey, selectedKey = null } = props;
   const scrollerRef = useRef<HTMLDivElement>(null);
   const [firstVisible, setFirstVisible] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(0);
+  const [viewportWidth, setViewportWidth] = useState(0);
   const rowsRef = useRef(rows);
   rowsRef.current = rows;
 
   useLayoutEffect(() => {
     const scroller = scrollerRef.current;
     if (!scroller) return;
-    setViewportHeight(scroller.clientHeight);
-    const observer = new ResizeObserver(() => setViewportHeight(scroller.clientHeight));
+    const measure = () => {
+      setViewportHeight(scroller.clientHeight);
+      setViewportWidth(scroller.clientWidth);
+    };
+    measure();
+    const observer = new ResizeObserver(measure);
     observer.observe(scroller);
     return () => observer.disconnect();
   }, []);
@@ -128,6 +139,12 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
   const start = Math.max(0, Math.min(firstVisible, rows.length) - overscan);
   const end = Math.min(rows.length, firstVisible + pageSize + 1 + overscan);
 
+  const hidden = hiddenColumns(props.columns, viewportWidth);
+  // Keyed on the joined keys, so the array (which memoized rows compare) changes only when the set does.
+  const columns = useMemo(() => {
+    const hide = new Set(hidden.split('\n'));
+    return props.columns.filter((c) => !hide.has(c.key));
+  }, [props.columns, hidden]);
   const anyGrows = columns.some((c) => c.grow);
   const gridTemplate = columns
     .map((c, i) => (c.grow || (!anyGrows && i === columns.length - 1) ? `minmax(${c.width}px, 1fr)` : `${c.width}px`))
@@ -188,6 +205,20 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
       {rows.length === 0 && props.empty ? <div className="vt-empty">{props.empty}</div> : null}
     </div>
   );
+}
+
+/** Keys of the columns to hide at this width, joined into one string. */
+export function hiddenColumns<Row>(columns: readonly VirtualColumn<Row>[], width: number): string {
+  if (width <= 0) return '';
+  let total = columns.reduce((sum, c) => sum + c.width, 0);
+  const hidden: string[] = [];
+  const droppable = columns.filter((c) => c.dropOrder !== undefined).sort((a, b) => (a.dropOrder ?? 0) - (b.dropOrder ?? 0));
+  for (const column of droppable) {
+    if (total <= width) break;
+    hidden.push(column.key);
+    total -= column.width;
+  }
+  return hidden.join('\n');
 }
 
 function HeaderCell<Row>({

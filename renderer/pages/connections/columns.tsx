@@ -7,16 +7,21 @@ interface ConnectionColumn extends VirtualColumn<ConnectionRow> {
   key: ConnectionSortKey;
 }
 
-/** Module-level and therefore stable: memoized rows compare columns by identity. */
+/**
+ * Module-level and therefore stable: memoized rows compare columns by identity.
+ * When the detail panel narrows the table, Local goes first (for inbound rows it
+ * is the entry point's own address), then Dir, Age and Bytes out.
+ */
 export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
   { key: 'id', header: 'ID', width: 80, mono: true, sortable: true, cell: (r) => r.id, title: (r) => r.id },
   { key: 'kind', header: 'Kind', width: 56, sortable: true, cell: (r) => <span className="tag">{r.kind}</span> },
-  { key: 'direction', header: 'Dir', width: 56, sortable: true, cell: (r) => <DirectionLabel direction={r.direction} /> },
+  { key: 'direction', header: 'Dir', width: 56, dropOrder: 2, sortable: true, cell: (r) => <DirectionLabel direction={r.direction} /> },
   { key: 'state', header: 'State', width: 96, sortable: true, cell: (r) => <StateLabel state={r.state} /> },
   {
     key: 'local',
     header: 'Local',
     width: 156,
+    dropOrder: 1,
     mono: true,
     sortable: true,
     cell: (r) => formatEndpoint(r.localAddress, r.localPort),
@@ -45,6 +50,7 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
     key: 'bytesOut',
     header: 'Bytes out',
     width: 84,
+    dropOrder: 4,
     align: 'end',
     sortable: true,
     cell: (r) => formatBytes(r.bytesOut),
@@ -54,6 +60,7 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
     key: 'age',
     header: 'Age',
     width: 64,
+    dropOrder: 3,
     align: 'end',
     sortable: true,
     cell: (r) => <Age since={r.createdAt} />,

@@ -138,8 +138,9 @@ const timeAxis = (
   />
 );
 
+/** Ticks sit on steps such as 0.25, which the one-decimal rate format would round to 0.3. */
 function formatAxisRate(value: number): string {
-  return formatRate(value).replace('/s', '');
+  return value >= 100 ? formatCount(value) : String(Number(value.toFixed(2)));
 }
 
 /** Axis labels sit on round binary values, so `64 KiB` reads better than `64.0 KiB`. */

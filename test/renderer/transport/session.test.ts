@@ -4,7 +4,7 @@ import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../../../shared/lifecycle.ts';
 import { createPipePair, RpcServer, type MessagePipe, type StreamSink } from '../../../shared/rpc/index.ts';
 import { resetAppStore, useAppStore } from '../../../renderer/store/index.ts';
-import { RendererSession, type OpenPipeContext, type TransportPipe } from '../../../renderer/transport/index.ts';
+import { RendererSession, type OpenPipe, type OpenPipeContext, type TransportPipe } from '../../../renderer/transport/index.ts';
 
 const INFO: SystemInfo = {
   product: 'netops',
@@ -119,7 +119,7 @@ const state = () => useAppStore.getState();
 beforeEach(() => resetAppStore());
 afterEach(() => disposables.clear());
 
-function startSession(openPipe: () => Promise<TransportPipe>): RendererSession {
+function startSession(openPipe: OpenPipe): RendererSession {
   const session = disposables.add(
     new RendererSession({ transport: 'websocket', openPipe, store: useAppStore, random: () => 0, streamRestartDelayMs: 20, handshakeTimeoutMs: 1000 }),
   );
