@@ -102,7 +102,7 @@ export function watchPage(page: Page): string[] {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console.error: ${message.text()}`);
+    if (message.type() === 'error') problems.push(`console.error: ${message.text()} @ ${message.location().url}`);
   });
   return problems;
 }
