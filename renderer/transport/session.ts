@@ -165,12 +165,7 @@ export class RendererSession implements Disposable {
   }
 
   private becomeUnauthorized(): void {
-    this.stopped = true;
-    this.clearTimers();
-    const client = this.client;
-    this.client = undefined;
-    this.active.clear();
-    client?.dispose();
+    this.shutdown();
     this.store.getState().updateSession({ status: 'unauthorized', retryAt: null, lastError: 'the console server refused the session' });
   }
 
@@ -211,13 +206,18 @@ export class RendererSession implements Disposable {
     this.restartTimers.clear();
   }
 
-  dispose(): void {
-    if (this.stopped && !this.client) return;
+  /** Stops for good: no retries, no streams, no client. */
+  private shutdown(): void {
     this.stopped = true;
     this.clearTimers();
     const client = this.client;
     this.client = undefined;
     this.active.clear();
     client?.dispose();
+  }
+
+  dispose(): void {
+    if (this.stopped && !this.client) return;
+    this.shutdown();
   }
 }
