@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { parseCidr, parseIp, parsePortSpec } from '../net/index.ts';
+import { ok } from './common.ts';
+import { request, stream } from './define.ts';
+import { tableFrameSchema } from './table.ts';
+
+export const firewallAction = z.enum(['allow', 'deny']);
+export const firewallProtocol = z.enum(['tcp', 'udp', 'any']);
+export type FirewallAction = z.infer<typeof firewallAction>;
+export type FirewallProtocol = z.infer<typeof firewallProtocol>;
+
+const setName = /^@[a-z0-9][a-z0-9_-]{0,62}$/i;
+const listenerName = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+
+/** An IP or CIDR, v4 or v6. */
+export const cidrText = z
+  .string()
+  .max(64)
+  .refine((value) => parseCidr(value) !== undefined, { message: 'must be an IP address or CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32' });
+
+export const ipText = z
+  .string()
+  .max(64)
+  .refine((value) => parseIp(value) !== undefined, { message: 'must be an IP address, e.g. 192.0.2.7 or 2001:db8::7' });
+
+/** Where a connection comes from: any, an IP or CIDR, or a named address set (@office). */
+export const ruleSource = z
+  .string()
+  .max(64)
+  .refine((value) => value === 'any' || setName.test(value) || parseCidr(value) !== undefined, {
+    message: 'must be "any", an IP or CIDR, or an address set like @office',
+  });
+
+/** Where it goes: any, a listener by name, or an IP or CIDR of ours. */
+export const ruleDestination = z
+  .string()
+  .max(64)
+  .refine((value) => value === 'any' || listenerName.test(value) || parseCidr(value) !== undefined, {
+    message: 'must be "any", a listener name, or an IP or CIDR',
+  });
+
+export const rulePorts = z
+  .string()
+  .max(400)
+  .superRefine((value, ctx) => {
+    const parsed = parsePortSpec(value);
+    if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+  });
+
+export const ruleInput = z
+  .object({
+    name: z.string().min(1).max(80),
+    action: firewallAction,
+    protocol: firewallProtocol.default('any'),
+    source: ruleSource.default('any'),
+    destination: ruleDestination.default('any'),
+    ports: rulePorts.default('any'),
+    /** Lower runs first; the first matching rule decides. */
+    priority: z.number().int().min(0).max(1_000_000).default(1000),
+    enabled: z.boolean().default(true),
+    comment: z.string().max(500).default(''),
+  })
+  .strict();
+
+export type RuleInput = z.input<typeof ruleInput>;
+
+export const firewallRule = ruleInput.extend({
+  id: z.string(),
+  hits: z.number().int().nonnegative(),
+  lastHitAt: z.number().nullable(),
+});
+
+export type FirewallRule = z.infer<typeof firewallRule>;
+
+export const addressSet = z
+  .object({
+    name: z.string().regex(setName, 'must look like @office'),
+    entries: z.array(cidrText).max(100_000),
+  })
+  .strict();
+
+export type AddressSet = z.infer<typeof addressSet>;
+
+export const blockEntry = z.object({
+  address: z.string(),
+  reason: z.string(),
+  addedBy: z.string(),
+  addedAt: z.number(),
+  /** null: until unblocked. */
+  expiresAt: z.number().nullable(),
+  hits: z.number().int().nonnegative(),
+});
+
+export type BlockEntry = z.infer<typeof blockEntry>;
+
+export const rateLimitInput = z
+  .object({
+    listener: z.string().regex(listenerName, 'must be a listener name'),
+    /** New connections (or datagrams) per second, per source IP. */
+    ratePerSecond: z.number().positive().max(1_000_000),
+    burst: z.number().int().min(1).max(1_000_000),
+    /** fail2ban style: this many refusals within banWindowSeconds put the source on the blocklist. 0: never ban. */
+    banAfter: z.number().int().min(0).max(1_000_000).default(0),
+    banWindowSeconds: z.number().int().min(1).max(86_400).default(60),
+    banSeconds: z.number().int().min(1).max(30 * 86_400).default(600),
+  })
+  .strict();
+
+export type RateLimit = z.infer<typeof rateLimitInput>;
+
+export const decisionReason = z.enum(['rule', 'default', 'blocklist', 'rate-limit']);
+
+export const firewallDecision = z.object({
+  id: z.string(),
+  at: z.number(),
+  protocol: z.enum(['tcp', 'udp']),
+  source: z.string(),
+  destination: z.string(),
+  port: z.number().int(),
+  action: firewallAction,
+  reason: decisionReason,
+  ruleId: z.string().nullable(),
+  ruleName: z.string().nullable(),
+});
+
+export type FirewallDecision = z.infer<typeof firewallDecision>;
+
+export const firewallState = z.object({
+  defaultPolicy: firewallAction,
+  listenerPolicies: z.record(z.string(), firewallAction),
+  rules: z.array(firewallRule),
+  addressSets: z.array(addressSet),
+  blocklist: z.array(blockEntry),
+  rateLimits: z.array(rateLimitInput),
+  counters: z.object({
+    allowed: z.number().int(),
+    denied: z.number().int(),
+    deniedByBlocklist: z.number().int(),
+    deniedByRateLimit: z.number().int(),
+    bans: z.number().int(),
+  }),
+  generation: z.number().int(),
+});
+
+export type FirewallState = z.infer<typeof firewallState>;
+
+export const firewallTestInput = z
+  .object({
+    protocol: z.enum(['tcp', 'udp']),
+    source: ipText,
+    /** A listener name, or an IP of ours. */
+    destination: z.string().max(64).default('any'),
+    port: z.number().int().min(1).max(65535),
+  })
+  .strict();
+
+export const firewallTestResult = z.object({
+  action: firewallAction,
+  reason: decisionReason,
+  ruleId: z.string().nullable(),
+  ruleName: z.string().nullable(),
+  explanation: z.string(),
+});
+
+export const exportFormat = z.enum(['yaml', 'json']);
+
+export const firewallService = {
+  state: request({ params: z.object({}).strict(), result: firewallState }),
+  addRule: request({ params: ruleInput, result: firewallRule }),
+  updateRule: request({ params: z.object({ id: z.string().max(64), patch: ruleInput.partial() }).strict(), result: firewallRule }),
+  removeRule: request({ params: z.object({ id: z.string().max(64) }).strict(), result: ok }),
+  setDefaultPolicy: request({
+    params: z.object({ policy: firewallAction, listener: z.string().regex(listenerName).optional() }).strict(),
+    result: ok,
+  }),
+  clearListenerPolicy: request({ params: z.object({ listener: z.string().regex(listenerName) }).strict(), result: ok }),
+  setAddressSet: request({ params: addressSet, result: ok }),
+  removeAddressSet: request({ params: z.object({ name: z.string().regex(setName) }).strict(), result: ok }),
+  block: request({
+    params: z
+      .object({ address: cidrText, ttlSeconds: z.number().int().min(1).max(365 * 86_400).optional(), reason: z.string().max(500).default('') })
+      .strict(),
+    result: z.object({ entry: blockEntry, closedConnections: z.number().int() }),
+  }),
+  unblock: request({ params: z.object({ address: cidrText }).strict(), result: ok }),
+  importBlocklist: request({
+    params: z
+      .object({ text: z.string().max(16 * 1024 * 1024), reason: z.string().max(500).default('imported'), ttlSeconds: z.number().int().min(1).optional() })
+      .strict(),
+    result: z.object({ added: z.number().int(), skipped: z.array(z.object({ line: z.number().int(), text: z.string(), error: z.string() })) }),
+  }),
+  setRateLimit: request({ params: rateLimitInput, result: ok }),
+  removeRateLimit: request({ params: z.object({ listener: z.string().regex(listenerName) }).strict(), result: ok }),
+  test: request({ params: firewallTestInput, result: firewallTestResult }),
+  exportConfig: request({ params: z.object({ format: exportFormat }).strict(), result: z.object({ text: z.string() }) }),
+  importConfig: request({
+    params: z.object({ format: exportFormat, text: z.string().max(16 * 1024 * 1024) }).strict(),
+    result: z.object({ rules: z.number().int(), blocklist: z.number().int(), addressSets: z.number().int() }),
+  }),
+  /** The whole state, at most 10 times a second while anyone watches. */
+  live: stream({ params: z.object({}).strict(), event: firewallState, coalesce: 'latest' }),
+  /** Recent decisions (a ring), newest first, as a live table. */
+  decisions: stream({ params: z.object({}).strict(), event: tableFrameSchema(firewallDecision), coalesce: 'table' }),
+};
