@@ -4,7 +4,7 @@
 //   node test/bench/run.mjs              every suite
 //   node test/bench/run.mjs foundation   only the named ones
 //   NETOPS_BENCH_DIST=/path/to/dist       measure another build (A/B)
-//   NETOPS_BENCH_QUIET_WAIT_MS=20000      how long each part may wait for a quiet machine (0: never wait)
+//   NETOPS_BENCH_QUIET_WAIT_MS=20000      how long each part may wait for a quiet machine (0: check once, never wait)
 //
 // Only loopback traffic; every load is bounded in count and time, and every
 // child process and temp dir is removed on the way out, also on errors.

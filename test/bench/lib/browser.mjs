@@ -90,7 +90,7 @@ export async function installSampler(page) {
       else state.running = false;
     };
     window.__netopsBench = {
-      start(maxMs, selector) {
+      start(maxMs, selectors) {
         state.frames = [];
         state.texts = [];
         state.longFrames = [];
@@ -101,8 +101,7 @@ export async function installSampler(page) {
         state.timer = setInterval(() => {
           const now = performance.now();
           if (now > state.stopAt) return clearInterval(state.timer);
-          const element = selector ? document.querySelector(selector) : null;
-          state.texts.push([now, element ? element.textContent : null]);
+          state.texts.push([now, ...selectors.map((selector) => document.querySelector(selector)?.textContent ?? null)]);
         }, 250);
       },
       stop() {
@@ -115,8 +114,9 @@ export async function installSampler(page) {
   });
 }
 
-export async function startSampler(page, { maxMs, selector = null }) {
-  await page.evaluate(([ms, sel]) => window.__netopsBench.start(ms, sel), [maxMs, selector]);
+/** Starts the sampler; every 250 ms it records the text of the first element matching each selector. */
+export async function startSampler(page, { maxMs, selectors = [] }) {
+  await page.evaluate(([ms, sel]) => window.__netopsBench.start(ms, sel), [maxMs, selectors]);
 }
 
 export async function stopSampler(page) {
@@ -167,29 +167,31 @@ export function summarizeRafFrames(frames) {
   };
 }
 
-/** How a sampled text moved: how many samples, how many changes, and the longest time it stood still. */
-export function summarizeTextSamples(texts) {
+/** How one sampled text (column `column` of the samples) moved: how many samples, how many changes, and the longest time it stood still. */
+export function summarizeTextSamples(texts, column = 1) {
+  const at = (i) => texts[i][0];
+  const text = (i) => texts[i][column];
   let changes = 0;
   let longestStillMs = 0;
-  let lastChangeAt = texts[0]?.[0];
+  let lastChangeAt = texts.length > 0 ? at(0) : 0;
   for (let i = 1; i < texts.length; i++) {
-    if (texts[i][1] !== texts[i - 1][1]) {
+    if (text(i) !== text(i - 1)) {
       changes++;
-      longestStillMs = Math.max(longestStillMs, texts[i][0] - lastChangeAt);
-      lastChangeAt = texts[i][0];
+      longestStillMs = Math.max(longestStillMs, at(i) - lastChangeAt);
+      lastChangeAt = at(i);
     }
   }
-  if (texts.length > 0) longestStillMs = Math.max(longestStillMs, texts.at(-1)[0] - lastChangeAt);
+  if (texts.length > 0) longestStillMs = Math.max(longestStillMs, at(texts.length - 1) - lastChangeAt);
   const gaps = [];
-  for (let i = 1; i < texts.length; i++) gaps.push(texts[i][0] - texts[i - 1][0]);
+  for (let i = 1; i < texts.length; i++) gaps.push(at(i) - at(i - 1));
   return {
     samples: texts.length,
     changes,
-    distinct: new Set(texts.map((t) => t[1])).size,
+    distinct: new Set(texts.map((t) => t[column])).size,
     longestStillMs: round(longestStillMs, 0),
     maxSampleGapMs: round(Math.max(0, ...gaps), 0),
-    first: texts[0]?.[1] ?? null,
-    last: texts.at(-1)?.[1] ?? null,
+    first: texts.length > 0 ? text(0) : null,
+    last: texts.length > 0 ? text(texts.length - 1) : null,
   };
 }
 
