@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { snapshotDist } from './lib/netops.mjs';
+import { bundleRpcClient, snapshotDist } from './lib/netops.mjs';
 import { installCleanup, machineBusyPercent, runCleanups } from './lib/processes.mjs';
 import { formatTable } from './lib/stats.mjs';
 import { foundation } from './suites/foundation.mjs';
@@ -62,11 +62,15 @@ async function main() {
   const busyBefore = await machineBusyPercent(1000);
   log(`bench: the machine was ${busyBefore}% busy (all cores) in the second before the bench, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   const quietWaitMs = Number(process.env.NETOPS_BENCH_QUIET_WAIT_MS ?? 20_000);
+  const rpc = await bundleRpcClient(root).catch((error) => {
+    log(`bench: WARNING: ${error.message}; numbers read over RPC will be missing`);
+    return { error: error.message };
+  });
   let failures = 0;
   for (const suite of suites) {
     const started = performance.now();
     log(`\n== bench suite ${suite.name}: ${suite.description}`);
-    const ctx = { root, node, dist, artifactsDir, log, quietWaitMs };
+    const ctx = { root, node, dist, rpc, artifactsDir, log, quietWaitMs };
     let outcome;
     try {
       outcome = await suite.run(ctx);

@@ -132,17 +132,15 @@ async function waitForHealthz(origin, timeoutMs) {
   throw new Error(`GET ${origin}/healthz did not answer 200 within ${timeoutMs} ms (last: ${last})`);
 }
 
-let rpcModule;
-
 /**
  * The product's own CLI client (connectToInstance over the contract),
- * bundled from source once per run so the bench reads the overview exactly
- * as `netops` does.
+ * bundled from source once, at the start of a run: later, other people's
+ * half-done edits may not compile. Resolves with the module.
  */
-export async function connectRpc(root, instance) {
-  if (!rpcModule) {
-    const { build } = await import('esbuild');
-    const outfile = join(makeTempDir('netops-bench-rpc-'), 'rpc-client.mjs');
+export async function bundleRpcClient(root) {
+  const { build } = await import('esbuild');
+  const outfile = join(makeTempDir('netops-bench-rpc-'), 'rpc-client.mjs');
+  try {
     await build({
       stdin: { contents: "export { connectToInstance } from './electron/headless/index.ts';", resolveDir: root, sourcefile: 'bench-rpc-entry.ts', loader: 'ts' },
       bundle: true,
@@ -150,12 +148,20 @@ export async function connectRpc(root, instance) {
       format: 'esm',
       target: 'node22',
       outfile,
-      logLevel: 'warning',
+      logLevel: 'silent',
       external: ['bufferutil', 'utf-8-validate'],
       banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
     });
-    rpcModule = await import(pathToFileURL(outfile).href);
+  } catch (error) {
+    const first = error.errors?.[0];
+    const where = first?.location ? ` (${first.location.file}:${first.location.line})` : '';
+    throw new Error(`cannot bundle the RPC client from source: ${first?.text ?? error.message}${where}`, { cause: error });
   }
+  return import(pathToFileURL(outfile).href);
+}
+
+/** Connects the bundled client to a running instance, the way `netops` does with --url and --token. */
+export function connectRpc(rpcModule, instance) {
   return withTimeout(
     rpcModule.connectToInstance({ dataDir: instance.dataDir, url: instance.origin, token: instance.token }),
     10_000,

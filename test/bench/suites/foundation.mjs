@@ -338,13 +338,17 @@ async function measureChurn(ctx, browser) {
     await page.locator(COUNT).waitFor({ timeout: 15_000 });
     await installSampler(page);
 
-    client = await connectRpc(ctx.root, instance);
-    overview = recordOverview(client);
-    await waitFor(() => overview.frames.length > 0, 'the first system.overview frame', { timeoutMs: 5000 });
+    if (ctx.rpc.error) {
+      ctx.log(`   no RPC client (${ctx.rpc.error}): the host's own counters and RPC latency are not measured`);
+    } else {
+      client = await connectRpc(ctx.rpc, instance);
+      overview = recordOverview(client);
+      await waitFor(() => overview.frames.length > 0, 'the first system.overview frame', { timeoutMs: 5000 });
+    }
     await delay(1200);
 
     const rpcLatencies = [];
-    let probing = true;
+    let probing = client !== undefined;
     const prober = (async () => {
       while (probing) {
         const t0 = performance.now();
@@ -358,7 +362,7 @@ async function measureChurn(ctx, browser) {
       }
     })();
 
-    const before = overview.latest();
+    const before = overview?.latest();
     const cpuDuringLoad = cpuMeter({ server: [instance.pid], loadgen: [loadgen.pid], ...chromiumPidsByType() });
     const loadStart = performance.now();
     // The count alone can sit at ~64 under steady churn; the first row (the oldest open connection) turns over all the time.
@@ -375,22 +379,21 @@ async function measureChurn(ctx, browser) {
     probing = false;
     await prober;
 
-    // Let the host's counters settle and one more overview frame arrive.
-    await delay(2200);
-    const after = overview.latest();
-    const framesDuringLoad = overview.frames.filter((f) => f.receivedAt > loadStart + 1000 && f.receivedAt <= loadEnd + 100);
-    const hostRates = framesDuringLoad.map((f) => f.connections.openedPerSecond + f.connections.closedPerSecond);
-    const openedDelta = after.connections.openedTotal - before.connections.openedTotal;
-    const closedDelta = after.connections.closedTotal - before.connections.closedTotal;
     const seconds = done.ms / 1000;
+    let host = { unavailable: ctx.rpc.error };
+    if (overview) {
+      // Let the host's counters settle and one more overview frame arrive.
+      await delay(2200);
+      host = hostCounters(overview, before, { loadStart, loadEnd, seconds, serverCpuPercent: cpu.server, rpcLatencies });
+    }
+    host.rssAfterRunMb = mb(readRssBytes(instance.pid));
     const generatorConnPerSec = done.completed / seconds;
     const raf = summarizeRafFrames(sampled.frames);
     const longFrames = summarizeLongFrames(sampled.longFrames);
     const countText = summarizeTextSamples(sampled.texts, 1);
     const firstRowText = summarizeTextSamples(sampled.texts, 2);
-    const finiteRpc = rpcLatencies.filter(Number.isFinite);
     ctx.log(
-      `   ${done.completed} connections in ${round(seconds, 1)} s: ${round(generatorConnPerSec, 0)} conn/s = ${round(2 * generatorConnPerSec, 0)} opens+closes/s (generator); host counted ${openedDelta} opens, ${closedDelta} closes`,
+      `   ${done.completed} connections in ${round(seconds, 1)} s: ${round(generatorConnPerSec, 0)} conn/s = ${round(2 * generatorConnPerSec, 0)} opens+closes/s (generator); host counted ${host.openedDuringRun ?? '?'} opens, ${host.closedDuringRun ?? '?'} closes`,
     );
     ctx.log(
       `   UI during load: rAF p95 ${raf.p95} ms, max gap ${raf.max} ms; in ${countText.samples} samples the count changed ${countText.changes} times, the first row ${firstRowText.changes} times (longest still ${firstRowText.longestStillMs} ms)`,
@@ -406,21 +409,7 @@ async function measureChurn(ctx, browser) {
         perSecond: done.perSecond,
         connectionLatencyMs: distribution(done.latencies, 2),
       },
-      host: {
-        openedDuringRun: openedDelta,
-        closedDuringRun: closedDelta,
-        eventsPerSecondOverRun: round((openedDelta + closedDelta) / seconds, 0),
-        eventsPerHostCpuSecond: round((openedDelta + closedDelta) / seconds / Math.max(0.01, cpu.server / 100), 0),
-        overviewRatesDuringLoad: {
-          frames: hostRates.length,
-          meanEventsPerSecond: round(hostRates.length ? sum(hostRates) / hostRates.length : null, 0),
-          peakEventsPerSecond: round(hostRates.length ? max(hostRates) : null, 0),
-        },
-        overviewCpuPercentDuringLoad: framesDuringLoad.map((f) => round(f.host.cpuPercent, 0)),
-        openAfterRun: after.connections.open,
-        rssAfterRunMb: mb(readRssBytes(instance.pid)),
-        rpcInfoLatencyMs: { ...distribution(finiteRpc), failed: rpcLatencies.length - finiteRpc.length },
-      },
+      host,
       cpuPercentDuringLoad: cpu,
       ui: { raf, longFrames, countText, firstRowText, pageErrors },
     };
@@ -488,6 +477,30 @@ function countWebSocketTraffic(page) {
   };
 }
 
+/** Opens and closes the host itself counted (system.overview totals) over the load, and how its RPC answered meanwhile. */
+function hostCounters(overview, before, { loadStart, loadEnd, seconds, serverCpuPercent, rpcLatencies }) {
+  const after = overview.latest();
+  const framesDuringLoad = overview.frames.filter((f) => f.receivedAt > loadStart + 1000 && f.receivedAt <= loadEnd + 100);
+  const hostRates = framesDuringLoad.map((f) => f.connections.openedPerSecond + f.connections.closedPerSecond);
+  const openedDelta = after.connections.openedTotal - before.connections.openedTotal;
+  const closedDelta = after.connections.closedTotal - before.connections.closedTotal;
+  const finiteRpc = rpcLatencies.filter(Number.isFinite);
+  return {
+    openedDuringRun: openedDelta,
+    closedDuringRun: closedDelta,
+    eventsPerSecondOverRun: round((openedDelta + closedDelta) / seconds, 0),
+    eventsPerHostCpuSecond: round((openedDelta + closedDelta) / seconds / Math.max(0.01, serverCpuPercent / 100), 0),
+    overviewRatesDuringLoad: {
+      frames: hostRates.length,
+      meanEventsPerSecond: round(hostRates.length ? sum(hostRates) / hostRates.length : null, 0),
+      peakEventsPerSecond: round(hostRates.length ? max(hostRates) : null, 0),
+    },
+    overviewCpuPercentDuringLoad: framesDuringLoad.map((f) => round(f.host.cpuPercent, 0)),
+    openAfterRun: after.connections.open,
+    rpcInfoLatencyMs: { ...distribution(finiteRpc), failed: rpcLatencies.length - finiteRpc.length },
+  };
+}
+
 /**
  * Runs every teardown step even when one fails. A server that does not exit 0
  * fails the part, unless the part already failed: then the first error stays
@@ -539,14 +552,14 @@ function summarize(parts) {
     ['10k rows: server RSS (MB) / server CPU %', failed('connections10k') ?? `${t.serverRssWith10kAndUiMb} / ${t.cpuPercentDuringTrace.server}`],
     ['10k rows: Chromium CPU % / machine busy % (other processes %)', failed('connections10k') ?? `${chromiumTotal(t.cpuPercentDuringTrace)} / ${t.cpuPercentDuringTrace.machine.busyPercent} (${t.cpuPercentDuringTrace.machine.otherProcessesPercent})`],
     ['10k rows: UI updates received per s / MB per s', failed('connections10k') ?? `${t.webSocketToBrowser.framesPerSecond} / ${t.webSocketToBrowser.megabytesPerSecond}`],
-    ['churn: opens+closes per s, generator / host counters', failed('churn') ?? `${c.generator.eventsPerSecond} / ${c.host.eventsPerSecondOverRun}`],
+    ['churn: opens+closes per s, generator / host counters', failed('churn') ?? `${c.generator.eventsPerSecond} / ${c.host.eventsPerSecondOverRun ?? 'n/a'}`],
     ['churn: host CPU % / Chromium CPU % / machine busy % (other processes %)', failed('churn') ?? `${c.cpuPercentDuringLoad.server} / ${chromiumTotal(c.cpuPercentDuringLoad)} / ${c.cpuPercentDuringLoad.machine.busyPercent} (${c.cpuPercentDuringLoad.machine.otherProcessesPercent})`],
-    ['churn: opens+closes per host CPU-second', failed('churn') ?? c.host.eventsPerHostCpuSecond],
+    ['churn: opens+closes per host CPU-second', failed('churn') ?? c.host.eventsPerHostCpuSecond ?? 'n/a'],
     ['churn: UI rAF p95 / max frame gap (ms)', failed('churn') ?? `${c.ui.raf.p95} / ${c.ui.raf.max}`],
     ['churn: long animation frames: count / max ms / script ms', failed('churn') ?? `${c.ui.longFrames.count} / ${c.ui.longFrames.maxMs} / ${c.ui.longFrames.scriptMs}`],
     ['churn: UI changes in 250 ms samples: count / first row / samples', failed('churn') ?? `${c.ui.countText.changes} / ${c.ui.firstRowText.changes} / ${c.ui.countText.samples}`],
     ['churn: UI longest still (first row) ms / stayed live', failed('churn') ?? `${c.ui.firstRowText.longestStillMs} / ${c.ui.stayedLive ? 'yes' : 'NO'}`],
-    ['churn: RPC system.info p95 / max (ms)', failed('churn') ?? `${c.host.rpcInfoLatencyMs.p95} / ${c.host.rpcInfoLatencyMs.max}`],
+    ['churn: RPC system.info p95 / max (ms)', failed('churn') ?? (c.host.rpcInfoLatencyMs ? `${c.host.rpcInfoLatencyMs.p95} / ${c.host.rpcInfoLatencyMs.max}` : 'n/a')],
   ];
 }
 
