@@ -38,7 +38,7 @@ export function createConnectionsService(tracker: ConnectionTracker): ServiceImp
       sink.emit({ type: 'snapshot', rows: tracker.list() });
       store.add(tracker.onDidOpen((row) => sink.emit({ type: 'delta', upsert: [row], remove: [] })));
       store.add(tracker.onDidClose((row) => sink.emit({ type: 'delta', upsert: [], remove: [row.id] })));
-      store.add(tracker.onDidChange((rows) => sink.emit({ type: 'delta', upsert: rows, remove: [] })));
+      store.add(tracker.onDidChange(({ rows, counters }) => sink.emit({ type: 'delta', upsert: rows, remove: [], patch: counters })));
       return store;
     },
   };

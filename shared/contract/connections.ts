@@ -23,6 +23,10 @@ export const connectionRow = z.object({
 });
 
 export type ConnectionRow = z.infer<typeof connectionRow>;
+
+/** What changes on a live connection many times a second; everything else travels as a whole row. */
+export const connectionCounters = connectionRow.pick({ id: true, bytesIn: true, bytesOut: true, lastActivityAt: true }).strict();
+export type ConnectionCounters = z.infer<typeof connectionCounters>;
 export type ConnectionKind = z.infer<typeof connectionKind>;
 export type ConnectionState = z.infer<typeof connectionState>;
 
@@ -53,7 +57,7 @@ export const connectionsService = {
   }),
   live: stream({
     params: z.object({}).strict(),
-    event: tableFrameSchema(connectionRow),
+    event: tableFrameSchema(connectionRow, connectionCounters),
     coalesce: 'table',
   }),
 };

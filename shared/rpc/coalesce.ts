@@ -1,4 +1,4 @@
-import type { CoalesceMode, TableFrame } from '../contract/index.ts';
+import type { CoalesceMode, RowPatch, TableFrame } from '../contract/index.ts';
 import type { Disposable } from '../lifecycle.ts';
 
 /** 10 frames a second per stream is all a person can read, and all the wire needs. */
@@ -26,8 +26,10 @@ export class StreamCoalescer implements Disposable {
   private hasLatest = false;
   private latest: unknown;
 
-  // 'table' mode: id -> newest row, or null for a removal the peer must see
+  // 'table' mode: id -> newest whole row, or null for a removal the peer must see
   private pending = new Map<string, Row | null>();
+  // id -> merged field changes of a row the peer already has
+  private pendingPatches = new Map<string, RowPatch<Row>>();
   private pendingIsSnapshot = false;
   private known = new Set<string>();
 
@@ -51,18 +53,37 @@ export class StreamCoalescer implements Disposable {
   private mergeTableFrame(frame: TableFrame<Row>): void {
     if (frame.type === 'snapshot') {
       this.pending = new Map(frame.rows.map((row) => [row.id, row]));
+      this.pendingPatches.clear();
       this.pendingIsSnapshot = true;
       return;
     }
     for (const id of frame.remove) {
+      this.pendingPatches.delete(id);
       if (this.pendingIsSnapshot || !this.known.has(id)) this.pending.delete(id);
       else this.pending.set(id, null);
     }
-    for (const row of frame.upsert) this.pending.set(row.id, row);
+    for (const row of frame.upsert) {
+      this.pendingPatches.delete(row.id);
+      this.pending.set(row.id, row);
+    }
+    for (const patch of frame.patch ?? []) this.mergePatch(patch);
+  }
+
+  private mergePatch(patch: RowPatch<Row>): void {
+    if (this.pending.has(patch.id)) {
+      // A whole row is pending: fold the patch in; a pending removal wins.
+      const row = this.pending.get(patch.id);
+      if (row) this.pending.set(patch.id, { ...row, ...patch });
+      return;
+    }
+    // Only rows the peer has can be patched; anything else was never sent or is already gone.
+    if (this.pendingIsSnapshot || !this.known.has(patch.id)) return;
+    const earlier = this.pendingPatches.get(patch.id);
+    this.pendingPatches.set(patch.id, earlier ? { ...earlier, ...patch } : patch);
   }
 
   private get hasPending(): boolean {
-    return this.mode === 'latest' ? this.hasLatest : this.pendingIsSnapshot || this.pending.size > 0;
+    return this.mode === 'latest' ? this.hasLatest : this.pendingIsSnapshot || this.pending.size > 0 || this.pendingPatches.size > 0;
   }
 
   private schedule(): void {
@@ -91,7 +112,9 @@ export class StreamCoalescer implements Disposable {
 
   private takeTableFrame(): TableFrame<Row> {
     const pending = this.pending;
+    const patches = this.pendingPatches;
     this.pending = new Map();
+    this.pendingPatches = new Map();
     if (this.pendingIsSnapshot) {
       this.pendingIsSnapshot = false;
       this.known = new Set(pending.keys());
@@ -108,7 +131,7 @@ export class StreamCoalescer implements Disposable {
         this.known.add(id);
       }
     }
-    return { type: 'delta', upsert, remove };
+    return patches.size > 0 ? { type: 'delta', upsert, remove, patch: [...patches.values()] } : { type: 'delta', upsert, remove };
   }
 
   dispose(): void {
@@ -116,6 +139,7 @@ export class StreamCoalescer implements Disposable {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.pending.clear();
+    this.pendingPatches.clear();
     this.known.clear();
     this.latest = undefined;
   }

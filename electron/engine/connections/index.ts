@@ -1,2 +1,2 @@
-export { ConnectionTracker, SAMPLE_INTERVAL_MS, type ConnectionTotals, type TrackOptions } from './tracker.ts';
+export { ConnectionTracker, SAMPLE_INTERVAL_MS, type ConnectionChanges, type ConnectionTotals, type TrackOptions } from './tracker.ts';
 export { TcpEchoListener, type EchoListenerOptions } from './echo-listener.ts';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { ConnectionKind, ConnectionRow, ConnectionState } from '../../../shared/contract/index.ts';
+import type { ConnectionCounters, ConnectionKind, ConnectionRow, ConnectionState } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { Emitter, type Disposable } from '../../../shared/lifecycle.ts';
 
@@ -8,6 +8,12 @@ export interface TrackOptions {
   direction: 'in' | 'out';
   /** Who owns the socket: a listener name, a pool name. */
   owner: string;
+}
+
+/** Whole rows whose state changed, and the counters of rows whose bytes moved. */
+export interface ConnectionChanges {
+  rows: ConnectionRow[];
+  counters: ConnectionCounters[];
 }
 
 export interface ConnectionTotals {
@@ -54,14 +60,14 @@ export class ConnectionTracker implements Disposable {
 
   private readonly openEmitter = new Emitter<ConnectionRow>();
   private readonly closeEmitter = new Emitter<ConnectionRow>();
-  private readonly changeEmitter = new Emitter<ConnectionRow[]>({
+  private readonly changeEmitter = new Emitter<ConnectionChanges>({
     onFirstListener: () => this.startSampling(),
     onLastListener: () => this.stopSampling(),
   });
 
   readonly onDidOpen = this.openEmitter.event;
   readonly onDidClose = this.closeEmitter.event;
-  /** Rows whose state, bytes or activity changed; sampled at 10 Hz only while listened to. */
+  /** Rows whose state changed, and counters that moved (sampled at 10 Hz only while listened to). */
   readonly onDidChange = this.changeEmitter.event;
 
   track(socket: Socket, options: TrackOptions): string {
@@ -194,7 +200,7 @@ export class ConnectionTracker implements Disposable {
   private setState(entry: Entry, state: ConnectionState): void {
     if (entry.state === state || !this.entries.has(entry.id)) return;
     entry.state = state;
-    if (this.changeEmitter.listenerCount > 0) this.changeEmitter.fire([this.toRow(entry)]);
+    if (this.changeEmitter.listenerCount > 0) this.changeEmitter.fire({ rows: [this.toRow(entry)], counters: [] });
   }
 
   private untrack(entry: Entry): void {
@@ -209,11 +215,13 @@ export class ConnectionTracker implements Disposable {
 
   private startSampling(): void {
     this.sampler = setInterval(() => {
-      const changed: ConnectionRow[] = [];
+      const counters: ConnectionCounters[] = [];
       for (const entry of this.entries.values()) {
-        if (this.refreshBytes(entry)) changed.push(this.toRow(entry));
+        if (this.refreshBytes(entry)) {
+          counters.push({ id: entry.id, bytesIn: entry.bytesIn, bytesOut: entry.bytesOut, lastActivityAt: entry.lastActivityAt });
+        }
       }
-      if (changed.length > 0) this.changeEmitter.fire(changed);
+      if (counters.length > 0) this.changeEmitter.fire({ rows: [], counters });
     }, SAMPLE_INTERVAL_MS);
     this.sampler.unref?.();
   }

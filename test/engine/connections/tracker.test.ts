@@ -45,7 +45,7 @@ describe('ConnectionTracker with real sockets', () => {
     store.add(toDisposable(() => client.destroy()));
     await waitFor(() => tracker.size === 1, 'the accepted row');
     const changes: number[] = [];
-    const listener = tracker.onDidChange((rows) => rows.forEach((row) => changes.push(row.bytesIn)));
+    const listener = tracker.onDidChange(({ counters }) => counters.forEach((c) => changes.push(c.bytesIn)));
     client.write('hello');
     await waitFor(() => changes.includes(5), 'a sampled change with 5 bytes in');
     listener.dispose();

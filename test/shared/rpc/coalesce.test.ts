@@ -6,7 +6,7 @@ afterEach(() => {
 });
 
 type Row = { id: string; v: number };
-type Frame = { type: 'snapshot'; rows: Row[] } | { type: 'delta'; upsert: Row[]; remove: string[] };
+type Frame = { type: 'snapshot'; rows: Row[] } | { type: 'delta'; upsert: Row[]; remove: string[]; patch?: Array<Partial<Row> & { id: string }> };
 
 describe('StreamCoalescer', () => {
   it('sends at most one frame per interval, the newest, in latest mode', () => {
@@ -64,6 +64,22 @@ describe('StreamCoalescer', () => {
     coalescer.push({ type: 'delta', upsert: [{ id: 'd', v: 4 }], remove: [] });
     vi.advanceTimersByTime(100);
     expect(sent[1]).toEqual({ type: 'snapshot', rows: [{ id: 'd', v: 4 }] });
+    coalescer.dispose();
+  });
+
+  it('merges field patches per row, folds them into pending rows, and drops them for rows the peer never had', () => {
+    vi.useFakeTimers();
+    const sent: Frame[] = [];
+    type Wide = Row & { w: number };
+    const coalescer = new StreamCoalescer('table', { send: (f) => sent.push(f as Frame), isCongested: () => false }, 100);
+    coalescer.push({ type: 'snapshot', rows: [{ id: 'a', v: 0, w: 0 }, { id: 'b', v: 0, w: 0 }] as Wide[] });
+    vi.advanceTimersByTime(0);
+    coalescer.push({ type: 'delta', upsert: [], remove: [], patch: [{ id: 'a', v: 1 }] });
+    coalescer.push({ type: 'delta', upsert: [], remove: [], patch: [{ id: 'a', w: 2 }, { id: 'b', v: 5 }, { id: 'ghost', v: 9 }] });
+    coalescer.push({ type: 'delta', upsert: [{ id: 'c', v: 1, w: 1 } as Wide], remove: ['b'], patch: [{ id: 'c', v: 7 }, { id: 'b', v: 6 }] });
+    vi.advanceTimersByTime(100);
+    // one frame: a's two patches merged, c's patch folded into its new row, b's patch gone with b, ghost dropped
+    expect(sent[1]).toEqual({ type: 'delta', upsert: [{ id: 'c', v: 7, w: 1 }], remove: ['b'], patch: [{ id: 'a', v: 1, w: 2 }] });
     coalescer.dispose();
   });
 
