@@ -63,6 +63,10 @@ export interface VirtualTableProps<Row> {
   ariaLabel: string;
   testId?: string;
   rowTestId?: string;
+  /** Extra data-* attributes of a row (keys without the `data-` prefix); module-level, so memoized rows stay memoized. */
+  rowData?(row: Row): Record<string, string>;
+  /** Extra class names of a row, e.g. a tone. */
+  rowClassName?(row: Row): string | undefined;
   /** Shown in the body when there are no rows. */
   empty?: ReactNode;
   handleRef?: Ref<VirtualTableHandle>;
@@ -175,6 +179,8 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
         onClick={props.onRowClick}
         onDoubleClick={props.onRowDoubleClick}
         testId={props.rowTestId}
+        rowData={props.rowData}
+        rowClassName={props.rowClassName}
         domId={`${props.idPrefix}-row-${key}`}
       />,
     );
@@ -260,20 +266,44 @@ interface VirtualRowProps<Row> {
   onClick: ((row: Row, index: number) => void) | undefined;
   onDoubleClick: ((row: Row, index: number) => void) | undefined;
   testId: string | undefined;
+  rowData: ((row: Row) => Record<string, string>) | undefined;
+  rowClassName: ((row: Row) => string | undefined) | undefined;
   domId: string;
 }
 
-function VirtualRowImpl<Row>({ row, rowId, index, top, selected, columns, onClick, onDoubleClick, testId, domId }: VirtualRowProps<Row>) {
+function dataAttributes(data: Record<string, string> | undefined): Record<string, string> {
+  if (!data) return {};
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(data)) out[`data-${key}`] = value;
+  return out;
+}
+
+function VirtualRowImpl<Row>({
+  row,
+  rowId,
+  index,
+  top,
+  selected,
+  columns,
+  onClick,
+  onDoubleClick,
+  testId,
+  rowData,
+  rowClassName,
+  domId,
+}: VirtualRowProps<Row>) {
+  const extraClass = rowClassName?.(row);
   return (
     <div
       id={domId}
-      className={`vt-row${selected ? ' is-selected' : ''}${index % 2 ? ' is-odd' : ''}`}
+      className={`vt-row${selected ? ' is-selected' : ''}${index % 2 ? ' is-odd' : ''}${extraClass ? ` ${extraClass}` : ''}`}
       style={{ transform: `translateY(${top}px)` }}
       role="row"
       aria-rowindex={index + 2}
       aria-selected={selected}
       data-testid={testId}
       data-id={rowId}
+      {...dataAttributes(rowData?.(row))}
       onClick={onClick ? () => onClick(row, index) : undefined}
       onDoubleClick={onDoubleClick ? () => onDoubleClick(row, index) : undefined}
     >

@@ -161,3 +161,93 @@ export function ProductMark(props: IconProps) {
     </Icon>
   );
 }
+
+export function FirewallIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M8 1.75 2.75 3.75v3.9c0 3.1 2.2 5.6 5.25 6.6 3.05-1 5.25-3.5 5.25-6.6v-3.9L8 1.75Z" />
+      <path d="M2.9 7.5h10.2M8 2.2v5.3M5.25 7.5v4.2M10.75 7.5v4.2" />
+    </Icon>
+  );
+}
+
+export function ArrowUpIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M8 13V3.5M4 7.25 8 3.25l4 4" />
+    </Icon>
+  );
+}
+
+export function ArrowDownIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M8 3v9.5M4 8.75l4 4 4-4" />
+    </Icon>
+  );
+}
+
+export function EditIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M10.5 2.75 13.25 5.5 5.75 13H3v-2.75l7.5-7.5ZM9 4.25 11.75 7" />
+    </Icon>
+  );
+}
+
+export function TrashIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M2.75 4.25h10.5M6.25 4.25V2.75h3.5v1.5M4.25 4.25l.6 9h6.3l.6-9M6.75 6.75v4M9.25 6.75v4" />
+    </Icon>
+  );
+}
+
+export function PlusIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M8 3v10M3 8h10" />
+    </Icon>
+  );
+}
+
+export function UploadIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M8 10.5V2.75M4.75 6 8 2.75 11.25 6M2.75 10.5v2.75h10.5V10.5" />
+    </Icon>
+  );
+}
+
+export function DownloadIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M8 2.75v7.75M4.75 7.25 8 10.5l3.25-3.25M2.75 10.5v2.75h10.5V10.5" />
+    </Icon>
+  );
+}
+
+export function PauseIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M5.75 3.5v9M10.25 3.5v9" />
+    </Icon>
+  );
+}
+
+export function PlayIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <path d="M5 3.25v9.5L12.5 8 5 3.25Z" />
+    </Icon>
+  );
+}
+
+export function BanIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <circle cx="8" cy="8" r="5.75" />
+      <path d="m3.95 3.95 8.1 8.1" />
+    </Icon>
+  );
+}

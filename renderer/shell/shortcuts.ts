@@ -29,6 +29,17 @@ export function shortcutGroups(): ShortcutGroup[] {
         { keys: ['Home', 'End'], description: 'First or last connection' },
         { keys: ['Enter'], description: 'Open the detail panel' },
         { keys: ['Delete'], description: 'Close the selected connection' },
+        { keys: ['b'], description: "Block the selected connection's peer" },
+      ],
+    },
+    {
+      title: 'Firewall rules',
+      items: [
+        { keys: ['↑', '↓'], description: 'Select a rule' },
+        { keys: ['Alt', '↑'], description: 'Move the selected rule up' },
+        { keys: ['Alt', '↓'], description: 'Move the selected rule down' },
+        { keys: ['Enter'], description: 'Edit the selected rule' },
+        { keys: ['Delete'], description: 'Delete the selected rule' },
       ],
     },
   ];

@@ -1,11 +1,13 @@
 import { create } from 'zustand';
 import { createConnectionsSlice, initialConnectionsData, type ConnectionsSlice } from './connections-slice.ts';
+import { createDecisionsSlice, initialDecisionsData, type DecisionsSlice } from './decisions-slice.ts';
+import { createFirewallSlice, initialFirewallData, type FirewallSlice } from './firewall-slice.ts';
 import { createOverviewSlice, initialOverviewData, type OverviewSlice } from './overview-slice.ts';
 import { createSessionSlice, initialSessionData, type SessionSlice } from './session-slice.ts';
 import { createToastsSlice, initialToastsData, type ToastsSlice } from './toasts-slice.ts';
 import { createUiSlice, initialUiData, type UiSlice } from './ui-slice.ts';
 
-export type AppState = SessionSlice & OverviewSlice & ConnectionsSlice & ToastsSlice & UiSlice;
+export type AppState = SessionSlice & OverviewSlice & ConnectionsSlice & FirewallSlice & DecisionsSlice & ToastsSlice & UiSlice;
 
 /**
  * The one store. React reads it through the hook with narrow selectors; the
@@ -16,6 +18,8 @@ export const useAppStore = create<AppState>()((...args) => ({
   ...createSessionSlice(...args),
   ...createOverviewSlice(...args),
   ...createConnectionsSlice(...args),
+  ...createFirewallSlice(...args),
+  ...createDecisionsSlice(...args),
   ...createToastsSlice(...args),
   ...createUiSlice(...args),
 }));
@@ -28,6 +32,8 @@ export function resetAppStore(): void {
     session: initialSessionData(),
     overview: initialOverviewData(),
     connections: initialConnectionsData(),
+    firewall: initialFirewallData(),
+    decisions: initialDecisionsData(),
     toasts: initialToastsData(),
     ui: initialUiData(),
   });

@@ -4,11 +4,13 @@ import type { Disposable } from '../../shared/lifecycle.ts';
 import type { ContractProxy } from '../../shared/rpc/index.ts';
 import type { AppStore } from '../store/index.ts';
 
-export type StreamName = 'overview' | 'connections';
+export type StreamName = 'overview' | 'connections' | 'firewall' | 'firewallDecisions';
 
 export const STREAM_LABELS: Record<StreamName, string> = {
   overview: 'system overview',
   connections: 'live connections',
+  firewall: 'firewall state',
+  firewallDecisions: 'firewall decisions',
 };
 
 interface StreamBinding {
@@ -32,5 +34,30 @@ export const streamBindings: Record<StreamName, StreamBinding> = {
     },
     // Rows nobody watches would only go stale; the next subscription starts with a snapshot.
     release: (store) => store.getState().clearConnectionRows(),
+  },
+  firewall: {
+    subscribe: (api, store, end) => {
+      store.getState().markFirewallUnloaded();
+      return api.firewall.live.subscribe(
+        {},
+        {
+          next: (state) => store.getState().applyFirewallState(state),
+          end: (error) => {
+            // Kept for the screen, which says why it has nothing to show (e.g. a server without the firewall).
+            if (error) store.getState().setFirewallStreamError(error);
+            end(error);
+          },
+        },
+      );
+    },
+    // A rate chart with a hole in it would be wrong; coming back starts a new one.
+    release: (store) => store.getState().clearFirewallState(),
+  },
+  firewallDecisions: {
+    subscribe: (api, store, end) => {
+      store.getState().markDecisionsUnloaded();
+      return api.firewall.decisions.subscribe({}, { next: (frame) => store.getState().applyDecisionsFrame(frame), end });
+    },
+    release: (store) => store.getState().clearDecisions(),
   },
 };

@@ -1,8 +1,8 @@
 import { useRef, type ReactNode } from 'react';
 import type { ConnectionRow } from '../../../shared/contract/index.ts';
-import { CloseIcon, formatBytes, formatCount, formatEndpoint, formatTimestamp } from '../../components/index.ts';
+import { Age, BanIcon, CloseIcon, formatBytes, formatCount, formatEndpoint, formatTimestamp } from '../../components/index.ts';
 import { selectSelectedConnection, useAppStore } from '../../store/index.ts';
-import { Age, DirectionLabel, StateLabel } from './cells.tsx';
+import { DirectionLabel, StateLabel } from './cells.tsx';
 
 /** Every field of the selected connection, live; after it goes away, its last known values under a notice. */
 export function ConnectionDetail() {
@@ -10,6 +10,7 @@ export function ConnectionDetail() {
   const row = useAppStore(selectSelectedConnection);
   const setOpen = useAppStore((state) => state.setConnectionDetailOpen);
   const requestClose = useAppStore((state) => state.requestConnectionClose);
+  const requestBlock = useAppStore((state) => state.requestBlock);
   const lastSeen = useRef<ConnectionRow | undefined>(undefined);
   if (row) lastSeen.current = row;
   else if (lastSeen.current?.id !== selectedId) lastSeen.current = undefined;
@@ -84,8 +85,19 @@ export function ConnectionDetail() {
         >
           Close connection
         </button>
+        <button
+          type="button"
+          className="button"
+          data-testid="block-ip"
+          disabled={!shown?.remoteAddress}
+          title="Put the peer's address on the firewall blocklist (b)"
+          onClick={() => shown?.remoteAddress && requestBlock({ address: shown.remoteAddress, connectionId: shown.id })}
+        >
+          <BanIcon />
+          Block this IP
+        </button>
         <span className="muted detail-hint">
-          or press <kbd>Delete</kbd>
+          or press <kbd>Delete</kbd> to close, <kbd>b</kbd> to block
         </span>
       </footer>
     </aside>

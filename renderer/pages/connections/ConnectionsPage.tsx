@@ -1,6 +1,7 @@
 import { useRef } from 'react';
 import { useLiveStream, type VirtualTableHandle } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
+import { BlockAddressDialog } from '../firewall/index.ts';
 import { CloseConnectionDialog } from './CloseConnectionDialog.tsx';
 import { ConnectionDetail } from './ConnectionDetail.tsx';
 import { ConnectionsCount } from './ConnectionsCount.tsx';
@@ -28,6 +29,7 @@ export function ConnectionsPage() {
         {detailOpen ? <ConnectionDetail /> : null}
       </div>
       <CloseConnectionDialog />
+      <BlockAddressDialog />
     </div>
   );
 }

@@ -1,12 +1,4 @@
 import type { ConnectionRow } from '../../../shared/contract/index.ts';
-import { formatAge, useNow } from '../../components/index.ts';
-
-/** Ticks on its own, so the rows around it need not re-render every second. */
-export function Age({ since, suffix = '' }: { since: number; suffix?: string }) {
-  const now = useNow();
-  const text = formatAge(since, now);
-  return <>{text === 'now' ? text : `${text}${suffix}`}</>;
-}
 
 export function StateLabel({ state }: { state: ConnectionRow['state'] }) {
   return (

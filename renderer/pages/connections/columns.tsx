@@ -1,7 +1,7 @@
 import type { ConnectionRow } from '../../../shared/contract/index.ts';
-import { formatBytes, formatCount, formatEndpoint, formatTimestamp, type VirtualColumn } from '../../components/index.ts';
+import { Age, formatBytes, formatCount, formatEndpoint, formatTimestamp, type VirtualColumn } from '../../components/index.ts';
 import type { ConnectionSortKey } from '../../store/index.ts';
-import { Age, DirectionLabel, StateLabel } from './cells.tsx';
+import { DirectionLabel, StateLabel } from './cells.tsx';
 
 interface ConnectionColumn extends VirtualColumn<ConnectionRow> {
   key: ConnectionSortKey;

@@ -11,7 +11,7 @@ function isInteractive(target: EventTarget | null): boolean {
 /**
  * Table keys for the Connections screen: arrows / PgUp / PgDn / Home / End
  * move the selection, Enter opens the detail panel, Delete asks to close the
- * selected connection, Esc closes the panel. Returns the move function for
+ * selected connection, b asks to block its peer, Esc closes the panel. Returns the move function for
  * the search box to share.
  */
 export function useConnectionsKeyboard(tableRef: RefObject<VirtualTableHandle | null>): (move: SelectionMove) => void {
@@ -54,6 +54,14 @@ export function useConnectionsKeyboard(tableRef: RefObject<VirtualTableHandle | 
           if (selectedId !== null && state.connections.rows.has(selectedId)) {
             event.preventDefault();
             state.requestConnectionClose(selectedId);
+          }
+          return;
+        }
+        case 'b': {
+          const row = selectedId === null ? undefined : state.connections.rows.get(selectedId);
+          if (row?.remoteAddress) {
+            event.preventDefault();
+            state.requestBlock({ address: row.remoteAddress, connectionId: row.id });
           }
           return;
         }

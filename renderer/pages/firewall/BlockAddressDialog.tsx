@@ -1,0 +1,91 @@
+import { useId, type FormEvent } from 'react';
+import { Dialog, formatEndpoint } from '../../components/index.ts';
+import { useAppStore } from '../../store/index.ts';
+import { plural, useAction, useFirewallApi } from './common.tsx';
+import { FormField } from './FormField.tsx';
+import { useForm } from './use-form.ts';
+import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
+
+/**
+ * "Block this IP" from anywhere a peer shows up (the Connections screen):
+ * asks for a reason and an optional expiry, blocks, and reports how many of
+ * the peer's connections the server closed.
+ */
+export function BlockAddressDialog() {
+  const request = useAppStore((state) => state.firewall.blockRequest);
+  const close = useAppStore((state) => state.requestBlock);
+  return request ? <BlockAddressForm key={`${request.address}\n${request.connectionId ?? ''}`} address={request.address} connectionId={request.connectionId} onClose={() => close(null)} /> : null;
+}
+
+function BlockAddressForm({ address, connectionId, onClose }: { address: string; connectionId: string | undefined; onClose(): void }) {
+  const api = useFirewallApi();
+  const { busy, run } = useAction();
+  const formId = useId();
+  const row = useAppStore((state) => (connectionId === undefined ? undefined : state.connections.rows.get(connectionId)));
+  const others = useAppStore((state) => {
+    let count = 0;
+    for (const r of state.connections.rows.values()) if (r.remoteAddress === address && r.state !== 'closed') count++;
+    return count;
+  });
+  const form = useForm<BlockField, BlockFormValues, ReturnType<typeof validateBlockForm>['value']>({ address, ttl: '', reason: '' }, validateBlockForm);
+  const { values, errors, set } = form;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const value = form.validation.value;
+    if (!value) return form.touchAll();
+    const result = await run(`Could not block ${address}`, () => api().block(value), (error) => form.setServerErrors(fieldErrorsFromServer(error, BLOCK_FIELDS)));
+    if (!result) return;
+    useAppStore.getState().pushToast({
+      tone: 'success',
+      title: `Blocked ${result.entry.address}`,
+      message: `${plural(result.closedConnections, 'connection')} from it closed. ${result.entry.expiresAt === null ? 'Blocked until unblocked on the Firewall screen.' : `The block expires in ${values.ttl.trim()}.`}`,
+    });
+    onClose();
+  };
+
+  return (
+    <Dialog
+      open
+      onClose={onClose}
+      title="Block this IP?"
+      testId="block-dialog"
+      footer={
+        <>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="button button-danger" disabled={!form.validation.value || busy} data-testid="confirm-block">
+            {busy ? 'Blocking…' : `Block ${address}`}
+          </button>
+        </>
+      }
+    >
+      <form id={formId} className="form-stack" onSubmit={(event) => void submit(event)} noValidate>
+        <p>
+          <code>{address}</code> goes on the blocklist: new connections from it are refused, and the server closes{' '}
+          {others > 0 ? `the ${plural(others, 'connection')} it has open now` : 'any it has open'}.
+          {row && row.direction === 'out' ? ' This is an outbound connection: the block stops that host from connecting in, not this host from connecting out.' : null}
+          {row ? (
+            <span className="muted">
+              {' '}
+              From {row.id}: {row.kind} {formatEndpoint(row.remoteAddress, row.remotePort)} → {formatEndpoint(row.localAddress, row.localPort)}
+              {row.owner ? `, ${row.owner}` : ''}.
+            </span>
+          ) : null}
+        </p>
+        <FormField label="Reason" field="reason" error={errors.reason}>
+          <input type="text" value={values.reason} onChange={(event) => set('reason', event.target.value)} placeholder="optional, e.g. port scan" autoFocus autoComplete="off" data-testid="block-dialog-reason" />
+        </FormField>
+        <FormField label="Expires after" field="ttl" error={errors.ttl} help="Empty blocks until unblocked; or 10m, 2h, 7d">
+          <input type="text" value={values.ttl} onChange={(event) => set('ttl', event.target.value)} onBlur={() => form.touch('ttl')} placeholder="never" autoComplete="off" data-testid="block-dialog-ttl" />
+        </FormField>
+        {errors.address ? (
+          <div className="field-error" data-testid="field-error" data-field="address">
+            {errors.address}
+          </div>
+        ) : null}
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,76 @@
+import { memo, useMemo } from 'react';
+import { Area, AreaChart, ResponsiveContainer, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
+import { formatClock, formatCount, useNow } from '../../components/index.ts';
+import { COUNTER_HISTORY_SECONDS, counterSeries, useAppStore } from '../../store/index.ts';
+
+const SERIES = [
+  { key: 'allowed', label: 'Allowed/s', color: 'var(--ok)' },
+  { key: 'denied', label: 'Denied/s', color: 'var(--danger)' },
+] as const;
+
+/** Small on purpose: a trend next to the counters, not a dashboard. Redraws once a second. */
+export const FirewallChart = memo(function FirewallChart() {
+  const history = useAppStore((state) => state.firewall.counters);
+  const now = useNow();
+  const data = useMemo(() => counterSeries(history, now), [history, now]);
+  const peak = data.reduce((max, point) => Math.max(max, point.allowed, point.denied), 0);
+  const latest = data.at(-2) ?? data.at(-1);
+  return (
+    <div className="panel fw-chart" data-testid="decisions-chart">
+      <header className="fw-chart-header">
+        <span className="stat-label">Per second, last {COUNTER_HISTORY_SECONDS / 60} min</span>
+        <ul className="chart-legend">
+          {SERIES.map((s) => (
+            <li key={s.key}>
+              <svg width="10" height="10" aria-hidden="true">
+                <rect width="10" height="3" y="3.5" rx="1.5" fill={s.color} />
+              </svg>
+              {s.label} <span className="numeric">{latest ? formatCount(latest[s.key]) : '–'}</span>
+            </li>
+          ))}
+        </ul>
+      </header>
+      <div className="fw-chart-body">
+        <ResponsiveContainer width="100%" height={56}>
+          <AreaChart data={data} margin={{ top: 4, right: 4, bottom: 0, left: 4 }}>
+            <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} hide />
+            <YAxis hide domain={[0, Math.max(1, peak)]} />
+            <Tooltip content={tooltip} isAnimationActive={false} />
+            {SERIES.map((s) => (
+              <Area
+                key={s.key}
+                type="monotone"
+                dataKey={s.key}
+                name={s.label}
+                stroke={s.color}
+                fill={s.color}
+                fillOpacity={0.14}
+                strokeWidth={1.5}
+                isAnimationActive={false}
+                dot={false}
+              />
+            ))}
+          </AreaChart>
+        </ResponsiveContainer>
+      </div>
+    </div>
+  );
+});
+
+const tooltip = ({ active, payload, label }: TooltipContentProps) => {
+  if (!active || !payload || payload.length === 0) return null;
+  return (
+    <div className="chart-tooltip">
+      <div className="chart-tooltip-time">{typeof label === 'number' ? formatClock(label) : label}</div>
+      {payload.map((item) => (
+        <div key={String(item.dataKey)} className="chart-tooltip-row">
+          <svg width="8" height="8" aria-hidden="true">
+            <circle cx="4" cy="4" r="4" fill={item.stroke ?? item.color} />
+          </svg>
+          <span>{item.name}</span>
+          <span className="numeric">{typeof item.value === 'number' ? formatCount(item.value) : ''}</span>
+        </div>
+      ))}
+    </div>
+  );
+};

@@ -1,0 +1,94 @@
+import { formatCount, useLiveStream } from '../../components/index.ts';
+import { useAppStore } from '../../store/index.ts';
+import { BlocklistPanel } from './BlocklistPanel.tsx';
+import { ConfigTransfer } from './ConfigTransfer.tsx';
+import { DecisionsPanel } from './DecisionsPanel.tsx';
+import { FirewallStats } from './FirewallStats.tsx';
+import { PolicyPanel } from './PolicyPanel.tsx';
+import { RateLimitsPanel } from './RateLimitsPanel.tsx';
+import { RulesPanel } from './RulesPanel.tsx';
+import { TestPanel } from './TestPanel.tsx';
+
+export function FirewallPage() {
+  useLiveStream('firewall');
+  useLiveStream('firewallDecisions');
+  // Entry points, for per-listener policies, rate limits and the test box.
+  useLiveStream('overview');
+  const hasState = useAppStore((state) => state.firewall.state !== null);
+  return (
+    <div className="page page-scroll firewall-page">
+      <header className="page-header">
+        <div>
+          <h1>Firewall</h1>
+          <p className="page-subtitle">Decided at accept, before an entry point sees the connection: blocklist, rate limits, rules, then the default policy.</p>
+        </div>
+        <div className="page-header-actions">
+          <LiveState />
+          <ConfigTransfer />
+        </div>
+      </header>
+      {hasState ? (
+        <>
+          <FirewallStats />
+          <div className="fw-columns">
+            <RulesPanel />
+            <div className="fw-side">
+              <PolicyPanel />
+              <TestPanel />
+            </div>
+          </div>
+          <div className="fw-columns">
+            <BlocklistPanel />
+            <div className="fw-side">
+              <RateLimitsPanel />
+            </div>
+          </div>
+          <DecisionsPanel />
+        </>
+      ) : (
+        <FirewallWaiting />
+      )}
+    </div>
+  );
+}
+
+function LiveState() {
+  const loaded = useAppStore((state) => state.firewall.loaded);
+  const live = useAppStore((state) => state.session.status === 'connected') && loaded;
+  const generation = useAppStore((state) => state.firewall.state?.generation);
+  return (
+    <div className="count-block">
+      <span className={`live-pill${live ? ' is-live' : ''}`} title={live ? 'Receiving live updates' : 'Live updates paused'}>
+        <span className="live-dot" aria-hidden="true" />
+        {live ? 'Live' : 'Paused'}
+      </span>
+      {generation !== undefined ? (
+        <span className="muted numeric" title="Rule-set generation: it goes up each time the data plane swaps in new rules">
+          generation {formatCount(generation)}
+        </span>
+      ) : null}
+    </div>
+  );
+}
+
+function FirewallWaiting() {
+  const status = useAppStore((state) => state.session.status);
+  const error = useAppStore((state) => state.firewall.streamError);
+  if (error) {
+    return (
+      <div className="empty-state" data-testid="firewall-unavailable">
+        <p className="empty-title">The firewall state is not available.</p>
+        <p>
+          <code>{error.code}</code> {error.message}
+        </p>
+        <p>Retrying on its own.</p>
+      </div>
+    );
+  }
+  return (
+    <div className="empty-state">
+      <span className="spinner" aria-hidden="true" />
+      <p>{status === 'connected' ? 'Loading the firewall…' : 'Waiting for the console server…'}</p>
+    </div>
+  );
+}

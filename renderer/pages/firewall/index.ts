@@ -1,0 +1,2 @@
+export { FirewallPage } from './FirewallPage.tsx';
+export { BlockAddressDialog } from './BlockAddressDialog.tsx';

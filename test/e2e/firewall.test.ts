@@ -1,0 +1,350 @@
+import { readFile } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openTcp } from '../helpers/console.ts';
+import { launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
+
+let serve: ServeProcess;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[] = [];
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  serve = await ServeProcess.start();
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
+  page = await context.newPage();
+  problems = watchPage(page);
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') await saveFailureReport(ctx.task.name, serve, context, problems);
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  await browser?.close();
+  const code = await serve?.stop();
+  expect(code).toBe(0);
+});
+
+/** A connection from a chosen loopback address that reads its echo, so the peer's close is seen. */
+async function openFrom(localAddress: string): Promise<Socket> {
+  const socket = await openTcp(serve.echoPort, localAddress);
+  socket.on('error', () => undefined);
+  socket.resume();
+  socket.write(`hello from ${localAddress}\n`);
+  sockets.push(socket);
+  return socket;
+}
+
+/** Connects, writes, and reports what came back before the socket ended (or the wait ran out). */
+function probe(localAddress: string, waitMs = 1500): Promise<{ echoed: string; closed: boolean }> {
+  return new Promise((resolve) => {
+    let echoed = '';
+    const socket = connect({ host: '127.0.0.1', port: serve.echoPort, localAddress });
+    const finish = (closed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ echoed, closed });
+    };
+    const timer = setTimeout(() => finish(false), waitMs);
+    socket.on('connect', () => socket.write('ping\n'));
+    socket.on('data', (chunk: Buffer) => {
+      echoed += chunk.toString();
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => finish(true));
+  });
+}
+
+async function setTheme(theme: 'light' | 'dark'): Promise<void> {
+  if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await page.getByTestId('theme-toggle').click();
+  await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
+}
+
+const ruleRow = (name: string) => page.getByTestId('rule-row').filter({ hasText: name });
+const toastText = () => page.getByTestId('toast').allTextContents();
+
+async function testConnection(source: string): Promise<{ action: string | null; text: string }> {
+  await page.getByTestId('test-source').fill(source);
+  await page.getByTestId('test-destination').selectOption('echo');
+  await expect.poll(() => page.getByTestId('test-port').inputValue()).toBe(String(serve.echoPort));
+  await page.getByTestId('test-submit').click();
+  const result = page.getByTestId('test-result');
+  await expect.poll(() => result.textContent()).toContain(`${source} → echo:${serve.echoPort}`);
+  return { action: await result.getAttribute('data-action'), text: (await result.textContent()) ?? '' };
+}
+
+describe('the Firewall screen against netops serve', () => {
+  it('opens the console and answers firewall calls', async () => {
+    await page.goto(serve.url);
+    await expect.poll(() => page.getByTestId('status-badge').getAttribute('data-status')).toBe('connected');
+    await page.keyboard.press('g');
+    await page.keyboard.press('f');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/firewall');
+    await expect.poll(() => page.getByTestId('default-policy').getAttribute('data-policy')).toBe('allow');
+    await expect.poll(() => page.getByTestId('rules-table').textContent()).toContain('No rules yet');
+  });
+
+  it('blocks a peer from the Connections screen and the server closes its connection', async () => {
+    const blocked = await openFrom('127.0.0.2');
+    const bystander = await openFrom('127.0.0.3');
+    const blockedClosed = new Promise<void>((resolve) => blocked.once('close', () => resolve()));
+    await page.getByTestId('nav-connections').click();
+    await expect.poll(() => page.getByTestId('connections-count').textContent()).toBe('2');
+
+    await page.getByTestId('connection-row').filter({ hasText: '127.0.0.2' }).click();
+    await page.getByTestId('block-ip').click();
+    await expect.poll(() => page.getByTestId('block-dialog').isVisible()).toBe(true);
+    await page.getByTestId('block-dialog-reason').fill('e2e: blocked from the Connections screen');
+    await page.getByTestId('confirm-block').click();
+
+    await blockedClosed;
+    await expect.poll(toastText).toContainEqual(expect.stringContaining('1 connection from it closed'));
+    await expect.poll(() => page.getByTestId('connections-count').textContent()).toBe('1');
+    expect(bystander.destroyed).toBe(false);
+
+    // The b key asks the same question for the selected row.
+    await page.getByTestId('connection-row').filter({ hasText: '127.0.0.3' }).click();
+    await page.getByTestId('connections-table').focus();
+    await page.keyboard.press('b');
+    await expect.poll(() => page.getByTestId('block-dialog').textContent()).toContain('127.0.0.3');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('block-dialog').isVisible()).toBe(false);
+  });
+
+  it('lists the block on the Firewall screen, refuses the address, and blocks with a countdown', async () => {
+    await page.getByTestId('nav-firewall').click();
+    const row = page.locator('[data-testid="block-row"][data-address="127.0.0.2"]');
+    await expect.poll(() => row.textContent()).toContain('permanent');
+    expect(await row.textContent()).toContain('e2e: blocked from the Connections screen');
+    expect((await probe('127.0.0.2')).echoed).toBe('');
+
+    // validation as you type
+    await page.getByTestId('block-address').fill('198.51.100.300');
+    await expect.poll(() => page.locator('[data-testid="field-error"][data-field="address"]').isVisible()).toBe(true);
+    expect(await page.getByTestId('block-submit').isDisabled()).toBe(true);
+    await page.getByTestId('block-address').fill('127.0.0.9');
+    await page.getByTestId('block-ttl').fill('10 minutes');
+    await expect.poll(() => page.locator('[data-testid="field-error"][data-field="ttl"]').isVisible()).toBe(true);
+    await page.getByTestId('block-ttl').fill('10m');
+    await page.getByTestId('block-reason').fill('e2e: short block');
+    await expect.poll(() => page.getByTestId('field-error').count()).toBe(0);
+    await page.getByTestId('block-submit').click();
+    const timed = page.locator('[data-testid="block-row"][data-address="127.0.0.9"]');
+    await expect.poll(() => timed.textContent()).toMatch(/expires in (10m 00s|9m \d\ds)/);
+    const first = await timed.textContent();
+    await expect.poll(() => timed.textContent(), { timeout: 4000 }).not.toBe(first);
+
+    await timed.getByTestId('unblock').click();
+    await expect.poll(() => timed.count()).toBe(0);
+  });
+
+  it('adds a deny rule through the form, and new connections from its source are refused', async () => {
+    await page.getByTestId('add-rule').click();
+    await page.getByTestId('rule-name').fill('Deny 127.0.0.3 to echo');
+    await page.getByTestId('rule-action').selectOption('deny');
+    await page.getByTestId('rule-protocol').selectOption('tcp');
+    // errors show under their field while typing, and Save waits for a valid form
+    await page.getByTestId('rule-source').fill('127.0.0.300');
+    await expect.poll(() => page.locator('[data-testid="field-error"][data-field="source"]').textContent()).toMatch(/IP or CIDR/);
+    await page.getByTestId('rule-ports').fill('70000');
+    await expect.poll(() => page.locator('[data-testid="field-error"][data-field="ports"]').textContent()).toContain('out of range');
+    expect(await page.getByTestId('rule-save').isDisabled()).toBe(true);
+    await page.getByTestId('rule-source').fill('127.0.0.3');
+    await page.getByTestId('rule-ports').fill(String(serve.echoPort));
+    await page.getByTestId('rule-destination').fill('echo');
+    await expect.poll(() => page.getByTestId('rule-dialog').getByTestId('field-error').count()).toBe(0);
+    await page.getByTestId('rule-save').click();
+
+    await expect.poll(() => ruleRow('Deny 127.0.0.3 to echo').count()).toBe(1);
+    const row = ruleRow('Deny 127.0.0.3 to echo');
+    expect(await row.getAttribute('data-action')).toBe('deny');
+    expect(await row.textContent()).toContain(String(serve.echoPort));
+
+    const refused = await probe('127.0.0.3');
+    expect(refused).toEqual({ echoed: '', closed: true });
+    const allowed = await probe('127.0.0.4');
+    expect(allowed.echoed).toBe('ping\n');
+
+    await expect
+      .poll(() => page.locator('[data-testid="decision-row"][data-source="127.0.0.3"][data-action="deny"]').count())
+      .toBeGreaterThan(0);
+    expect(await page.getByTestId('decisions-table').textContent()).toContain('Deny 127.0.0.3 to echo');
+    await expect.poll(() => row.getByTestId('rule-hits').textContent()).not.toBe('0');
+  });
+
+  it('tests a connection: deny by that rule, and the rule row lights up', async () => {
+    const denied = await testConnection('127.0.0.3');
+    expect(denied.action).toBe('deny');
+    expect(denied.text).toContain('Deny 127.0.0.3 to echo');
+    await page.getByTestId('test-result-rule').click();
+    await expect.poll(() => ruleRow('Deny 127.0.0.3 to echo').getAttribute('aria-selected')).toBe('true');
+    expect((await testConnection('127.0.0.4')).action).toBe('allow');
+  });
+
+  it('reorders rules with Alt+Arrow keys, which changes the decision', async () => {
+    await page.getByTestId('add-rule').click();
+    await page.getByTestId('rule-name').fill('Allow 127.0.0.3');
+    await page.getByTestId('rule-action').selectOption('allow');
+    await page.getByTestId('rule-source').fill('127.0.0.3');
+    await page.getByTestId('rule-save').click();
+    await expect.poll(() => page.getByTestId('rule-row').allTextContents()).toEqual([
+      expect.stringContaining('Deny 127.0.0.3 to echo'),
+      expect.stringContaining('Allow 127.0.0.3'),
+    ]);
+    expect((await testConnection('127.0.0.3')).action).toBe('deny');
+
+    await ruleRow('Allow 127.0.0.3').locator('td').nth(2).click();
+    await page.keyboard.press('Alt+ArrowUp');
+    await expect.poll(() => page.getByTestId('rule-row').first().textContent()).toContain('Allow 127.0.0.3');
+    const allowed = await testConnection('127.0.0.3');
+    expect(allowed.action).toBe('allow');
+    expect(allowed.text).toContain('Allow 127.0.0.3');
+
+    // The test box took the focus: back to the rules table, whose selection stayed on the moved rule.
+    await page.getByTestId('rules-table').focus();
+    await page.keyboard.press('Alt+ArrowDown');
+    await expect.poll(() => page.getByTestId('rule-row').first().textContent()).toContain('Deny 127.0.0.3 to echo');
+    await expect.poll(async () => (await testConnection('127.0.0.3')).action).toBe('deny');
+    expect((await probe('127.0.0.3')).echoed).toBe('');
+  });
+
+  it('shows a server refusal on the field it names', async () => {
+    await page.getByTestId('add-rule').click();
+    await page.getByTestId('rule-name').fill('Office only');
+    await page.getByTestId('rule-source').fill('@office');
+    await page.getByTestId('rule-save').click();
+    // @office is well-formed, but no such address set exists: the server says so
+    await expect.poll(() => toastText()).toContainEqual(expect.stringContaining('NETOPS_'));
+    await expect.poll(() => page.locator('[data-testid="rule-dialog"] [data-testid="field-error"][data-field="source"]').count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('rule-dialog').isVisible()).toBe(false);
+  });
+
+  it('edits, disables and deletes a rule', async () => {
+    await page.getByTestId('add-rule').click();
+    await page.getByTestId('rule-name').fill('Temporary');
+    await page.getByTestId('rule-source').fill('127.0.0.5');
+    await page.getByTestId('rule-ports').fill('1-1024');
+    await page.getByTestId('rule-save').click();
+    const row = ruleRow('Temporary');
+    await expect.poll(() => row.count()).toBe(1);
+
+    await row.getByRole('button', { name: 'Edit Temporary' }).click();
+    expect(await page.getByTestId('rule-save').isDisabled()).toBe(true);
+    await page.getByTestId('rule-ports').fill('1-1024,8080');
+    await page.getByTestId('rule-save').click();
+    await expect.poll(() => row.textContent()).toContain('1-1024,8080');
+    // the edit kept every other field
+    expect(await row.getAttribute('data-action')).toBe('deny');
+    expect(await row.textContent()).toContain('127.0.0.5');
+
+    await row.getByTestId('rule-enabled').click();
+    await expect.poll(() => row.getByTestId('rule-enabled').getAttribute('aria-checked')).toBe('false');
+    await expect.poll(() => row.getAttribute('class')).toContain('is-disabled');
+    expect(await row.textContent()).toContain('1-1024,8080');
+
+    await row.getByTestId('delete-rule').click();
+    await page.getByTestId('confirm-delete-rule').click();
+    await expect.poll(() => row.count()).toBe(0);
+  });
+
+  it('sets a per-entry-point policy, and asks before denying by default', async () => {
+    const echoPolicy = page.locator('[data-testid="listener-policy"][data-listener="echo"] select');
+    await echoPolicy.selectOption('deny');
+    await expect.poll(async () => {
+      const result = await testConnection('127.0.0.6');
+      return `${result.action} ${result.text.includes('default policy')}`;
+    }).toBe('deny true');
+    await echoPolicy.selectOption('inherit');
+    await expect.poll(async () => (await testConnection('127.0.0.6')).action).toBe('allow');
+
+    await page.getByTestId('default-policy').getByRole('radio', { name: 'Deny' }).click();
+    await expect.poll(() => page.getByTestId('confirm-default-deny').isVisible()).toBe(true);
+    await page.keyboard.press('Escape');
+    expect(await page.getByTestId('default-policy').getAttribute('data-policy')).toBe('allow');
+  });
+
+  it('adds and removes a rate limit', async () => {
+    await page.getByTestId('add-rate-limit').click();
+    await page.getByTestId('rate-limit-rate').fill('0');
+    await expect.poll(() => page.locator('[data-testid="rate-limit-dialog"] [data-testid="field-error"][data-field="ratePerSecond"]').count()).toBe(1);
+    await page.getByTestId('rate-limit-rate').fill('50');
+    await page.getByTestId('rate-limit-burst').fill('100');
+    await page.getByTestId('rate-limit-ban-after').fill('30');
+    await page.getByTestId('rate-limit-window').fill('2m');
+    await page.getByTestId('rate-limit-save').click();
+    const row = page.locator('[data-testid="rate-limit-row"][data-listener="echo"]');
+    await expect.poll(() => row.textContent()).toContain('50/s, burst 100');
+    expect(await row.textContent()).toContain('ban after 30 refusals in 2m, for 10m');
+    await row.getByRole('button', { name: 'Remove the limit of echo' }).click();
+    await page.getByRole('button', { name: 'Remove limit' }).click();
+    await expect.poll(() => row.count()).toBe(0);
+  });
+
+  it('pauses and resumes the decisions feed', async () => {
+    const rows = page.getByTestId('decision-row');
+    await page.getByTestId('decisions-pause').click();
+    const before = await rows.count();
+    expect((await probe('127.0.0.7')).echoed).toBe('ping\n');
+    await expect.poll(() => page.getByTestId('decisions-pause').textContent()).toContain('1 new');
+    expect(await rows.count()).toBe(before);
+    await page.getByTestId('decisions-pause').click();
+    await expect.poll(() => page.locator('[data-testid="decision-row"][data-source="127.0.0.7"]').count()).toBe(1);
+    await page.getByTestId('decisions-action').selectOption('deny');
+    await expect.poll(async () => new Set(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-action'))))).toEqual(new Set(['deny']));
+    await page.getByTestId('decisions-action').selectOption('all');
+  });
+
+  it('imports a DROP-style blocklist and reports skipped lines', async () => {
+    const list = ['; Spamhaus DROP List 2025/01/01', '198.51.100.0/24 ; SBL0001', 'not-an-address', '203.0.113.0/24 ; SBL0002', ''].join('\n');
+    await page.getByTestId('import-blocklist-file').setInputFiles({ name: 'drop.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
+    await page.getByTestId('confirm-import-blocklist').click();
+    const result = page.getByTestId('import-blocklist-result');
+    await expect.poll(() => result.textContent()).toContain('2 entries added');
+    expect(await page.locator('[data-testid="skipped-line"]').getAttribute('data-line')).toBe('3');
+    await page.getByTestId('import-blocklist-dialog').getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.locator('[data-testid="block-row"][data-address="198.51.100.0/24"]').count()).toBe(1);
+  });
+
+  it('exports the configuration as a file download and imports it back', async () => {
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-yaml').click();
+    const file = await download;
+    expect(file.suggestedFilename()).toMatch(/^netops-firewall-.*\.yaml$/);
+    const text = await readFile((await file.path())!, 'utf8');
+    expect(text).toContain('Deny 127.0.0.3 to echo');
+
+    await page.getByTestId('import-config-file').setInputFiles({ name: 'firewall.yaml', mimeType: 'application/yaml', buffer: Buffer.from(text) });
+    await page.getByTestId('confirm-import-config').click();
+    await expect.poll(() => page.getByTestId('import-config-result').textContent()).toContain('rule');
+    await page.getByTestId('import-config-dialog').getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => ruleRow('Deny 127.0.0.3 to echo').count()).toBe(1);
+  });
+
+  it('saves screenshots of the Firewall screen in light and dark', async () => {
+    // Toasts would cover the side panels; some may expire while being dismissed.
+    await expect
+      .poll(async () => {
+        await page.evaluate(() => document.querySelectorAll<HTMLButtonElement>('[aria-label="Dismiss notification"]').forEach((button) => button.click()));
+        return page.getByTestId('toast').count();
+      })
+      .toBe(0);
+    await page.locator('.firewall-page').evaluate((element) => element.scrollTo(0, 0));
+    for (const theme of ['light', 'dark'] as const) {
+      await setTheme(theme);
+      // the chart gathers a few seconds of counters
+      await page.waitForTimeout(1500);
+      await screenshot(page, `firewall-${theme}`);
+    }
+  });
+
+  it('had no page errors and no CSP violations along the way', () => {
+    expect(problems).toEqual([]);
+  });
+});

@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { contract, type FirewallDecision, type FirewallState } from '../../../shared/contract/index.ts';
+import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
+import { DisposableStore, toDisposable } from '../../../shared/lifecycle.ts';
+import { createPipePair, RpcServer, type StreamSink } from '../../../shared/rpc/index.ts';
+import { resetAppStore, selectDecisionsView, useAppStore } from '../../../renderer/store/index.ts';
+import { RendererSession, type TransportPipe } from '../../../renderer/transport/index.ts';
+
+const STATE: FirewallState = {
+  defaultPolicy: 'allow',
+  listenerPolicies: {},
+  rules: [],
+  addressSets: [],
+  blocklist: [],
+  rateLimits: [],
+  counters: { allowed: 1, denied: 0, deniedByBlocklist: 0, deniedByRateLimit: 0, bans: 0 },
+  generation: 1,
+};
+
+const decision = (id: string, at: number): FirewallDecision => ({
+  id,
+  at,
+  protocol: 'tcp',
+  source: '127.0.0.2',
+  destination: 'echo',
+  port: 7007,
+  action: 'deny',
+  reason: 'blocklist',
+  ruleId: null,
+  ruleName: null,
+});
+
+const notUsed = () => {
+  throw new NetopsError(ErrorCodes.internal, 'not used in this test');
+};
+
+/** A server with the firewall service; `firewall` false serves none of it, as before the engine was wired. */
+function startServer(options: { firewall: boolean }) {
+  const store = new DisposableStore();
+  const counts = { live: 0, decisions: 0 };
+  const sinks: { decisions?: StreamSink<unknown> } = {};
+  const rpc = store.add(new RpcServer(contract, { product: 'netops', version: '0', instanceId: 'i1' }, { streamFrameIntervalMs: 5 }));
+  rpc.registerService('system', {
+    info: () => ({ product: 'netops', version: '0', instanceId: 'i1', startedAt: 0, platform: 'test', mode: 'headless', dataDir: '/tmp', configFile: null }),
+    overview: () => toDisposable(() => undefined),
+  });
+  if (options.firewall) {
+    rpc.registerService('firewall', {
+      state: () => STATE,
+      addRule: notUsed,
+      updateRule: notUsed,
+      removeRule: notUsed,
+      setDefaultPolicy: notUsed,
+      clearListenerPolicy: notUsed,
+      setAddressSet: notUsed,
+      removeAddressSet: notUsed,
+      block: notUsed,
+      unblock: notUsed,
+      importBlocklist: notUsed,
+      setRateLimit: notUsed,
+      removeRateLimit: notUsed,
+      test: notUsed,
+      exportConfig: notUsed,
+      importConfig: notUsed,
+      live: (_params, sink) => {
+        counts.live++;
+        sink.emit(STATE);
+        return toDisposable(() => counts.live--);
+      },
+      decisions: (_params, sink) => {
+        counts.decisions++;
+        sinks.decisions = sink as StreamSink<unknown>;
+        sink.emit({ type: 'snapshot', rows: [decision('d1', 1), decision('d2', 2)] });
+        return toDisposable(() => counts.decisions--);
+      },
+    });
+  }
+  const openPipe = async (): Promise<TransportPipe> => {
+    const [client, server] = createPipePair();
+    store.add(rpc.connect(server, { transport: 'memory' }));
+    return Object.assign(client, { closedUnauthorized: false });
+  };
+  return { store, counts, sinks, openPipe };
+}
+
+const disposables = new DisposableStore();
+const state = () => useAppStore.getState();
+
+beforeEach(() => resetAppStore());
+afterEach(() => disposables.clear());
+
+describe('the firewall streams', () => {
+  it('flow only while a screen retains them, and the store forgets them afterwards', async () => {
+    const server = startServer({ firewall: true });
+    disposables.add(server.store);
+    const session = disposables.add(new RendererSession({ transport: 'websocket', openPipe: server.openPipe, store: useAppStore, random: () => 0 }));
+    session.start();
+    await vi.waitFor(() => expect(state().session.status).toBe('connected'));
+    expect(server.counts).toEqual({ live: 0, decisions: 0 });
+
+    const live = session.retain('firewall');
+    const decisions = session.retain('firewallDecisions');
+    await vi.waitFor(() => expect(state().firewall.state).toEqual(STATE));
+    await vi.waitFor(() => expect(selectDecisionsView(state()).rows.map((d) => d.id)).toEqual(['d2', 'd1']));
+    expect(server.counts).toEqual({ live: 1, decisions: 1 });
+
+    server.sinks.decisions?.emit({ type: 'delta', upsert: [decision('d3', 3)], remove: ['d1'] });
+    await vi.waitFor(() => expect(selectDecisionsView(state()).rows.map((d) => d.id)).toEqual(['d3', 'd2']));
+
+    live.dispose();
+    decisions.dispose();
+    await vi.waitFor(() => expect(server.counts).toEqual({ live: 0, decisions: 0 }));
+    expect(state().firewall.state).toBeNull();
+    expect(state().decisions.rows.size).toBe(0);
+  });
+
+  it('records why the state is missing when the server has no firewall', async () => {
+    const server = startServer({ firewall: false });
+    disposables.add(server.store);
+    const session = disposables.add(
+      new RendererSession({ transport: 'websocket', openPipe: server.openPipe, store: useAppStore, random: () => 0, streamRestartDelayMs: 10_000 }),
+    );
+    session.start();
+    disposables.add(session.retain('firewall'));
+    await vi.waitFor(() => expect(state().firewall.streamError?.code).toBe(ErrorCodes.unknownMethod));
+    expect(state().toasts.items.some((t) => t.title === 'The firewall state stream stopped')).toBe(true);
+  });
+});
