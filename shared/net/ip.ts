@@ -117,7 +117,8 @@ export function parseCidr(text: string): ParsedCidr | undefined {
   const max = ip.family === 4 ? 32 : 128;
   let prefix = max;
   if (prefixText !== undefined) {
-    if (!/^\d{1,3}$/.test(prefixText)) return undefined;
+    // Decimal without leading zeros, as for addresses: /08 is refused rather than guessed at.
+    if (!/^(0|[1-9]\d{0,2})$/.test(prefixText)) return undefined;
     prefix = Number(prefixText);
     // ::ffff:10.0.0.0/104 is 10.0.0.0/8 written as IPv6.
     if (mappedV6) prefix -= 96;

@@ -16,10 +16,11 @@ import { fileURLToPath } from 'node:url';
 import { bundleRpcClient, snapshotDist } from './lib/netops.mjs';
 import { installCleanup, machineBusyPercent, runCleanups } from './lib/processes.mjs';
 import { formatTable } from './lib/stats.mjs';
+import { firewall } from './suites/firewall.mjs';
 import { foundation } from './suites/foundation.mjs';
 
 /** Later suites (nginx and HAProxy side by side) join this list. */
-const SUITES = [foundation];
+const SUITES = [foundation, firewall];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifactsDir = join(root, 'test-artifacts/bench');

@@ -1,0 +1,89 @@
+import type { FirewallDecision } from '../../../shared/contract/firewall.ts';
+import type { RuleVerdict } from './rule-set.ts';
+
+const ACTIONS = ['allow', 'deny'] as const;
+const REASONS = ['rule', 'default', 'blocklist', 'rate-limit'] as const;
+export type ReasonCode = 0 | 1 | 2 | 3;
+export const REASON_RULE: ReasonCode = 0;
+export const REASON_DEFAULT: ReasonCode = 1;
+export const REASON_BLOCKLIST: ReasonCode = 2;
+export const REASON_RATE_LIMIT: ReasonCode = 3;
+
+export function reasonCode(reason: FirewallDecision['reason']): ReasonCode {
+  return REASONS.indexOf(reason) as ReasonCode;
+}
+
+/**
+ * The last N decisions in columns, so recording one writes a few array slots
+ * and allocates nothing; decision objects are built only when someone reads.
+ */
+export class DecisionRing {
+  private readonly at: Float64Array;
+  private readonly seq: Float64Array;
+  private readonly ports: Int32Array;
+  private readonly flags: Uint8Array;
+  private readonly sources: string[];
+  private readonly destinations: string[];
+  private readonly rules: Array<RuleVerdict | null>;
+  private next = 0;
+  private size = 0;
+  private total = 0;
+
+  constructor(readonly capacity: number) {
+    this.at = new Float64Array(capacity);
+    this.seq = new Float64Array(capacity);
+    this.ports = new Int32Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.sources = new Array<string>(capacity).fill('');
+    this.destinations = new Array<string>(capacity).fill('');
+    this.rules = new Array<RuleVerdict | null>(capacity).fill(null);
+  }
+
+  /** flags: bit 0 udp, bit 1 deny, bits 2-3 the reason. */
+  /** `time[0]` is the time of the decision (see CoarseClock for why an array). */
+  record(time: Float64Array, udp: boolean, source: string, destination: string, port: number, deny: boolean, reason: ReasonCode, rule: RuleVerdict | null): number {
+    const slot = this.next;
+    const seq = ++this.total;
+    this.at[slot] = time[0]!;
+    this.seq[slot] = seq;
+    this.ports[slot] = port;
+    this.flags[slot] = (udp ? 1 : 0) | (deny ? 2 : 0) | (reason << 2);
+    this.sources[slot] = source;
+    this.destinations[slot] = destination;
+    this.rules[slot] = rule;
+    this.next = slot + 1 === this.capacity ? 0 : slot + 1;
+    if (this.size < this.capacity) this.size++;
+    return slot;
+  }
+
+  decisionAt(slot: number): FirewallDecision {
+    const flags = this.flags[slot]!;
+    const rule = this.rules[slot]!;
+    return {
+      id: `d${this.seq[slot]}`,
+      at: this.at[slot]!,
+      protocol: flags & 1 ? 'udp' : 'tcp',
+      source: this.sources[slot]!,
+      destination: this.destinations[slot]!,
+      port: this.ports[slot]!,
+      action: ACTIONS[(flags >> 1) & 1]!,
+      reason: REASONS[(flags >> 2) & 3]!,
+      ruleId: rule ? rule.ruleId : null,
+      ruleName: rule ? rule.ruleName : null,
+    };
+  }
+
+  /** Newest first. */
+  list(): FirewallDecision[] {
+    const out: FirewallDecision[] = [];
+    for (let i = 1; i <= this.size; i++) {
+      const slot = (this.next - i + this.capacity) % this.capacity;
+      out.push(this.decisionAt(slot));
+    }
+    return out;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+}

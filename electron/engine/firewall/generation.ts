@@ -1,0 +1,118 @@
+import type { FirewallAction } from '../../../shared/contract/firewall.ts';
+import { parseIp } from '../../../shared/net/index.ts';
+import type { RateLimiter } from './rate-limit.ts';
+import { MatchTable, type CompiledRuleSet, type DecisionResult, type MatchContext, type ProtocolBit } from './rule-set.ts';
+
+export const DEFAULT_ALLOW: Readonly<DecisionResult> = Object.freeze({ action: 'allow', reason: 'default', ruleId: null, ruleName: null });
+export const DEFAULT_DENY: Readonly<DecisionResult> = Object.freeze({ action: 'deny', reason: 'default', ruleId: null, ruleName: null });
+
+/** How many distinct contexts (protocol, listener, local address, port) get a memoized table. */
+const MAX_SERVICES = 1024;
+/** How many distinct tables; contexts that admit the same rules share one. */
+const MAX_TABLES = 64;
+
+/**
+ * Where connections arrive: one listener, protocol, port and (when some rule
+ * names a destination address) local address. A listener has one port and a
+ * handful of local addresses, so there are few of these, each with its
+ * answers memoized.
+ */
+export class Service {
+  constructor(
+    readonly protocol: ProtocolBit,
+    readonly listener: string,
+    readonly localAddress: string,
+    readonly port: number,
+    readonly table: MatchTable,
+    readonly fallback: Readonly<DecisionResult>,
+    readonly limiter: RateLimiter | null,
+  ) {}
+}
+
+/**
+ * Everything decide() reads, as one object swapped in whole when the
+ * configuration changes: a decision started on one generation finishes on
+ * it. The service tables inside are caches of answers the generation
+ * already implies, filled as traffic shows up.
+ */
+export class Generation {
+  private readonly services = new Map<string, Service[]>();
+  private serviceCount = 0;
+  private readonly tables: Array<{ hash: number; table: MatchTable }> = [];
+
+  constructor(
+    readonly number: number,
+    readonly rules: CompiledRuleSet,
+    readonly defaultPolicy: FirewallAction,
+    readonly listenerPolicies: ReadonlyMap<string, FirewallAction>,
+    readonly limiters: ReadonlyMap<string, RateLimiter>,
+  ) {}
+
+  fallbackFor(listener: string | null): Readonly<DecisionResult> {
+    const policy = (listener === null ? undefined : this.listenerPolicies.get(listener)) ?? this.defaultPolicy;
+    return policy === 'allow' ? DEFAULT_ALLOW : DEFAULT_DENY;
+  }
+
+  /** The service for a context, made on first sight; null once the caps are reached (the caller walks the list instead). */
+  service(protocol: ProtocolBit, listener: string, localAddress: string, port: number): Service | null {
+    const known = this.services.get(listener);
+    if (known !== undefined) {
+      const byAddress = this.rules.usesLocalAddress;
+      for (let i = 0; i < known.length; i++) {
+        const service = known[i]!;
+        if (service.port === port && service.protocol === protocol && (!byAddress || service.localAddress === localAddress)) return service;
+      }
+    }
+    return this.addService(protocol, listener, localAddress, port);
+  }
+
+  /** The contexts this generation has served, so the next one can prepare them before traffic arrives. */
+  contexts(): Array<{ protocol: ProtocolBit; listener: string; localAddress: string; port: number }> {
+    const out = [];
+    for (const services of this.services.values()) {
+      for (const s of services) out.push({ protocol: s.protocol, listener: s.listener, localAddress: s.localAddress, port: s.port });
+    }
+    return out;
+  }
+
+  private addService(protocol: ProtocolBit, listener: string, localAddress: string, port: number): Service | null {
+    if (this.serviceCount >= MAX_SERVICES) return null;
+    const context: MatchContext = {
+      protocol,
+      listener,
+      localAddress: this.rules.usesLocalAddress ? (parseIp(localAddress) ?? null) : null,
+      port,
+    };
+    const table = this.tableFor(this.rules.admitted(context));
+    if (table === null) return null;
+    const service = new Service(protocol, listener, this.rules.usesLocalAddress ? localAddress : '', port, table, this.fallbackFor(listener), this.limiters.get(listener) ?? null);
+    const known = this.services.get(listener);
+    if (known) known.push(service);
+    else this.services.set(listener, [service]);
+    this.serviceCount++;
+    return service;
+  }
+
+  private tableFor(admitted: Uint8Array): MatchTable | null {
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < admitted.length; i++) if (admitted[i] === 1) hash = Math.imul(hash ^ i, 0x01000193);
+    for (const known of this.tables) {
+      if (known.hash === hash && sameBytes(known.table.admitted, admitted)) return known.table;
+    }
+    if (this.tables.length >= MAX_TABLES) return null;
+    const table = new MatchTable(this.rules, admitted);
+    this.tables.push({ hash, table });
+    return table;
+  }
+
+  /** Bytes of the memo tables, for reports. */
+  tableBytes(): number {
+    return this.tables.reduce((sum, t) => sum + t.table.byteSize(), 0);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,294 @@
+import type { AddressWords } from './address.ts';
+
+/**
+ * A multibit trie over address bits with leaf pushing: every slot holds the
+ * answer for its whole range, so a lookup reads one slot per level and stops
+ * at the first slot that is not a child pointer. Its cost depends on the
+ * address length, never on how many prefixes went in.
+ *
+ * All nodes of one trie live in one Int32Array: a slot >= 0 is a value, a
+ * slot < 0 is ~(offset of the child node). Strides: 8 bits for the first two
+ * levels (where most prefixes end), then 4, which keeps a sparse set of long
+ * prefixes (random /25-/32 routes, IPv6 /48-/64) from costing 256 slots a
+ * node. IPv4 is at most 6 reads, IPv6 at most 30.
+ */
+export interface TrieLayout {
+  readonly bits: 32 | 128;
+  /** Per level: first bit, stride, and where to find the bits in the four words. */
+  readonly offsets: Int32Array;
+  readonly strides: Int32Array;
+  readonly words: Int32Array;
+  readonly shifts: Int32Array;
+  readonly masks: Int32Array;
+}
+
+function layout(bits: 32 | 128): TrieLayout {
+  const strideList: number[] = [8, 8];
+  while (strideList.reduce((a, b) => a + b, 0) < bits) strideList.push(4);
+  const levels = strideList.length;
+  const offsets = new Int32Array(levels);
+  const strides = new Int32Array(levels);
+  const words = new Int32Array(levels);
+  const shifts = new Int32Array(levels);
+  const masks = new Int32Array(levels);
+  let offset = 0;
+  for (let level = 0; level < levels; level++) {
+    const stride = strideList[level]!;
+    offsets[level] = offset;
+    strides[level] = stride;
+    words[level] = offset >>> 5;
+    shifts[level] = 32 - (offset & 31) - stride;
+    masks[level] = (1 << stride) - 1;
+    offset += stride;
+  }
+  return { bits, offsets, strides, words, shifts, masks };
+}
+
+export const V4_LAYOUT = layout(32);
+export const V6_LAYOUT = layout(128);
+
+/** Builds a trie. Prefixes must come in order of non-decreasing length, so no update meets a child node. */
+export class TrieBuilder {
+  private slots: Int32Array;
+  private used: number;
+  private lastLength = 1;
+
+  constructor(
+    private readonly layout: TrieLayout,
+    rootValue: number,
+  ) {
+    this.slots = new Int32Array(1024);
+    this.used = 1 << layout.strides[0]!;
+    this.slots.fill(rootValue, 0, this.used);
+  }
+
+  /**
+   * Replaces the value of every slot the prefix covers with update(old). The
+   * caller memoizes update, so a prefix spanning many slots of one value costs
+   * one computation.
+   */
+  update(address: AddressWords, length: number, update: (old: number) => number): void {
+    if (length < this.lastLength) throw new Error(`prefixes out of order: /${length} after /${this.lastLength}`);
+    if (length < 1 || length > this.layout.bits) throw new Error(`bad prefix length ${length}`);
+    this.lastLength = length;
+    const { offsets, strides, words, shifts, masks } = this.layout;
+    let base = 0;
+    for (let level = 0; ; level++) {
+      const index = (address[words[level]!]! >>> shifts[level]!) & masks[level]!;
+      const end = offsets[level]! + strides[level]!;
+      if (length <= end) {
+        const span = 1 << (end - length);
+        const first = base + (index & ~(span - 1));
+        let lastOld = -1;
+        let lastNew = -1;
+        for (let slot = first; slot < first + span; slot++) {
+          const old = this.slots[slot]!;
+          if (old < 0) throw new Error('a shorter prefix met a child node');
+          if (old !== lastOld) {
+            lastOld = old;
+            lastNew = update(old);
+          }
+          this.slots[slot] = lastNew;
+        }
+        return;
+      }
+      const value = this.slots[base + index]!;
+      if (value >= 0) {
+        const child = this.allocate(strides[level + 1]!, value);
+        this.slots[base + index] = ~child;
+        base = child;
+      } else {
+        base = ~value;
+      }
+    }
+  }
+
+  private allocate(stride: number, fill: number): number {
+    const size = 1 << stride;
+    if (this.used + size > this.slots.length) {
+      const grown = new Int32Array(Math.max(this.slots.length * 2, this.used + size));
+      grown.set(this.slots.subarray(0, this.used));
+      this.slots = grown;
+    }
+    const at = this.used;
+    this.slots.fill(fill, at, at + size);
+    this.used += size;
+    return at;
+  }
+
+  /** The finished trie: sparse subtrees become buckets (see compress). */
+  build(): Int32Array {
+    return compress(this.slots, this.layout);
+  }
+}
+
+/**
+ * Sparse subtrees cost a dependent memory read per level: a lone /30 under a
+ * busy /8 sits six levels down, an IPv6 /64 fifteen. A subtree whose
+ * addresses fall into at most a few runs of equal value is stored instead as
+ * a bucket, the runs' start addresses in order, searched in one or two cache
+ * lines. Slots then point either to a node, ~(base << 1), or to a bucket,
+ * ~(base << 1 | 1):
+ *
+ *   IPv4 bucket: [runs, value0, start1, value1, start2, value2, ...]
+ *   IPv6 bucket: [runs, value0, start1 (4 words), value1, ...]
+ *
+ * Starts are stored with the sign bit flipped, so signed comparison orders
+ * them as unsigned.
+ */
+const MAX_RUNS_V4 = 8;
+const MAX_RUNS_V6 = 6;
+const SIGN = 0x80000000;
+
+interface Run {
+  start: number | bigint;
+  value: number;
+}
+
+class Output {
+  data = new Int32Array(1024);
+  used = 0;
+
+  allocate(size: number): number {
+    if (this.used + size > this.data.length) {
+      const grown = new Int32Array(Math.max(this.data.length * 2, this.used + size));
+      grown.set(this.data.subarray(0, this.used));
+      this.data = grown;
+    }
+    const at = this.used;
+    this.used += size;
+    return at;
+  }
+}
+
+function compress(raw: Int32Array, layout: TrieLayout): Int32Array {
+  const v6 = layout.bits === 128;
+  const maxRuns = v6 ? MAX_RUNS_V6 : MAX_RUNS_V4;
+  const out = new Output();
+  const slotWidth = (level: number): number | bigint => {
+    const bits = layout.bits - layout.offsets[level]! - layout.strides[level]!;
+    return v6 ? 1n << BigInt(bits) : 2 ** bits;
+  };
+  const startOf = (nodeStart: number | bigint, level: number, slot: number): number | bigint =>
+    v6 ? (nodeStart as bigint) + BigInt(slot) * (slotWidth(level) as bigint) : (nodeStart as number) + slot * (slotWidth(level) as number);
+
+  /** The runs of a subtree, or null past maxRuns. */
+  const runsOf = (base: number, level: number, nodeStart: number | bigint, runs: Run[]): boolean => {
+    const size = 1 << layout.strides[level]!;
+    for (let slot = 0; slot < size; slot++) {
+      const value = raw[base + slot]!;
+      if (value < 0) {
+        if (!runsOf(~value, level + 1, startOf(nodeStart, level, slot), runs)) return false;
+      } else if (runs.length === 0 || runs[runs.length - 1]!.value !== value) {
+        if (runs.length === maxRuns) return false;
+        runs.push({ start: startOf(nodeStart, level, slot), value });
+      }
+    }
+    return true;
+  };
+
+  const emitBucket = (runs: Run[]): number => {
+    const width = v6 ? 5 : 2;
+    const at = out.allocate(2 + width * (runs.length - 1));
+    const data = out.data;
+    data[at] = runs.length;
+    data[at + 1] = runs[0]!.value;
+    for (let i = 1; i < runs.length; i++) {
+      const e = at + 2 + width * (i - 1);
+      const start = runs[i]!.start;
+      if (v6) {
+        const big = start as bigint;
+        for (let w = 0; w < 4; w++) data[e + w] = Number((big >> BigInt(96 - 32 * w)) & 0xffffffffn) ^ SIGN;
+        data[e + 4] = runs[i]!.value;
+      } else {
+        data[e] = (start as number) ^ SIGN;
+        data[e + 1] = runs[i]!.value;
+      }
+    }
+    return at;
+  };
+
+  const emitNode = (base: number, level: number, nodeStart: number | bigint): number => {
+    const size = 1 << layout.strides[level]!;
+    const at = out.allocate(size);
+    for (let slot = 0; slot < size; slot++) {
+      const value = raw[base + slot]!;
+      if (value >= 0) {
+        out.data[at + slot] = value;
+        continue;
+      }
+      const childStart = startOf(nodeStart, level, slot);
+      const runs: Run[] = [];
+      const pointer = runsOf(~value, level + 1, childStart, runs) ? (emitBucket(runs) << 1) | 1 : emitNode(~value, level + 1, childStart) << 1;
+      out.data[at + slot] = ~pointer;
+    }
+    return at;
+  };
+
+  emitNode(0, 0, v6 ? 0n : 0);
+  return out.data.slice(0, out.used);
+}
+
+const V4_SHIFTS = Int32Array.of(24, 16, 12, 8, 4, 0);
+const V4_MASKS = Int32Array.of(0xff, 0xff, 0xf, 0xf, 0xf, 0xf);
+
+/**
+ * The value for an IPv4 address, passed as a signed 32-bit int (`x | 0`):
+ * a small integer crosses the call as is, where an unsigned one above 2^31
+ * would be boxed into a fresh heap number on every decision.
+ */
+export function lookupV4(slots: Int32Array, address: number): number {
+  let v = slots[address >>> 24]!;
+  for (let level = 1; v < 0; level++) {
+    const pointer = ~v;
+    if ((pointer & 1) !== 0) return bucketV4(slots, pointer >>> 1, address);
+    v = slots[(pointer >>> 1) + ((address >>> V4_SHIFTS[level]!) & V4_MASKS[level]!)]!;
+  }
+  return v;
+}
+
+function bucketV4(slots: Int32Array, at: number, address: number): number {
+  const runs = slots[at]!;
+  let v = slots[at + 1]!;
+  const key = address ^ SIGN;
+  for (let i = 1, e = at + 2; i < runs; i++, e += 2) {
+    if (key < slots[e]!) break;
+    v = slots[e + 1]!;
+  }
+  return v;
+}
+
+export function lookupV6(slots: Int32Array, address: AddressWords): number {
+  const { words, shifts, masks } = V6_LAYOUT;
+  let v = slots[address[0]! >>> 24]!;
+  for (let level = 1; v < 0; level++) {
+    const pointer = ~v;
+    if ((pointer & 1) !== 0) return bucketV6(slots, pointer >>> 1, address);
+    v = slots[(pointer >>> 1) + ((address[words[level]!]! >>> shifts[level]!) & masks[level]!)]!;
+  }
+  return v;
+}
+
+function bucketV6(slots: Int32Array, at: number, address: AddressWords): number {
+  const runs = slots[at]!;
+  let v = slots[at + 1]!;
+  const k0 = address[0]! ^ SIGN;
+  const k1 = address[1]! ^ SIGN;
+  const k2 = address[2]! ^ SIGN;
+  const k3 = address[3]! ^ SIGN;
+  for (let i = 1, e = at + 2; i < runs; i++, e += 5) {
+    const s0 = slots[e]!;
+    if (k0 < s0) break;
+    if (k0 === s0) {
+      const s1 = slots[e + 1]!;
+      if (k1 < s1) break;
+      if (k1 === s1) {
+        const s2 = slots[e + 2]!;
+        if (k2 < s2) break;
+        if (k2 === s2 && k3 < slots[e + 3]!) break;
+      }
+    }
+    v = slots[e + 4]!;
+  }
+  return v;
+}

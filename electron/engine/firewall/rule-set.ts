@@ -1,0 +1,430 @@
+import type { z } from 'zod';
+import type { ruleInput } from '../../../shared/contract/firewall.ts';
+import { cidrContains, parseCidr, parsePortSpec, type ParsedCidr, type ParsedIp, type PortRange } from '../../../shared/net/index.ts';
+import { newAddressWords, FAMILY_V4, FAMILY_V6, type AddressFamily, type AddressWords } from './address.ts';
+import { lookupV4, lookupV6, TrieBuilder, V4_LAYOUT, V6_LAYOUT } from './prefix-trie.ts';
+
+/** A rule as stored: the contract's input with every default applied. */
+export type NormalizedRule = z.output<typeof ruleInput>;
+
+export interface DecisionResult {
+  action: 'allow' | 'deny';
+  reason: 'rule' | 'default' | 'blocklist' | 'rate-limit';
+  ruleId: string | null;
+  ruleName: string | null;
+}
+
+/**
+ * What decide() returns when a rule decides, and where that rule's hits are
+ * counted: one object per rule, so a decision touches one object and
+ * allocates none. The counters are private fields, invisible to whoever
+ * reads the result.
+ */
+export class RuleVerdict implements DecisionResult {
+  readonly reason = 'rule' as const;
+  #hits: number;
+  /**
+   * The last hit in ms as two small integers (high and low 21 bits); -1 for
+   * never. V8 allocates a fresh heap number for every double stored into an
+   * object field, which at millions of hits a second is garbage; small
+   * integers are stored as they are.
+   */
+  #lastHitHigh: number;
+  #lastHitLow = 0;
+
+  constructor(
+    readonly action: 'allow' | 'deny',
+    readonly ruleId: string,
+    readonly ruleName: string,
+    hits = 0,
+    lastHitAt: number | null = null,
+  ) {
+    this.#hits = hits;
+    this.#lastHitHigh = -1;
+    if (lastHitAt !== null) this.setLastHit(lastHitAt);
+    Object.freeze(this);
+  }
+
+  /** `time[0]` is now: a double read here stays unboxed, where one passed as an argument would not. */
+  hit(time: Float64Array): void {
+    this.#hits++;
+    this.setLastHit(time[0]!);
+  }
+
+  private setLastHit(ms: number): void {
+    const high = Math.floor(ms * LOW_SCALE);
+    this.#lastHitHigh = high;
+    this.#lastHitLow = ms - high * LOW_SPAN;
+  }
+
+  get hits(): number {
+    return this.#hits;
+  }
+
+  get lastHitAt(): number | null {
+    return this.#lastHitHigh < 0 ? null : this.#lastHitHigh * LOW_SPAN + this.#lastHitLow;
+  }
+}
+
+const LOW_SPAN = 2 ** 21;
+const LOW_SCALE = 1 / LOW_SPAN;
+
+/**
+ * One rule as configured. The record and its verdict outlive generations (an
+ * unchanged rule keeps both), so hits counted on an old generation are not
+ * lost.
+ */
+export interface RuleRecord {
+  readonly id: string;
+  /** Creation order: breaks priority ties. */
+  readonly seq: number;
+  readonly rule: NormalizedRule;
+  readonly verdict: RuleVerdict;
+}
+
+export function newRuleRecord(id: string, seq: number, rule: NormalizedRule, hits = 0, lastHitAt: number | null = null): RuleRecord {
+  return { id, seq, rule, verdict: new RuleVerdict(rule.action, id, rule.name, hits, lastHitAt) };
+}
+
+export const PROTOCOL_TCP = 1;
+export const PROTOCOL_UDP = 2;
+export type ProtocolBit = typeof PROTOCOL_TCP | typeof PROTOCOL_UDP;
+
+const DEST_ANY = 0;
+const DEST_LISTENER = 1;
+const DEST_CIDR = 2;
+const LISTENER_NAME = /^[a-z0-9][a-z0-9_-]*$/i;
+
+/** Rule ordinals share a number with their list parent in the intern key; this bounds both. */
+export const MAX_ENABLED_RULES = (1 << 20) - 1;
+const ORDINAL_SPAN = 1 << 20;
+
+/** What a lookup is about, beyond its source. */
+export interface MatchContext {
+  protocol: ProtocolBit;
+  /** The listener the connection arrived on; null when unknown (a test against an address). */
+  listener: string | null;
+  /** Our address the connection arrived at; null when unknown. */
+  localAddress: ParsedIp | null;
+  port: number;
+}
+
+/**
+ * The enabled rules of one configuration, compiled. Sources go into one trie
+ * per family; each trie slot names a list of the rules whose source covers
+ * it. Lists are interned chains (rule, parent list), so the thousands of
+ * slots under one /8 share one list. The remaining fields (protocol,
+ * destination, port) are resolved per list by the first rule in priority
+ * order that fits, once per context (a MatchTable) and then remembered.
+ *
+ * Immutable once built: a new configuration compiles a new CompiledRuleSet.
+ */
+export class CompiledRuleSet {
+  /** Enabled rules by ordinal: priority order, ties by creation. */
+  readonly ordered: readonly RuleRecord[];
+  readonly v4: Int32Array;
+  readonly v6: Int32Array;
+  /** The list for a source that is not an address: only `any` rules can match it. */
+  readonly anyList: number;
+  readonly listCount: number;
+  /** Whether any rule has an address destination; when not, the local address never matters. */
+  readonly usesLocalAddress: boolean;
+  private readonly listParent: Int32Array;
+  private readonly listOrdinal: Int32Array;
+  private readonly protocols: Uint8Array;
+  private readonly ports: ReadonlyArray<PortRange[] | 'any'>;
+  private readonly destKinds: Uint8Array;
+  private readonly destListeners: ReadonlyArray<string | null>;
+  private readonly destCidrs: ReadonlyArray<ParsedCidr | null>;
+
+  private constructor(parts: {
+    ordered: RuleRecord[];
+    v4: Int32Array;
+    v6: Int32Array;
+    anyList: number;
+    listCount: number;
+    listParent: Int32Array;
+    listOrdinal: Int32Array;
+    protocols: Uint8Array;
+    ports: Array<PortRange[] | 'any'>;
+    destKinds: Uint8Array;
+    destListeners: Array<string | null>;
+    destCidrs: Array<ParsedCidr | null>;
+  }) {
+    this.ordered = parts.ordered;
+    this.v4 = parts.v4;
+    this.v6 = parts.v6;
+    this.anyList = parts.anyList;
+    this.listCount = parts.listCount;
+    this.listParent = parts.listParent;
+    this.listOrdinal = parts.listOrdinal;
+    this.protocols = parts.protocols;
+    this.ports = parts.ports;
+    this.destKinds = parts.destKinds;
+    this.destListeners = parts.destListeners;
+    this.destCidrs = parts.destCidrs;
+    this.usesLocalAddress = parts.destKinds.includes(DEST_CIDR);
+  }
+
+  /**
+   * Compiles rules (any order; disabled ones are left out) against the
+   * address sets they name. Throws on a rule whose source or ports do not
+   * parse or whose set is missing: callers validate first, so that is a bug.
+   */
+  static compile(rules: readonly RuleRecord[], addressSets: ReadonlyMap<string, readonly string[]>): CompiledRuleSet {
+    const ordered = rules.filter((record) => record.rule.enabled).sort((a, b) => a.rule.priority - b.rule.priority || a.seq - b.seq);
+    if (ordered.length > MAX_ENABLED_RULES) throw new Error(`at most ${MAX_ENABLED_RULES} enabled rules`);
+    const count = ordered.length;
+    const protocols = new Uint8Array(count);
+    const ports: Array<PortRange[] | 'any'> = new Array(count);
+    const destKinds = new Uint8Array(count);
+    const destListeners: Array<string | null> = new Array(count).fill(null);
+    const destCidrs: Array<ParsedCidr | null> = new Array(count).fill(null);
+    const prefixes = new PrefixList();
+    const anyOrdinals: number[] = [];
+    const setPrefixes = new Map<string, ParsedCidr[]>();
+
+    for (let ordinal = 0; ordinal < count; ordinal++) {
+      const rule = ordered[ordinal]!.rule;
+      protocols[ordinal] = rule.protocol === 'tcp' ? PROTOCOL_TCP : rule.protocol === 'udp' ? PROTOCOL_UDP : PROTOCOL_TCP | PROTOCOL_UDP;
+      const portSpec = parsePortSpec(rule.ports);
+      if (!portSpec.ok) throw new Error(`rule ${ordered[ordinal]!.id}: ports: ${portSpec.error}`);
+      ports[ordinal] = portSpec.ranges;
+      if (rule.destination === 'any') {
+        destKinds[ordinal] = DEST_ANY;
+      } else if (LISTENER_NAME.test(rule.destination)) {
+        // Listener names have no '.' or ':', so they never read as addresses.
+        destKinds[ordinal] = DEST_LISTENER;
+        destListeners[ordinal] = rule.destination;
+      } else {
+        const cidr = parseCidr(rule.destination);
+        if (!cidr) throw new Error(`rule ${ordered[ordinal]!.id}: bad destination ${rule.destination}`);
+        destKinds[ordinal] = DEST_CIDR;
+        destCidrs[ordinal] = cidr;
+      }
+      if (rule.source === 'any') {
+        anyOrdinals.push(ordinal);
+      } else if (rule.source.startsWith('@')) {
+        let entries = setPrefixes.get(rule.source);
+        if (!entries) {
+          const set = addressSets.get(rule.source);
+          if (!set) throw new Error(`rule ${ordered[ordinal]!.id}: no address set ${rule.source}`);
+          entries = disjointPrefixes(set);
+          setPrefixes.set(rule.source, entries);
+        }
+        for (const cidr of entries) prefixes.add(cidr, ordinal);
+      } else {
+        const cidr = parseCidr(rule.source);
+        if (!cidr) throw new Error(`rule ${ordered[ordinal]!.id}: bad source ${rule.source}`);
+        prefixes.add(cidr, ordinal);
+      }
+    }
+
+    const lists = new ListInterner();
+    let anyList = 0;
+    for (const ordinal of anyOrdinals) anyList = lists.intern(anyList, ordinal);
+    const v4 = buildTrie(V4_LAYOUT, FAMILY_V4, prefixes, anyList, lists);
+    const v6 = buildTrie(V6_LAYOUT, FAMILY_V6, prefixes, anyList, lists);
+    return new CompiledRuleSet({
+      ordered,
+      v4,
+      v6,
+      anyList,
+      listCount: lists.count,
+      listParent: lists.parents.slice(0, lists.count),
+      listOrdinal: lists.ordinals.slice(0, lists.count),
+      protocols,
+      ports,
+      destKinds,
+      destListeners,
+      destCidrs,
+    });
+  }
+
+  /** The list of rules whose source covers this address. */
+  listFor(family: AddressFamily, address: AddressWords): number {
+    if (family === FAMILY_V4) return lookupV4(this.v4, address[0]! | 0);
+    if (family === FAMILY_V6) return lookupV6(this.v6, address);
+    return this.anyList;
+  }
+
+  /** Whether a rule's protocol, destination and port fit the context (its source is the trie's business). */
+  applies(ordinal: number, context: MatchContext): boolean {
+    if ((this.protocols[ordinal]! & context.protocol) === 0) return false;
+    const ranges = this.ports[ordinal]!;
+    if (ranges !== 'any') {
+      let inside = false;
+      for (const range of ranges) {
+        if (context.port >= range.from && context.port <= range.to) {
+          inside = true;
+          break;
+        }
+      }
+      if (!inside) return false;
+    }
+    const kind = this.destKinds[ordinal];
+    if (kind === DEST_LISTENER) return context.listener === this.destListeners[ordinal];
+    if (kind === DEST_CIDR) return context.localAddress !== null && cidrContains(this.destCidrs[ordinal]!, context.localAddress);
+    return true;
+  }
+
+  /** The first rule of a list that fits the context, or -1: a walk of the list, for when nothing is memoized. */
+  firstMatch(list: number, context: MatchContext): number {
+    let best = -1;
+    for (let node = list; node !== 0; node = this.listParent[node]!) {
+      const ordinal = this.listOrdinal[node]!;
+      if ((best < 0 || ordinal < best) && this.applies(ordinal, context)) best = ordinal;
+    }
+    return best;
+  }
+
+  /** The first rule of a list among those a table admits: how a MatchTable fills itself. */
+  firstAdmitted(list: number, admitted: Uint8Array): number {
+    let best = -1;
+    for (let node = list; node !== 0; node = this.listParent[node]!) {
+      const ordinal = this.listOrdinal[node]!;
+      if (admitted[ordinal] === 1 && (best < 0 || ordinal < best)) best = ordinal;
+    }
+    return best;
+  }
+
+  /** Rules that fit a context, as a byte per ordinal. */
+  admitted(context: MatchContext): Uint8Array {
+    const admitted = new Uint8Array(this.ordered.length);
+    for (let ordinal = 0; ordinal < admitted.length; ordinal++) if (this.applies(ordinal, context)) admitted[ordinal] = 1;
+    return admitted;
+  }
+
+  /** Bytes held by the compiled structure (typed arrays), for reports. */
+  byteSize(): number {
+    return this.v4.byteLength + this.v6.byteLength + this.listParent.byteLength + this.listOrdinal.byteLength + this.protocols.byteLength + this.destKinds.byteLength;
+  }
+}
+
+const UNKNOWN: RuleVerdict = new RuleVerdict('deny', '', '');
+
+/**
+ * The answers for one context (protocol, listener, local address, port):
+ * per list, the verdict of its first admitted rule (null: none), filled on
+ * first use. Contexts that admit the same rules share a table.
+ */
+export class MatchTable {
+  private readonly winners: Array<RuleVerdict | null>;
+
+  constructor(
+    private readonly rules: CompiledRuleSet,
+    readonly admitted: Uint8Array,
+  ) {
+    this.winners = new Array<RuleVerdict | null>(rules.listCount).fill(UNKNOWN);
+  }
+
+  winner(list: number): RuleVerdict | null {
+    const known = this.winners[list]!;
+    if (known !== UNKNOWN) return known;
+    const ordinal = this.rules.firstAdmitted(list, this.admitted);
+    const found = ordinal < 0 ? null : this.rules.ordered[ordinal]!.verdict;
+    this.winners[list] = found;
+    return found;
+  }
+
+  byteSize(): number {
+    return this.winners.length * 8 + this.admitted.byteLength;
+  }
+}
+
+/** Entries of an address set as prefixes with none inside another (nested entries would only repeat the rule). */
+export function disjointPrefixes(entries: readonly string[]): ParsedCidr[] {
+  const parsed: ParsedCidr[] = [];
+  for (const entry of entries) {
+    const cidr = parseCidr(entry);
+    if (!cidr) throw new Error(`bad address set entry ${entry}`);
+    parsed.push(cidr);
+  }
+  const out: ParsedCidr[] = [];
+  for (const family of [4, 6] as const) {
+    const max = family === 4 ? 32 : 128;
+    const ofFamily = parsed
+      .filter((cidr) => cidr.family === family)
+      .map((cidr) => ({ cidr, start: BigInt(cidr.network), end: BigInt(cidr.network) + (1n << BigInt(max - cidr.prefix)) - 1n }))
+      .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.cidr.prefix - b.cidr.prefix));
+    // Prefixes are nested or disjoint, so one that starts inside the last kept one lies inside it.
+    let lastEnd = -1n;
+    for (const item of ofFamily) {
+      if (item.start <= lastEnd) continue;
+      out.push(item.cidr);
+      lastEnd = item.end;
+    }
+  }
+  return out;
+}
+
+/** Interned lists: list id -> (parent list, rule ordinal); id 0 is the empty list. */
+class ListInterner {
+  parents = new Int32Array(1024);
+  ordinals = new Int32Array(1024);
+  count = 1;
+  private readonly ids = new Map<number, number>();
+
+  intern(parent: number, ordinal: number): number {
+    const key = parent * ORDINAL_SPAN + ordinal;
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.count++;
+      if (id >= this.parents.length) {
+        const parents = new Int32Array(this.parents.length * 2);
+        parents.set(this.parents);
+        this.parents = parents;
+        const ordinals = new Int32Array(this.ordinals.length * 2);
+        ordinals.set(this.ordinals);
+        this.ordinals = ordinals;
+      }
+      this.parents[id] = parent;
+      this.ordinals[id] = ordinal;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+}
+
+/** The (prefix, rule) pairs of a rule set in flat arrays, to be sorted by length without an object each. */
+class PrefixList {
+  families: number[] = [];
+  lengths: number[] = [];
+  ordinals: number[] = [];
+  words: number[] = [];
+
+  add(cidr: ParsedCidr, ordinal: number): void {
+    this.families.push(cidr.family);
+    this.lengths.push(cidr.prefix);
+    this.ordinals.push(ordinal);
+    if (cidr.family === 4) {
+      this.words.push(cidr.network as number, 0, 0, 0);
+    } else {
+      const network = cidr.network as bigint;
+      this.words.push(Number((network >> 96n) & 0xffffffffn), Number((network >> 64n) & 0xffffffffn), Number((network >> 32n) & 0xffffffffn), Number(network & 0xffffffffn));
+    }
+  }
+}
+
+function buildTrie(layout: typeof V4_LAYOUT, family: 4 | 6, prefixes: PrefixList, anyList: number, lists: ListInterner): Int32Array {
+  // Counting sort by length: the builder wants short prefixes first.
+  const byLength: number[][] = Array.from({ length: layout.bits + 1 }, () => []);
+  for (let i = 0; i < prefixes.families.length; i++) if (prefixes.families[i] === family) byLength[prefixes.lengths[i]!]!.push(i);
+  let root = anyList;
+  for (const i of byLength[0]!) root = lists.intern(root, prefixes.ordinals[i]!);
+  const builder = new TrieBuilder(layout, root);
+  const address = newAddressWords();
+  let ordinal = 0;
+  const add = (old: number) => lists.intern(old, ordinal);
+  for (let length = 1; length <= layout.bits; length++) {
+    for (const i of byLength[length]!) {
+      address[0] = prefixes.words[i * 4]!;
+      address[1] = prefixes.words[i * 4 + 1]!;
+      address[2] = prefixes.words[i * 4 + 2]!;
+      address[3] = prefixes.words[i * 4 + 3]!;
+      ordinal = prefixes.ordinals[i]!;
+      builder.update(address, length, add);
+    }
+  }
+  return builder.build();
+}

@@ -1,0 +1,482 @@
+// The firewall suite: decisions per second of the compiled rule set with 10,
+// 1,000 and 100,000 rules, next to a linear scan of the same rules and to
+// Node's net.BlockList, on one core, plus compile time and memory.
+//
+// The measuring runs in a child process (this file with --worker) pinned to
+// one CPU with taskset when it exists, with --expose-gc for the memory
+// readings. The engine is bundled from electron/engine/firewall/index.ts
+// with esbuild first, as the RPC client is in lib/netops.mjs.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { makeTempDir, waitForQuietMachine } from '../lib/processes.mjs';
+import { formatTable, median, round } from '../lib/stats.mjs';
+
+const SIZES = [10, 1000, 100_000];
+const QUERIES = 1 << 16;
+const ROUNDS = 7;
+/** A timed round of a slow method covers a prefix of the queries sized to take about this long. */
+const ROUND_TARGET_MS = 300;
+const GOAL_PER_SECOND = 5_000_000;
+const SEED = 0x5eed;
+
+/** Where connections arrive: the product's listeners, each with its one port. */
+const LISTENERS = [
+  { name: 'web', protocol: 'tcp', port: 443 },
+  { name: 'http', protocol: 'tcp', port: 80 },
+  { name: 'ssh', protocol: 'tcp', port: 22 },
+  { name: 'dns', protocol: 'udp', port: 53 },
+  { name: 'api', protocol: 'tcp', port: 8080 },
+  { name: 'echo', protocol: 'tcp', port: 7 },
+];
+const COMMON_PORTS = [22, 25, 53, 80, 110, 143, 443, 465, 587, 993, 995, 3306, 5432, 6379, 8080, 8443];
+
+export const firewall = {
+  name: 'firewall',
+  description: 'firewall decisions per second with 10 / 1,000 / 100,000 rules vs a linear scan and net.BlockList, compile time and memory',
+  async run(ctx) {
+    const gate = await waitForQuietMachine({ maxWaitMs: ctx.quietWaitMs });
+    if (!gate.quiet) ctx.log(`   WARNING: the machine is still ${gate.busyPercent}% busy with other work; measuring anyway`);
+    const dir = makeTempDir('netops-bench-firewall-');
+    const bundle = join(dir, 'firewall.mjs');
+    const { build } = await import('esbuild');
+    await build({
+      entryPoints: [join(ctx.root, 'electron/engine/firewall/index.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      outfile: bundle,
+      logLevel: 'warning',
+      banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+    });
+    const cpu = pickCpu();
+    const nodeArgs = ['--expose-gc', fileURLToPath(import.meta.url), '--worker', bundle];
+    const [command, args] = cpu === null ? [ctx.node, nodeArgs] : ['taskset', ['-c', String(cpu), ctx.node, ...nodeArgs]];
+    ctx.log(`-- measuring in a child process${cpu === null ? ' (taskset not found: not pinned)' : ` pinned to CPU ${cpu}`}`);
+    const child = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 20 * 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    for (const line of (child.stderr ?? '').split('\n').filter(Boolean)) ctx.log(`   ${line}`);
+    if (child.status !== 0) throw new Error(`the firewall bench worker exited with ${child.status ?? child.signal}: ${child.error?.message ?? ''}`);
+    const measured = JSON.parse(child.stdout);
+    const results = { parts: { decisions: { ok: true, pinnedCpu: cpu, machineBusyPercentBefore: gate.busyPercent, ...measured } } };
+    ctx.log('');
+    ctx.log(formatTable(['rules', 'method', 'decisions/s (median)', 'ns/decision', 'queries/round', 'rounds'], tableRows(measured)));
+    ctx.log('');
+    ctx.log(formatTable(['rules', 'compile ms', 'import ms (validate+compile)', 'heap MB', 'typed arrays MB', 'lists', 'agree with linear'], compileRows(measured)));
+    return { results, summary: summarize(measured) };
+  },
+};
+
+function pickCpu() {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  // The last core: the bench runner and the shell tend to sit on the first.
+  return cpus().length - 1;
+}
+
+function tableRows(measured) {
+  const rows = [];
+  for (const size of measured.sizes) {
+    for (const [method, m] of Object.entries(size.methods)) {
+      rows.push([size.rules.toLocaleString('en-US'), method, Math.round(m.perSecond).toLocaleString('en-US'), round(1e9 / m.perSecond, 1), m.queries, m.rounds]);
+    }
+  }
+  return rows;
+}
+
+function compileRows(measured) {
+  return measured.sizes.map((s) => [s.rules.toLocaleString('en-US'), s.compileMs, s.importMs, s.heapMb, s.typedArrayMb, s.lists, s.agree ? 'yes' : `NO (${s.disagreements} of ${s.checked})`]);
+}
+
+function summarize(measured) {
+  const summary = [];
+  for (const size of measured.sizes) {
+    const n = size.rules.toLocaleString('en-US');
+    summary.push([`decide() with ${n} rules, decisions/s`, Math.round(size.methods['decide()'].perSecond).toLocaleString('en-US')]);
+    summary.push([`compiled lookup with ${n} rules, lookups/s`, Math.round(size.methods['compiled lookup'].perSecond).toLocaleString('en-US')]);
+    summary.push([`linear scan with ${n} rules, decisions/s`, Math.round(size.methods['linear scan'].perSecond).toLocaleString('en-US')]);
+    summary.push([`net.BlockList (${size.denyCidrs} deny CIDRs), checks/s`, Math.round(size.methods['net.BlockList'].perSecond).toLocaleString('en-US')]);
+  }
+  const big = measured.sizes.at(-1);
+  summary.push([`compile ${big.rules.toLocaleString('en-US')} rules, ms`, big.compileMs]);
+  summary.push([`compiled ${big.rules.toLocaleString('en-US')} rules, heap + typed arrays MB`, round(big.heapMb + big.typedArrayMb, 1)]);
+  const slowest = Math.min(...measured.sizes.map((s) => s.methods['decide()'].perSecond));
+  const fastest = Math.max(...measured.sizes.map((s) => s.methods['decide()'].perSecond));
+  summary.push(['decide() slowest / fastest size', round(slowest / fastest, 2)]);
+  summary.push([`decide() >= ${GOAL_PER_SECOND.toLocaleString('en-US')}/s at every size`, slowest >= GOAL_PER_SECOND ? 'yes' : 'NO']);
+  summary.push(['compiled answers equal the linear scan', measured.sizes.every((s) => s.agree) ? 'yes' : 'NO']);
+  return summary;
+}
+
+// ---- the worker ---------------------------------------------------------------
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function v4Text(value) {
+  return `${value >>> 24}.${(value >>> 16) & 255}.${(value >>> 8) & 255}.${value & 255}`;
+}
+
+function v6Text(words) {
+  const groups = [];
+  for (const w of words) groups.push((w >>> 16).toString(16), (w & 0xffff).toString(16));
+  return groups.join(':');
+}
+
+function maskV4(value, prefix) {
+  return prefix === 0 ? 0 : (value & ((0xffffffff << (32 - prefix)) >>> 0)) >>> 0;
+}
+
+function maskWords(words, prefix) {
+  return words.map((w, i) => {
+    const bits = Math.max(0, Math.min(32, prefix - i * 32));
+    return bits === 0 ? 0 : bits === 32 ? w >>> 0 : (w & ((0xffffffff << (32 - bits)) >>> 0)) >>> 0;
+  });
+}
+
+/** A rule set as a real one might look: mostly IPv4 sources, some IPv6, mostly deny with allow exceptions. */
+function generateRules(count, random) {
+  const int = (n) => Math.floor(random() * n);
+  const word = () => (random() * 4294967296) >>> 0;
+  const rules = [];
+  for (let i = 0; i < count; i++) {
+    let source;
+    if (random() < 0.9) {
+      const prefix = 8 + int(25);
+      source = { family: 4, prefix, network: maskV4(word(), prefix) };
+      source.text = `${v4Text(source.network)}/${prefix}`;
+    } else {
+      const prefix = random() < 0.1 ? 128 : 32 + int(33);
+      const words = maskWords([(0x20010000 | int(0x10000)) >>> 0, word(), word(), word()], prefix);
+      source = { family: 6, prefix, words, text: `${v6Text(words)}/${prefix}` };
+    }
+    const p = random();
+    let ports;
+    if (p < 0.3) ports = 'any';
+    else if (p < 0.7) ports = String(random() < 0.5 ? COMMON_PORTS[int(COMMON_PORTS.length)] : 1 + int(65535));
+    else if (p < 0.9) {
+      const from = 1 + int(60000);
+      ports = `${from}-${from + int(2000)}`;
+    } else {
+      ports = [...new Set(Array.from({ length: 2 + int(3) }, () => COMMON_PORTS[int(COMMON_PORTS.length)]))].join(',');
+    }
+    const q = random();
+    rules.push({
+      name: `rule ${i}`,
+      action: random() < 0.7 ? 'deny' : 'allow',
+      protocol: q < 0.7 ? 'tcp' : q < 0.9 ? 'udp' : 'any',
+      source: source.text,
+      destination: random() < 0.8 ? 'any' : LISTENERS[int(LISTENERS.length)].name,
+      ports,
+      priority: int(1000),
+      enabled: random() < 0.95,
+      comment: '',
+      parsedSource: source,
+    });
+  }
+  return rules;
+}
+
+/** Sources: random addresses, many inside rule CIDRs, some IPv4 written IPv4-mapped as a dual-stack socket reports them. */
+function generateQueries(rules, random) {
+  const int = (n) => Math.floor(random() * n);
+  const word = () => (random() * 4294967296) >>> 0;
+  const v4Rules = rules.filter((r) => r.parsedSource.family === 4);
+  const v6Rules = rules.filter((r) => r.parsedSource.family === 6);
+  const queries = [];
+  for (let i = 0; i < QUERIES; i++) {
+    const listener = LISTENERS[int(LISTENERS.length)];
+    const r = random();
+    let source;
+    let family;
+    let words;
+    if (r < 0.85 || v6Rules.length === 0) {
+      let value = word();
+      if (r < 0.45 && v4Rules.length > 0) {
+        const rule = v4Rules[int(v4Rules.length)].parsedSource;
+        value = (rule.network | (word() & (rule.prefix === 32 ? 0 : (0xffffffff >>> rule.prefix)))) >>> 0;
+      }
+      family = 4;
+      words = [value, 0, 0, 0];
+      source = random() < 0.25 ? `::ffff:${v4Text(value)}` : v4Text(value);
+    } else {
+      family = 6;
+      if (r < 0.95) {
+        const rule = v6Rules[int(v6Rules.length)].parsedSource;
+        words = rule.words.map((w, k) => {
+          const bits = Math.max(0, Math.min(32, rule.prefix - k * 32));
+          const hostMask = bits === 32 ? 0 : 0xffffffff >>> bits;
+          return (w | (word() & hostMask)) >>> 0;
+        });
+      } else {
+        words = [(0x20010000 | int(0x10000)) >>> 0, word(), word(), word()];
+      }
+      source = v6Text(words);
+    }
+    queries.push({ input: { protocol: listener.protocol, source, listener: listener.name, localAddress: '192.0.2.1', port: listener.port }, family, words });
+  }
+  return queries;
+}
+
+/**
+ * The baseline: the same enabled rules sorted by priority in flat typed arrays,
+ * checked one after another on pre-parsed numbers, first match wins. No
+ * string work per query, no allocation: a fair linear scan.
+ */
+function linearScanner(rules) {
+  const enabled = rules.map((rule, seq) => ({ rule, seq })).filter((r) => r.rule.enabled).sort((a, b) => a.rule.priority - b.rule.priority || a.seq - b.seq);
+  const n = enabled.length;
+  const family = new Uint8Array(n);
+  const masks = new Uint32Array(n * 4);
+  const nets = new Uint32Array(n * 4);
+  const protocol = new Uint8Array(n);
+  const destination = new Int32Array(n);
+  const portStart = new Int32Array(n + 1);
+  const portLo = [];
+  const portHi = [];
+  const deny = new Uint8Array(n);
+  enabled.forEach(({ rule }, i) => {
+    const s = rule.parsedSource;
+    family[i] = s.family;
+    const words = s.family === 4 ? [s.network, 0, 0, 0] : s.words;
+    const maskWordsOf = maskWords([0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff], s.prefix);
+    for (let k = 0; k < 4; k++) {
+      masks[i * 4 + k] = s.family === 4 ? (k === 0 ? maskWordsOf[0] : 0) : maskWordsOf[k];
+      nets[i * 4 + k] = words[k];
+    }
+    protocol[i] = rule.protocol === 'tcp' ? 1 : rule.protocol === 'udp' ? 2 : 3;
+    destination[i] = rule.destination === 'any' ? -1 : LISTENERS.findIndex((l) => l.name === rule.destination);
+    portStart[i] = portLo.length;
+    if (rule.ports !== 'any') {
+      for (const part of rule.ports.split(',')) {
+        const [from, to] = part.split('-').map(Number);
+        portLo.push(from);
+        portHi.push(to ?? from);
+      }
+    }
+    deny[i] = rule.action === 'deny' ? 1 : 0;
+  });
+  portStart[n] = portLo.length;
+  const lo = Int32Array.from(portLo);
+  const hi = Int32Array.from(portHi);
+  const portAny = new Uint8Array(n);
+  enabled.forEach(({ rule }, i) => (portAny[i] = rule.ports === 'any' ? 1 : 0));
+  return {
+    enabledCount: n,
+    /** The index of the first matching rule, or -1. */
+    match(fam, w0, w1, w2, w3, protocolBit, listenerIndex, port) {
+      for (let i = 0; i < n; i++) {
+        if (family[i] !== fam || (protocol[i] & protocolBit) === 0) continue;
+        const d = destination[i];
+        if (d >= 0 && d !== listenerIndex) continue;
+        const m = i * 4;
+        if (((w0 & masks[m]) >>> 0) !== nets[m]) continue;
+        if (fam === 6 && (((w1 & masks[m + 1]) >>> 0) !== nets[m + 1] || ((w2 & masks[m + 2]) >>> 0) !== nets[m + 2] || ((w3 & masks[m + 3]) >>> 0) !== nets[m + 3])) continue;
+        if (portAny[i] === 0) {
+          let inside = false;
+          for (let k = portStart[i]; k < portStart[i + 1]; k++) {
+            if (port >= lo[k] && port <= hi[k]) {
+              inside = true;
+              break;
+            }
+          }
+          if (!inside) continue;
+        }
+        return i;
+      }
+      return -1;
+    },
+    ruleIndex: enabled.map((e) => e.seq),
+    deny,
+  };
+}
+
+function timeRounds(label, queries, once, log) {
+  // Warm-up: until every query ran once or 300 ms passed; it also sizes the timed rounds.
+  let warmed = 0;
+  const warmStart = performance.now();
+  while (warmed < queries.length && performance.now() - warmStart < ROUND_TARGET_MS) {
+    const end = Math.min(queries.length, warmed + 1024);
+    once(queries, warmed, end);
+    warmed = end;
+  }
+  const warmMs = performance.now() - warmStart;
+  const perQueryMs = warmMs / warmed;
+  const count = Math.max(Math.min(queries.length, Math.ceil(ROUND_TARGET_MS / perQueryMs)), Math.min(1024, queries.length));
+  const repeats = Math.max(1, Math.floor(ROUND_TARGET_MS / (perQueryMs * count)));
+  const rates = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const started = performance.now();
+    for (let r = 0; r < repeats; r++) once(queries, 0, count);
+    const ms = performance.now() - started;
+    rates.push((count * repeats) / (ms / 1000));
+  }
+  const perSecond = median(rates);
+  log(`   ${label}: ${Math.round(perSecond).toLocaleString('en-US')}/s (rounds of ${count * repeats})`);
+  return { perSecond, queries: count * repeats, rounds: ROUNDS, roundsPerSecond: rates.map((r) => Math.round(r)) };
+}
+
+async function worker(bundlePath) {
+  const { BlockList } = await import('node:net');
+  const engine = await import(pathToFileURL(bundlePath).href);
+  const { Firewall, CompiledRuleSet, MatchTable, newRuleRecord, PROTOCOL_TCP, PROTOCOL_UDP, newAddressWords } = engine;
+  const log = (line) => process.stderr.write(`${line}\n`);
+  const out = { queriesPerSet: QUERIES, rounds: ROUNDS, node: process.version, sizes: [] };
+  let sink = 0;
+  for (const size of SIZES) {
+    log(`rules: ${size.toLocaleString('en-US')}`);
+    const random = mulberry32(SEED + size);
+    const rules = generateRules(size, random);
+    const queries = generateQueries(rules, random);
+    const inputs = queries.map((q) => q.input);
+    const dataDir = mkdtempSync(join(tmpdir(), 'netops-bench-fw-'));
+    const methods = {};
+    try {
+      // Compile alone, with memory: the structure decide() reads.
+      const records = rules.map((rule, i) => {
+        const { parsedSource: _ignored, ...input } = rule;
+        return newRuleRecord(`r${i + 1}`, i + 1, { ...input });
+      });
+      globalThis.gc();
+      const before = process.memoryUsage();
+      const compileStart = performance.now();
+      const compiled = CompiledRuleSet.compile(records, new Map());
+      const compileMs = performance.now() - compileStart;
+      globalThis.gc();
+      const after = process.memoryUsage();
+
+      // The product path: importConfig validates with the contract's schemas and compiles.
+      const fw = await Firewall.open({ dataDir });
+      const importStart = performance.now();
+      fw.importConfig('json', JSON.stringify({ version: 1, defaultPolicy: 'allow', rules: records.map((r) => r.rule) }));
+      const importMs = performance.now() - importStart;
+
+      methods['decide()'] = timeRounds(
+        'decide()',
+        inputs,
+        (qs, from, to) => {
+          for (let i = from; i < to; i++) sink += fw.decide(qs[i]).action === 'deny' ? 1 : 0;
+        },
+        log,
+      );
+
+      // The compiled lookup alone: pre-parsed addresses, the memo table of each listener, no counting or recording.
+      const tables = LISTENERS.map(
+        (l) => new MatchTable(compiled, compiled.admitted({ protocol: l.protocol === 'udp' ? PROTOCOL_UDP : PROTOCOL_TCP, listener: l.name, localAddress: null, port: l.port })),
+      );
+      const families = new Uint8Array(queries.length);
+      const words = new Uint32Array(queries.length * 4);
+      const tableOf = new Uint8Array(queries.length);
+      queries.forEach((q, i) => {
+        families[i] = q.family;
+        words.set(q.words, i * 4);
+        tableOf[i] = LISTENERS.findIndex((l) => l.name === q.input.listener);
+      });
+      const scratch = newAddressWords();
+      methods['compiled lookup'] = timeRounds(
+        'compiled lookup',
+        queries,
+        (_qs, from, to) => {
+          for (let i = from; i < to; i++) {
+            scratch[0] = words[i * 4];
+            scratch[1] = words[i * 4 + 1];
+            scratch[2] = words[i * 4 + 2];
+            scratch[3] = words[i * 4 + 3];
+            sink += tables[tableOf[i]].winner(compiled.listFor(families[i], scratch)) === null ? 0 : 1;
+          }
+        },
+        log,
+      );
+
+      const linear = linearScanner(rules);
+      const protocolBits = new Uint8Array(queries.length);
+      queries.forEach((q, i) => (protocolBits[i] = q.input.protocol === 'udp' ? 2 : 1));
+      methods['linear scan'] = timeRounds(
+        'linear scan',
+        queries,
+        (_qs, from, to) => {
+          for (let i = from; i < to; i++) {
+            const m = i * 4;
+            sink = (sink + linear.match(families[i], words[m], words[m + 1], words[m + 2], words[m + 3], protocolBits[i], tableOf[i], queries[i].input.port)) | 0;
+          }
+        },
+        log,
+      );
+
+      // net.BlockList holds CIDRs only: the deny rules' sources, asked per query as Node would.
+      const blockList = new BlockList();
+      let denyCidrs = 0;
+      for (const rule of rules) {
+        if (!rule.enabled || rule.action !== 'deny') continue;
+        const s = rule.parsedSource;
+        blockList.addSubnet(s.family === 4 ? v4Text(s.network) : v6Text(s.words), s.prefix, s.family === 4 ? 'ipv4' : 'ipv6');
+        denyCidrs++;
+      }
+      const plainSources = queries.map((q) => (q.family === 4 ? v4Text(q.words[0]) : v6Text(q.words)));
+      const familyNames = queries.map((q) => (q.family === 4 ? 'ipv4' : 'ipv6'));
+      methods['net.BlockList'] = timeRounds(
+        'net.BlockList',
+        queries,
+        (_qs, from, to) => {
+          for (let i = from; i < to; i++) sink += blockList.check(plainSources[i], familyNames[i]) ? 1 : 0;
+        },
+        log,
+      );
+
+      // Correctness, untimed: the compiled winner equals the linear scan's on every query the scan ran.
+      const checked = Math.min(queries.length, methods['linear scan'].queries);
+      let disagreements = 0;
+      for (let i = 0; i < checked; i++) {
+        scratch.set(queries[i].words);
+        const verdict = tables[tableOf[i]].winner(compiled.listFor(families[i], scratch));
+        const compiledRule = verdict === null ? -1 : Number(verdict.ruleId.slice(1)) - 1;
+        const m = i * 4;
+        const index = linear.match(families[i], words[m], words[m + 1], words[m + 2], words[m + 3], protocolBits[i], tableOf[i], queries[i].input.port);
+        const linearRule = index < 0 ? -1 : linear.ruleIndex[index];
+        if (compiledRule !== linearRule) disagreements++;
+      }
+      fw.dispose();
+      out.sizes.push({
+        rules: size,
+        enabledRules: linear.enabledCount,
+        denyCidrs,
+        compileMs: round(compileMs, 1),
+        importMs: round(importMs, 1),
+        heapMb: round((after.heapUsed - before.heapUsed) / 2 ** 20, 1),
+        typedArrayMb: round((after.arrayBuffers - before.arrayBuffers) / 2 ** 20, 1),
+        compiledBytes: compiled.byteSize(),
+        lists: compiled.listCount,
+        checked,
+        disagreements,
+        agree: disagreements === 0,
+        methods,
+      });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  out.sink = sink;
+  process.stdout.write(JSON.stringify(out));
+}
+
+if (process.argv[2] === '--worker') {
+  const bundlePath = process.argv[3];
+  if (!bundlePath || !existsSync(bundlePath)) throw new Error(`--worker needs the bundled engine, not ${bundlePath}`);
+  worker(bundlePath).catch((error) => {
+    process.stderr.write(`${error.stack ?? error.message}\n`);
+    process.exitCode = 1;
+  });
+}
