@@ -95,6 +95,8 @@ describe('the Firewall screen against netops serve', () => {
     const bystander = await openFrom('127.0.0.3');
     const blockedClosed = new Promise<void>((resolve) => blocked.once('close', () => resolve()));
     await page.getByTestId('nav-connections').click();
+    // The console's own HTTP and WebSocket connections are rows too; only the echo clients matter here.
+    await page.getByTestId('connections-search').fill('owner:echo');
     await expect.poll(() => page.getByTestId('connections-count').textContent()).toBe('2');
 
     await page.getByTestId('connection-row').filter({ hasText: '127.0.0.2' }).click();

@@ -120,8 +120,8 @@ function UnblockButton({ entry }: { entry: BlockEntry }) {
 const BLOCK_COLUMNS: readonly VirtualColumn<BlockEntry>[] = [
   { key: 'address', header: 'Address', width: 150, mono: true, cell: (e) => e.address, title: (e) => e.address },
   { key: 'reason', header: 'Reason', width: 140, grow: true, cell: (e) => e.reason || <span className="muted">–</span>, title: (e) => e.reason },
-  { key: 'addedBy', header: 'Added by', width: 140, dropOrder: 2, cell: (e) => e.addedBy, title: (e) => e.addedBy },
-  { key: 'addedAt', header: 'Added', width: 92, dropOrder: 1, cell: (e) => <AddedAt at={e.addedAt} />, title: (e) => formatTimestamp(e.addedAt) },
+  { key: 'addedBy', header: 'Added by', width: 128, dropOrder: 2, cell: (e) => e.addedBy, title: (e) => e.addedBy },
+  { key: 'addedAt', header: 'Added', width: 104, dropOrder: 1, cell: (e) => <AddedAt at={e.addedAt} />, title: (e) => formatTimestamp(e.addedAt) },
   {
     key: 'expiry',
     header: 'Expiry',

@@ -31,15 +31,13 @@ export function FirewallPage() {
         <>
           <FirewallStats />
           <div className="fw-columns">
-            <RulesPanel />
+            <div className="fw-main">
+              <RulesPanel />
+              <BlocklistPanel />
+            </div>
             <div className="fw-side">
               <PolicyPanel />
               <TestPanel />
-            </div>
-          </div>
-          <div className="fw-columns">
-            <BlocklistPanel />
-            <div className="fw-side">
               <RateLimitsPanel />
             </div>
           </div>
