@@ -79,12 +79,17 @@ function parseV4(text: string, start: number, end: number): boolean {
   return true;
 }
 
-/** Character classes for the IPv6 parser: 0-15 a hex digit's value, then the separators. */
+/**
+ * Character classes for the IPv6 parser: 0-15 a hex digit's value, then the
+ * separators. 64K entries, so any UTF-16 unit indexes it without a range check.
+ */
 const COLON = 16;
 const DOT = 17;
 const PERCENT = 18;
 const INVALID = 19;
-const CLASS = new Uint8Array(128).fill(INVALID);
+/** Not a character: the text (or the 46 characters worth reading) ran out. */
+const END = 20;
+const CLASS = new Uint8Array(65536).fill(INVALID);
 for (let c = 0; c < 10; c++) CLASS[48 + c] = c;
 for (let c = 0; c < 6; c++) {
   CLASS[65 + c] = 10 + c;
@@ -97,74 +102,69 @@ CLASS[37] = PERCENT;
 /**
  * IPv6 text into `groups`, with the rules of shared/net parseIPv6: a zone
  * (%eth0) is ignored, at most 45 characters before it, `::` stands for one
- * or more zero groups, an IPv4 tail only after the last colon. One pass
- * through a class table: random hex defeats branch prediction, so the loop
- * branches only where a group ends.
+ * or more zero groups, an IPv4 tail only after the last colon. A group at a
+ * time: the inner loop runs over hex digits and only a separator leaves it,
+ * which keeps branches predictable on random hex.
  */
 function parseV6Groups(text: string): boolean {
-  // Nothing valid is longer than 45 characters before its zone; 46 is enough to tell.
-  let end = text.length > 46 ? 46 : text.length;
+  // Nothing valid is longer than 45 characters before its zone; reading 46 is enough to tell.
+  const n = text.length > 46 ? 46 : text.length;
+  let i = 0;
   let count = 0;
   let gap = -1;
-  let value = 0;
-  let digits = 0;
-  let groupStart = 0;
-  let endsWithGap = false;
-  let i = 0;
-  if (end >= 2 && text.charCodeAt(0) === 58) {
+  let afterGap = false;
+  if (n >= 2 && text.charCodeAt(0) === 58) {
     if (text.charCodeAt(1) !== 58) return false;
     gap = 0;
-    endsWithGap = true;
+    afterGap = true;
     i = 2;
-    groupStart = 2;
   }
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const k = c < 128 ? CLASS[c]! : INVALID;
-    if (k < 16) {
-      value = value * 16 + k;
-      digits++;
-      continue;
+  for (;;) {
+    const start = i;
+    let value = 0;
+    let k = END;
+    while (i < n) {
+      k = CLASS[text.charCodeAt(i)]!;
+      if (k > 15) break;
+      value = (value << 4) | k;
+      i++;
     }
-    if (k === COLON) {
-      if (digits === 0) {
-        // The second colon of '::': past the start, a first colon always follows a group.
-        if (i === 0 || gap >= 0) return false;
-        gap = count;
-        endsWithGap = true;
-      } else {
-        if (digits > 4 || count === 8) return false;
-        groups[count++] = value;
-        value = 0;
-        digits = 0;
-        endsWithGap = false;
-      }
-      groupStart = i + 1;
-      continue;
-    }
+    if (i === n) k = END;
     if (k === DOT) {
       // An IPv4 tail: from the start of this group to the zone or the end, two groups.
       let tailEnd = text.indexOf('%', i);
       if (tailEnd < 0) tailEnd = text.length;
-      if (tailEnd > 45 || count > 6 || !parseV4(text, groupStart, tailEnd)) return false;
+      if (tailEnd > 45 || count > 6 || !parseV4(text, start, tailEnd)) return false;
       groups[count++] = v4Value[0]! >>> 16;
       groups[count++] = v4Value[0]! & 0xffff;
       return fillGap(count, gap);
     }
-    if (k === PERCENT) {
-      end = i;
-      break;
+    const digits = i - start;
+    if (digits > 4) return false;
+    if (digits > 0) {
+      if (count === 8) return false;
+      groups[count++] = value;
+      afterGap = false;
+    } else if (!afterGap || k === COLON) {
+      // An empty group is only the end of a '::', at the end of the text or before the zone.
+      return false;
     }
+    if (k === COLON) {
+      i++;
+      if (i < n && text.charCodeAt(i) === 58) {
+        if (gap >= 0) return false;
+        gap = count;
+        afterGap = true;
+        i++;
+      } else if (i >= n) {
+        return false;
+      }
+      continue;
+    }
+    if (k === END) return n <= 45 && fillGap(count, gap);
+    if (k === PERCENT) return fillGap(count, gap);
     return false;
   }
-  if (end === 0 || end > 45) return false;
-  if (digits > 0) {
-    if (digits > 4 || count === 8) return false;
-    groups[count++] = value;
-  } else if (!endsWithGap) {
-    return false;
-  }
-  return fillGap(count, gap);
 }
 
 function fillGap(count: number, gap: number): boolean {

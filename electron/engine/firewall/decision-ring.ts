@@ -1,4 +1,6 @@
 import type { FirewallDecision } from '../../../shared/contract/firewall.ts';
+import { formatIPv4, formatIPv6 } from '../../../shared/net/index.ts';
+import { FAMILY_NONE, FAMILY_V4, type AddressFamily, type AddressWords } from './address.ts';
 import type { RuleVerdict } from './rule-set.ts';
 
 const ACTIONS = ['allow', 'deny'] as const;
@@ -16,13 +18,19 @@ export function reasonCode(reason: FirewallDecision['reason']): ReasonCode {
 /**
  * The last N decisions in columns, so recording one writes a few array slots
  * and allocates nothing; decision objects are built only when someone reads.
+ * The source is kept as the parsed address, not the socket's string: storing
+ * a just-made string into a long-lived array costs a write barrier on every
+ * decision. It reads back in canonical form (::ffff:10.0.0.1 as 10.0.0.1).
  */
 export class DecisionRing {
   private readonly at: Float64Array;
   private readonly seq: Float64Array;
   private readonly ports: Int32Array;
   private readonly flags: Uint8Array;
-  private readonly sources: string[];
+  private readonly families: Uint8Array;
+  private readonly words: Uint32Array;
+  /** Only for sources that are not addresses (rare): the text itself. */
+  private readonly unparsed: string[];
   private readonly destinations: string[];
   private readonly rules: Array<RuleVerdict | null>;
   private next = 0;
@@ -34,21 +42,42 @@ export class DecisionRing {
     this.seq = new Float64Array(capacity);
     this.ports = new Int32Array(capacity);
     this.flags = new Uint8Array(capacity);
-    this.sources = new Array<string>(capacity).fill('');
+    this.families = new Uint8Array(capacity);
+    this.words = new Uint32Array(capacity * 4);
+    this.unparsed = new Array<string>(capacity).fill('');
     this.destinations = new Array<string>(capacity).fill('');
     this.rules = new Array<RuleVerdict | null>(capacity).fill(null);
   }
 
   /** flags: bit 0 udp, bit 1 deny, bits 2-3 the reason. */
   /** `time[0]` is the time of the decision (see CoarseClock for why an array). */
-  record(time: Float64Array, udp: boolean, source: string, destination: string, port: number, deny: boolean, reason: ReasonCode, rule: RuleVerdict | null): number {
+  record(
+    time: Float64Array,
+    udp: boolean,
+    family: AddressFamily,
+    address: AddressWords,
+    source: string,
+    destination: string,
+    port: number,
+    deny: boolean,
+    reason: ReasonCode,
+    rule: RuleVerdict | null,
+  ): number {
     const slot = this.next;
     const seq = ++this.total;
     this.at[slot] = time[0]!;
     this.seq[slot] = seq;
     this.ports[slot] = port;
     this.flags[slot] = (udp ? 1 : 0) | (deny ? 2 : 0) | (reason << 2);
-    this.sources[slot] = source;
+    this.families[slot] = family;
+    const w = slot * 4;
+    this.words[w] = address[0]!;
+    if (family !== FAMILY_V4) {
+      this.words[w + 1] = address[1]!;
+      this.words[w + 2] = address[2]!;
+      this.words[w + 3] = address[3]!;
+      if (family === FAMILY_NONE) this.unparsed[slot] = source;
+    }
     this.destinations[slot] = destination;
     this.rules[slot] = rule;
     this.next = slot + 1 === this.capacity ? 0 : slot + 1;
@@ -63,7 +92,7 @@ export class DecisionRing {
       id: `d${this.seq[slot]}`,
       at: this.at[slot]!,
       protocol: flags & 1 ? 'udp' : 'tcp',
-      source: this.sources[slot]!,
+      source: this.sourceAt(slot),
       destination: this.destinations[slot]!,
       port: this.ports[slot]!,
       action: ACTIONS[(flags >> 1) & 1]!,
@@ -71,6 +100,16 @@ export class DecisionRing {
       ruleId: rule ? rule.ruleId : null,
       ruleName: rule ? rule.ruleName : null,
     };
+  }
+
+  private sourceAt(slot: number): string {
+    const family = this.families[slot];
+    const w = slot * 4;
+    if (family === FAMILY_V4) return formatIPv4(this.words[w]!);
+    if (family === FAMILY_NONE) return this.unparsed[slot]!;
+    let value = 0n;
+    for (let i = 0; i < 4; i++) value = (value << 32n) | BigInt(this.words[w + i]!);
+    return formatIPv6(value);
   }
 
   /** Newest first. */

@@ -22,7 +22,7 @@ import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { Emitter, type Disposable, type Event } from '../../../shared/lifecycle.ts';
 import { cidrContains, parseCidr, parseIp, parsePortSpec, portInSpec, type ParsedCidr, type ParsedIp } from '../../../shared/net/index.ts';
 import { writeFileAtomic } from '../store/index.ts';
-import { FAMILY_NONE, FAMILY_V4, newAddressWords, parseAddressInto } from './address.ts';
+import { FAMILY_NONE, FAMILY_V4, newAddressWords, parseAddressInto, type AddressFamily } from './address.ts';
 import { Blocklist, canonicalBlockAddress, newBlockRecord, toBlockEntry, type BlockRecord } from './blocklist.ts';
 import { parseBlocklistText, type SkippedLine } from './blocklist-text.ts';
 import { CoarseClock } from './clock.ts';
@@ -244,7 +244,7 @@ export class Firewall implements Disposable {
         blocked.hits++;
         this.deniedByBlocklist++;
         this.denied++;
-        this.note(time, udp, input, true, REASON_BLOCKLIST, null);
+        this.note(time, udp, family, input, true, REASON_BLOCKLIST, null);
         return BLOCKED;
       }
     }
@@ -280,22 +280,22 @@ export class Firewall implements Disposable {
         if (taken !== TAKE_ALLOWED) {
           this.deniedByRateLimit++;
           this.denied++;
-          this.note(time, udp, input, true, REASON_RATE_LIMIT, null);
+          this.note(time, udp, family, input, true, REASON_RATE_LIMIT, null);
           if (taken === TAKE_BAN && family !== FAMILY_NONE) this.banFromRateLimit(input.source, limiter.config, time[0]!);
           return RATE_LIMITED;
         }
       }
       this.allowed++;
-      this.note(time, udp, input, false, verdict === null ? REASON_DEFAULT : REASON_RULE, verdict);
+      this.note(time, udp, family, input, false, verdict === null ? REASON_DEFAULT : REASON_RULE, verdict);
     } else {
       this.denied++;
-      this.note(time, udp, input, true, verdict === null ? REASON_DEFAULT : REASON_RULE, verdict);
+      this.note(time, udp, family, input, true, verdict === null ? REASON_DEFAULT : REASON_RULE, verdict);
     }
     return result;
   }
 
-  private note(time: Float64Array, udp: boolean, input: DecideInput, deny: boolean, reason: 0 | 1 | 2 | 3, rule: RuleVerdict | null): void {
-    const slot = this.ring.record(time, udp, input.source, input.listener, input.port, deny, reason, rule);
+  private note(time: Float64Array, udp: boolean, family: AddressFamily, input: DecideInput, deny: boolean, reason: 0 | 1 | 2 | 3, rule: RuleVerdict | null): void {
+    const slot = this.ring.record(time, udp, family, this.words, input.source, input.listener, input.port, deny, reason, rule);
     if (this.decideEmitter.listenerCount !== 0) this.decideEmitter.fire(this.ring.decisionAt(slot));
   }
 

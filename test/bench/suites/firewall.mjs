@@ -2,10 +2,29 @@
 // 1,000 and 100,000 rules, next to a linear scan of the same rules and to
 // Node's net.BlockList, on one core, plus compile time and memory.
 //
-// The measuring runs in a child process (this file with --worker) pinned to
-// one CPU with taskset when it exists, with --expose-gc for the memory
-// readings. The engine is bundled from electron/engine/firewall/index.ts
-// with esbuild first, as the RPC client is in lib/netops.mjs.
+// How it measures:
+// - The measuring runs in a child process (this file with --worker) pinned to
+//   one CPU with taskset when it exists, with --expose-gc for the memory
+//   readings. The engine is bundled from electron/engine/firewall/index.ts with
+//   esbuild first, as the RPC client is in lib/netops.mjs.
+// - Rules are generated from a fixed seed: 90% IPv4 sources with random prefix
+//   lengths 8-32, 10% IPv6 (/32-/64, some /128), random ports, ranges and
+//   lists, 70% deny, 20% naming a listener, 5% disabled, priorities 0-999.
+// - 65,536 queries are fixed up front: random addresses, about half inside
+//   some rule's CIDR, 15% IPv6, a quarter of the IPv4 ones written IPv4-mapped
+//   as a dual-stack socket reports them; each arrives on one of six listeners
+//   with its own protocol and port.
+// - decide() runs as the product runs it: hit counting on, the decision
+//   ring on, no decision listener. Each batch of 1,024 inputs is made just
+//   before it is timed, with fresh source strings, as accept() makes them: a
+//   decision then pays for the firewall's memory, not for fetching a
+//   65,536-entry query table from DRAM.
+// - "compiled lookup" is the trie and memo table alone, on pre-parsed
+//   addresses. The linear scan gets the same rules priority-sorted in flat
+//   typed arrays and pre-parsed query addresses. net.BlockList gets the deny
+//   rules' CIDRs and answers only "is it in one of them".
+// - Every method gets a 1.5 s warm-up, then 7 timed rounds; the median counts.
+// - The compiled answers are checked against the linear scan's, untimed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -16,9 +35,13 @@ import { formatTable, median, round } from '../lib/stats.mjs';
 
 const SIZES = [10, 1000, 100_000];
 const QUERIES = 1 << 16;
+const HOT_QUERIES = 1 << 12;
 const ROUNDS = 7;
 /** A timed round of a slow method covers a prefix of the queries sized to take about this long. */
 const ROUND_TARGET_MS = 300;
+const WARMUP_MS = 1500;
+/** Queries decided between two clock readings, and made fresh together before that. */
+const BATCH = 1024;
 const GOAL_PER_SECOND = 5_000_000;
 const SEED = 0x5eed;
 
@@ -98,13 +121,16 @@ function summarize(measured) {
   for (const size of measured.sizes) {
     const n = size.rules.toLocaleString('en-US');
     summary.push([`decide() with ${n} rules, decisions/s`, Math.round(size.methods['decide()'].perSecond).toLocaleString('en-US')]);
+    summary.push([`decide() with ${n} rules, 4,096 distinct queries, decisions/s`, Math.round(size.methods['decide(), 4,096 distinct queries'].perSecond).toLocaleString('en-US')]);
     summary.push([`compiled lookup with ${n} rules, lookups/s`, Math.round(size.methods['compiled lookup'].perSecond).toLocaleString('en-US')]);
     summary.push([`linear scan with ${n} rules, decisions/s`, Math.round(size.methods['linear scan'].perSecond).toLocaleString('en-US')]);
     summary.push([`net.BlockList (${size.denyCidrs} deny CIDRs), checks/s`, Math.round(size.methods['net.BlockList'].perSecond).toLocaleString('en-US')]);
   }
+  summary.push(['memory latency, ns per dependent load at 1 / 4 / 16 / 64 MB', Object.values(measured.memoryLatencyNs).join(' / ')]);
   const big = measured.sizes.at(-1);
   summary.push([`compile ${big.rules.toLocaleString('en-US')} rules, ms`, big.compileMs]);
   summary.push([`compiled ${big.rules.toLocaleString('en-US')} rules, heap + typed arrays MB`, round(big.heapMb + big.typedArrayMb, 1)]);
+  summary.push(['heap bytes allocated per decide(), worst size', Math.max(...measured.sizes.map((s) => s.allocatedBytesPerDecision ?? Infinity))]);
   const slowest = Math.min(...measured.sizes.map((s) => s.methods['decide()'].perSecond));
   const fastest = Math.max(...measured.sizes.map((s) => s.methods['decide()'].perSecond));
   summary.push(['decide() slowest / fastest size', round(slowest / fastest, 2)]);
@@ -124,6 +150,15 @@ function mulberry32(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A source address as a socket hands it over: a flat one-byte string made
+ * from C++ (net.Socket#remoteAddress). Template literals build cons strings
+ * instead, whose characters V8 reads through a slower path.
+ */
+function asSocketString(text) {
+  return Buffer.from(text, 'latin1').toString('latin1');
 }
 
 function v4Text(value) {
@@ -226,7 +261,7 @@ function generateQueries(rules, random) {
       }
       source = v6Text(words);
     }
-    queries.push({ input: { protocol: listener.protocol, source, listener: listener.name, localAddress: '192.0.2.1', port: listener.port }, family, words });
+    queries.push({ input: { protocol: listener.protocol, source: asSocketString(source), listener: listener.name, localAddress: '192.0.2.1', port: listener.port }, family, words });
   }
   return queries;
 }
@@ -304,24 +339,44 @@ function linearScanner(rules) {
   };
 }
 
-function timeRounds(label, queries, once, log) {
-  // Warm-up: until every query ran once or 300 ms passed; it also sizes the timed rounds.
+/**
+ * Times `run(from, to)` over batches of BATCH queries: a warm-up of
+ * WARMUP_MS, then ROUNDS timed rounds, the median reported. `prepare(from, to)`
+ * runs before each batch, untimed: it makes the batch's inputs the way a
+ * socket would, fresh and in cache. A slow method's rounds cover a prefix of
+ * the queries, sized to take about ROUND_TARGET_MS.
+ */
+function timeRounds(label, total, { prepare = () => {}, run }, log) {
+  const pass = (count) => {
+    let ms = 0;
+    for (let from = 0; from < count; from += BATCH) {
+      const to = Math.min(count, from + BATCH);
+      prepare(from, to);
+      const started = performance.now();
+      run(from, to);
+      ms += performance.now() - started;
+    }
+    return ms;
+  };
+  // Warm-up: cycle through the queries for WARMUP_MS of running time, long enough for every JIT tier.
   let warmed = 0;
-  const warmStart = performance.now();
-  while (warmed < queries.length && performance.now() - warmStart < ROUND_TARGET_MS) {
-    const end = Math.min(queries.length, warmed + 1024);
-    once(queries, warmed, end);
-    warmed = end;
+  let warmMs = 0;
+  while (warmMs < WARMUP_MS) {
+    const from = warmed % total;
+    const to = Math.min(total, from + BATCH);
+    prepare(from, to);
+    const started = performance.now();
+    run(from, to);
+    warmMs += performance.now() - started;
+    warmed += to - from;
   }
-  const warmMs = performance.now() - warmStart;
   const perQueryMs = warmMs / warmed;
-  const count = Math.max(Math.min(queries.length, Math.ceil(ROUND_TARGET_MS / perQueryMs)), Math.min(1024, queries.length));
+  const count = Math.min(total, Math.max(BATCH, Math.ceil(ROUND_TARGET_MS / perQueryMs / BATCH) * BATCH));
   const repeats = Math.max(1, Math.floor(ROUND_TARGET_MS / (perQueryMs * count)));
   const rates = [];
   for (let round = 0; round < ROUNDS; round++) {
-    const started = performance.now();
-    for (let r = 0; r < repeats; r++) once(queries, 0, count);
-    const ms = performance.now() - started;
+    let ms = 0;
+    for (let r = 0; r < repeats; r++) ms += pass(count);
     rates.push((count * repeats) / (ms / 1000));
   }
   const perSecond = median(rates);
@@ -329,12 +384,36 @@ function timeRounds(label, queries, once, log) {
   return { perSecond, queries: count * repeats, rounds: ROUNDS, roundsPerSecond: rates.map((r) => Math.round(r)) };
 }
 
+/** ns per dependent load over random cache lines of a buffer of each size: what a cache miss costs on this machine. */
+function memoryLatency() {
+  const out = {};
+  for (const mb of [1, 4, 16, 64]) {
+    const stride = 16;
+    const lines = (mb * 2 ** 20) / 4 / stride;
+    const order = new Int32Array(lines).map((_, i) => i);
+    const random = mulberry32(mb);
+    for (let i = lines - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    const next = new Int32Array(lines * stride);
+    for (let i = 0; i < lines; i++) next[order[i] * stride] = order[(i + 1) % lines] * stride;
+    let at = 0;
+    const steps = 2_000_000;
+    const started = performance.now();
+    for (let i = 0; i < steps; i++) at = next[at];
+    out[`${mb}MB`] = round(((performance.now() - started) * 1e6) / steps, 1) + (at < 0 ? 1 : 0);
+  }
+  return out;
+}
+
 async function worker(bundlePath) {
   const { BlockList } = await import('node:net');
   const engine = await import(pathToFileURL(bundlePath).href);
   const { Firewall, CompiledRuleSet, MatchTable, newRuleRecord, PROTOCOL_TCP, PROTOCOL_UDP, newAddressWords } = engine;
   const log = (line) => process.stderr.write(`${line}\n`);
-  const out = { queriesPerSet: QUERIES, rounds: ROUNDS, node: process.version, sizes: [] };
+  const out = { queriesPerSet: QUERIES, rounds: ROUNDS, node: process.version, memoryLatencyNs: memoryLatency(), sizes: [] };
+  log(`memory latency (ns per dependent load): ${JSON.stringify(out.memoryLatencyNs)}`);
   let sink = 0;
   for (const size of SIZES) {
     log(`rules: ${size.toLocaleString('en-US')}`);
@@ -364,11 +443,49 @@ async function worker(bundlePath) {
       fw.importConfig('json', JSON.stringify({ version: 1, defaultPolicy: 'allow', rules: records.map((r) => r.rule) }));
       const importMs = performance.now() - importStart;
 
+      // Each batch's inputs are made just before it runs, with fresh source strings, as accept() makes them.
+      const batch = new Array(BATCH);
+      const prepareInputs = (from, to) => {
+        for (let i = from; i < to; i++) {
+          const q = inputs[i];
+          batch[i - from] = { protocol: q.protocol, source: asSocketString(q.source), listener: q.listener, localAddress: q.localAddress, port: q.port };
+        }
+      };
       methods['decide()'] = timeRounds(
         'decide()',
-        inputs,
-        (qs, from, to) => {
-          for (let i = from; i < to; i++) sink += fw.decide(qs[i]).action === 'deny' ? 1 : 0;
+        inputs.length,
+        {
+          prepare: prepareInputs,
+          run: (from, to) => {
+            for (let i = 0; i < to - from; i++) sink = (sink + (fw.decide(batch[i]).action === 'deny' ? 1 : 0)) | 0;
+          },
+        },
+        log,
+      );
+
+      // Garbage per decision: the heap's growth over decisions of one prepared batch, in a stretch without a GC.
+      const allocatedBytesPerDecision = (() => {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          prepareInputs(attempt * BATCH, (attempt + 1) * BATCH);
+          const before = process.memoryUsage().heapUsed;
+          for (let r = 0; r < 16; r++) for (let i = 0; i < BATCH; i++) sink = (sink + (fw.decide(batch[i]).action === 'deny' ? 1 : 0)) | 0;
+          const grown = process.memoryUsage().heapUsed - before;
+          if (grown >= 0) return round(grown / (16 * BATCH), 2);
+        }
+        return null;
+      })();
+      log(`   heap bytes allocated per decide(): ${allocatedBytesPerDecision}`);
+
+      // The same, with only 4,096 distinct queries: the firewall's working set fits in cache, which
+      // separates the cost of the lookup itself from the cost of missing cache on a big rule set.
+      methods['decide(), 4,096 distinct queries'] = timeRounds(
+        'decide(), 4,096 distinct queries',
+        HOT_QUERIES,
+        {
+          prepare: prepareInputs,
+          run: (from, to) => {
+            for (let i = 0; i < to - from; i++) sink = (sink + (fw.decide(batch[i]).action === 'deny' ? 1 : 0)) | 0;
+          },
         },
         log,
       );
@@ -388,15 +505,17 @@ async function worker(bundlePath) {
       const scratch = newAddressWords();
       methods['compiled lookup'] = timeRounds(
         'compiled lookup',
-        queries,
-        (_qs, from, to) => {
-          for (let i = from; i < to; i++) {
-            scratch[0] = words[i * 4];
-            scratch[1] = words[i * 4 + 1];
-            scratch[2] = words[i * 4 + 2];
-            scratch[3] = words[i * 4 + 3];
-            sink += tables[tableOf[i]].winner(compiled.listFor(families[i], scratch)) === null ? 0 : 1;
-          }
+        queries.length,
+        {
+          run: (from, to) => {
+            for (let i = from; i < to; i++) {
+              scratch[0] = words[i * 4];
+              scratch[1] = words[i * 4 + 1];
+              scratch[2] = words[i * 4 + 2];
+              scratch[3] = words[i * 4 + 3];
+              sink = (sink + (tables[tableOf[i]].winner(compiled.listFor(families[i], scratch)) === null ? 0 : 1)) | 0;
+            }
+          },
         },
         log,
       );
@@ -406,12 +525,14 @@ async function worker(bundlePath) {
       queries.forEach((q, i) => (protocolBits[i] = q.input.protocol === 'udp' ? 2 : 1));
       methods['linear scan'] = timeRounds(
         'linear scan',
-        queries,
-        (_qs, from, to) => {
-          for (let i = from; i < to; i++) {
-            const m = i * 4;
-            sink = (sink + linear.match(families[i], words[m], words[m + 1], words[m + 2], words[m + 3], protocolBits[i], tableOf[i], queries[i].input.port)) | 0;
-          }
+        queries.length,
+        {
+          run: (from, to) => {
+            for (let i = from; i < to; i++) {
+              const m = i * 4;
+              sink = (sink + linear.match(families[i], words[m], words[m + 1], words[m + 2], words[m + 3], protocolBits[i], tableOf[i], queries[i].input.port)) | 0;
+            }
+          },
         },
         log,
       );
@@ -427,11 +548,17 @@ async function worker(bundlePath) {
       }
       const plainSources = queries.map((q) => (q.family === 4 ? v4Text(q.words[0]) : v6Text(q.words)));
       const familyNames = queries.map((q) => (q.family === 4 ? 'ipv4' : 'ipv6'));
+      const batchSources = new Array(BATCH);
       methods['net.BlockList'] = timeRounds(
         'net.BlockList',
-        queries,
-        (_qs, from, to) => {
-          for (let i = from; i < to; i++) sink += blockList.check(plainSources[i], familyNames[i]) ? 1 : 0;
+        queries.length,
+        {
+          prepare: (from, to) => {
+            for (let i = from; i < to; i++) batchSources[i - from] = asSocketString(plainSources[i]);
+          },
+          run: (from, to) => {
+            for (let i = from; i < to; i++) sink = (sink + (blockList.check(batchSources[i - from], familyNames[i]) ? 1 : 0)) | 0;
+          },
         },
         log,
       );
@@ -459,6 +586,7 @@ async function worker(bundlePath) {
         typedArrayMb: round((after.arrayBuffers - before.arrayBuffers) / 2 ** 20, 1),
         compiledBytes: compiled.byteSize(),
         lists: compiled.listCount,
+        allocatedBytesPerDecision,
         checked,
         disagreements,
         agree: disagreements === 0,

@@ -319,6 +319,14 @@ describe('recent decisions', () => {
     expect(recent[999]!.id).toBe('d235');
   });
 
+  it('shows a source in canonical form, and one that is not an address as it came', async () => {
+    const fw = await fixture.open();
+    fw.decide(connection('::ffff:10.0.0.1'));
+    fw.decide(connection('2001:DB8:0:0::1'));
+    fw.decide(connection('not an address'));
+    expect(fw.recentDecisions().map((d) => d.source)).toEqual(['not an address', '2001:db8::1', '10.0.0.1']);
+  });
+
   it('fires decision events only while someone listens, with what decide() answered', async () => {
     const fw = await fixture.open();
     const rule = fw.addRule({ name: 'udp', action: 'deny', protocol: 'udp' });
