@@ -3,6 +3,7 @@ import { isNetopsError } from '../../shared/errors.ts';
 import { ConfigError, formatProblem } from '../engine/config/index.ts';
 import { defaultDataDir, PRODUCT_VERSION } from '../host/index.ts';
 import { parseFlags, parseHost, parsePort, UsageError } from './args.ts';
+import { firewallUsage, parseFirewallArgs, planFirewallCommand } from './firewall-commands.ts';
 import { connectToInstance } from './remote.ts';
 import { startConsole } from './serve.ts';
 
@@ -12,6 +13,7 @@ Usage:
   netops serve [--config FILE] [--data-dir DIR] [--host 127.0.0.1] [--ui-port N]
   netops connections list [--json]
   netops connections close ID [--json]
+${firewallUsage}
 
 Options for commands against a running instance:
   --data-dir DIR   where to find it (default ${defaultDataDir()})
@@ -46,6 +48,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return await serveCommand(rest, io);
       case 'connections':
         return await connectionsCommand(rest, io);
+      case 'firewall':
+        return await firewallCommand(rest, io);
       case '--version':
       case 'version':
         io.out(`${PRODUCT_VERSION}\n`);
@@ -144,6 +148,22 @@ async function connectionsCommand(args: string[], io: CliIo): Promise<number> {
       const result = await client.api.connections.close({ id: positionals[0]! }, { timeoutMs: 10_000 });
       io.out(values.json ? `${JSON.stringify(result)}\n` : `closed ${result.id}\n`);
     }
+    return 0;
+  } finally {
+    client.dispose();
+  }
+}
+
+async function firewallCommand(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseFirewallArgs(args, remoteFlags);
+  const run = await planFirewallCommand(parsed);
+  const client = await connectToInstance({
+    dataDir: (parsed.values['data-dir'] as string | undefined) ?? defaultDataDir(),
+    ...(parsed.values.url ? { url: String(parsed.values.url) } : {}),
+    ...(parsed.values.token ? { token: String(parsed.values.token) } : {}),
+  });
+  try {
+    await run(client, io.out);
     return 0;
   } finally {
     client.dispose();

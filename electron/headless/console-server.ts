@@ -1,8 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcServer } from '../../shared/rpc/index.ts';
+import type { Admission, ConnectionTracker } from '../engine/connections/index.ts';
 import { ConsoleAuth } from './auth.ts';
 import { StaticFiles } from './static-files.ts';
 import { WebSocketPipe } from './ws-pipe.ts';
@@ -14,7 +16,14 @@ export interface ConsoleServerOptions {
   token: string;
   uiDir: string;
   rpc: RpcServer<Contract>;
+  /** Every socket the app owns shows on the Connections screen, the console's own included. */
+  tracker: ConnectionTracker;
+  /** The console is a listener like any other: the firewall decides at accept. */
+  admit: Admission;
 }
+
+/** The listener name of the console in firewall rules, policies and connection rows. */
+export const CONSOLE_LISTENER = 'console';
 
 /** One WebSocket message larger than this is hostile: the socket is closed with 1009. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -35,6 +44,7 @@ export class ConsoleServer {
   private readonly files: StaticFiles;
   private readonly sockets = new Set<WebSocket>();
   private readonly alive = new WeakSet<WebSocket>();
+  private readonly connectionIds = new WeakMap<Duplex, string>();
   private auth!: ConsoleAuth;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private refusedUpgrades = 0;
@@ -61,6 +71,8 @@ export class ConsoleServer {
     const address = server.address();
     console.boundPort = typeof address === 'object' && address ? address.port : options.port;
     console.auth = new ConsoleAuth(options.token, ConsoleAuth.allowedHostSet(options.host, console.boundPort, options.allowedHosts));
+    // First in line, ahead of the HTTP parser: a refused peer is cut before a byte of its request is parsed.
+    server.prependListener('connection', (socket: Socket) => console.accept(socket));
     server.on('request', (request, response) => void console.handleRequest(request, response));
     server.on('upgrade', (request, socket, head) => console.handleUpgrade(request, socket, head));
     console.pingTimer = setInterval(() => console.pingAll(), PING_INTERVAL_MS);
@@ -80,6 +92,23 @@ export class ConsoleServer {
 
   get stats(): ConsoleServerStats {
     return { sockets: this.sockets.size, refusedUpgrades: this.refusedUpgrades, refusedRequests: this.refusedRequests };
+  }
+
+  private accept(socket: Socket): void {
+    const admitted = this.options.admit({
+      protocol: 'tcp',
+      source: socket.remoteAddress ?? '',
+      listener: CONSOLE_LISTENER,
+      localAddress: socket.localAddress ?? '',
+      port: this.boundPort,
+    });
+    if (!admitted) {
+      this.refusedRequests++;
+      socket.on('error', () => undefined);
+      socket.resetAndDestroy();
+      return;
+    }
+    this.connectionIds.set(socket, this.options.tracker.track(socket, { kind: 'http', direction: 'in', owner: CONSOLE_LISTENER }));
   }
 
   private async handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -141,6 +170,8 @@ export class ConsoleServer {
       return;
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const trackedId = this.connectionIds.get(socket);
+      if (trackedId) this.options.tracker.setKind(trackedId, 'ws');
       this.sockets.add(ws);
       this.alive.add(ws);
       ws.on('pong', () => this.alive.add(ws));

@@ -43,6 +43,8 @@ export async function startConsole(options: ServeOptions): Promise<RunningConsol
       token: await loadOrCreateToken(options.dataDir),
       uiDir: uiDir ?? join(options.dataDir, 'no-ui'),
       rpc: host.rpc,
+      tracker: host.tracker,
+      admit: host.admit,
     });
   } catch (error) {
     await host.stop(0);

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { platform } from 'node:os';
 import { contract, type Contract, type ListenerStatus, type SystemInfo } from '../../shared/contract/index.ts';
 import { DisposableStore } from '../../shared/lifecycle.ts';
+import { cidrContains, parseIp, type ParsedCidr } from '../../shared/net/index.ts';
 import { RpcServer } from '../../shared/rpc/index.ts';
-import { ConnectionTracker, TcpEchoListener } from '../engine/connections/index.ts';
+import { ConnectionTracker, TcpEchoListener, UdpEchoListener, type Admission } from '../engine/connections/index.ts';
 import { defaultConfig, loadConfigFile, type NetopsConfig } from '../engine/config/index.ts';
+import { Firewall } from '../engine/firewall/index.ts';
 import { ensureDataDir } from '../engine/store/index.ts';
 import { registerServices } from '../services/index.ts';
 import { PRODUCT_NAME, PRODUCT_VERSION } from './version.ts';
@@ -18,6 +20,12 @@ export interface HostOptions {
   config?: NetopsConfig;
 }
 
+interface Listener {
+  start(): Promise<void>;
+  stop(drainMs: number): Promise<void>;
+  status(): ListenerStatus;
+}
+
 /**
  * The composition root: builds the engines from config and the data dir,
  * and owns their start and graceful stop. Both `netops serve` and the
@@ -27,13 +35,14 @@ export class Host {
   readonly rpc: RpcServer<Contract>;
   readonly tracker = new ConnectionTracker();
   readonly info: SystemInfo;
-  private readonly listeners: TcpEchoListener[] = [];
+  private readonly listeners: Listener[] = [];
   private readonly store = new DisposableStore();
   private stopping: Promise<void> | undefined;
 
   private constructor(
     readonly options: HostOptions,
     readonly config: NetopsConfig,
+    readonly firewall: Firewall,
   ) {
     this.info = {
       product: PRODUCT_NAME,
@@ -47,12 +56,17 @@ export class Host {
     };
     this.rpc = new RpcServer(contract, { product: PRODUCT_NAME, version: PRODUCT_VERSION, instanceId: this.info.instanceId });
     this.store.add(this.tracker);
+    this.store.add(firewall);
+    // A block (by an operator or by a rate-limit ban) cuts the peer's open connections too.
+    this.store.add(firewall.onDidBlock(({ cidr }) => this.closeConnectionsFrom(cidr)));
     this.store.add(
       registerServices(this.rpc, {
         info: this.info,
         tracker: this.tracker,
+        firewall,
         listeners: () => this.listenerStatus(),
         rpcStats: () => this.rpc.stats,
+        closeConnectionsFrom: (cidr) => this.closeConnectionsFrom(cidr),
       }),
     );
   }
@@ -60,16 +74,22 @@ export class Host {
   static async start(options: HostOptions): Promise<Host> {
     await ensureDataDir(options.dataDir);
     const config = options.config ?? (options.configFile ? await loadConfigFile(options.configFile) : defaultConfig());
-    const host = new Host(options, config);
+    const firewall = await Firewall.open({ dataDir: options.dataDir });
+    const host = new Host(options, config, firewall);
     await host.startListeners();
     return host;
   }
 
+  /** The firewall's answer at accept, for every listener the app owns. */
+  readonly admit: Admission = (request) => this.firewall.decide(request).action === 'allow';
+
   private async startListeners(): Promise<void> {
+    const admit = this.admit;
     for (const listenerConfig of this.config.listeners) {
       if (!listenerConfig.enabled) continue;
-      const listener = new TcpEchoListener(listenerConfig, this.tracker);
-      this.listeners.push(listener);
+      this.listeners.push(
+        listenerConfig.protocol === 'udp' ? new UdpEchoListener(listenerConfig, admit) : new TcpEchoListener(listenerConfig, this.tracker, admit),
+      );
     }
     // A listener that cannot bind becomes a 'failed' status with its error; the rest still run.
     await Promise.all(this.listeners.map((listener) => listener.start()));
@@ -79,10 +99,19 @@ export class Host {
     return this.listeners.map((listener) => listener.status());
   }
 
-  /** Stops accepting, drains open connections (up to drainMs), then releases everything. Idempotent. */
+  /** Closes every tracked connection whose peer is inside the prefix; returns how many. */
+  closeConnectionsFrom(cidr: ParsedCidr): number {
+    return this.tracker.closeWhere((row) => {
+      const peer = parseIp(row.remoteAddress);
+      return peer !== undefined && cidrContains(cidr, peer);
+    });
+  }
+
+  /** Stops accepting, drains open connections (up to drainMs), persists, then releases everything. Idempotent. */
   stop(drainMs = 1000): Promise<void> {
     this.stopping ??= (async () => {
       await Promise.all(this.listeners.map((listener) => listener.stop(drainMs)));
+      await this.firewall.flush();
       this.rpc.dispose();
       this.store.dispose();
     })();

@@ -2,15 +2,17 @@ import type { Contract } from '../../shared/contract/index.ts';
 import { DisposableStore, type Disposable } from '../../shared/lifecycle.ts';
 import type { RpcServer } from '../../shared/rpc/index.ts';
 import { createConnectionsService } from './connections-service.ts';
+import { createFirewallService, type FirewallServiceDeps } from './firewall-service.ts';
 import { createSystemService, type SystemServiceDeps } from './system-service.ts';
 
-export type ServiceDeps = SystemServiceDeps;
+export type ServiceDeps = SystemServiceDeps & FirewallServiceDeps;
 
 /** The one place where the contract meets the engines; both entry points go through it. */
 export function registerServices(server: RpcServer<Contract>, deps: ServiceDeps): Disposable {
   const store = new DisposableStore();
   store.add(server.registerService('system', createSystemService(deps)));
   store.add(server.registerService('connections', createConnectionsService(deps.tracker)));
+  store.add(server.registerService('firewall', createFirewallService(deps)));
   return store;
 }
 

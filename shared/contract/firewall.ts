@@ -47,20 +47,35 @@ export const rulePorts = z
     if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
   });
 
+const ruleFields = {
+  name: z.string().min(1).max(80),
+  action: firewallAction,
+  protocol: firewallProtocol,
+  source: ruleSource,
+  destination: ruleDestination,
+  ports: rulePorts,
+  /** Lower runs first; the first matching rule decides. */
+  priority: z.number().int().min(0).max(1_000_000),
+  enabled: z.boolean(),
+  comment: z.string().max(500),
+};
+
 export const ruleInput = z
   .object({
-    name: z.string().min(1).max(80),
-    action: firewallAction,
-    protocol: firewallProtocol.default('any'),
-    source: ruleSource.default('any'),
-    destination: ruleDestination.default('any'),
-    ports: rulePorts.default('any'),
-    /** Lower runs first; the first matching rule decides. */
-    priority: z.number().int().min(0).max(1_000_000).default(1000),
-    enabled: z.boolean().default(true),
-    comment: z.string().max(500).default(''),
+    ...ruleFields,
+    protocol: ruleFields.protocol.default('any'),
+    source: ruleFields.source.default('any'),
+    destination: ruleFields.destination.default('any'),
+    ports: ruleFields.ports.default('any'),
+    priority: ruleFields.priority.default(1000),
+    enabled: ruleFields.enabled.default(true),
+    comment: ruleFields.comment.default(''),
   })
   .strict();
+
+/** Only the fields given change: no defaults here, or a patch of {enabled} would reset the rest. */
+export const rulePatch = z.object(ruleFields).partial().strict();
+export type RulePatch = z.infer<typeof rulePatch>;
 
 export type RuleInput = z.input<typeof ruleInput>;
 
@@ -167,7 +182,7 @@ export const exportFormat = z.enum(['yaml', 'json']);
 export const firewallService = {
   state: request({ params: z.object({}).strict(), result: firewallState }),
   addRule: request({ params: ruleInput, result: firewallRule }),
-  updateRule: request({ params: z.object({ id: z.string().max(64), patch: ruleInput.partial() }).strict(), result: firewallRule }),
+  updateRule: request({ params: z.object({ id: z.string().max(64), patch: rulePatch }).strict(), result: firewallRule }),
   removeRule: request({ params: z.object({ id: z.string().max(64) }).strict(), result: ok }),
   setDefaultPolicy: request({
     params: z.object({ policy: firewallAction, listener: z.string().regex(listenerName).optional() }).strict(),

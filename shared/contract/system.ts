@@ -10,7 +10,12 @@ export const listenerStatus = z.object({
   port: z.number().int(),
   state: z.enum(['starting', 'listening', 'stopped', 'failed']),
   error: z.string().optional(),
+  /** Open connections (TCP); 0 for UDP. */
   connections: z.number().int(),
+  /** Connections or datagrams the firewall turned away at this listener. */
+  refused: z.number().int(),
+  /** Datagrams received and admitted (UDP); 0 for TCP. */
+  datagrams: z.number().int(),
 });
 
 export type ListenerStatus = z.infer<typeof listenerStatus>;

@@ -84,6 +84,9 @@ describe('the console in headless Chromium against netops serve', () => {
 
   it('shows rows as connections open, live', async () => {
     await page.getByTestId('nav-connections').click();
+    // The console's own sockets are rows too: this page's WebSocket is there before any echo client.
+    await expect.poll(() => page.getByTestId('connections-table').textContent()).toContain('console');
+    await page.getByTestId('connections-search').fill('owner:echo');
     await expect.poll(count).toBe('0');
     await openSockets(3);
     await expect.poll(count).toBe('3');
@@ -96,11 +99,14 @@ describe('the console in headless Chromium against netops serve', () => {
 
   it('filters with the search box, reached by the / key', async () => {
     const [first] = sockets;
+    await page.getByTestId('connections-search').blur();
     await page.locator('body').press('/');
     await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('connections-search');
-    await page.keyboard.type(`:${first!.localPort}`);
+    await page.keyboard.press('End');
+    await page.keyboard.type(` :${first!.localPort}`);
+    await expect.poll(() => page.getByTestId('connections-search').inputValue()).toBe(`owner:echo :${first!.localPort}`);
     await expect.poll(count).toBe('1');
-    await page.getByTestId('connections-search').fill('');
+    await page.getByTestId('connections-search').fill('owner:echo');
     await expect.poll(count).toBe('5');
   });
 

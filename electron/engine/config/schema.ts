@@ -9,7 +9,7 @@ const nameField = z
 export const listenerConfig = z
   .object({
     name: nameField,
-    protocol: z.literal('tcp').default('tcp'),
+    protocol: z.enum(['tcp', 'udp']).default('tcp'),
     handler: z.literal('echo'),
     host: hostField.default('127.0.0.1'),
     port: portField,

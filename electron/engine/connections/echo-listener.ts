@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ListenerStatus } from '../../../shared/contract/index.ts';
 import type { Disposable } from '../../../shared/lifecycle.ts';
+import type { Admission } from './admission.ts';
 import type { ConnectionTracker } from './tracker.ts';
 
 export interface EchoListenerOptions {
@@ -19,12 +20,15 @@ export class TcpEchoListener implements Disposable {
   private state: ListenerStatus['state'] = 'starting';
   private error: string | undefined;
   private boundPort = 0;
+  private refused = 0;
 
   constructor(
     private readonly options: EchoListenerOptions,
     private readonly tracker: ConnectionTracker,
+    private readonly admit: Admission,
   ) {
-    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    // Paused on connect: the admission decision comes before any byte is read.
+    this.server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
   get name(): string {
@@ -50,6 +54,20 @@ export class TcpEchoListener implements Disposable {
   }
 
   private accept(socket: Socket): void {
+    const admitted = this.admit({
+      protocol: 'tcp',
+      source: socket.remoteAddress ?? '',
+      listener: this.options.name,
+      localAddress: socket.localAddress ?? '',
+      port: socket.localPort ?? this.boundPort,
+    });
+    if (!admitted) {
+      this.refused++;
+      socket.on('error', () => undefined);
+      // A reset, not a FIN: the peer learns at once that it is refused, and no echo of anything it sent.
+      socket.resetAndDestroy();
+      return;
+    }
     this.sockets.add(socket);
     socket.setKeepAlive(true, 30_000);
     // Peers reset connections all the time; that is a closed row, not a crash.
@@ -57,6 +75,7 @@ export class TcpEchoListener implements Disposable {
     socket.once('close', () => this.sockets.delete(socket));
     this.tracker.track(socket, { kind: 'tcp', direction: 'in', owner: this.options.name });
     socket.pipe(socket);
+    socket.resume();
   }
 
   status(): ListenerStatus {
@@ -69,6 +88,8 @@ export class TcpEchoListener implements Disposable {
       state: this.state,
       ...(this.error ? { error: this.error } : {}),
       connections: this.sockets.size,
+      refused: this.refused,
+      datagrams: 0,
     };
   }
 

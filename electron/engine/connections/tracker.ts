@@ -28,7 +28,7 @@ export interface ConnectionTotals {
 interface Entry {
   readonly id: string;
   readonly socket: Socket;
-  readonly options: TrackOptions;
+  options: TrackOptions;
   readonly createdAt: number;
   localAddress: string;
   localPort: number;
@@ -118,6 +118,14 @@ export class ConnectionTracker implements Disposable {
     const rows: ConnectionRow[] = [];
     for (const entry of this.entries.values()) rows.push(this.toRow(entry));
     return rows;
+  }
+
+  /** A connection can change what it is, e.g. an HTTP connection upgraded to a WebSocket. */
+  setKind(id: string, kind: ConnectionKind): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.options.kind === kind) return;
+    entry.options = { ...entry.options, kind };
+    if (this.changeEmitter.listenerCount > 0) this.changeEmitter.fire({ rows: [this.toRow(entry)], counters: [] });
   }
 
   /** Closes a connection the app owns. The row goes away when the socket reports close. */

@@ -116,8 +116,8 @@ describe('parseConfig: each validation problem names its line and field', () => 
       field: 'listeners[0].handler',
     },
     {
-      what: 'a protocol that is not tcp',
-      text: yaml('listeners:', '  - name: echo', '    handler: echo', '    protocol: udp', '    port: 1'),
+      what: 'a protocol that is neither tcp nor udp',
+      text: yaml('listeners:', '  - name: echo', '    handler: echo', '    protocol: sctp', '    port: 1'),
       line: 4,
       field: 'listeners[0].protocol',
     },

@@ -31,7 +31,8 @@ describe('connections end to end over the WebSocket contract', () => {
       {
         next: (frame) => {
           frames++;
-          table = applyTableFrame(table, frame);
+          // The console's own sockets (this test's WebSocket among them) are tracked too; count the echo listener's.
+          table = new Map([...applyTableFrame(table, frame)].filter(([, row]) => row.owner === 'echo'));
         },
       },
     );
@@ -91,9 +92,13 @@ describe('connections end to end over the WebSocket contract', () => {
     const overview = await new Promise<Parameters<Parameters<typeof client.api.system.overview.subscribe>[1]['next']>[0]>((resolve) => {
       const sub = client.api.system.overview.subscribe({}, { next: (event) => { sub.dispose(); resolve(event); } });
     });
-    expect(overview.connections.open).toBe(CONNECTIONS - 2);
-    expect(overview.connections.openedTotal).toBe(CONNECTIONS);
+    // plus this test's own WebSocket to the console, tracked like every socket the app owns
+    expect(overview.connections.open).toBe(CONNECTIONS - 2 + 1);
+    expect(overview.connections.byKind).toEqual({ tcp: CONNECTIONS - 2, ws: 1 });
+    expect(overview.connections.openedTotal).toBe(CONNECTIONS + 1);
     expect(overview.listeners).toEqual([expect.objectContaining({ name: 'echo', state: 'listening', port: console.echoPort, connections: CONNECTIONS - 2 })]);
+    const own = (await client.api.connections.list({ filter: { owner: 'console' } })).rows;
+    expect(own).toEqual([expect.objectContaining({ kind: 'ws', direction: 'in', owner: 'console', remoteAddress: '127.0.0.1' })]);
     expect(overview.rpc.clients).toBeGreaterThanOrEqual(1);
   });
 });

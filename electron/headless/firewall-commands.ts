@@ -1,0 +1,220 @@
+import { readFile } from 'node:fs/promises';
+import type { BlockEntry, Contract, FirewallRule, RuleInput } from '../../shared/contract/index.ts';
+import { parseCidr, parseDurationSeconds, parseIp, parsePortSpec } from '../../shared/net/index.ts';
+import type { RpcClient } from '../../shared/rpc/index.ts';
+import { parseFlags, UsageError } from './args.ts';
+
+type Flags = Record<string, string | boolean | undefined>;
+type Out = (text: string) => void;
+
+const TIMEOUT = { timeoutMs: 10_000 };
+
+export const firewallUsage = `  netops firewall list [--json]
+  netops firewall block <ip|cidr> [--ttl 10m] [--reason TEXT]
+  netops firewall unblock <ip|cidr>
+  netops firewall import-blocklist FILE [--ttl 7d] [--reason TEXT]
+  netops firewall rules list [--json]
+  netops firewall rules add --action allow|deny --source CIDR [--protocol tcp|udp|any] [--port 80-90]
+                            [--dest LISTENER|CIDR] [--priority N] [--name TEXT] [--comment TEXT] [--disabled]
+  netops firewall rules rm ID
+  netops firewall test --protocol tcp|udp --source IP --port N [--dest LISTENER]
+  netops firewall export [--format yaml|json]
+  netops firewall import FILE [--format yaml|json]`;
+
+const commandFlags = {
+  json: { type: 'boolean' },
+  ttl: { type: 'string' },
+  reason: { type: 'string' },
+  action: { type: 'string' },
+  source: { type: 'string' },
+  protocol: { type: 'string' },
+  port: { type: 'string' },
+  dest: { type: 'string' },
+  priority: { type: 'string' },
+  name: { type: 'string' },
+  comment: { type: 'string' },
+  disabled: { type: 'boolean' },
+  format: { type: 'string' },
+} as const;
+
+/** Splits `firewall ...` arguments into the verb path and its flags; connection flags are parsed by the caller. */
+export function parseFirewallArgs(args: string[], connectionFlags: Record<string, { type: 'string' | 'boolean' }>) {
+  const [verb, ...rest] = args;
+  const sub = verb === 'rules' ? rest.shift() : undefined;
+  const { values, positionals } = parseFlags(rest, { ...connectionFlags, ...commandFlags });
+  return { verb, sub, values: values as Flags, positionals };
+}
+
+/** Validates what the CLI can check itself, so a typo is named by its flag before anything is sent. */
+function ttlSeconds(flags: Flags): number | undefined {
+  if (flags.ttl === undefined) return undefined;
+  const seconds = parseDurationSeconds(String(flags.ttl));
+  if (seconds === undefined) throw new UsageError(`--ttl must be a duration like 30s, 10m, 2h or 7d, not "${flags.ttl}"`);
+  return seconds;
+}
+
+function cidrArgument(value: string | undefined, what: string): string {
+  if (value === undefined) throw new UsageError(`${what} is required`);
+  if (!parseCidr(value)) throw new UsageError(`${what} must be an IP address or CIDR (10.0.0.0/8, 2001:db8::/32), not "${value}"`);
+  return value;
+}
+
+function oneOf<T extends string>(value: string | boolean | undefined, flag: string, allowed: readonly T[]): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) throw new UsageError(`${flag} must be ${allowed.join(' or ')}, not "${String(value)}"`);
+  return value as T;
+}
+
+function ruleFromFlags(flags: Flags): RuleInput {
+  const action = oneOf(flags.action, '--action', ['allow', 'deny'] as const);
+  if (!action) throw new UsageError('--action is required (allow or deny)');
+  const source = flags.source === undefined || flags.source === 'any' ? 'any' : String(flags.source);
+  if (source !== 'any' && !source.startsWith('@')) cidrArgument(source, '--source');
+  const protocol = oneOf(flags.protocol, '--protocol', ['tcp', 'udp', 'any'] as const) ?? 'any';
+  const ports = flags.port === undefined ? 'any' : String(flags.port);
+  const parsedPorts = parsePortSpec(ports);
+  if (!parsedPorts.ok) throw new UsageError(`--port: ${parsedPorts.error}`);
+  let priority: number | undefined;
+  if (flags.priority !== undefined) {
+    priority = Number(flags.priority);
+    if (!/^\d{1,7}$/.test(String(flags.priority)) || priority > 1_000_000) throw new UsageError(`--priority must be a whole number from 0 to 1000000, not "${flags.priority}"`);
+  }
+  return {
+    name: flags.name === undefined ? `${action} ${source} ${protocol}/${ports}` : String(flags.name),
+    action,
+    protocol,
+    source,
+    destination: flags.dest === undefined ? 'any' : String(flags.dest),
+    ports,
+    ...(priority !== undefined ? { priority } : {}),
+    enabled: flags.disabled !== true,
+    comment: flags.comment === undefined ? '' : String(flags.comment),
+  };
+}
+
+type Run = (client: RpcClient<Contract>, out: Out) => Promise<void>;
+
+/**
+ * Checks everything the CLI can check (flags, addresses, files) and returns
+ * the call to make, so bad input is named by its flag before any connection.
+ */
+export async function planFirewallCommand(parsed: ReturnType<typeof parseFirewallArgs>): Promise<Run> {
+  const { verb, sub, values: flags, positionals } = parsed;
+  const json = flags.json === true;
+  const reason = flags.reason === undefined ? undefined : String(flags.reason);
+  switch (verb) {
+    case 'list':
+      return async (client, out) => {
+        const state = await client.api.firewall.state({}, TIMEOUT);
+        if (json) return out(`${JSON.stringify(state, null, 2)}\n`);
+        out(`default policy: ${state.defaultPolicy}${Object.entries(state.listenerPolicies).map(([l, p]) => `, ${l}: ${p}`).join('')}\n\n`);
+        out(`${formatRules(state.rules)}\n${formatBlocklist(state.blocklist)}`);
+      };
+    case 'block': {
+      const address = cidrArgument(positionals[0], 'the address to block');
+      const ttl = ttlSeconds(flags);
+      return async (client, out) => {
+        const result = await client.api.firewall.block({ address, reason: reason ?? '', ...(ttl ? { ttlSeconds: ttl } : {}) }, TIMEOUT);
+        if (json) return out(`${JSON.stringify(result)}\n`);
+        const until = result.entry.expiresAt ? ` until ${new Date(result.entry.expiresAt).toISOString()}` : '';
+        out(`blocked ${result.entry.address}${until}; closed ${result.closedConnections} connection${result.closedConnections === 1 ? '' : 's'}\n`);
+      };
+    }
+    case 'unblock': {
+      const address = cidrArgument(positionals[0], 'the address to unblock');
+      return async (client, out) => {
+        await client.api.firewall.unblock({ address }, TIMEOUT);
+        out(json ? '{"ok":true}\n' : `unblocked ${address}\n`);
+      };
+    }
+    case 'import-blocklist': {
+      const file = positionals[0];
+      if (!file) throw new UsageError('import-blocklist takes a file');
+      const text = await readFile(file, 'utf8');
+      const ttl = ttlSeconds(flags);
+      return async (client, out) => {
+        const result = await client.api.firewall.importBlocklist({ text, reason: reason ?? `imported from ${file}`, ...(ttl ? { ttlSeconds: ttl } : {}) }, TIMEOUT);
+        if (json) return out(`${JSON.stringify(result)}\n`);
+        out(`added ${result.added}; skipped ${result.skipped.length}\n${result.skipped.map((s) => `  line ${s.line}: ${s.error}: ${s.text}\n`).join('')}`);
+      };
+    }
+    case 'rules':
+      return planRulesCommand(sub, flags, positionals, json);
+    case 'test': {
+      const protocol = oneOf(flags.protocol, '--protocol', ['tcp', 'udp'] as const) ?? 'tcp';
+      if (flags.source === undefined || !parseIp(String(flags.source))) throw new UsageError(`--source must be an IP address, not "${flags.source ?? ''}"`);
+      const port = Number(flags.port);
+      if (!/^\d{1,5}$/.test(String(flags.port ?? '')) || port < 1 || port > 65535) throw new UsageError(`--port must be a port from 1 to 65535, not "${flags.port ?? ''}"`);
+      const input = { protocol, source: String(flags.source), port, destination: flags.dest === undefined ? 'any' : String(flags.dest) };
+      return async (client, out) => {
+        const result = await client.api.firewall.test(input, TIMEOUT);
+        out(json ? `${JSON.stringify(result)}\n` : `${result.action.toUpperCase()}: ${result.explanation}\n`);
+      };
+    }
+    case 'export': {
+      const format = oneOf(flags.format, '--format', ['yaml', 'json'] as const) ?? 'yaml';
+      return async (client, out) => out((await client.api.firewall.exportConfig({ format }, TIMEOUT)).text);
+    }
+    case 'import': {
+      const file = positionals[0];
+      if (!file) throw new UsageError('import takes a file');
+      const format = oneOf(flags.format, '--format', ['yaml', 'json'] as const) ?? (file.endsWith('.json') ? 'json' : 'yaml');
+      const text = await readFile(file, 'utf8');
+      return async (client, out) => {
+        const result = await client.api.firewall.importConfig({ format, text }, TIMEOUT);
+        out(json ? `${JSON.stringify(result)}\n` : `imported ${result.rules} rules, ${result.blocklist} blocklist entries, ${result.addressSets} address sets\n`);
+      };
+    }
+    default:
+      throw new UsageError(`unknown firewall command "${verb ?? ''}"`);
+  }
+}
+
+function planRulesCommand(sub: string | undefined, flags: Flags, positionals: string[], json: boolean): Run {
+  switch (sub) {
+    case 'list':
+      return async (client, out) => {
+        const { rules } = await client.api.firewall.state({}, TIMEOUT);
+        out(json ? `${JSON.stringify(rules, null, 2)}\n` : formatRules(rules));
+      };
+    case 'add': {
+      const input = ruleFromFlags(flags);
+      return async (client, out) => {
+        const rule = await client.api.firewall.addRule(input, TIMEOUT);
+        out(json ? `${JSON.stringify(rule)}\n` : `added rule ${rule.id}: ${rule.name}\n`);
+      };
+    }
+    case 'rm': {
+      const id = positionals[0];
+      if (!id) throw new UsageError('rules rm takes a rule id');
+      return async (client, out) => {
+        await client.api.firewall.removeRule({ id }, TIMEOUT);
+        out(json ? '{"ok":true}\n' : `removed rule ${id}\n`);
+      };
+    }
+    default:
+      throw new UsageError(`firewall rules takes list, add or rm, not "${sub ?? ''}"`);
+  }
+}
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const format = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [format(header), ...rows.map(format)].join('\n');
+}
+
+function formatRules(rules: FirewallRule[]): string {
+  const rows = rules.map((r) => [r.id, String(r.priority), r.action, r.protocol, r.source, r.destination, r.ports, r.enabled ? 'yes' : 'no', String(r.hits), r.name]);
+  return `${table(['ID', 'PRIO', 'ACTION', 'PROTO', 'SOURCE', 'DEST', 'PORTS', 'ON', 'HITS', 'NAME'], rows)}\n${rules.length} rule${rules.length === 1 ? '' : 's'}\n`;
+}
+
+function formatBlocklist(entries: BlockEntry[], now = Date.now()): string {
+  const rows = entries.map((e) => [
+    e.address,
+    e.expiresAt === null ? 'never' : `${Math.max(0, Math.round((e.expiresAt - now) / 1000))}s`,
+    String(e.hits),
+    e.addedBy,
+    e.reason,
+  ]);
+  return `${table(['BLOCKED', 'EXPIRES IN', 'HITS', 'BY', 'REASON'], rows)}\n${entries.length} blocked\n`;
+}

@@ -1,0 +1,93 @@
+import type { Contract, FirewallDecision } from '../../shared/contract/index.ts';
+import { DisposableStore, toDisposable } from '../../shared/lifecycle.ts';
+import { parseCidr, type ParsedCidr } from '../../shared/net/index.ts';
+import type { CallContext, ServiceImpl } from '../../shared/rpc/index.ts';
+import type { Firewall } from '../engine/firewall/index.ts';
+
+export interface FirewallServiceDeps {
+  firewall: Firewall;
+  closeConnectionsFrom(cidr: ParsedCidr): number;
+}
+
+/** Counters move with every decision; the state stream samples them this often while watched. */
+const STATE_SAMPLE_MS = 1000;
+
+function who(ctx: CallContext): string {
+  return ctx.peer.remote ? `${ctx.peer.transport} ${ctx.peer.remote}` : ctx.peer.transport;
+}
+
+export function createFirewallService({ firewall, closeConnectionsFrom }: FirewallServiceDeps): ServiceImpl<Contract['firewall']> {
+  const ok = { ok: true as const };
+  return {
+    state: () => firewall.state(),
+    addRule: (input) => firewall.addRule(input),
+    updateRule: ({ id, patch }) => firewall.updateRule(id, patch),
+    removeRule: ({ id }) => {
+      firewall.removeRule(id);
+      return ok;
+    },
+    setDefaultPolicy: ({ policy, listener }) => {
+      firewall.setDefaultPolicy(policy, listener);
+      return ok;
+    },
+    clearListenerPolicy: ({ listener }) => {
+      firewall.clearListenerPolicy(listener);
+      return ok;
+    },
+    setAddressSet: (set) => {
+      firewall.setAddressSet(set);
+      return ok;
+    },
+    removeAddressSet: ({ name }) => {
+      firewall.removeAddressSet(name);
+      return ok;
+    },
+    block: ({ address, ttlSeconds, reason }, ctx) => {
+      const entry = firewall.block({ address, reason, addedBy: who(ctx), ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) });
+      // The host already cut these on the block event; counting them again tells the operator what the block did.
+      const closedConnections = closeConnectionsFrom(parseCidr(entry.address)!);
+      return { entry, closedConnections };
+    },
+    unblock: ({ address }) => {
+      firewall.unblock(address);
+      return ok;
+    },
+    importBlocklist: ({ text, reason, ttlSeconds }, ctx) =>
+      firewall.importBlocklist(text, { reason, addedBy: who(ctx), ...(ttlSeconds !== undefined ? { ttlSeconds } : {}) }),
+    setRateLimit: (limit) => {
+      firewall.setRateLimit(limit);
+      return ok;
+    },
+    removeRateLimit: ({ listener }) => {
+      firewall.removeRateLimit(listener);
+      return ok;
+    },
+    test: (input) => firewall.test(input),
+    exportConfig: ({ format }) => ({ text: firewall.exportConfig(format) }),
+    importConfig: ({ format, text }) => firewall.importConfig(format, text),
+    live: (_params, sink) => {
+      const store = new DisposableStore();
+      sink.emit(firewall.state());
+      store.add(firewall.onDidChange(() => sink.emit(firewall.state())));
+      const timer = setInterval(() => sink.emit(firewall.state()), STATE_SAMPLE_MS);
+      store.add(toDisposable(() => clearInterval(timer)));
+      return store;
+    },
+    decisions: (_params, sink) => {
+      const store = new DisposableStore();
+      const shown: string[] = [];
+      const keep = 1000;
+      sink.emit({ type: 'snapshot', rows: firewall.recentDecisions() });
+      shown.push(...firewall.recentDecisions().map((d) => d.id).reverse());
+      store.add(
+        firewall.onDidDecide((decision: FirewallDecision) => {
+          shown.push(decision.id);
+          // The ring on the wire mirrors the engine's: the oldest row leaves as a new one arrives.
+          const evicted = shown.length > keep ? shown.splice(0, shown.length - keep) : [];
+          sink.emit({ type: 'delta', upsert: [decision], remove: evicted });
+        }),
+      );
+      return store;
+    },
+  };
+}

@@ -1,0 +1,206 @@
+import { createSocket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyTableFrame, type Contract, type FirewallDecision } from '../../shared/contract/index.ts';
+import { ErrorCodes, type NetopsError } from '../../shared/errors.ts';
+import type { RpcClient } from '../../shared/rpc/index.ts';
+import { runCli, startConsole } from '../../electron/headless/index.ts';
+import { connectClient, openTcp, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
+
+const UDP_LISTENER = '  - name: udp-echo\n    protocol: udp\n    handler: echo\n    host: 127.0.0.1\n    port: 0\n';
+
+let console: TestConsole;
+let client: RpcClient<Contract>;
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  console = await startTestConsole(UDP_LISTENER);
+  client = await connectClient(console.origin, console.token);
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  client?.dispose();
+  await console?.close();
+});
+
+/** Connects from a given loopback source; resolves 'echo' if the listener echoes, 'refused' if it is cut without a byte. */
+function probe(source: string): Promise<'echo' | 'refused'> {
+  return new Promise((resolve) => {
+    // A refusal is a reset right after the handshake: it may even beat the 'connect' event.
+    const socket = connect({ host: '127.0.0.1', port: console.echoPort, localAddress: source });
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    socket.once('connect', () => socket.write('ping'));
+    socket.once('data', () => resolve('echo'));
+    socket.once('close', () => resolve('refused'));
+  });
+}
+
+function udpEcho(source: string, port: number, timeoutMs = 300): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    const done = (answered: boolean) => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(answered);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('message', () => done(true));
+    socket.bind(0, source, () => socket.send('hello', port, '127.0.0.1'));
+  });
+}
+
+describe('the firewall on real sockets', () => {
+  it('allows and denies TCP connections from different loopback sources as the rules say', async () => {
+    let decisions = new Map<string, FirewallDecision>();
+    const sub = client.api.firewall.decisions.subscribe({}, { next: (frame) => (decisions = applyTableFrame(decisions, frame)) });
+    const rule = await client.api.firewall.addRule({ name: 'no .3', action: 'deny', protocol: 'tcp', source: '127.0.0.3', ports: String(console.echoPort) });
+    expect(await probe('127.0.0.2')).toBe('echo');
+    expect(await probe('127.0.0.3')).toBe('refused');
+    await waitFor(() => [...decisions.values()].some((d) => d.source === '127.0.0.3' && d.action === 'deny' && d.ruleId === rule.id), 'the deny decision in the live feed');
+    const state = await client.api.firewall.state({});
+    expect(state.rules.find((r) => r.id === rule.id)?.hits).toBe(1);
+    const echo = console.running.host.listenerStatus().find((l) => l.name === 'echo')!;
+    expect(echo.refused).toBe(1);
+    const verdict = await client.api.firewall.test({ protocol: 'tcp', source: '127.0.0.3', destination: 'echo', port: console.echoPort });
+    expect(verdict).toMatchObject({ action: 'deny', ruleId: rule.id, reason: 'rule' });
+    // test() is a dry run: the hit count did not move
+    expect((await client.api.firewall.state({})).rules.find((r) => r.id === rule.id)?.hits).toBe(1);
+    sub.dispose();
+    await client.api.firewall.removeRule({ id: rule.id });
+    expect(await probe('127.0.0.3')).toBe('echo');
+  });
+
+  it('closes a blocked peer\'s open connections within 100 ms, and refuses it until unblocked', async () => {
+    const socket = await openTcp(console.echoPort, '127.0.0.4');
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    await waitFor(() => console.running.host.tracker.list().some((row) => row.remoteAddress === '127.0.0.4'), 'the tracked row');
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
+    const started = performance.now();
+    const result = await client.api.firewall.block({ address: '127.0.0.4', reason: 'abuse', ttlSeconds: 600 });
+    expect(await closed - started).toBeLessThan(100);
+    expect(result.closedConnections).toBe(1);
+    expect(result.entry).toMatchObject({ reason: 'abuse' });
+    expect(result.entry.expiresAt! - Date.now()).toBeGreaterThan(590_000);
+    expect(await probe('127.0.0.4')).toBe('refused');
+    expect(await probe('127.0.0.2')).toBe('echo');
+    const verdict = await client.api.firewall.test({ protocol: 'tcp', source: '127.0.0.4', destination: 'echo', port: console.echoPort });
+    expect(verdict.reason).toBe('blocklist');
+    await client.api.firewall.unblock({ address: '127.0.0.4' });
+    expect(await probe('127.0.0.4')).toBe('echo');
+  });
+
+  it('bans a source that exceeds its rate limit, shows the ban with reason and expiry, and lifts it on time', async () => {
+    await client.api.firewall.setRateLimit({ listener: 'echo', ratePerSecond: 0.5, burst: 2, banAfter: 3, banWindowSeconds: 60, banSeconds: 1 });
+    const results: string[] = [];
+    for (let i = 0; i < 6; i++) results.push(await probe('127.0.0.5'));
+    expect(results.slice(0, 2)).toEqual(['echo', 'echo']);
+    expect(results.slice(2)).toEqual(['refused', 'refused', 'refused', 'refused']);
+    const state = await client.api.firewall.state({});
+    const ban = state.blocklist.find((entry) => entry.address.startsWith('127.0.0.5'));
+    expect(ban).toBeDefined();
+    expect(ban!.addedBy).toBe('rate-limit');
+    expect(ban!.reason).toMatch(/rate limit/);
+    expect(ban!.expiresAt).not.toBeNull();
+    expect(state.counters.bans).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => !(await client.api.firewall.state({})).blocklist.some((e) => e.address.startsWith('127.0.0.5')), 'the ban to expire', 5000);
+    await client.api.firewall.removeRateLimit({ listener: 'echo' });
+    expect(await probe('127.0.0.5')).toBe('echo');
+  });
+
+  it('drops and counts UDP datagrams from a denied source', async () => {
+    const udp = console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!;
+    expect(udp.state).toBe('listening');
+    const rule = await client.api.firewall.addRule({ name: 'no udp from .6', action: 'deny', protocol: 'udp', source: '127.0.0.6/32' });
+    expect(await udpEcho('127.0.0.7', udp.port)).toBe(true);
+    expect(await udpEcho('127.0.0.6', udp.port)).toBe(false);
+    const after = console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!;
+    expect(after.refused).toBe(1);
+    expect(after.datagrams).toBe(1);
+    await client.api.firewall.removeRule({ id: rule.id });
+  });
+
+  it('changes only the fields a rule update names', async () => {
+    const rule = await client.api.firewall.addRule({ name: 'dns', action: 'allow', protocol: 'udp', source: '192.0.2.0/24', ports: '53', priority: 4242, comment: 'resolvers' });
+    const updated = await client.api.firewall.updateRule({ id: rule.id, patch: { enabled: false } });
+    expect(updated).toMatchObject({ enabled: false, protocol: 'udp', source: '192.0.2.0/24', ports: '53', priority: 4242, comment: 'resolvers' });
+    await client.api.firewall.removeRule({ id: rule.id });
+  });
+
+  it('rejects bad input through the contract with the field named, and changes nothing', async () => {
+    const before = await client.api.firewall.state({});
+    const cases: Array<[() => Promise<unknown>, string]> = [
+      [() => client.api.firewall.addRule({ name: 'x', action: 'deny', source: '10.0.0.0/33' }), 'params.source'],
+      [() => client.api.firewall.addRule({ name: 'x', action: 'deny', ports: '70000' }), 'params.ports'],
+      [() => client.api.firewall.addRule({ name: 'x', action: 'maybe' as 'deny' }), 'params.action'],
+      [() => client.api.firewall.block({ address: '300.1.1.1', reason: '' }), 'params.address'],
+    ];
+    for (const [call, field] of cases) {
+      const error = (await call().catch((e: unknown) => e)) as NetopsError;
+      expect(error.code).toBe(ErrorCodes.badParams);
+      expect(error.message).toContain(field);
+    }
+    expect(await client.api.firewall.state({})).toMatchObject({ rules: before.rules, blocklist: before.blocklist });
+  });
+
+  it('runs the CLI against the instance, and names the bad flag before sending anything', async () => {
+    const io = { out: '', err: '' };
+    const cli = (args: string[]) => {
+      io.out = '';
+      io.err = '';
+      return runCli(['firewall', ...args, '--url', console.origin, '--token', console.token], { out: (t) => (io.out += t), err: (t) => (io.err += t) });
+    };
+    expect(await cli(['block', '127.0.0.9', '--ttl', '10m', '--reason', 'abuse'])).toBe(0);
+    expect(io.out).toMatch(/blocked 127\.0\.0\.9.* until .*; closed 0 connections/);
+    expect(await cli(['rules', 'add', '--action', 'deny', '--source', '127.0.0.8', '--protocol', 'tcp', '--port', '1-1024', '--priority', '5', '--json'])).toBe(0);
+    const added = JSON.parse(io.out) as { id: string; priority: number; ports: string };
+    expect(added).toMatchObject({ priority: 5, ports: '1-1024' });
+    expect(await cli(['list', '--json'])).toBe(0);
+    const listed = JSON.parse(io.out) as { rules: Array<{ id: string }>; blocklist: Array<{ address: string }> };
+    expect(listed.rules.map((r) => r.id)).toContain(added.id);
+    expect(listed.blocklist.some((b) => b.address.startsWith('127.0.0.9'))).toBe(true);
+    expect(await cli(['test', '--protocol', 'tcp', '--source', '127.0.0.8', '--port', '80'])).toBe(0);
+    expect(io.out).toMatch(/^DENY/);
+    expect(await cli(['rules', 'rm', added.id])).toBe(0);
+    expect(await cli(['unblock', '127.0.0.9'])).toBe(0);
+
+    const bad: Array<[string[], RegExp]> = [
+      [['block', '10.0.0.0/33'], /must be an IP address or CIDR/],
+      [['block', '10.0.0.1', '--ttl', '10x'], /--ttl must be a duration/],
+      [['rules', 'add', '--action', 'maybe', '--source', '10.0.0.1'], /--action must be allow or deny/],
+      [['rules', 'add', '--action', 'deny', '--source', '10.0.0.1', '--port', '70000'], /--port: port 70000 is out of range/],
+      [['rules', 'add', '--action', 'deny', '--source', 'nope'], /--source must be an IP address or CIDR/],
+      [['test', '--protocol', 'tcp', '--source', '1.2.3.4', '--port', '0'], /--port must be a port/],
+    ];
+    const rulesBefore = (await client.api.firewall.state({})).rules.length;
+    for (const [args, message] of bad) {
+      // A wrong URL proves nothing was sent: bad input fails before any connection.
+      io.err = '';
+      const code = await runCli(['firewall', ...args, '--url', 'http://127.0.0.1:1'], { out: () => undefined, err: (t) => (io.err += t) });
+      expect(code).toBe(2);
+      expect(io.err).toMatch(message);
+    }
+    expect((await client.api.firewall.state({})).rules.length).toBe(rulesBefore);
+  });
+
+  it('keeps rules and the blocklist across a restart', async () => {
+    const rule = await client.api.firewall.addRule({ name: 'survivor', action: 'deny', source: '2001:db8::/32', protocol: 'tcp', ports: '22' });
+    await client.api.firewall.block({ address: '198.51.100.0/24', reason: 'drop list' });
+    client.dispose();
+    const dataDir = console.dataDir;
+    await console.running.stop();
+    const again = await startConsole({ dataDir, uiPort: 0, host: '127.0.0.1', uiDir: dataDir, log: () => undefined });
+    try {
+      const token = new URL(again.url).searchParams.get('token')!;
+      const second = await connectClient(new URL(again.url).origin, token);
+      const state = await second.api.firewall.state({});
+      expect(state.rules.find((r) => r.id === rule.id)).toMatchObject({ name: 'survivor', source: '2001:db8::/32' });
+      expect(state.blocklist.find((b) => b.address === '198.51.100.0/24')).toMatchObject({ reason: 'drop list' });
+      second.dispose();
+    } finally {
+      await again.stop();
+    }
+  });
+});
