@@ -7,10 +7,11 @@ import type { AddressWords } from './address.ts';
  * address length, never on how many prefixes went in.
  *
  * All nodes of one trie live in one Int32Array: a slot >= 0 is a value, a
- * slot < 0 is ~(offset of the child node). Strides: 8 bits for the first two
- * levels (where most prefixes end), then 4, which keeps a sparse set of long
+ * slot < 0 is a pointer (see compress). Strides: 8 bits down to where
+ * allocations are dense (/16 for IPv4; /32 for IPv6, whose registry and ISP
+ * prefixes crowd the top 32 bits), then 4, which keeps a sparse set of long
  * prefixes (random /25-/32 routes, IPv6 /48-/64) from costing 256 slots a
- * node. IPv4 is at most 6 reads, IPv6 at most 30.
+ * node. IPv4 is at most 6 reads, IPv6 at most 28.
  */
 export interface TrieLayout {
   readonly bits: 32 | 128;
@@ -22,8 +23,8 @@ export interface TrieLayout {
   readonly masks: Int32Array;
 }
 
-function layout(bits: 32 | 128): TrieLayout {
-  const strideList: number[] = [8, 8];
+function layout(bits: 32 | 128, wide: number): TrieLayout {
+  const strideList: number[] = Array<number>(wide).fill(8);
   while (strideList.reduce((a, b) => a + b, 0) < bits) strideList.push(4);
   const levels = strideList.length;
   const offsets = new Int32Array(levels);
@@ -44,8 +45,8 @@ function layout(bits: 32 | 128): TrieLayout {
   return { bits, offsets, strides, words, shifts, masks };
 }
 
-export const V4_LAYOUT = layout(32);
-export const V6_LAYOUT = layout(128);
+export const V4_LAYOUT = layout(32, 2);
+export const V6_LAYOUT = layout(128, 4);
 
 /** Builds a trie. Prefixes must come in order of non-decreasing length, so no update meets a child node. */
 export class TrieBuilder {
