@@ -3,7 +3,7 @@
 // step silently: a missing prerequisite is installed or named with the
 // exact command that installs it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -12,17 +12,25 @@ export const CHROMIUM = process.env.NETOPS_CHROMIUM ?? '/usr/bin/chromium';
 
 const results = [];
 
-function run(title, command, args) {
+/** Runs one step; returns whether it passed. */
+function step(title, command, args) {
   const started = Date.now();
   process.stdout.write(`\n== ${title}: ${command} ${args.join(' ')}\n`);
   const result = spawnSync(command, args, { stdio: 'inherit', env: process.env });
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   results.push({ title, ok: result.status === 0, seconds });
-  if (result.status !== 0) {
-    process.stdout.write(`\n== ${title} FAILED after ${seconds}s\n`);
-    summarize();
-    process.exit(1);
-  }
+  if (result.status !== 0) process.stdout.write(`\n== ${title} FAILED after ${seconds}s\n`);
+  return result.status === 0;
+}
+
+function stopOnFailure(ok) {
+  if (ok) return;
+  summarize();
+  process.exit(1);
+}
+
+function run(title, command, args) {
+  stopOnFailure(step(title, command, args));
 }
 
 function ensureChromium() {
@@ -50,16 +58,16 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 function vitest(title, project) {
   mkdirSync('test-artifacts', { recursive: true });
   const out = `test-artifacts/vitest-${project}.json`;
-  try {
-    run(title, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
-  } finally {
-    if (existsSync(out)) {
-      const counts = countVitest(out);
-      totals.passed += counts.passed;
-      totals.failed += counts.failed;
-      totals.skipped += counts.skipped;
-    }
+  rmSync(out, { force: true });
+  const ok = step(title, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  // Counted before stopping, so the closing line says how many failed.
+  if (existsSync(out)) {
+    const counts = countVitest(out);
+    totals.passed += counts.passed;
+    totals.failed += counts.failed;
+    totals.skipped += counts.skipped;
   }
+  stopOnFailure(ok);
 }
 
 function summarize() {

@@ -204,9 +204,9 @@ describe('the Firewall screen against netops serve', () => {
     await ruleRow('Allow 127.0.0.3').locator('td').nth(2).click();
     await page.keyboard.press('Alt+ArrowUp');
     await expect.poll(() => page.getByTestId('rule-row').first().textContent()).toContain('Allow 127.0.0.3');
-    const allowed = await testConnection('127.0.0.3');
-    expect(allowed.action).toBe('allow');
-    expect(allowed.text).toContain('Allow 127.0.0.3');
+    // The table moves at once; the new priorities reach the server a moment later.
+    await expect.poll(async () => (await testConnection('127.0.0.3')).action).toBe('allow');
+    expect((await testConnection('127.0.0.3')).text).toContain('Allow 127.0.0.3');
 
     // The test box took the focus: back to the rules table, whose selection stayed on the moved rule.
     await page.getByTestId('rules-table').focus();
