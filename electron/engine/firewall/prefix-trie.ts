@@ -141,11 +141,6 @@ const MAX_RUNS_V4 = 8;
 const MAX_RUNS_V6 = 6;
 const SIGN = 0x80000000;
 
-interface Run {
-  start: number | bigint;
-  value: number;
-}
-
 class Output {
   data = new Int32Array(1024);
   used = 0;
@@ -166,44 +161,50 @@ function compress(raw: Int32Array, layout: TrieLayout): Int32Array {
   const v6 = layout.bits === 128;
   const maxRuns = v6 ? MAX_RUNS_V6 : MAX_RUNS_V4;
   const out = new Output();
-  const slotWidth = (level: number): number | bigint => {
-    const bits = layout.bits - layout.offsets[level]! - layout.strides[level]!;
+  // The width of one slot at each level, as a number (IPv4) or a bigint (IPv6).
+  const widths = Array.from(layout.strides, (stride, level) => {
+    const bits = layout.bits - layout.offsets[level]! - stride;
     return v6 ? 1n << BigInt(bits) : 2 ** bits;
-  };
+  });
   const startOf = (nodeStart: number | bigint, level: number, slot: number): number | bigint =>
-    v6 ? (nodeStart as bigint) + BigInt(slot) * (slotWidth(level) as bigint) : (nodeStart as number) + slot * (slotWidth(level) as number);
+    v6 ? (nodeStart as bigint) + BigInt(slot) * (widths[level] as bigint) : (nodeStart as number) + slot * (widths[level] as number);
+  // Runs of the subtree being looked at: start addresses and values, reused between subtrees.
+  const runStarts: Array<number | bigint> = [];
+  const runValues: number[] = [];
 
-  /** The runs of a subtree, or null past maxRuns. */
-  const runsOf = (base: number, level: number, nodeStart: number | bigint, runs: Run[]): boolean => {
+  /** Appends the runs of a subtree; false past maxRuns. */
+  const runsOf = (base: number, level: number, nodeStart: number | bigint): boolean => {
     const size = 1 << layout.strides[level]!;
     for (let slot = 0; slot < size; slot++) {
       const value = raw[base + slot]!;
       if (value < 0) {
-        if (!runsOf(~value, level + 1, startOf(nodeStart, level, slot), runs)) return false;
-      } else if (runs.length === 0 || runs[runs.length - 1]!.value !== value) {
-        if (runs.length === maxRuns) return false;
-        runs.push({ start: startOf(nodeStart, level, slot), value });
+        if (!runsOf(~value, level + 1, startOf(nodeStart, level, slot))) return false;
+      } else if (runValues.length === 0 || runValues[runValues.length - 1] !== value) {
+        if (runValues.length === maxRuns) return false;
+        runStarts.push(startOf(nodeStart, level, slot));
+        runValues.push(value);
       }
     }
     return true;
   };
 
-  const emitBucket = (runs: Run[]): number => {
+  const emitBucket = (): number => {
+    const runs = runValues.length;
     const width = v6 ? 5 : 2;
-    const at = out.allocate(2 + width * (runs.length - 1));
+    const at = out.allocate(2 + width * (runs - 1));
     const data = out.data;
-    data[at] = runs.length;
-    data[at + 1] = runs[0]!.value;
-    for (let i = 1; i < runs.length; i++) {
+    data[at] = runs;
+    data[at + 1] = runValues[0]!;
+    for (let i = 1; i < runs; i++) {
       const e = at + 2 + width * (i - 1);
-      const start = runs[i]!.start;
+      const start = runStarts[i]!;
       if (v6) {
         const big = start as bigint;
         for (let w = 0; w < 4; w++) data[e + w] = Number((big >> BigInt(96 - 32 * w)) & 0xffffffffn) ^ SIGN;
-        data[e + 4] = runs[i]!.value;
+        data[e + 4] = runValues[i]!;
       } else {
         data[e] = (start as number) ^ SIGN;
-        data[e + 1] = runs[i]!.value;
+        data[e + 1] = runValues[i]!;
       }
     }
     return at;
@@ -219,8 +220,9 @@ function compress(raw: Int32Array, layout: TrieLayout): Int32Array {
         continue;
       }
       const childStart = startOf(nodeStart, level, slot);
-      const runs: Run[] = [];
-      const pointer = runsOf(~value, level + 1, childStart, runs) ? (emitBucket(runs) << 1) | 1 : emitNode(~value, level + 1, childStart) << 1;
+      runStarts.length = 0;
+      runValues.length = 0;
+      const pointer = runsOf(~value, level + 1, childStart) ? (emitBucket() << 1) | 1 : emitNode(~value, level + 1, childStart) << 1;
       out.data[at + slot] = ~pointer;
     }
     return at;

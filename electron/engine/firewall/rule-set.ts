@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ruleInput } from '../../../shared/contract/firewall.ts';
-import { cidrContains, parseCidr, parsePortSpec, type ParsedCidr, type ParsedIp, type PortRange } from '../../../shared/net/index.ts';
+import { cidrContains, parseCidr, parsePortSpec, type ParsedCidr, type ParsedIp } from '../../../shared/net/index.ts';
 import { newAddressWords, FAMILY_V4, FAMILY_V6, type AddressFamily, type AddressWords } from './address.ts';
 import { lookupV4, lookupV6, TrieBuilder, V4_LAYOUT, V6_LAYOUT } from './prefix-trie.ts';
 
@@ -95,9 +95,63 @@ const DEST_LISTENER = 1;
 const DEST_CIDR = 2;
 const LISTENER_NAME = /^[a-z0-9][a-z0-9_-]*$/i;
 
-/** Rule ordinals share a number with their list parent in the intern key; this bounds both. */
+/** What compiling needs from one rule, parsed once: records never change, and a big set recompiles often. */
+interface RuleFacts {
+  protocols: number;
+  /** Port ranges as from, to pairs; empty for any port. */
+  ports: Int32Array;
+  destKind: number;
+  destListener: string | null;
+  destCidr: ParsedCidr | null;
+  /** null for any source, the set's name for an address set, else the prefix. */
+  source: ParsedCidr | string | null;
+}
+
+const factsCache = new WeakMap<RuleRecord, RuleFacts>();
+
+function factsOf(record: RuleRecord): RuleFacts {
+  const known = factsCache.get(record);
+  if (known) return known;
+  const rule = record.rule;
+  const portSpec = parsePortSpec(rule.ports);
+  if (!portSpec.ok) throw new Error(`rule ${record.id}: ports: ${portSpec.error}`);
+  const ports = new Int32Array(portSpec.ranges === 'any' ? 0 : portSpec.ranges.length * 2);
+  if (portSpec.ranges !== 'any') portSpec.ranges.forEach((range, i) => ports.set([range.from, range.to], i * 2));
+  let destKind = DEST_ANY;
+  let destListener: string | null = null;
+  let destCidr: ParsedCidr | null = null;
+  if (rule.destination !== 'any') {
+    // Listener names have no '.' or ':', so they never read as addresses.
+    if (LISTENER_NAME.test(rule.destination)) {
+      destKind = DEST_LISTENER;
+      destListener = rule.destination;
+    } else {
+      destCidr = parseCidr(rule.destination) ?? null;
+      if (!destCidr) throw new Error(`rule ${record.id}: bad destination ${rule.destination}`);
+      destKind = DEST_CIDR;
+    }
+  }
+  let source: ParsedCidr | string | null = null;
+  if (rule.source.startsWith('@')) {
+    source = rule.source;
+  } else if (rule.source !== 'any') {
+    source = parseCidr(rule.source) ?? null;
+    if (!source) throw new Error(`rule ${record.id}: bad source ${rule.source}`);
+  }
+  const facts: RuleFacts = {
+    protocols: rule.protocol === 'tcp' ? PROTOCOL_TCP : rule.protocol === 'udp' ? PROTOCOL_UDP : PROTOCOL_TCP | PROTOCOL_UDP,
+    ports,
+    destKind,
+    destListener,
+    destCidr,
+    source,
+  };
+  factsCache.set(record, facts);
+  return facts;
+}
+
+/** Far more than any rule set needs; list ids and ordinals stay small integers. */
 export const MAX_ENABLED_RULES = (1 << 20) - 1;
-const ORDINAL_SPAN = 1 << 20;
 
 /** What a lookup is about, beyond its source. */
 export interface MatchContext {
@@ -132,7 +186,9 @@ export class CompiledRuleSet {
   private readonly listParent: Int32Array;
   private readonly listOrdinal: Int32Array;
   private readonly protocols: Uint8Array;
-  private readonly ports: ReadonlyArray<PortRange[] | 'any'>;
+  /** Rule i's port ranges are portBounds[portStart[i] .. portStart[i + 1]), from-to pairs; none for any port. */
+  private readonly portStart: Int32Array;
+  private readonly portBounds: Int32Array;
   private readonly destKinds: Uint8Array;
   private readonly destListeners: ReadonlyArray<string | null>;
   private readonly destCidrs: ReadonlyArray<ParsedCidr | null>;
@@ -146,7 +202,8 @@ export class CompiledRuleSet {
     listParent: Int32Array;
     listOrdinal: Int32Array;
     protocols: Uint8Array;
-    ports: Array<PortRange[] | 'any'>;
+    portStart: Int32Array;
+    portBounds: Int32Array;
     destKinds: Uint8Array;
     destListeners: Array<string | null>;
     destCidrs: Array<ParsedCidr | null>;
@@ -159,7 +216,8 @@ export class CompiledRuleSet {
     this.listParent = parts.listParent;
     this.listOrdinal = parts.listOrdinal;
     this.protocols = parts.protocols;
-    this.ports = parts.ports;
+    this.portStart = parts.portStart;
+    this.portBounds = parts.portBounds;
     this.destKinds = parts.destKinds;
     this.destListeners = parts.destListeners;
     this.destCidrs = parts.destCidrs;
@@ -176,7 +234,8 @@ export class CompiledRuleSet {
     if (ordered.length > MAX_ENABLED_RULES) throw new Error(`at most ${MAX_ENABLED_RULES} enabled rules`);
     const count = ordered.length;
     const protocols = new Uint8Array(count);
-    const ports: Array<PortRange[] | 'any'> = new Array(count);
+    const portStart = new Int32Array(count + 1);
+    const portBounds: number[] = [];
     const destKinds = new Uint8Array(count);
     const destListeners: Array<string | null> = new Array(count).fill(null);
     const destCidrs: Array<ParsedCidr | null> = new Array(count).fill(null);
@@ -185,40 +244,31 @@ export class CompiledRuleSet {
     const setPrefixes = new Map<string, ParsedCidr[]>();
 
     for (let ordinal = 0; ordinal < count; ordinal++) {
-      const rule = ordered[ordinal]!.rule;
-      protocols[ordinal] = rule.protocol === 'tcp' ? PROTOCOL_TCP : rule.protocol === 'udp' ? PROTOCOL_UDP : PROTOCOL_TCP | PROTOCOL_UDP;
-      const portSpec = parsePortSpec(rule.ports);
-      if (!portSpec.ok) throw new Error(`rule ${ordered[ordinal]!.id}: ports: ${portSpec.error}`);
-      ports[ordinal] = portSpec.ranges;
-      if (rule.destination === 'any') {
-        destKinds[ordinal] = DEST_ANY;
-      } else if (LISTENER_NAME.test(rule.destination)) {
-        // Listener names have no '.' or ':', so they never read as addresses.
-        destKinds[ordinal] = DEST_LISTENER;
-        destListeners[ordinal] = rule.destination;
-      } else {
-        const cidr = parseCidr(rule.destination);
-        if (!cidr) throw new Error(`rule ${ordered[ordinal]!.id}: bad destination ${rule.destination}`);
-        destKinds[ordinal] = DEST_CIDR;
-        destCidrs[ordinal] = cidr;
-      }
-      if (rule.source === 'any') {
+      const record = ordered[ordinal]!;
+      const facts = factsOf(record);
+      protocols[ordinal] = facts.protocols;
+      portStart[ordinal] = portBounds.length;
+      for (const bound of facts.ports) portBounds.push(bound);
+      destKinds[ordinal] = facts.destKind;
+      destListeners[ordinal] = facts.destListener;
+      destCidrs[ordinal] = facts.destCidr;
+      const source = facts.source;
+      if (source === null) {
         anyOrdinals.push(ordinal);
-      } else if (rule.source.startsWith('@')) {
-        let entries = setPrefixes.get(rule.source);
+      } else if (typeof source === 'string') {
+        let entries = setPrefixes.get(source);
         if (!entries) {
-          const set = addressSets.get(rule.source);
-          if (!set) throw new Error(`rule ${ordered[ordinal]!.id}: no address set ${rule.source}`);
+          const set = addressSets.get(source);
+          if (!set) throw new Error(`rule ${record.id}: no address set ${source}`);
           entries = disjointPrefixes(set);
-          setPrefixes.set(rule.source, entries);
+          setPrefixes.set(source, entries);
         }
         for (const cidr of entries) prefixes.add(cidr, ordinal);
       } else {
-        const cidr = parseCidr(rule.source);
-        if (!cidr) throw new Error(`rule ${ordered[ordinal]!.id}: bad source ${rule.source}`);
-        prefixes.add(cidr, ordinal);
+        prefixes.add(source, ordinal);
       }
     }
+    portStart[count] = portBounds.length;
 
     const lists = new ListInterner();
     let anyList = 0;
@@ -234,7 +284,8 @@ export class CompiledRuleSet {
       listParent: lists.parents.slice(0, lists.count),
       listOrdinal: lists.ordinals.slice(0, lists.count),
       protocols,
-      ports,
+      portStart,
+      portBounds: Int32Array.from(portBounds),
       destKinds,
       destListeners,
       destCidrs,
@@ -251,11 +302,13 @@ export class CompiledRuleSet {
   /** Whether a rule's protocol, destination and port fit the context (its source is the trie's business). */
   applies(ordinal: number, context: MatchContext): boolean {
     if ((this.protocols[ordinal]! & context.protocol) === 0) return false;
-    const ranges = this.ports[ordinal]!;
-    if (ranges !== 'any') {
+    const start = this.portStart[ordinal]!;
+    const end = this.portStart[ordinal + 1]!;
+    if (start !== end) {
+      const bounds = this.portBounds;
       let inside = false;
-      for (const range of ranges) {
-        if (context.port >= range.from && context.port <= range.to) {
+      for (let k = start; k < end; k += 2) {
+        if (context.port >= bounds[k]! && context.port <= bounds[k + 1]!) {
           inside = true;
           break;
         }
@@ -297,7 +350,16 @@ export class CompiledRuleSet {
 
   /** Bytes held by the compiled structure (typed arrays), for reports. */
   byteSize(): number {
-    return this.v4.byteLength + this.v6.byteLength + this.listParent.byteLength + this.listOrdinal.byteLength + this.protocols.byteLength + this.destKinds.byteLength;
+    return (
+      this.v4.byteLength +
+      this.v6.byteLength +
+      this.listParent.byteLength +
+      this.listOrdinal.byteLength +
+      this.protocols.byteLength +
+      this.destKinds.byteLength +
+      this.portStart.byteLength +
+      this.portBounds.byteLength
+    );
   }
 }
 
@@ -358,32 +420,60 @@ export function disjointPrefixes(entries: readonly string[]): ParsedCidr[] {
   return out;
 }
 
-/** Interned lists: list id -> (parent list, rule ordinal); id 0 is the empty list. */
+/**
+ * Interned lists: list id -> (parent list, rule ordinal); id 0 is the empty
+ * list. The index is an open-addressing hash table in an Int32Array, because
+ * a Map keyed by the pair's number would box each key above 2^31.
+ */
 class ListInterner {
   parents = new Int32Array(1024);
   ordinals = new Int32Array(1024);
   count = 1;
-  private readonly ids = new Map<number, number>();
+  /** id + 1 per slot, 0 for free. */
+  private index = new Int32Array(2048);
 
   intern(parent: number, ordinal: number): number {
-    const key = parent * ORDINAL_SPAN + ordinal;
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.count++;
-      if (id >= this.parents.length) {
-        const parents = new Int32Array(this.parents.length * 2);
-        parents.set(this.parents);
-        this.parents = parents;
-        const ordinals = new Int32Array(this.ordinals.length * 2);
-        ordinals.set(this.ordinals);
-        this.ordinals = ordinals;
-      }
-      this.parents[id] = parent;
-      this.ordinals[id] = ordinal;
-      this.ids.set(key, id);
+    const mask = this.index.length - 1;
+    for (let slot = hashPair(parent, ordinal) & mask; ; slot = (slot + 1) & mask) {
+      const id = this.index[slot]! - 1;
+      if (id < 0) return this.add(parent, ordinal, slot);
+      if (this.parents[id] === parent && this.ordinals[id] === ordinal) return id;
     }
+  }
+
+  private add(parent: number, ordinal: number, slot: number): number {
+    const id = this.count++;
+    if (id >= this.parents.length) {
+      const parents = new Int32Array(this.parents.length * 2);
+      parents.set(this.parents);
+      this.parents = parents;
+      const ordinals = new Int32Array(this.ordinals.length * 2);
+      ordinals.set(this.ordinals);
+      this.ordinals = ordinals;
+    }
+    this.parents[id] = parent;
+    this.ordinals[id] = ordinal;
+    this.index[slot] = id + 1;
+    // At most half full, so probe runs stay short.
+    if (this.count * 2 > this.index.length) this.rehash();
     return id;
   }
+
+  private rehash(): void {
+    const index = new Int32Array(this.index.length * 2);
+    const mask = index.length - 1;
+    for (let id = 1; id < this.count; id++) {
+      let slot = hashPair(this.parents[id]!, this.ordinals[id]!) & mask;
+      while (index[slot] !== 0) slot = (slot + 1) & mask;
+      index[slot] = id + 1;
+    }
+    this.index = index;
+  }
+}
+
+function hashPair(a: number, b: number): number {
+  const h = Math.imul(a ^ Math.imul(b, 0x85ebca6b), 0x9e3779b1);
+  return h ^ (h >>> 15);
 }
 
 /** The (prefix, rule) pairs of a rule set in flat arrays, to be sorted by length without an object each. */
