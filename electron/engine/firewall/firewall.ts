@@ -138,8 +138,10 @@ function byEvaluationOrder(a: RuleRecord, b: RuleRecord): number {
  * listener's or the global default policy when none matches), then, if that
  * allowed, the listener's rate limit.
  *
- * Changes are saved 100 ms after the last one; call flush() before dispose()
- * to be sure the file holds everything.
+ * A change is saved 100 ms later, together with whatever else changed in
+ * those 100 ms, so a stream of changes (bans during an attack) costs at most
+ * ten writes a second. Call flush() before dispose() to be sure the file
+ * holds everything.
  */
 export class Firewall implements Disposable {
   private config: Config;

@@ -8,6 +8,9 @@ import { cidrContains, formatIPv4, formatIPv6, parseCidr, parseIp } from '../../
 import { referenceDecide, referenceMatch, type ReferenceConfig, type ReferenceQuery, type ReferenceRule } from './reference.ts';
 
 let dataDir: string;
+let runs = 0;
+/** A data dir of its own for each run: a slow run may outlive the save debounce and leave a file behind. */
+const freshDir = () => join(dataDir, `run-${runs++}`);
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'netops-fw-prop-'));
 });
@@ -115,7 +118,7 @@ function withEdges<Q extends ReferenceQuery>(c: ReferenceConfig, queries: Q[]): 
 }
 
 async function firewallFor(c: ReferenceConfig): Promise<Firewall> {
-  const fw = await Firewall.open({ dataDir });
+  const fw = await Firewall.open({ dataDir: freshDir() });
   fw.importConfig(
     'json',
     JSON.stringify({
@@ -210,7 +213,7 @@ describe('the blocklist against a linear reference', () => {
         fc.array(fc.nat(), { maxLength: 10 }),
         fc.array(fc.oneof(v4Near.map(formatIPv4), v4Near.map((a) => `::ffff:${formatIPv4(a)}`), v6Near.map(formatIPv6)), { minLength: 1, maxLength: 40 }),
         async (entries, removals, addresses) => {
-          const fw = await Firewall.open({ dataDir });
+          const fw = await Firewall.open({ dataDir: freshDir() });
           try {
             for (const entry of entries) fw.block({ address: entry, addedBy: 'test' });
             const live = new Set(entries);

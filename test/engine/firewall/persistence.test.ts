@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -53,16 +53,16 @@ describe('persistence', () => {
     expect(second.addRule({ name: 'next', action: 'allow' }).id).toBe('r4');
   });
 
-  it('writes atomically: whole JSON, no temp files left, debounced after the last change', async () => {
+  it('writes atomically, whole JSON and no temp files left, 100 ms after a change with the changes of those 100 ms', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const dataDir = await fixture.dir();
     const fw = await fixture.open({ dataDir });
     fw.addRule({ name: 'a', action: 'allow' });
     await vi.advanceTimersByTimeAsync(50);
     fw.addRule({ name: 'b', action: 'allow' });
-    await vi.advanceTimersByTimeAsync(60);
+    await vi.advanceTimersByTimeAsync(40);
     expect(await readdir(dataDir)).toEqual([]);
-    await vi.advanceTimersByTimeAsync(50);
+    await vi.advanceTimersByTimeAsync(20);
     await fw.flush();
     expect(await readdir(dataDir)).toEqual([FIREWALL_FILE]);
     const stored = JSON.parse(await readFile(join(dataDir, FIREWALL_FILE), 'utf8'));
@@ -76,6 +76,25 @@ describe('persistence', () => {
     await fw.flush();
     const stored = JSON.parse(await readFile(join(dataDir, FIREWALL_FILE), 'utf8'));
     expect(stored.blocklist).toEqual([{ address: '192.0.2.1', reason: '', addedBy: 'x', addedAt: expect.any(Number), expiresAt: null }]);
+  });
+
+  it('reports a failed write on flush(), and writes everything once it can again', async () => {
+    const dataDir = await fixture.dir();
+    const fw = await fixture.open({ dataDir });
+    fw.addRule({ name: 'a', action: 'allow' });
+    await fw.flush();
+    // The data dir becomes a file: every write into it fails.
+    await rename(dataDir, `${dataDir}.moved`);
+    await writeFile(dataDir, 'not a directory');
+    fw.addRule({ name: 'b', action: 'allow' });
+    const failed = await asyncErrorOf(() => fw.flush(), ErrorCodes.unavailable);
+    expect(failed.message).toContain(join(dataDir, FIREWALL_FILE));
+    await rename(dataDir, `${dataDir}.file`);
+    await rename(`${dataDir}.moved`, dataDir);
+    await fw.flush();
+    const stored = JSON.parse(await readFile(join(dataDir, FIREWALL_FILE), 'utf8'));
+    expect(stored.rules.map((r: { name: string }) => r.name)).toEqual(['a', 'b']);
+    await rm(`${dataDir}.file`, { force: true });
   });
 
   it('drops blocklist entries that expired while it was not running', async () => {
