@@ -87,7 +87,9 @@ export const firewall = {
     ctx.log('');
     ctx.log(formatTable(['rules', 'method', 'decisions/s (median)', 'ns/decision', 'queries/round', 'rounds'], tableRows(measured)));
     ctx.log('');
-    ctx.log(formatTable(['rules', 'compile ms', 'import ms (validate+compile)', 'heap MB', 'typed arrays MB', 'lists', 'agree with linear'], compileRows(measured)));
+    ctx.log(
+      formatTable(['rules', 'compile ms', 'import ms (validate+compile)', 'heap MB', 'compiled typed arrays MB', `memo tables MB (${LISTENERS.length} listeners)`, 'lists', 'agree with linear'], compileRows(measured)),
+    );
     return { results, summary: summarize(measured) };
   },
 };
@@ -113,7 +115,16 @@ function tableRows(measured) {
 }
 
 function compileRows(measured) {
-  return measured.sizes.map((s) => [s.rules.toLocaleString('en-US'), s.compileMs, s.importMs, s.heapMb, s.typedArrayMb, s.lists, s.agree ? 'yes' : `NO (${s.disagreements} of ${s.checked})`]);
+  return measured.sizes.map((s) => [
+    s.rules.toLocaleString('en-US'),
+    s.compileMs,
+    s.importMs,
+    s.heapMb,
+    round(s.compiledBytes / 2 ** 20, 1),
+    round(s.memoBytes / 2 ** 20, 1),
+    s.lists,
+    s.agree ? 'yes' : `NO (${s.disagreements} of ${s.checked})`,
+  ]);
 }
 
 function summarize(measured) {
@@ -129,7 +140,8 @@ function summarize(measured) {
   summary.push(['memory latency, ns per dependent load at 1 / 4 / 16 / 64 MB', Object.values(measured.memoryLatencyNs).join(' / ')]);
   const big = measured.sizes.at(-1);
   summary.push([`compile ${big.rules.toLocaleString('en-US')} rules, ms`, big.compileMs]);
-  summary.push([`compiled ${big.rules.toLocaleString('en-US')} rules, heap + typed arrays MB`, round(big.heapMb + big.typedArrayMb, 1)]);
+  summary.push([`compiled ${big.rules.toLocaleString('en-US')} rules, heap + typed arrays MB`, round(big.heapMb + big.compiledBytes / 2 ** 20, 1)]);
+  summary.push([`memo tables for ${LISTENERS.length} listeners at ${big.rules.toLocaleString('en-US')} rules, MB`, round(big.memoBytes / 2 ** 20, 1)]);
   summary.push(['heap bytes allocated per decide(), worst size', Math.max(...measured.sizes.map((s) => s.allocatedBytesPerDecision ?? Infinity))]);
   const slowest = Math.min(...measured.sizes.map((s) => s.methods['decide()'].perSecond));
   const fastest = Math.max(...measured.sizes.map((s) => s.methods['decide()'].perSecond));
@@ -583,8 +595,8 @@ async function worker(bundlePath) {
         compileMs: round(compileMs, 1),
         importMs: round(importMs, 1),
         heapMb: round((after.heapUsed - before.heapUsed) / 2 ** 20, 1),
-        typedArrayMb: round((after.arrayBuffers - before.arrayBuffers) / 2 ** 20, 1),
         compiledBytes: compiled.byteSize(),
+        memoBytes: tables.reduce((sum, table) => sum + table.byteSize(), 0),
         lists: compiled.listCount,
         allocatedBytesPerDecision,
         checked,
