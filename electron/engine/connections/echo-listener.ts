@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { ListenerStatus } from '../../../shared/contract/index.ts';
 import type { Disposable } from '../../../shared/lifecycle.ts';
 import type { Admission } from './admission.ts';
+import { bindOrFail } from './bind.ts';
 import type { ConnectionTracker } from './tracker.ts';
 
 export interface EchoListenerOptions {
@@ -36,21 +37,15 @@ export class TcpEchoListener implements Disposable {
   }
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const onError = (error: Error) => {
-        this.state = 'failed';
-        this.error = error.message;
-        resolve();
-      };
-      this.server.once('error', onError);
-      this.server.listen({ host: this.options.host, port: this.options.port, backlog: 4096 }, () => {
-        this.server.off('error', onError);
-        const address = this.server.address();
-        this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
-        this.state = 'listening';
-        resolve();
-      });
-    });
+    const error = await bindOrFail(this.server, (ready) => this.server.listen({ host: this.options.host, port: this.options.port, backlog: 4096 }, ready));
+    if (error) {
+      this.state = 'failed';
+      this.error = error.message;
+      return;
+    }
+    const address = this.server.address();
+    this.boundPort = typeof address === 'object' && address ? address.port : this.options.port;
+    this.state = 'listening';
   }
 
   private accept(socket: Socket): void {

@@ -3,6 +3,7 @@ import { isIPv6 } from 'node:net';
 import type { ListenerStatus } from '../../../shared/contract/index.ts';
 import type { Disposable } from '../../../shared/lifecycle.ts';
 import type { Admission } from './admission.ts';
+import { bindOrFail } from './bind.ts';
 import type { EchoListenerOptions } from './echo-listener.ts';
 
 /**
@@ -32,20 +33,14 @@ export class UdpEchoListener implements Disposable {
   }
 
   async start(): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const onError = (error: Error) => {
-        this.state = 'failed';
-        this.error = error.message;
-        resolve();
-      };
-      this.socket.once('error', onError);
-      this.socket.bind({ address: this.options.host, port: this.options.port }, () => {
-        this.socket.off('error', onError);
-        this.boundPort = this.socket.address().port;
-        this.state = 'listening';
-        resolve();
-      });
-    });
+    const error = await bindOrFail(this.socket, (ready) => this.socket.bind({ address: this.options.host, port: this.options.port }, ready));
+    if (error) {
+      this.state = 'failed';
+      this.error = error.message;
+      return;
+    }
+    this.boundPort = this.socket.address().port;
+    this.state = 'listening';
   }
 
   private receive(message: Buffer, remote: RemoteInfo): void {
