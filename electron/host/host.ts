@@ -80,8 +80,18 @@ export class Host {
     return host;
   }
 
-  /** The firewall's answer at accept, for every listener the app owns. */
-  readonly admit: Admission = (request) => this.firewall.decide(request).action === 'allow';
+  /**
+   * The firewall's answer at accept, for every listener the app owns. It runs
+   * inside socket callbacks, where a throw would take the process down; a
+   * firewall that cannot answer refuses (fails closed) rather than admitting.
+   */
+  readonly admit: Admission = (request) => {
+    try {
+      return this.firewall.decide(request).action === 'allow';
+    } catch {
+      return false;
+    }
+  };
 
   private async startListeners(): Promise<void> {
     const admit = this.admit;

@@ -12,8 +12,10 @@ export interface FirewallServiceDeps {
 /** Counters move with every decision; the state stream samples them this often while watched. */
 const STATE_SAMPLE_MS = 1000;
 
+/** Who added a block, as the blocklist shows it: the client (cli, renderer) and where it connected from. */
 function who(ctx: CallContext): string {
-  return ctx.peer.remote ? `${ctx.peer.transport} ${ctx.peer.remote}` : ctx.peer.transport;
+  const name = ctx.client ?? ctx.peer.transport;
+  return ctx.peer.remote ? `${name} (${ctx.peer.remote})` : name;
 }
 
 export function createFirewallService({ firewall, closeConnectionsFrom }: FirewallServiceDeps): ServiceImpl<Contract['firewall']> {

@@ -15,6 +15,8 @@ export interface PeerInfo {
 export interface CallContext {
   readonly signal: AbortSignal;
   readonly peer: PeerInfo;
+  /** What the client called itself in its hello ('renderer', 'cli'): a label, not an identity. */
+  readonly client: string | undefined;
 }
 
 export interface StreamSink<E> {
@@ -145,6 +147,7 @@ export class RpcServer<C extends ContractDef> implements Disposable {
 class RpcServerConnection implements Disposable {
   private readonly store = new DisposableStore();
   private greeted = false;
+  private clientName: string | undefined;
   private readonly inFlight = new Map<number, AbortController>();
   private readonly subscriptions = new Map<number, Disposable>();
   private disposed = false;
@@ -175,7 +178,7 @@ class RpcServerConnection implements Disposable {
       return this.reject(guessId(decoded.value), ErrorCodes.badMessage, describeZodError(parsed.error));
     }
     const frame = parsed.data;
-    if (frame.t === 'hello') return this.greet(frame.protocol);
+    if (frame.t === 'hello') return this.greet(frame.protocol, frame.client);
     if (!this.greeted) return this.reject(null, ErrorCodes.protocol, 'send hello before anything else');
     switch (frame.t) {
       case 'req':
@@ -192,13 +195,14 @@ class RpcServerConnection implements Disposable {
     }
   }
 
-  private greet(protocol: number): void {
+  private greet(protocol: number, client: string | undefined): void {
     if (protocol !== PROTOCOL_VERSION) {
       this.reject(null, ErrorCodes.protocol, `protocol ${protocol} is not supported; this server speaks ${PROTOCOL_VERSION}`);
       this.pipe.dispose();
       return;
     }
     this.greeted = true;
+    this.clientName = client;
     this.send({ t: 'welcome', protocol: PROTOCOL_VERSION, server: this.server.info });
   }
 
@@ -214,7 +218,7 @@ class RpcServerConnection implements Disposable {
 
     const controller = new AbortController();
     this.inFlight.set(id, controller);
-    const ctx: CallContext = { signal: controller.signal, peer: this.peer };
+    const ctx: CallContext = { signal: controller.signal, peer: this.peer, client: this.clientName };
     Promise.resolve()
       .then(() => (entry.fn as AnyRequestHandler)(params.data, ctx))
       .then((result) => {
@@ -263,6 +267,7 @@ class RpcServerConnection implements Disposable {
       source = (entry.fn as AnyStreamHandler)(params.data, { emit: (event) => coalescer.push(event), end }, {
         signal: controller.signal,
         peer: this.peer,
+        client: this.clientName,
       });
       if (ended) source.dispose();
     } catch (error) {

@@ -83,6 +83,8 @@ describe('the firewall on real sockets', () => {
     expect(await closed - started).toBeLessThan(100);
     expect(result.closedConnections).toBe(1);
     expect(result.entry).toMatchObject({ reason: 'abuse' });
+    // the client's own name from its hello, and where it connected from
+    expect(result.entry.addedBy).toMatch(/^test \(127\.0\.0\.1:\d+\)$/);
     expect(result.entry.expiresAt! - Date.now()).toBeGreaterThan(590_000);
     expect(await probe('127.0.0.4')).toBe('refused');
     expect(await probe('127.0.0.2')).toBe('echo');
@@ -120,6 +122,21 @@ describe('the firewall on real sockets', () => {
     expect(after.refused).toBe(1);
     expect(after.datagrams).toBe(1);
     await client.api.firewall.removeRule({ id: rule.id });
+  });
+
+  it('fails closed when the firewall cannot answer, and the host keeps serving', async () => {
+    const firewall = console.running.host.firewall;
+    const decide = firewall.decide.bind(firewall);
+    firewall.decide = () => {
+      throw new Error('injected fault');
+    };
+    try {
+      expect(await probe('127.0.0.2')).toBe('refused');
+    } finally {
+      firewall.decide = decide;
+    }
+    expect(await probe('127.0.0.2')).toBe('echo');
+    await expect(client.api.system.info({})).resolves.toMatchObject({ mode: 'headless' });
   });
 
   it('changes only the fields a rule update names', async () => {
@@ -160,7 +177,7 @@ describe('the firewall on real sockets', () => {
     expect(await cli(['list', '--json'])).toBe(0);
     const listed = JSON.parse(io.out) as { rules: Array<{ id: string }>; blocklist: Array<{ address: string }> };
     expect(listed.rules.map((r) => r.id)).toContain(added.id);
-    expect(listed.blocklist.some((b) => b.address.startsWith('127.0.0.9'))).toBe(true);
+    expect(listed.blocklist.find((b) => b.address.startsWith('127.0.0.9'))?.addedBy).toMatch(/^cli \(127\.0\.0\.1:\d+\)$/);
     expect(await cli(['test', '--protocol', 'tcp', '--source', '127.0.0.8', '--port', '80'])).toBe(0);
     expect(io.out).toMatch(/^DENY/);
     expect(await cli(['rules', 'rm', added.id])).toBe(0);
