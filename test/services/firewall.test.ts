@@ -175,7 +175,7 @@ describe('the firewall on real sockets', () => {
     const added = JSON.parse(io.out) as { id: string; priority: number; ports: string };
     expect(added).toMatchObject({ priority: 5, ports: '1-1024' });
     expect(await cli(['list', '--json'])).toBe(0);
-    const listed = JSON.parse(io.out) as { rules: Array<{ id: string }>; blocklist: Array<{ address: string }> };
+    const listed = JSON.parse(io.out) as { rules: Array<{ id: string }>; blocklist: Array<{ address: string; addedBy: string }> };
     expect(listed.rules.map((r) => r.id)).toContain(added.id);
     expect(listed.blocklist.find((b) => b.address.startsWith('127.0.0.9'))?.addedBy).toMatch(/^cli \(127\.0\.0\.1:\d+\)$/);
     expect(await cli(['test', '--protocol', 'tcp', '--source', '127.0.0.8', '--port', '80'])).toBe(0);
