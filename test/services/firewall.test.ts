@@ -169,19 +169,21 @@ describe('the firewall on real sockets', () => {
       io.err = '';
       return runCli(['firewall', ...args, '--url', console.origin, '--token', console.token], { out: (t) => (io.out += t), err: (t) => (io.err += t) });
     };
-    expect(await cli(['block', '127.0.0.9', '--ttl', '10m', '--reason', 'abuse'])).toBe(0);
+    /** Runs a command that must succeed; yields its stderr, so a failure shows what the CLI said. */
+    const ok = async (args: string[]) => ((await cli(args)) === 0 ? io.err : `exit != 0: ${io.err}`);
+    expect(await ok(['block', '127.0.0.9', '--ttl', '10m', '--reason', 'abuse'])).toBe('');
     expect(io.out).toMatch(/blocked 127\.0\.0\.9.* until .*; closed 0 connections/);
-    expect(await cli(['rules', 'add', '--action', 'deny', '--source', '127.0.0.8', '--protocol', 'tcp', '--port', '1-1024', '--priority', '5', '--json'])).toBe(0);
+    expect(await ok(['rules', 'add', '--action', 'deny', '--source', '127.0.0.8', '--protocol', 'tcp', '--port', '1-1024', '--priority', '5', '--json'])).toBe('');
     const added = JSON.parse(io.out) as { id: string; priority: number; ports: string };
     expect(added).toMatchObject({ priority: 5, ports: '1-1024' });
-    expect(await cli(['list', '--json'])).toBe(0);
+    expect(await ok(['list', '--json'])).toBe('');
     const listed = JSON.parse(io.out) as { rules: Array<{ id: string }>; blocklist: Array<{ address: string; addedBy: string }> };
     expect(listed.rules.map((r) => r.id)).toContain(added.id);
     expect(listed.blocklist.find((b) => b.address.startsWith('127.0.0.9'))?.addedBy).toMatch(/^cli \(127\.0\.0\.1:\d+\)$/);
-    expect(await cli(['test', '--protocol', 'tcp', '--source', '127.0.0.8', '--port', '80'])).toBe(0);
+    expect(await ok(['test', '--protocol', 'tcp', '--source', '127.0.0.8', '--port', '80'])).toBe('');
     expect(io.out).toMatch(/^DENY/);
-    expect(await cli(['rules', 'rm', added.id])).toBe(0);
-    expect(await cli(['unblock', '127.0.0.9'])).toBe(0);
+    expect(await ok(['rules', 'rm', added.id])).toBe('');
+    expect(await ok(['unblock', '127.0.0.9'])).toBe('');
 
     const bad: Array<[string[], RegExp]> = [
       [['block', '10.0.0.0/33'], /must be an IP address or CIDR/],

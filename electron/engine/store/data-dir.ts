@@ -42,7 +42,8 @@ export async function loadOrCreateToken(dataDir: string): Promise<string> {
       throw new NetopsError(ErrorCodes.unavailable, `cannot read the console token at ${path}: ${(error as Error).message}`);
     }
   }
-  const token = randomBytes(32).toString('base64url');
+  // Hex, not base64url: a token that starts with '-' reads as a flag on a command line (--token -x...).
+  const token = randomBytes(32).toString('hex');
   await writeFileAtomic(path, `${token}\n`, { mode: 0o600 });
   return token;
 }
