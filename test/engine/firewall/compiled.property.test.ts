@@ -39,7 +39,9 @@ const cidr = fc.oneof(
   fc.tuple(v6Near, fc.integer({ min: 0, max: 128 })).map(([a, p]) => `${formatIPv6(a)}/${p}`),
   fc.tuple(v6Near, fc.constantFrom(0, 1, 16, 32, 48, 64, 127, 128)).map(([a, p]) => `${formatIPv6(a)}/${p}`),
   v6Near.map((a) => formatIPv6(a)),
-);
+  // An IPv6 near a mapped base can print as ::ffff:a.b.c.d-ish with a prefix under /96, which parseCidr
+  // refuses on purpose (shared/net tests): only valid prefixes belong in a rule set.
+).filter((text) => parseCidr(text) !== undefined);
 
 const portSpec = fc.oneof(
   fc.constant('any'),
