@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Contract } from '../../shared/contract/index.ts';
+import type { Contract, ListenerStatus } from '../../shared/contract/index.ts';
 import type { RpcServer } from '../../shared/rpc/index.ts';
 import type { Admission, ConnectionTracker } from '../engine/connections/index.ts';
 import { ConsoleAuth } from './auth.ts';
@@ -49,6 +49,8 @@ export class ConsoleServer {
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private refusedUpgrades = 0;
   private refusedRequests = 0;
+  private refusedAtAccept = 0;
+  private stopped = false;
   private boundPort = 0;
 
   private constructor(
@@ -103,12 +105,27 @@ export class ConsoleServer {
       port: this.boundPort,
     });
     if (!admitted) {
-      this.refusedRequests++;
+      this.refusedAtAccept++;
       socket.on('error', () => undefined);
       socket.resetAndDestroy();
       return;
     }
     this.connectionIds.set(socket, this.options.tracker.track(socket, { kind: 'http', direction: 'in', owner: CONSOLE_LISTENER }));
+  }
+
+  /** The console as a listener, beside the configured ones on the Overview and in firewall policies. */
+  status(): ListenerStatus {
+    return {
+      name: CONSOLE_LISTENER,
+      protocol: 'tcp',
+      handler: 'console',
+      host: this.options.host,
+      port: this.boundPort,
+      state: this.stopped ? 'stopped' : 'listening',
+      connections: this.options.tracker.countByOwner(CONSOLE_LISTENER),
+      refused: this.refusedAtAccept,
+      datagrams: 0,
+    };
   }
 
   private async handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -194,6 +211,7 @@ export class ConsoleServer {
 
   /** Stops accepting, tells clients the server is going away, and closes. Idempotent. */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.pingTimer) clearInterval(this.pingTimer);
     this.pingTimer = undefined;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));

@@ -50,6 +50,7 @@ export async function startConsole(options: ServeOptions): Promise<RunningConsol
     await host.stop(0);
     throw error;
   }
+  host.registerListener(() => consoleServer.status());
   await writeInstanceRecord(options.dataDir, {
     url: consoleServer.url.replace(/\/\?token=.*$/, '/'),
     pid: process.pid,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { platform } from 'node:os';
 import { contract, type Contract, type ListenerStatus, type SystemInfo } from '../../shared/contract/index.ts';
-import { DisposableStore } from '../../shared/lifecycle.ts';
+import { DisposableStore, toDisposable, type Disposable } from '../../shared/lifecycle.ts';
 import { cidrContains, parseIp, type ParsedCidr } from '../../shared/net/index.ts';
 import { RpcServer } from '../../shared/rpc/index.ts';
 import { ConnectionTracker, TcpEchoListener, UdpEchoListener, type Admission } from '../engine/connections/index.ts';
@@ -36,6 +36,8 @@ export class Host {
   readonly tracker = new ConnectionTracker();
   readonly info: SystemInfo;
   private readonly listeners: Listener[] = [];
+  /** Listeners that live outside the host, such as the web console, report here too. */
+  private readonly outsideListeners = new Set<() => ListenerStatus>();
   private readonly store = new DisposableStore();
   private stopping: Promise<void> | undefined;
 
@@ -106,7 +108,12 @@ export class Host {
   }
 
   listenerStatus(): ListenerStatus[] {
-    return this.listeners.map((listener) => listener.status());
+    return [...this.listeners.map((listener) => listener.status()), ...[...this.outsideListeners].map((status) => status())];
+  }
+
+  registerListener(status: () => ListenerStatus): Disposable {
+    this.outsideListeners.add(status);
+    return toDisposable(() => this.outsideListeners.delete(status));
   }
 
   /** Closes every tracked connection whose peer is inside the prefix; returns how many. */

@@ -139,6 +139,21 @@ describe('the firewall on real sockets', () => {
     await expect(client.api.system.info({})).resolves.toMatchObject({ mode: 'headless' });
   });
 
+  it('guards the console itself: a deny policy for the console listener refuses new console connections', async () => {
+    const status = () => console.running.host.listenerStatus().find((l) => l.name === 'console')!;
+    expect(status()).toMatchObject({ state: 'listening', refused: 0 });
+    await client.api.firewall.setDefaultPolicy({ policy: 'deny', listener: 'console' });
+    try {
+      await expect(fetch(`${console.origin}/healthz`)).rejects.toThrow();
+      expect(status().refused).toBe(1);
+      // this client's WebSocket was admitted before the policy, and still works
+      await expect(client.api.system.info({})).resolves.toMatchObject({ mode: 'headless' });
+    } finally {
+      await client.api.firewall.clearListenerPolicy({ listener: 'console' });
+    }
+    expect((await fetch(`${console.origin}/healthz`)).status).toBe(200);
+  });
+
   it('changes only the fields a rule update names', async () => {
     const rule = await client.api.firewall.addRule({ name: 'dns', action: 'allow', protocol: 'udp', source: '192.0.2.0/24', ports: '53', priority: 4242, comment: 'resolvers' });
     const updated = await client.api.firewall.updateRule({ id: rule.id, patch: { enabled: false } });

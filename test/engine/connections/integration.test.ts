@@ -96,7 +96,11 @@ describe('connections end to end over the WebSocket contract', () => {
     expect(overview.connections.open).toBe(CONNECTIONS - 2 + 1);
     expect(overview.connections.byKind).toEqual({ tcp: CONNECTIONS - 2, ws: 1 });
     expect(overview.connections.openedTotal).toBe(CONNECTIONS + 1);
-    expect(overview.listeners).toEqual([expect.objectContaining({ name: 'echo', state: 'listening', port: console.echoPort, connections: CONNECTIONS - 2 })]);
+    expect(overview.listeners).toEqual([
+      expect.objectContaining({ name: 'echo', state: 'listening', port: console.echoPort, connections: CONNECTIONS - 2 }),
+      // the console is a listener the app owns like any other
+      expect.objectContaining({ name: 'console', handler: 'console', state: 'listening', port: Number(new URL(console.origin).port), connections: 1 }),
+    ]);
     const own = (await client.api.connections.list({ filter: { owner: 'console' } })).rows;
     expect(own).toEqual([expect.objectContaining({ kind: 'ws', direction: 'in', owner: 'console', remoteAddress: '127.0.0.1' })]);
     expect(overview.rpc.clients).toBeGreaterThanOrEqual(1);
