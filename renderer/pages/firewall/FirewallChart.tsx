@@ -1,6 +1,6 @@
 import { memo, useMemo } from 'react';
 import { Area, AreaChart, ResponsiveContainer, Tooltip, XAxis, YAxis, type TooltipContentProps } from 'recharts';
-import { formatClock, formatCount, useNow } from '../../components/index.ts';
+import { ChartTooltip, formatCount, useNow } from '../../components/index.ts';
 import { COUNTER_HISTORY_SECONDS, counterSeries, useAppStore } from '../../store/index.ts';
 
 const SERIES = [
@@ -57,20 +57,4 @@ export const FirewallChart = memo(function FirewallChart() {
   );
 });
 
-const tooltip = ({ active, payload, label }: TooltipContentProps) => {
-  if (!active || !payload || payload.length === 0) return null;
-  return (
-    <div className="chart-tooltip">
-      <div className="chart-tooltip-time">{typeof label === 'number' ? formatClock(label) : label}</div>
-      {payload.map((item) => (
-        <div key={String(item.dataKey)} className="chart-tooltip-row">
-          <svg width="8" height="8" aria-hidden="true">
-            <circle cx="4" cy="4" r="4" fill={item.stroke ?? item.color} />
-          </svg>
-          <span>{item.name}</span>
-          <span className="numeric">{typeof item.value === 'number' ? formatCount(item.value) : ''}</span>
-        </div>
-      ))}
-    </div>
-  );
-};
+const tooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatCount} />;

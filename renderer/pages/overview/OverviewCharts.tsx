@@ -11,7 +11,7 @@ import {
   YAxis,
   type TooltipContentProps,
 } from 'recharts';
-import { formatByteRate, formatBytes, formatClock, formatCount, formatRate } from '../../components/index.ts';
+import { ChartTooltip, formatByteRate, formatBytes, formatClock, formatCount, formatRate } from '../../components/index.ts';
 import { OVERVIEW_HISTORY_LIMIT, useAppStore, type OverviewPoint } from '../../store/index.ts';
 import { niceTicks } from './chart-scale.ts';
 
@@ -173,20 +173,3 @@ const countTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} fo
 const rateTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatRate} />;
 const byteRateTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatByteRate} />;
 
-function ChartTooltip({ active, payload, label, format }: TooltipContentProps & { format(value: number): string }) {
-  if (!active || !payload || payload.length === 0) return null;
-  return (
-    <div className="chart-tooltip">
-      <div className="chart-tooltip-time">{typeof label === 'number' ? formatClock(label) : label}</div>
-      {payload.map((item) => (
-        <div key={String(item.dataKey)} className="chart-tooltip-row">
-          <svg width="8" height="8" aria-hidden="true">
-            <circle cx="4" cy="4" r="4" fill={item.stroke ?? item.color} />
-          </svg>
-          <span>{item.name}</span>
-          <span className="numeric">{typeof item.value === 'number' ? format(item.value) : ''}</span>
-        </div>
-      ))}
-    </div>
-  );
-}
