@@ -1,6 +1,7 @@
 import { connectionsService } from './connections.ts';
 import { defineContract } from './define.ts';
 import { firewallService } from './firewall.ts';
+import { gatewayServiceDef } from './gateway.ts';
 import { systemService } from './system.ts';
 
 /** The one declaration of the renderer-engine API. */
@@ -8,6 +9,7 @@ export const contract = defineContract({
   system: systemService,
   connections: connectionsService,
   firewall: firewallService,
+  gateway: gatewayServiceDef,
 });
 
 export type Contract = typeof contract;
@@ -19,3 +21,5 @@ export * from './common.ts';
 export * from './connections.ts';
 export * from './system.ts';
 export * from './firewall.ts';
+export * from './gateway.ts';
+export * from './gateway-config.ts';

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import type { ConnectionCounters, ConnectionKind, ConnectionRow, ConnectionState } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { Emitter, type Disposable } from '../../../shared/lifecycle.ts';
@@ -25,9 +24,26 @@ export interface ConnectionTotals {
   byKind: Record<string, number>;
 }
 
+/**
+ * What the tracker reads of a socket. A net.Socket is one; so is the
+ * stand-in the host keeps for a socket owned by a data-plane worker, whose
+ * counters arrive in batches and whose destroy() asks the worker to close it.
+ */
+export interface TrackableSocket {
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly connecting: boolean;
+  readonly localAddress?: string | undefined;
+  readonly localPort?: number | undefined;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  destroy(): unknown;
+  once(event: 'connect' | 'end' | 'close', listener: () => void): unknown;
+}
+
 interface Entry {
   readonly id: string;
-  readonly socket: Socket;
+  readonly socket: TrackableSocket;
   options: TrackOptions;
   readonly createdAt: number;
   localAddress: string;
@@ -70,7 +86,7 @@ export class ConnectionTracker implements Disposable {
   /** Rows whose state changed, and counters that moved (sampled at 10 Hz only while listened to). */
   readonly onDidChange = this.changeEmitter.event;
 
-  track(socket: Socket, options: TrackOptions): string {
+  track(socket: TrackableSocket, options: TrackOptions): string {
     const id = `c${this.nextId++}`;
     const now = Date.now();
     const entry: Entry = {

@@ -1,0 +1,4 @@
+export { EntryPointListener, type EntryPointStatus } from './entry-point.ts';
+export type { DataPlaneHooks } from './hooks.ts';
+export { L4Proxy, type L4Counters, type L4Service } from './l4-proxy.ts';
+export { UpstreamConnection, UpstreamError, UpstreamPool, type AcquireCallback, type UpstreamErrorKind, type UpstreamPoolOptions, type UpstreamPoolStats } from './upstream-pool.ts';

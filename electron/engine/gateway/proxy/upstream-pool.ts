@@ -1,0 +1,248 @@
+import { connect, type Socket } from 'node:net';
+import type { Disposable } from '../../../../shared/lifecycle.ts';
+
+export interface UpstreamPoolOptions {
+  /** For the Connections screen: `service/instance-url`. */
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly maxSize: number;
+  readonly minIdle: number;
+  readonly maxQueue: number;
+  readonly queueTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  /** Called for every socket the pool opens, so the tracker sees it. */
+  readonly onSocket?: (socket: Socket) => void;
+}
+
+export type UpstreamErrorKind = 'connect' | 'timeout' | 'queue-full' | 'queue-timeout' | 'closed';
+
+export class UpstreamError extends Error {
+  constructor(
+    readonly kind: UpstreamErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** One pooled connection to an instance. The proxy owns it between acquire and release. */
+export class UpstreamConnection {
+  /** Requests this connection has carried; > 0 means a stale keep-alive close is possible on the next write. */
+  requests = 0;
+  idleSinceMs = 0;
+  /** Set while the connection sits idle in the pool; cleared when handed out. */
+  idle = false;
+
+  constructor(
+    readonly socket: Socket,
+    readonly pool: UpstreamPool,
+  ) {}
+}
+
+export type AcquireCallback = (error: UpstreamError | null, connection: UpstreamConnection | null) => void;
+
+interface Waiter {
+  callback: AcquireCallback;
+  deadlineMs: number;
+}
+
+export interface UpstreamPoolStats {
+  name: string;
+  open: number;
+  idle: number;
+  busy: number;
+  queued: number;
+  created: number;
+  reused: number;
+  connectErrors: number;
+  queueTimeouts: number;
+  queueRejected: number;
+}
+
+/**
+ * Keep-alive connections to one instance: reuse the most recently released
+ * (LIFO keeps a small hot set and lets the rest idle out), open up to
+ * maxSize, then queue callers for at most queueTimeoutMs. Callback-based:
+ * this runs once per proxied request.
+ */
+export class UpstreamPool implements Disposable {
+  private readonly idleConnections: UpstreamConnection[] = [];
+  private readonly waiters: Waiter[] = [];
+  private waiterHead = 0;
+  private openCount = 0;
+  private connectingCount = 0;
+  private created = 0;
+  private reused = 0;
+  private connectErrors = 0;
+  private queueTimeouts = 0;
+  private queueRejected = 0;
+  private closed = false;
+  private readonly sweeper: ReturnType<typeof setInterval>;
+
+  constructor(readonly options: UpstreamPoolOptions) {
+    // One timer per pool sweeps idle and queued deadlines, instead of a timer per connection or waiter.
+    this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(50, Math.min(1000, options.queueTimeoutMs / 4, options.idleTimeoutMs / 4)));
+    this.sweeper.unref();
+    this.fillMinIdle();
+  }
+
+  acquire(callback: AcquireCallback): void {
+    if (this.closed) {
+      callback(new UpstreamError('closed', `pool ${this.options.name} is closed`), null);
+      return;
+    }
+    const connection = this.idleConnections.pop();
+    if (connection) {
+      connection.idle = false;
+      this.reused++;
+      callback(null, connection);
+      return;
+    }
+    if (this.openCount + this.connectingCount < this.options.maxSize) {
+      this.open(callback);
+      return;
+    }
+    if (this.waiters.length - this.waiterHead >= this.options.maxQueue) {
+      this.queueRejected++;
+      callback(new UpstreamError('queue-full', `pool ${this.options.name} is full (${this.options.maxSize} connections, ${this.options.maxQueue} waiting)`), null);
+      return;
+    }
+    this.waiters.push({ callback, deadlineMs: Date.now() + this.options.queueTimeoutMs });
+  }
+
+  /** Gives a connection back: reusable ones serve the next waiter or go idle; others are destroyed. */
+  release(connection: UpstreamConnection, reusable: boolean): void {
+    connection.requests++;
+    if (!reusable || this.closed || connection.socket.destroyed) {
+      connection.socket.destroy();
+      return;
+    }
+    this.park(connection);
+  }
+
+  private park(connection: UpstreamConnection): void {
+    const waiter = this.nextWaiter();
+    if (waiter) {
+      this.reused++;
+      waiter.callback(null, connection);
+      return;
+    }
+    connection.idle = true;
+    connection.idleSinceMs = Date.now();
+    this.idleConnections.push(connection);
+  }
+
+  stats(): UpstreamPoolStats {
+    return {
+      name: this.options.name,
+      open: this.openCount,
+      idle: this.idleConnections.length,
+      busy: this.openCount - this.idleConnections.length,
+      queued: this.waiters.length - this.waiterHead,
+      created: this.created,
+      reused: this.reused,
+      connectErrors: this.connectErrors,
+      queueTimeouts: this.queueTimeouts,
+      queueRejected: this.queueRejected,
+    };
+  }
+
+  private open(callback: AcquireCallback): void {
+    this.connectingCount++;
+    const socket = connect({ host: this.options.host, port: this.options.port, noDelay: true });
+    const connection = new UpstreamConnection(socket, this);
+    let settled = false;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      fail(new UpstreamError('timeout', `connect to ${this.options.host}:${this.options.port} timed out after ${this.options.connectTimeoutMs} ms`));
+    }, this.options.connectTimeoutMs);
+    const fail = (error: UpstreamError): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.connectingCount--;
+      this.connectErrors++;
+      callback(error, null);
+    };
+    socket.once('error', (error: NodeJS.ErrnoException) => fail(new UpstreamError('connect', `${this.options.host}:${this.options.port}: ${error.code ?? error.message}`)));
+    socket.once('connect', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      this.connectingCount--;
+      this.openCount++;
+      this.created++;
+      // The proxy installs its own error handling per request; this one keeps a reset idle socket from crashing.
+      socket.on('error', () => undefined);
+      socket.once('close', () => this.onClose(connection));
+      this.options.onSocket?.(socket);
+      callback(null, connection);
+    });
+  }
+
+  private onClose(connection: UpstreamConnection): void {
+    this.openCount--;
+    if (connection.idle) {
+      const index = this.idleConnections.indexOf(connection);
+      if (index >= 0) this.idleConnections.splice(index, 1);
+    }
+    // A waiter may now get a fresh connection in the freed slot.
+    if (!this.closed && this.waiters.length > this.waiterHead) {
+      const waiter = this.nextWaiter();
+      if (waiter) this.open(waiter.callback);
+    }
+    this.fillMinIdle();
+  }
+
+  private nextWaiter(): Waiter | undefined {
+    if (this.waiterHead >= this.waiters.length) return undefined;
+    const waiter = this.waiters[this.waiterHead]!;
+    this.waiterHead++;
+    if (this.waiterHead > 1024 && this.waiterHead * 2 > this.waiters.length) {
+      this.waiters.splice(0, this.waiterHead);
+      this.waiterHead = 0;
+    }
+    return waiter;
+  }
+
+  private fillMinIdle(): void {
+    if (this.closed) return;
+    let missing = this.options.minIdle - (this.openCount + this.connectingCount);
+    while (missing-- > 0) {
+      // A failed pre-warm is counted in connectErrors; the next close or acquire tries again.
+      this.open((_error, connection) => {
+        if (connection) this.park(connection);
+      });
+    }
+  }
+
+  private sweep(nowMs: number): void {
+    while (this.waiterHead < this.waiters.length && this.waiters[this.waiterHead]!.deadlineMs <= nowMs) {
+      const waiter = this.nextWaiter()!;
+      this.queueTimeouts++;
+      waiter.callback(new UpstreamError('queue-timeout', `no connection to ${this.options.name} within ${this.options.queueTimeoutMs} ms`), null);
+    }
+    const keep = this.options.minIdle;
+    // Oldest idle connections sit at the front (LIFO reuse); close those idle too long, above minIdle.
+    while (this.idleConnections.length > keep && nowMs - this.idleConnections[0]!.idleSinceMs >= this.options.idleTimeoutMs) {
+      const connection = this.idleConnections.shift()!;
+      connection.idle = false;
+      connection.socket.end();
+    }
+  }
+
+  /** Stops handing out connections; idle ones close now, busy ones when released. Idempotent. */
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweeper);
+    for (const connection of this.idleConnections.splice(0)) connection.socket.end();
+    let waiter = this.nextWaiter();
+    while (waiter) {
+      waiter.callback(new UpstreamError('closed', `pool ${this.options.name} is closed`), null);
+      waiter = this.nextWaiter();
+    }
+  }
+}

@@ -1,0 +1,88 @@
+import { EventEmitter } from 'node:events';
+import type { ConnectionTracker, TrackableSocket } from '../../connections/index.ts';
+import type { WorkerToControl } from './protocol.ts';
+
+/** The host's stand-in for a socket a worker owns: counters arrive in batches, destroy() asks the worker. */
+class MirroredSocket extends EventEmitter implements TrackableSocket {
+  bytesRead = 0;
+  bytesWritten = 0;
+  connecting: boolean;
+  localAddress: string;
+  localPort: number;
+  remoteAddress: string;
+  remotePort: number;
+  trackerId = '';
+
+  constructor(
+    opened: Extract<WorkerToControl, { t: 'conn-open' }>['connection'],
+    private readonly requestClose: () => void,
+  ) {
+    super();
+    this.connecting = opened.connecting;
+    this.localAddress = opened.localAddress;
+    this.localPort = opened.localPort;
+    this.remoteAddress = opened.remoteAddress;
+    this.remotePort = opened.remotePort;
+  }
+
+  destroy(): void {
+    this.requestClose();
+  }
+}
+
+/** Mirrors one worker's sockets into the host's connection tracker. */
+export class ConnectionMirror {
+  private readonly sockets = new Map<number, MirroredSocket>();
+
+  constructor(
+    private readonly tracker: ConnectionTracker,
+    private readonly requestClose: (id: number) => void,
+  ) {}
+
+  get size(): number {
+    return this.sockets.size;
+  }
+
+  apply(message: WorkerToControl): void {
+    if (message.t === 'conn-open') {
+      const opened = message.connection;
+      const socket = new MirroredSocket(opened, () => this.requestClose(opened.id));
+      this.sockets.set(opened.id, socket);
+      socket.trackerId = this.tracker.track(socket, { kind: opened.kind, direction: opened.direction, owner: opened.owner });
+      return;
+    }
+    if (message.t !== 'conn-update') return;
+    const { counters } = message;
+    for (let index = 0; index + 2 < counters.length; index += 3) {
+      const socket = this.sockets.get(counters[index]!);
+      if (!socket) continue;
+      socket.bytesRead = counters[index + 1]!;
+      socket.bytesWritten = counters[index + 2]!;
+    }
+    for (const connected of message.connected) {
+      const socket = this.sockets.get(connected.id);
+      if (!socket) continue;
+      Object.assign(socket, { ...connected, connecting: false });
+      socket.emit('connect');
+    }
+    for (const { id, kind } of message.kinds) {
+      const socket = this.sockets.get(id);
+      if (socket) this.tracker.setKind(socket.trackerId, kind);
+    }
+    for (const id of message.ended) this.sockets.get(id)?.emit('end');
+    for (const closed of message.closed) {
+      const socket = this.sockets.get(closed.id);
+      if (!socket) continue;
+      this.sockets.delete(closed.id);
+      socket.bytesRead = closed.bytesRead;
+      socket.bytesWritten = closed.bytesWritten;
+      socket.emit('close');
+    }
+  }
+
+  /** The worker is gone: every socket it owned is closed. */
+  closeAll(): void {
+    for (const socket of this.sockets.values()) socket.emit('close');
+    this.sockets.clear();
+  }
+}

@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * Messages between the control plane (the host) and a data-plane worker.
+ * Both sides parse what they receive from `unknown`: a malformed message is
+ * counted and dropped, never acted on.
+ */
+
+const admissionRequest = z.object({
+  protocol: z.enum(['tcp', 'udp']),
+  source: z.string().max(64),
+  listener: z.string().max(64),
+  localAddress: z.string().max(64),
+  port: z.number().int().min(0).max(65535),
+});
+
+const connectionOpen = z.object({
+  id: z.number().int(),
+  kind: z.enum(['tcp', 'http', 'ws']),
+  direction: z.enum(['in', 'out']),
+  owner: z.string().max(200),
+  localAddress: z.string().max(64),
+  localPort: z.number().int(),
+  remoteAddress: z.string().max(64),
+  remotePort: z.number().int(),
+  connecting: z.boolean(),
+});
+
+export const workerToControl = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('ready') }),
+  z.object({ t: z.literal('admit'), id: z.number().int(), request: admissionRequest }),
+  z.object({ t: z.literal('conn-open'), connection: connectionOpen }),
+  z.object({
+    t: z.literal('conn-update'),
+    /** Flattened [id, bytesRead, bytesWritten, ...] for sockets whose counters moved. */
+    counters: z.array(z.number()),
+    /** Connections that finished connecting, went half-closed, or changed kind. */
+    connected: z.array(z.object({ id: z.number().int(), localAddress: z.string(), localPort: z.number().int(), remoteAddress: z.string(), remotePort: z.number().int() })),
+    ended: z.array(z.number().int()),
+    kinds: z.array(z.object({ id: z.number().int(), kind: z.enum(['tcp', 'http', 'ws']) })),
+    closed: z.array(z.object({ id: z.number().int(), bytesRead: z.number(), bytesWritten: z.number() })),
+  }),
+  z.object({ t: z.literal('applied'), version: z.number().int(), ports: z.record(z.string(), z.number().int()), errors: z.array(z.string()) }),
+  z.object({ t: z.literal('report'), report: z.unknown() }),
+  z.object({ t: z.literal('stopped') }),
+]);
+
+export type WorkerToControl = z.infer<typeof workerToControl>;
+
+export const controlToWorker = z.discriminatedUnion('t', [
+  z.object({
+    t: z.literal('apply'),
+    version: z.number().int(),
+    /** A CheckedGatewayConfig; the worker re-checks items with the same schemas before compiling. */
+    config: z.unknown(),
+    /** Ports already bound by the first worker (port 0 in config), so every worker shares them. */
+    ports: z.record(z.string(), z.number().int().min(0).max(65535)),
+  }),
+  z.object({ t: z.literal('admitted'), id: z.number().int(), allowed: z.boolean() }),
+  z.object({ t: z.literal('close'), id: z.number().int() }),
+  z.object({ t: z.literal('health'), service: z.string(), index: z.number().int(), healthy: z.boolean() }),
+  z.object({ t: z.literal('inspect'), on: z.boolean() }),
+  z.object({ t: z.literal('stop'), drainMs: z.number().int().min(0) }),
+]);
+
+export type ControlToWorker = z.infer<typeof controlToWorker>;

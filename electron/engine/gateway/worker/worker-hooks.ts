@@ -1,0 +1,136 @@
+import type { Socket } from 'node:net';
+import type { AdmissionRequest, TrackOptions } from '../../connections/index.ts';
+import type { DataPlaneHooks } from '../proxy/index.ts';
+import type { ControlToWorker, WorkerToControl } from './protocol.ts';
+
+interface Tracked {
+  socket: Socket;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+/** How often a worker reports byte counters and state changes of its sockets. */
+export const CONNECTION_REPORT_MS = 250;
+
+/**
+ * The data plane's side of admission and tracking in a worker: asks the host
+ * for every firewall decision, and mirrors every socket's life to the host's
+ * connection tracker in batches (one message per 250 ms, not per event).
+ */
+export class WorkerHooks implements DataPlaneHooks {
+  private nextAdmissionId = 1;
+  private readonly pendingAdmissions = new Map<number, (allowed: boolean) => void>();
+  private nextConnectionId = 1;
+  private readonly tracked = new Map<number, Tracked>();
+  private pending: Extract<WorkerToControl, { t: 'conn-update' }> = emptyUpdate();
+  private dirty = false;
+  private readonly timer: ReturnType<typeof setInterval>;
+
+  constructor(private readonly post: (message: WorkerToControl) => void) {
+    this.timer = setInterval(() => this.flush(), CONNECTION_REPORT_MS);
+    this.timer.unref();
+  }
+
+  admit(request: AdmissionRequest, done: (allowed: boolean) => void): void {
+    const id = this.nextAdmissionId++;
+    this.pendingAdmissions.set(id, done);
+    this.post({ t: 'admit', id, request });
+  }
+
+  track(socket: Socket, options: TrackOptions): void {
+    const id = this.nextConnectionId++;
+    const entry: Tracked = { socket, bytesRead: 0, bytesWritten: 0 };
+    this.tracked.set(id, entry);
+    // Opens go out at once so a close from the UI always finds its row's socket.
+    this.flush();
+    this.post({
+      t: 'conn-open',
+      connection: {
+        id,
+        kind: options.kind === 'ws' ? 'ws' : options.kind === 'http' ? 'http' : 'tcp',
+        direction: options.direction,
+        owner: options.owner,
+        localAddress: socket.localAddress ?? '',
+        localPort: socket.localPort ?? 0,
+        remoteAddress: socket.remoteAddress ?? '',
+        remotePort: socket.remotePort ?? 0,
+        connecting: socket.connecting,
+      },
+    });
+    if (socket.connecting) {
+      socket.once('connect', () => {
+        this.pending.connected.push({
+          id,
+          localAddress: socket.localAddress ?? '',
+          localPort: socket.localPort ?? 0,
+          remoteAddress: socket.remoteAddress ?? '',
+          remotePort: socket.remotePort ?? 0,
+        });
+        this.dirty = true;
+      });
+    }
+    socket.once('end', () => {
+      this.pending.ended.push(id);
+      this.dirty = true;
+    });
+    socket.once('close', () => {
+      this.tracked.delete(id);
+      this.pending.closed.push({ id, bytesRead: socket.bytesRead, bytesWritten: socket.bytesWritten });
+      this.dirty = true;
+    });
+  }
+
+  /** A connection became something else, e.g. an HTTP connection upgraded to a WebSocket. */
+  setKind(socket: Socket, kind: 'ws'): void {
+    for (const [id, entry] of this.tracked) {
+      if (entry.socket === socket) {
+        this.pending.kinds.push({ id, kind });
+        this.dirty = true;
+        return;
+      }
+    }
+  }
+
+  receive(message: ControlToWorker): boolean {
+    if (message.t === 'admitted') {
+      const done = this.pendingAdmissions.get(message.id);
+      this.pendingAdmissions.delete(message.id);
+      done?.(message.allowed);
+      return true;
+    }
+    if (message.t === 'close') {
+      this.tracked.get(message.id)?.socket.destroy();
+      return true;
+    }
+    return false;
+  }
+
+  flush(): void {
+    for (const [id, entry] of this.tracked) {
+      const { bytesRead, bytesWritten } = entry.socket;
+      if (bytesRead !== entry.bytesRead || bytesWritten !== entry.bytesWritten) {
+        entry.bytesRead = bytesRead;
+        entry.bytesWritten = bytesWritten;
+        this.pending.counters.push(id, bytesRead, bytesWritten);
+        this.dirty = true;
+      }
+    }
+    if (!this.dirty) return;
+    const update = this.pending;
+    this.pending = emptyUpdate();
+    this.dirty = false;
+    this.post(update);
+  }
+
+  dispose(): void {
+    clearInterval(this.timer);
+    this.flush();
+    // Whoever still waits for a decision is refused: the host is going away.
+    for (const done of this.pendingAdmissions.values()) done(false);
+    this.pendingAdmissions.clear();
+  }
+}
+
+function emptyUpdate(): Extract<WorkerToControl, { t: 'conn-update' }> {
+  return { t: 'conn-update', counters: [], connected: [], ended: [], kinds: [], closed: [] };
+}
