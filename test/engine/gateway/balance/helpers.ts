@@ -1,0 +1,61 @@
+import type { BalanceKeySource, HeaderList, UpstreamInstance } from '../../../../electron/engine/gateway/types.ts';
+
+/** A HeaderList over plain arrays, as the proxy's parser hands them over: names lower-cased. */
+export function headerList(pairs: Array<[string, string]> = []): HeaderList {
+  const names = pairs.map(([name]) => name.toLowerCase());
+  const values = pairs.map(([, value]) => value);
+  return {
+    names,
+    values,
+    get(name) {
+      const at = names.indexOf(name);
+      return at < 0 ? undefined : values[at];
+    },
+    set(name, value) {
+      this.remove(name);
+      this.append(name, value);
+    },
+    append(name, value) {
+      names.push(name);
+      values.push(value);
+    },
+    remove(name) {
+      for (let i = names.length - 1; i >= 0; i--) {
+        if (names[i] === name) {
+          names.splice(i, 1);
+          values.splice(i, 1);
+        }
+      }
+    },
+  };
+}
+
+export function keySource(clientIp: string, headers: Array<[string, string]> = []): BalanceKeySource {
+  return { clientIp, headers: headerList(headers) };
+}
+
+export function upstream(index: number, weight = 1, port = 8000 + index, host = '10.0.0.1'): UpstreamInstance {
+  return { index, url: `http://${host}:${port}`, host, port, weight, inFlight: 0, healthy: true, ejectedUntilMs: 0 };
+}
+
+export function upstreams(weights: number[]): UpstreamInstance[] {
+  return weights.map((weight, index) => upstream(index, weight));
+}
+
+/** mulberry32: a tiny seeded generator, so statistical tests give the same numbers every run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** How many of `picks` landed on each instance index. */
+export function tally(picks: Array<UpstreamInstance | undefined>, size: number): number[] {
+  const counts = new Array<number>(size).fill(0);
+  for (const pick of picks) if (pick) counts[pick.index]!++;
+  return counts;
+}
