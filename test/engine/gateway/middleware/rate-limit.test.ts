@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { createMiddleware, RateLimitMiddleware, type RateLimitConfig } from '../../../../electron/engine/gateway/middleware/index.ts';
+import { header, requestContext } from './helpers.ts';
+
+const noKeys = { verify: () => undefined };
+
+function limiter(overrides: Partial<RateLimitConfig> = {}, maxKeys?: number): RateLimitMiddleware {
+  return new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 2, burst: 3, key: 'ip', dryRun: false, ...overrides }, { maxKeys });
+}
+
+describe('rateLimit middleware', () => {
+  it('lets a burst through, refuses the next with 429, Retry-After and the RateLimit fields, and refills with time', () => {
+    const mw = limiter();
+    const t0 = 1_000_000;
+    for (let i = 0; i < 3; i++) expect(mw.handle(requestContext(), t0)).toBeUndefined();
+    const refused = mw.handle(requestContext(), t0)!;
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body)).toEqual({ error: 'rate limit exceeded', status: 429 });
+    expect(header(refused, 'content-type')).toBe('application/json');
+    // 0 tokens, 2 per second: one is back in 0.5 s (ceil: 1), the bucket is full in 1.5 s (ceil: 2).
+    expect(header(refused, 'retry-after')).toBe('1');
+    expect(header(refused, 'ratelimit-policy')).toBe('"api";q=3;w=2');
+    expect(header(refused, 'ratelimit')).toBe('"api";r=0;t=2');
+    // Another client has its own bucket.
+    expect(mw.handle(requestContext({ clientIp: '192.0.2.11' }), t0)).toBeUndefined();
+    // Half a second later one token is back.
+    expect(mw.handle(requestContext(), t0 + 500)).toBeUndefined();
+    expect(mw.handle(requestContext(), t0 + 500)?.status).toBe(429);
+    expect(mw.counters()).toEqual({ allowed: 5, limited: 2, dryRunLimited: 0, keys: 2 });
+  });
+
+  it('puts the RateLimit fields on allowed answers', () => {
+    const mw = limiter({ ratePerSecond: 1, burst: 10 });
+    const first = requestContext();
+    mw.handle(first, 0);
+    expect(first.responseHeaders).toEqual([
+      ['ratelimit-policy', '"api";q=10;w=10'],
+      ['ratelimit', '"api";r=9;t=1'],
+    ]);
+    const second = requestContext();
+    mw.handle(second, 0);
+    expect(header(second.responseHeaders, 'ratelimit')).toBe('"api";r=8;t=2');
+  });
+
+  it('in dry run counts what it would refuse and refuses nothing', () => {
+    const mw = limiter({ dryRun: true, burst: 1 });
+    for (let i = 0; i < 5; i++) expect(mw.handle(requestContext(), 0)).toBeUndefined();
+    expect(mw.counters()).toMatchObject({ allowed: 1, limited: 0, dryRunLimited: 4 });
+  });
+
+  it('keys on a header, falling back to the client IP in separate buckets', () => {
+    const mw = limiter({ key: 'header:X-Tenant', burst: 1 });
+    expect(mw.handle(requestContext({ headers: { 'x-tenant': 'a' } }), 0)).toBeUndefined();
+    expect(mw.handle(requestContext({ headers: { 'x-tenant': 'a' }, clientIp: '192.0.2.99' }), 0)?.status).toBe(429);
+    expect(mw.handle(requestContext({ headers: { 'x-tenant': 'b' } }), 0)).toBeUndefined();
+    // A header spelling the client's IP does not share the IP's fallback bucket.
+    expect(mw.handle(requestContext({ headers: { 'x-tenant': '192.0.2.10' } }), 0)).toBeUndefined();
+    expect(mw.handle(requestContext(), 0)).toBeUndefined();
+    expect(mw.handle(requestContext(), 0)?.status).toBe(429);
+  });
+
+  it('keys on the API key id set by an earlier apiKey middleware', () => {
+    const mw = createMiddleware({ name: 'per-key', type: 'rateLimit', ratePerSecond: 1, burst: 1, key: 'apiKey', dryRun: false }, { apiKeys: noKeys });
+    expect(mw.handle(requestContext({ apiKeyId: 'k1' }), 0)).toBeUndefined();
+    expect(mw.handle(requestContext({ apiKeyId: 'k1', clientIp: '198.51.100.1' }), 0)?.status).toBe(429);
+    expect(mw.handle(requestContext({ apiKeyId: 'k2' }), 0)).toBeUndefined();
+  });
+
+  it('keeps at most maxKeys buckets, dropping full ones first and then the least recently used', () => {
+    const mw = limiter({ ratePerSecond: 1, burst: 2 }, 64);
+    // Client 0 drains its bucket at t=0; 63 more clients arrive later and use one token each.
+    mw.handle(requestContext({ clientIp: '10.0.0.0' }), 0);
+    mw.handle(requestContext({ clientIp: '10.0.0.0' }), 0);
+    for (let i = 1; i < 64; i++) mw.handle(requestContext({ clientIp: `10.0.0.${i}` }), 100 + i);
+    expect(mw.counters().keys).toBe(64);
+    // At 5 s every bucket has refilled: the sweep drops them all, so the table never exceeds its cap.
+    mw.handle(requestContext({ clientIp: '10.0.1.0' }), 5000);
+    expect(mw.counters().keys).toBe(1);
+    for (let i = 1; i < 64; i++) mw.handle(requestContext({ clientIp: `10.0.1.${i}` }), 5000);
+    expect(mw.counters().keys).toBe(64);
+    // Nothing is full now: the least recently used eighth goes, and a new key still gets in.
+    mw.handle(requestContext({ clientIp: '10.0.2.0' }), 5000);
+    expect(mw.counters().keys).toBeLessThanOrEqual(64);
+    expect(mw.counters().keys).toBeGreaterThan(48);
+    // A client hammering its bucket is both empty and recently used: sweeps keep it, and it stays refused.
+    const hot = limiter({ ratePerSecond: 1, burst: 1 }, 16);
+    for (let i = 0; i < 40; i++) {
+      hot.handle(requestContext({ clientIp: `10.8.0.${i}` }), i);
+      hot.handle(requestContext({ clientIp: '10.9.9.9' }), i);
+    }
+    expect(hot.handle(requestContext({ clientIp: '10.9.9.9' }), 40)?.status).toBe(429);
+    expect(hot.counters().keys).toBeLessThanOrEqual(16);
+  });
+});
