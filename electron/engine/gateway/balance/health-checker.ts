@@ -57,11 +57,13 @@ interface Probe {
  * a failure. tcp:// instances, which speak no HTTP, pass by accepting the
  * connection.
  *
- * Envoy's start: instances begin healthy, so a new config serves at once
- * rather than 503 until the first round of checks; unhealthyThreshold
- * failures in a row take one out, healthyThreshold successes in a row bring
- * it back. The checker writes `instance.healthy` itself (balancers read it)
- * and reports each flip through onDidChange.
+ * Envoy's start: a new instance (healthy, as UpstreamInstance starts) is
+ * served at once rather than 503 until the first round of checks;
+ * unhealthyThreshold failures in a row take it out, healthyThreshold
+ * successes in a row bring it back. An instance handed over unhealthy (kept
+ * across a config reload) stays out until it earns its way back. The checker
+ * writes `instance.healthy` itself (balancers read it) and reports each flip
+ * through onDidChange.
  *
  * A check starts only after the previous one of the same instance finished,
  * so a timeout longer than the interval never stacks connections.
@@ -80,14 +82,13 @@ export class HealthChecker implements Disposable {
   ) {
     this.random = options.random ?? Math.random;
     this.probes = instances.map((instance) => {
-      instance.healthy = true;
       const probe: Probe = {
         instance,
         request: buildRequest(config.path, instance),
         tcpOnly: instance.url.startsWith('tcp:'),
         timer: undefined,
         socket: undefined,
-        healthy: true,
+        healthy: instance.healthy,
         lastError: null,
         lastCheckAt: 0,
         lastLatencyMs: null,

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { isIdempotent, RetryBudget, shouldRetryStatus } from '../../../../electron/engine/gateway/balance/index.ts';
+import { ErrorCodes, isNetopsError } from '../../../../shared/errors.ts';
+
+const T0 = 1_700_000_000_000;
+
+function spend(budget: RetryBudget, nowMs: number): number {
+  let sent = 0;
+  while (budget.canRetry(nowMs)) {
+    budget.recordRetry(nowMs);
+    sent++;
+    if (sent > 1_000_000) throw new Error('the budget never ran out');
+  }
+  return sent;
+}
+
+describe('RetryBudget', () => {
+  it('a quiet service may still retry minRetriesPerSecond × window times', () => {
+    const budget = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 10 });
+    expect(spend(budget, T0)).toBe(100);
+    expect(budget.snapshot(T0)).toEqual({ requestsInWindow: 0, retriesInWindow: 100, refused: 1, windowSeconds: 10 });
+  });
+
+  it('a busy service may retry budgetPercent of its requests in the window', () => {
+    const budget = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 0 });
+    for (let second = 0; second < 10; second++) for (let i = 0; i < 100; i++) budget.recordRequest(T0 + second * 1000 + i);
+    expect(spend(budget, T0 + 9_500)).toBe(200);
+    const floored = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 30 });
+    for (let i = 0; i < 1000; i++) floored.recordRequest(T0);
+    expect(spend(floored, T0)).toBe(300);
+  });
+
+  it('counts slide out of the window second by second', () => {
+    const budget = new RetryBudget({ budgetPercent: 50, minRetriesPerSecond: 0 });
+    const start = 1_000 * 1_000_000;
+    for (let i = 0; i < 100; i++) budget.recordRequest(start);
+    expect(spend(budget, start + 9_999)).toBe(50);
+    // At second 10 the requests of second 0 leave, and with them the budget; the retries of second 9 stay until 19.
+    expect(budget.canRetry(start + 10_000)).toBe(false);
+    expect(budget.snapshot(start + 18_999)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 50 });
+    expect(budget.snapshot(start + 19_000)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 0 });
+
+    for (let i = 0; i < 10; i++) budget.recordRequest(start + 20_000);
+    for (let i = 0; i < 10; i++) budget.recordRequest(start + 25_000);
+    expect(spend(budget, start + 25_000)).toBe(10);
+    // Second 20's requests and second 25's retries: at 30 the requests go, the retries stay.
+    expect(budget.snapshot(start + 30_000)).toMatchObject({ requestsInWindow: 10, retriesInWindow: 10 });
+    expect(budget.canRetry(start + 30_000)).toBe(false);
+    expect(budget.snapshot(start + 35_000)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 0 });
+    expect(budget.snapshot(start + 3_600_000)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 0 });
+  });
+
+  it('time going backwards counts into the current second', () => {
+    const budget = new RetryBudget({ budgetPercent: 100, minRetriesPerSecond: 0 }, 2);
+    budget.recordRequest(T0);
+    budget.recordRequest(T0 - 5_000);
+    expect(budget.snapshot(T0)).toMatchObject({ requestsInWindow: 2 });
+    expect(budget.snapshot(T0 + 2_000)).toMatchObject({ requestsInWindow: 0 });
+  });
+
+  it('refuses a window that is not 1-3600 whole seconds', () => {
+    for (const window of [0, 1.5, 3601]) {
+      let caught: unknown;
+      try {
+        new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 10 }, window);
+      } catch (error) {
+        caught = error;
+      }
+      expect(isNetopsError(caught, ErrorCodes.invalidArgument)).toBe(true);
+    }
+  });
+});
+
+describe('retry policy', () => {
+  it('retries only idempotent methods (RFC 9110)', () => {
+    for (const method of ['GET', 'HEAD', 'OPTIONS', 'TRACE', 'PUT', 'DELETE']) expect(isIdempotent(method), method).toBe(true);
+    for (const method of ['POST', 'PATCH', 'CONNECT', 'get', 'PROPFIND']) expect(isIdempotent(method), method).toBe(false);
+  });
+
+  it("retries the statuses the service lists and no others", () => {
+    const config = { onStatus: [502, 503, 504] };
+    expect([500, 501, 502, 503, 504, 505, 429, 200].filter((status) => shouldRetryStatus(status, config))).toEqual([502, 503, 504]);
+    expect(shouldRetryStatus(503, { onStatus: [] })).toBe(false);
+  });
+});
