@@ -18,7 +18,8 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9a-z-]{1,100}$/i;
 export function parseBalanceKey(hashOn: string): BalanceKey {
   if (hashOn === 'ip') return { kind: KEY_IP, name: '' };
   const colon = hashOn.indexOf(':');
-  const prefix = colon < 0 ? '' : hashOn.slice(0, colon);
+  // The config schema takes the prefix in any case.
+  const prefix = colon < 0 ? '' : hashOn.slice(0, colon).toLowerCase();
   const name = colon < 0 ? '' : hashOn.slice(colon + 1);
   if ((prefix === 'header' || prefix === 'cookie') && TOKEN.test(name)) {
     return prefix === 'header' ? { kind: KEY_HEADER, name: name.toLowerCase() } : { kind: KEY_COOKIE, name };

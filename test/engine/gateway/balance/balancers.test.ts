@@ -263,7 +263,7 @@ describe('hash (consistent)', () => {
   });
 
   it('keys on a header, falling back to the client IP when it is missing or empty', () => {
-    const balancer = createBalancer('hash', upstreams(new Array(8).fill(1)), 'header:X-User');
+    const balancer = createBalancer('hash', upstreams(new Array(8).fill(1)), 'Header:X-User');
     const seen = new Set<number>();
     for (let user = 0; user < 200; user++) {
       const fromA = balancer.pick(keySource('192.0.2.1', [['X-User', `user-${user}`]]), NOW, -1)!;
