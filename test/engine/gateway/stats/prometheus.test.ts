@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { DURATION_BUCKETS_SECONDS, GatewayStatsAggregator, GatewayStatsRecorder, StatsErrorKind } from '../../../../electron/engine/gateway/stats/index.ts';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A strict reader of the text format 0.0.4: HELP/TYPE lines, then samples of declared families only. */
+function parseExposition(text: string): { types: Map<string, string>; samples: Sample[] } {
+  expect(text.endsWith('\n')).toBe(true);
+  const types = new Map<string, string>();
+  const samples: Sample[] = [];
+  const seenFamilies: string[] = [];
+  for (const line of text.slice(0, -1).split('\n')) {
+    const meta = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/.exec(line);
+    if (meta) {
+      if (meta[1] === 'TYPE') {
+        expect(['counter', 'gauge', 'histogram', 'summary', 'untyped']).toContain(meta[3]);
+        expect(types.has(meta[2]!)).toBe(false);
+        types.set(meta[2]!, meta[3]!);
+        seenFamilies.push(meta[2]!);
+      }
+      continue;
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!sample) throw new Error(`not a sample line: ${line}`);
+    const labels: Record<string, string> = {};
+    const labelText = sample[2] ?? '';
+    const labelPattern = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\\n]|\\\\|\\"|\\n)*)"(,|$)/y;
+    let at = 0;
+    while (at < labelText.length) {
+      labelPattern.lastIndex = at;
+      const label = labelPattern.exec(labelText);
+      if (!label) throw new Error(`bad labels: ${labelText}`);
+      labels[label[1]!] = label[2]!.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c));
+      at = labelPattern.lastIndex;
+    }
+    const name = sample[1]!;
+    const family = types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
+    expect(types.has(family), `sample ${name} without a TYPE`).toBe(true);
+    // Samples of a family follow its TYPE line, before the next family starts.
+    expect(seenFamilies[seenFamilies.length - 1]).toBe(family);
+    const value = sample[3] === '+Inf' ? Infinity : Number(sample[3]);
+    expect(Number.isNaN(value)).toBe(false);
+    samples.push({ name, labels, value });
+  }
+  return { types, samples };
+}
+
+describe('Prometheus exposition', () => {
+  it('parses, escapes label values, and has cumulative histogram buckets that end at _count', () => {
+    const nasty = 'we"ird\\name\nx';
+    const recorder = new GatewayStatsRecorder({
+      routers: [{ name: 'api', service: nasty }],
+      services: [{ name: nasty, instances: ['http://127.0.0.1:1'] }],
+    });
+    recorder.inFlight(0, 0, 0, 1);
+    for (let i = 0; i < 50; i++) recorder.recordRequest(0, 0, 0, i % 10 === 0 ? 503 : 200, (i + 1) * 4000, 10, 20);
+    recorder.recordError(StatsErrorKind.reset, 0, 0, 0);
+    recorder.recordError(StatsErrorKind.local, 0, -1, -1);
+    const aggregator = new GatewayStatsAggregator();
+    aggregator.apply(recorder.takeDelta());
+    aggregator.setInstanceHealthy(nasty, 'http://127.0.0.1:1', false);
+
+    const { types, samples } = parseExposition(aggregator.prometheus());
+    expect(types.get('netops_gateway_requests_total')).toBe('counter');
+    expect(types.get('netops_gateway_request_duration_seconds')).toBe('histogram');
+    expect(types.get('netops_gateway_in_flight')).toBe('gauge');
+    const find = (name: string, labels: Record<string, string> = {}) =>
+      samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+
+    expect(find('netops_gateway_requests_total', { router: 'api', service: nasty, code_class: '2xx' })[0]!.value).toBe(45);
+    expect(find('netops_gateway_requests_total', { code_class: '5xx' })[0]!.value).toBe(5);
+
+    const buckets = find('netops_gateway_request_duration_seconds_bucket', { router: 'api' });
+    expect(buckets.map((b) => b.labels.le)).toEqual([...DURATION_BUCKETS_SECONDS.map(String), '+Inf']);
+    for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
+    expect(buckets[buckets.length - 1]!.value).toBe(50);
+    expect(find('netops_gateway_request_duration_seconds_bucket', { le: '0.1' })[0]!.value).toBe(25);
+    expect(find('netops_gateway_request_duration_seconds_count')[0]!.value).toBe(50);
+    expect(find('netops_gateway_request_duration_seconds_sum')[0]!.value).toBeCloseTo((4000 * (50 * 51)) / 2 / 1e6, 6);
+
+    expect(find('netops_gateway_in_flight', { service: nasty })[0]!.value).toBe(1);
+    expect(find('netops_gateway_upstream_errors_total', { kind: 'reset' })[0]!.value).toBe(1);
+    expect(find('netops_gateway_local_responses_total', { router: 'api' })[0]!.value).toBe(1);
+    expect(find('netops_gateway_instance_healthy', { service: nasty, instance: 'http://127.0.0.1:1' })[0]!.value).toBe(0);
+  });
+
+  it('is valid with no traffic at all', () => {
+    const { samples } = parseExposition(new GatewayStatsAggregator().prometheus());
+    expect(samples).toEqual([]);
+  });
+});
