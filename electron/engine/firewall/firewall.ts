@@ -251,17 +251,16 @@ export class Firewall implements Disposable {
       }
     }
     const rules = generation.rules;
-    const list = rules.listFor(family, words);
     const service = generation.service(udp ? PROTOCOL_UDP : PROTOCOL_TCP, input.listener, input.localAddress, input.port);
     let verdict: RuleVerdict | null;
     let fallback: Readonly<DecisionResult>;
     let limiter: RateLimiter | null;
     if (service !== null) {
-      verdict = service.table.winner(list);
+      verdict = service.table.winner(family, words);
       fallback = service.fallback;
       limiter = service.limiter;
     } else {
-      const ordinal = rules.firstMatch(list, {
+      const ordinal = rules.firstMatch(rules.listFor(family, words), {
         protocol: udp ? PROTOCOL_UDP : PROTOCOL_TCP,
         listener: input.listener,
         localAddress: rules.usesLocalAddress ? (parseIp(input.localAddress) ?? null) : null,

@@ -1,7 +1,7 @@
 import type { FirewallAction } from '../../../shared/contract/firewall.ts';
 import { parseIp } from '../../../shared/net/index.ts';
 import type { RateLimiter } from './rate-limit.ts';
-import { MatchTable, type CompiledRuleSet, type DecisionResult, type MatchContext, type ProtocolBit } from './rule-set.ts';
+import { type CompiledRuleSet, type WinnerTable, type DecisionResult, type MatchContext, type ProtocolBit } from './rule-set.ts';
 
 export const DEFAULT_ALLOW: Readonly<DecisionResult> = Object.freeze({ action: 'allow', reason: 'default', ruleId: null, ruleName: null });
 export const DEFAULT_DENY: Readonly<DecisionResult> = Object.freeze({ action: 'deny', reason: 'default', ruleId: null, ruleName: null });
@@ -23,7 +23,7 @@ export class Service {
     readonly listener: string,
     readonly localAddress: string,
     readonly port: number,
-    readonly table: MatchTable,
+    readonly table: WinnerTable,
     readonly fallback: Readonly<DecisionResult>,
     readonly limiter: RateLimiter | null,
   ) {}
@@ -38,7 +38,7 @@ export class Service {
 export class Generation {
   private readonly services = new Map<string, Service[]>();
   private serviceCount = 0;
-  private readonly tables: Array<{ hash: number; table: MatchTable }> = [];
+  private readonly tables: Array<{ hash: number; table: WinnerTable }> = [];
 
   constructor(
     readonly number: number,
@@ -93,14 +93,14 @@ export class Generation {
     return service;
   }
 
-  private tableFor(admitted: Uint8Array): MatchTable | null {
+  private tableFor(admitted: Uint8Array): WinnerTable | null {
     let hash = 0x811c9dc5;
     for (let i = 0; i < admitted.length; i++) if (admitted[i] === 1) hash = Math.imul(hash ^ i, 0x01000193);
     for (const known of this.tables) {
       if (known.hash === hash && sameBytes(known.table.admitted, admitted)) return known.table;
     }
     if (this.tables.length >= MAX_TABLES) return null;
-    const table = new MatchTable(this.rules, admitted);
+    const table = this.rules.winnerTable(admitted);
     this.tables.push({ hash, table });
     return table;
   }

@@ -124,6 +124,79 @@ export class TrieBuilder {
 }
 
 /**
+ * Builds a trie whose values are winners: prefixes come best first (in rule
+ * priority order), and each claims only the slots no better prefix holds.
+ * Value 0 is "no winner". A prefix that falls wholly inside a range a better
+ * one already holds adds nothing, not even a node, which is what keeps the
+ * trie of one context (protocol, listener, port) small: under a busy /8, most
+ * longer prefixes lose to some /8 rule of better priority.
+ */
+export class WinnerTrieBuilder {
+  private slots: Int32Array;
+  private used: number;
+
+  constructor(private readonly layout: TrieLayout) {
+    this.slots = new Int32Array(4096);
+    this.used = 1 << layout.strides[0]!;
+  }
+
+  /** Gives `value` (> 0) to every slot of the prefix that no earlier prefix holds. Length 0 is the whole family. */
+  claim(address: AddressWords, length: number, value: number): void {
+    const { offsets, strides, words, shifts, masks } = this.layout;
+    let base = 0;
+    for (let level = 0; ; level++) {
+      const index = (address[words[level]!]! >>> shifts[level]!) & masks[level]!;
+      const end = offsets[level]! + strides[level]!;
+      if (length <= end) {
+        const span = 1 << (end - length);
+        const first = base + (index & ~(span - 1));
+        for (let slot = first; slot < first + span; slot++) {
+          const old = this.slots[slot]!;
+          if (old === 0) this.slots[slot] = value;
+          else if (old < 0) this.fillEmpty(~old, level + 1, value);
+        }
+        return;
+      }
+      const old = this.slots[base + index]!;
+      // A better prefix holds all of this one.
+      if (old > 0) return;
+      if (old === 0) {
+        const child = this.allocate(strides[level + 1]!);
+        this.slots[base + index] = ~child;
+        base = child;
+      } else {
+        base = ~old;
+      }
+    }
+  }
+
+  private fillEmpty(base: number, level: number, value: number): void {
+    const size = 1 << this.layout.strides[level]!;
+    for (let slot = base; slot < base + size; slot++) {
+      const old = this.slots[slot]!;
+      if (old === 0) this.slots[slot] = value;
+      else if (old < 0) this.fillEmpty(~old, level + 1, value);
+    }
+  }
+
+  private allocate(stride: number): number {
+    const size = 1 << stride;
+    if (this.used + size > this.slots.length) {
+      const grown = new Int32Array(Math.max(this.slots.length * 2, this.used + size));
+      grown.set(this.slots.subarray(0, this.used));
+      this.slots = grown;
+    }
+    const at = this.used;
+    this.used += size;
+    return at;
+  }
+
+  build(): Int32Array {
+    return compress(this.slots, this.layout);
+  }
+}
+
+/**
  * Sparse subtrees cost a dependent memory read per level: a lone /30 under a
  * busy /8 sits six levels down, an IPv6 /64 fifteen. A subtree whose
  * addresses fall into at most a few runs of equal value is stored instead as
@@ -222,8 +295,17 @@ function compress(raw: Int32Array, layout: TrieLayout): Int32Array {
       const childStart = startOf(nodeStart, level, slot);
       runStarts.length = 0;
       runValues.length = 0;
-      const pointer = runsOf(~value, level + 1, childStart) ? (emitBucket() << 1) | 1 : emitNode(~value, level + 1, childStart) << 1;
-      out.data[at + slot] = ~pointer;
+      if (!runsOf(~value, level + 1, childStart)) {
+        const child = emitNode(~value, level + 1, childStart);
+        out.data[at + slot] = ~(child << 1);
+      } else if (runValues.length === 1) {
+        // One value all through: the slot holds it, and the lookup stops here.
+        out.data[at + slot] = runValues[0]!;
+      } else {
+        // Not in one expression: emitBucket may replace out.data.
+        const bucket = emitBucket();
+        out.data[at + slot] = ~((bucket << 1) | 1);
+      }
     }
     return at;
   };

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ruleInput } from '../../../shared/contract/firewall.ts';
 import { cidrContains, parseCidr, parsePortSpec, type ParsedCidr, type ParsedIp } from '../../../shared/net/index.ts';
 import { newAddressWords, FAMILY_V4, FAMILY_V6, type AddressFamily, type AddressWords } from './address.ts';
-import { lookupV4, lookupV6, TrieBuilder, V4_LAYOUT, V6_LAYOUT } from './prefix-trie.ts';
+import { lookupV4, lookupV6, TrieBuilder, V4_LAYOUT, V6_LAYOUT, WinnerTrieBuilder } from './prefix-trie.ts';
 
 /** A rule as stored: the contract's input with every default applied. */
 export type NormalizedRule = z.output<typeof ruleInput>;
@@ -162,27 +162,29 @@ export interface MatchContext {
 }
 
 /**
- * The enabled rules of one configuration, compiled. Sources go into one trie
- * per family; each trie slot names a list of the rules whose source covers
- * it. Lists are interned chains (rule, parent list), so the thousands of
- * slots under one /8 share one list. The remaining fields (protocol,
- * destination, port) are resolved per list by the first rule in priority
- * order that fits, once per context (a MatchTable) and then remembered.
+ * The enabled rules of one configuration, compiled.
+ *
+ * The hot path reads a WinnerTable per context (protocol, listener, local
+ * address, port): one trie per family whose slots hold the winning rule
+ * itself, built from the rules that context admits. Rules are claimed in
+ * priority order, so a trie only keeps ranges where some rule wins; a
+ * decision is a trie walk (two or three reads for most addresses) and an
+ * array read, in a structure a fraction of the size of the rule set.
+ *
+ * The walk for a context without a table (test(), or past the table caps)
+ * goes through lists: one trie per family whose slots name the list of the
+ * rules whose source covers them, lists being interned chains (rule, parent
+ * list). It is built on first use, since the data plane never needs it.
  *
  * Immutable once built: a new configuration compiles a new CompiledRuleSet.
  */
 export class CompiledRuleSet {
   /** Enabled rules by ordinal: priority order, ties by creation. */
   readonly ordered: readonly RuleRecord[];
-  readonly v4: Int32Array;
-  readonly v6: Int32Array;
-  /** The list for a source that is not an address: only `any` rules can match it. */
-  readonly anyList: number;
-  readonly listCount: number;
+  /** Index ordinal + 1 (a winner trie's value); index 0, no winner, is null. */
+  readonly verdicts: ReadonlyArray<RuleVerdict | null>;
   /** Whether any rule has an address destination; when not, the local address never matters. */
   readonly usesLocalAddress: boolean;
-  private readonly listParent: Int32Array;
-  private readonly listOrdinal: Int32Array;
   private readonly protocols: Uint8Array;
   /** Rule i's port ranges are portBounds[portStart[i] .. portStart[i + 1]), from-to pairs; none for any port. */
   private readonly portStart: Int32Array;
@@ -190,35 +192,31 @@ export class CompiledRuleSet {
   private readonly destKinds: Uint8Array;
   private readonly destListeners: ReadonlyArray<string | null>;
   private readonly destCidrs: ReadonlyArray<ParsedCidr | null>;
+  /** Every (source prefix, rule) pair in ordinal order: family 4 or 6, or 0 for a rule with any source. */
+  private readonly prefixes: Prefixes;
+  private listTrie: ListTrie | null = null;
 
   private constructor(parts: {
     ordered: RuleRecord[];
-    v4: Int32Array;
-    v6: Int32Array;
-    anyList: number;
-    listCount: number;
-    listParent: Int32Array;
-    listOrdinal: Int32Array;
     protocols: Uint8Array;
     portStart: Int32Array;
     portBounds: Int32Array;
     destKinds: Uint8Array;
     destListeners: Array<string | null>;
     destCidrs: Array<ParsedCidr | null>;
+    prefixes: Prefixes;
   }) {
     this.ordered = parts.ordered;
-    this.v4 = parts.v4;
-    this.v6 = parts.v6;
-    this.anyList = parts.anyList;
-    this.listCount = parts.listCount;
-    this.listParent = parts.listParent;
-    this.listOrdinal = parts.listOrdinal;
+    const verdicts: Array<RuleVerdict | null> = [null];
+    for (const record of parts.ordered) verdicts.push(record.verdict);
+    this.verdicts = verdicts;
     this.protocols = parts.protocols;
     this.portStart = parts.portStart;
     this.portBounds = parts.portBounds;
     this.destKinds = parts.destKinds;
     this.destListeners = parts.destListeners;
     this.destCidrs = parts.destCidrs;
+    this.prefixes = parts.prefixes;
     this.usesLocalAddress = parts.destKinds.includes(DEST_CIDR);
   }
 
@@ -238,7 +236,6 @@ export class CompiledRuleSet {
     const destListeners: Array<string | null> = new Array(count).fill(null);
     const destCidrs: Array<ParsedCidr | null> = new Array(count).fill(null);
     const prefixes = new PrefixList();
-    const anyOrdinals: number[] = [];
     const setPrefixes = new Map<string, ParsedCidr[]>();
 
     for (let ordinal = 0; ordinal < count; ordinal++) {
@@ -252,7 +249,7 @@ export class CompiledRuleSet {
       destCidrs[ordinal] = facts.destCidr;
       const source = facts.source;
       if (source === null) {
-        anyOrdinals.push(ordinal);
+        prefixes.addAny(ordinal);
       } else if (typeof source === 'string') {
         let entries = setPrefixes.get(source);
         if (!entries) {
@@ -267,34 +264,16 @@ export class CompiledRuleSet {
       }
     }
     portStart[count] = portBounds.length;
-
-    const lists = new ListInterner();
-    let anyList = 0;
-    for (const ordinal of anyOrdinals) anyList = lists.intern(anyList, ordinal);
-    const v4 = buildTrie(V4_LAYOUT, FAMILY_V4, prefixes, anyList, lists);
-    const v6 = buildTrie(V6_LAYOUT, FAMILY_V6, prefixes, anyList, lists);
     return new CompiledRuleSet({
       ordered,
-      v4,
-      v6,
-      anyList,
-      listCount: lists.count,
-      listParent: lists.parents.slice(0, lists.count),
-      listOrdinal: lists.ordinals.slice(0, lists.count),
       protocols,
       portStart,
       portBounds: Int32Array.from(portBounds),
       destKinds,
       destListeners,
       destCidrs,
+      prefixes: prefixes.finish(),
     });
-  }
-
-  /** The list of rules whose source covers this address. */
-  listFor(family: AddressFamily, address: AddressWords): number {
-    if (family === FAMILY_V4) return lookupV4(this.v4, address[0]! | 0);
-    if (family === FAMILY_V6) return lookupV6(this.v6, address);
-    return this.anyList;
   }
 
   /** Whether a rule's protocol, destination and port fit the context (its source is the trie's business). */
@@ -319,26 +298,6 @@ export class CompiledRuleSet {
     return true;
   }
 
-  /** The first rule of a list that fits the context, or -1: a walk of the list, for when nothing is memoized. */
-  firstMatch(list: number, context: MatchContext): number {
-    let best = -1;
-    for (let node = list; node !== 0; node = this.listParent[node]!) {
-      const ordinal = this.listOrdinal[node]!;
-      if ((best < 0 || ordinal < best) && this.applies(ordinal, context)) best = ordinal;
-    }
-    return best;
-  }
-
-  /** The first rule of a list among those a table admits: how a MatchTable fills itself. */
-  firstAdmitted(list: number, admitted: Uint8Array): number {
-    let best = -1;
-    for (let node = list; node !== 0; node = this.listParent[node]!) {
-      const ordinal = this.listOrdinal[node]!;
-      if (admitted[ordinal] === 1 && (best < 0 || ordinal < best)) best = ordinal;
-    }
-    return best;
-  }
-
   /** Rules that fit a context, as a byte per ordinal. */
   admitted(context: MatchContext): Uint8Array {
     const admitted = new Uint8Array(this.ordered.length);
@@ -346,49 +305,104 @@ export class CompiledRuleSet {
     return admitted;
   }
 
-  /** Bytes held by the compiled structure (typed arrays), for reports. */
+  /** The winner tries of the rules a context admits (see admitted). */
+  winnerTable(admitted: Uint8Array): WinnerTable {
+    const { families, lengths, ordinals, words } = this.prefixes;
+    const v4 = new WinnerTrieBuilder(V4_LAYOUT);
+    const v6 = new WinnerTrieBuilder(V6_LAYOUT);
+    const address = newAddressWords();
+    let other = 0;
+    for (let i = 0; i < ordinals.length; i++) {
+      const ordinal = ordinals[i]!;
+      if (admitted[ordinal] !== 1) continue;
+      const family = families[i]!;
+      address[0] = words[i * 4]!;
+      address[1] = words[i * 4 + 1]!;
+      address[2] = words[i * 4 + 2]!;
+      address[3] = words[i * 4 + 3]!;
+      if (family === FAMILY_V4) {
+        v4.claim(address, lengths[i]!, ordinal + 1);
+      } else if (family === FAMILY_V6) {
+        v6.claim(address, lengths[i]!, ordinal + 1);
+      } else {
+        if (other === 0) other = ordinal + 1;
+        v4.claim(address, 0, ordinal + 1);
+        v6.claim(address, 0, ordinal + 1);
+      }
+    }
+    return new WinnerTable(admitted, v4.build(), v6.build(), other, this.verdicts);
+  }
+
+  /** The list of rules whose source covers this address (for firstMatch). */
+  listFor(family: AddressFamily, address: AddressWords): number {
+    const trie = this.lists();
+    if (family === FAMILY_V4) return lookupV4(trie.v4, address[0]! | 0);
+    if (family === FAMILY_V6) return lookupV6(trie.v6, address);
+    return trie.anyList;
+  }
+
+  /** The first rule of a list that fits the context, or -1: a walk of the list, for contexts without a table. */
+  firstMatch(list: number, context: MatchContext): number {
+    const { parents, ordinals } = this.lists();
+    let best = -1;
+    for (let node = list; node !== 0; node = parents[node]!) {
+      const ordinal = ordinals[node]!;
+      if ((best < 0 || ordinal < best) && this.applies(ordinal, context)) best = ordinal;
+    }
+    return best;
+  }
+
+  /** How many lists the list tries name (builds them). */
+  get listCount(): number {
+    return this.lists().parents.length;
+  }
+
+  private lists(): ListTrie {
+    this.listTrie ??= buildListTrie(this.prefixes);
+    return this.listTrie;
+  }
+
+  /** Bytes held by the compiled structure (typed arrays; the list tries if built), for reports. */
   byteSize(): number {
+    const p = this.prefixes;
+    const lists = this.listTrie;
     return (
-      this.v4.byteLength +
-      this.v6.byteLength +
-      this.listParent.byteLength +
-      this.listOrdinal.byteLength +
       this.protocols.byteLength +
       this.destKinds.byteLength +
       this.portStart.byteLength +
-      this.portBounds.byteLength
+      this.portBounds.byteLength +
+      p.families.byteLength +
+      p.lengths.byteLength +
+      p.ordinals.byteLength +
+      p.words.byteLength +
+      (lists === null ? 0 : lists.v4.byteLength + lists.v6.byteLength + lists.parents.byteLength + lists.ordinals.byteLength)
     );
   }
 }
 
-const UNKNOWN: RuleVerdict = new RuleVerdict('deny', '', '');
-
 /**
  * The answers for one context (protocol, listener, local address, port):
- * per list, the verdict of its first admitted rule (null: none), filled on
- * first use. Contexts that admit the same rules share a table.
+ * per family a trie whose values are ordinal + 1 of the winning rule (0:
+ * none), and the winner for a source that is not an address. Contexts that
+ * admit the same rules share a table.
  */
-export class MatchTable {
-  private readonly winners: Array<RuleVerdict | null>;
-
+export class WinnerTable {
   constructor(
-    private readonly rules: CompiledRuleSet,
     readonly admitted: Uint8Array,
-  ) {
-    this.winners = new Array<RuleVerdict | null>(rules.listCount).fill(UNKNOWN);
+    readonly v4: Int32Array,
+    readonly v6: Int32Array,
+    private readonly other: number,
+    private readonly verdicts: ReadonlyArray<RuleVerdict | null>,
+  ) {}
+
+  winner(family: AddressFamily, address: AddressWords): RuleVerdict | null {
+    const found = family === FAMILY_V4 ? lookupV4(this.v4, address[0]! | 0) : family === FAMILY_V6 ? lookupV6(this.v6, address) : this.other;
+    return this.verdicts[found]!;
   }
 
-  winner(list: number): RuleVerdict | null {
-    const known = this.winners[list]!;
-    if (known !== UNKNOWN) return known;
-    const ordinal = this.rules.firstAdmitted(list, this.admitted);
-    const found = ordinal < 0 ? null : this.rules.ordered[ordinal]!.verdict;
-    this.winners[list] = found;
-    return found;
-  }
-
+  /** Bytes of the tries (the admitted bytes are only read while building). */
   byteSize(): number {
-    return this.winners.length * 8 + this.admitted.byteLength;
+    return this.v4.byteLength + this.v6.byteLength;
   }
 }
 
@@ -474,12 +488,21 @@ function hashPair(a: number, b: number): number {
   return h ^ (h >>> 15);
 }
 
-/** The (prefix, rule) pairs of a rule set in flat arrays, to be sorted by length without an object each. */
+/** The (prefix, rule) pairs of a rule set, in ordinal order, in flat arrays. */
+interface Prefixes {
+  /** 4, 6, or 0 for a rule whose source is any address (or none). */
+  readonly families: Uint8Array;
+  readonly lengths: Uint8Array;
+  readonly ordinals: Int32Array;
+  /** Four words a prefix, most significant first; IPv4 in the first. */
+  readonly words: Uint32Array;
+}
+
 class PrefixList {
-  families: number[] = [];
-  lengths: number[] = [];
-  ordinals: number[] = [];
-  words: number[] = [];
+  private families: number[] = [];
+  private lengths: number[] = [];
+  private ordinals: number[] = [];
+  private words: number[] = [];
 
   add(cidr: ParsedCidr, ordinal: number): void {
     this.families.push(cidr.family);
@@ -492,9 +515,39 @@ class PrefixList {
       this.words.push(Number((network >> 96n) & 0xffffffffn), Number((network >> 64n) & 0xffffffffn), Number((network >> 32n) & 0xffffffffn), Number(network & 0xffffffffn));
     }
   }
+
+  addAny(ordinal: number): void {
+    this.families.push(0);
+    this.lengths.push(0);
+    this.ordinals.push(ordinal);
+    this.words.push(0, 0, 0, 0);
+  }
+
+  finish(): Prefixes {
+    return { families: Uint8Array.from(this.families), lengths: Uint8Array.from(this.lengths), ordinals: Int32Array.from(this.ordinals), words: Uint32Array.from(this.words) };
+  }
 }
 
-function buildTrie(layout: typeof V4_LAYOUT, family: 4 | 6, prefixes: PrefixList, anyList: number, lists: ListInterner): Int32Array {
+/** The list tries: per family, list ids by address; lists as (parent, ordinal) pairs. */
+interface ListTrie {
+  readonly v4: Int32Array;
+  readonly v6: Int32Array;
+  /** The list for a source that is not an address: only `any` rules can match it. */
+  readonly anyList: number;
+  readonly parents: Int32Array;
+  readonly ordinals: Int32Array;
+}
+
+function buildListTrie(prefixes: Prefixes): ListTrie {
+  const lists = new ListInterner();
+  let anyList = 0;
+  for (let i = 0; i < prefixes.ordinals.length; i++) if (prefixes.families[i] === 0) anyList = lists.intern(anyList, prefixes.ordinals[i]!);
+  const v4 = buildTrie(V4_LAYOUT, FAMILY_V4, prefixes, anyList, lists);
+  const v6 = buildTrie(V6_LAYOUT, FAMILY_V6, prefixes, anyList, lists);
+  return { v4, v6, anyList, parents: lists.parents.slice(0, lists.count), ordinals: lists.ordinals.slice(0, lists.count) };
+}
+
+function buildTrie(layout: typeof V4_LAYOUT, family: 4 | 6, prefixes: Prefixes, anyList: number, lists: ListInterner): Int32Array {
   // Counting sort by length: the builder wants short prefixes first.
   const byLength: number[][] = Array.from({ length: layout.bits + 1 }, () => []);
   for (let i = 0; i < prefixes.families.length; i++) if (prefixes.families[i] === family) byLength[prefixes.lengths[i]!]!.push(i);

@@ -33,7 +33,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { makeTempDir, waitForQuietMachine } from '../lib/processes.mjs';
 import { formatTable, median, round } from '../lib/stats.mjs';
 
-const SIZES = [10, 1000, 100_000];
+/** NETOPS_BENCH_FIREWALL_SIZES=100000 measures one size, for quick runs while working on the engine. */
+const SIZES = process.env.NETOPS_BENCH_FIREWALL_SIZES ? process.env.NETOPS_BENCH_FIREWALL_SIZES.split(',').map(Number) : [10, 1000, 100_000];
 const QUERIES = 1 << 16;
 const HOT_QUERIES = 1 << 12;
 const ROUNDS = 7;
@@ -88,7 +89,7 @@ export const firewall = {
     ctx.log(formatTable(['rules', 'method', 'decisions/s (median)', 'ns/decision', 'queries/round', 'rounds'], tableRows(measured)));
     ctx.log('');
     ctx.log(
-      formatTable(['rules', 'compile ms', 'import ms (validate+compile)', 'heap MB', 'compiled typed arrays MB', `memo tables MB (${LISTENERS.length} listeners)`, 'lists', 'agree with linear'], compileRows(measured)),
+      formatTable(['rules', 'compile ms', 'import ms (validate+compile)', `winner tables ms (${LISTENERS.length} listeners)`, 'heap MB', 'compiled typed arrays MB', `winner tables MB (${LISTENERS.length} listeners)`, 'agree with linear'], compileRows(measured)),
     );
     return { results, summary: summarize(measured) };
   },
@@ -119,10 +120,10 @@ function compileRows(measured) {
     s.rules.toLocaleString('en-US'),
     s.compileMs,
     s.importMs,
+    s.tablesMs,
     s.heapMb,
     round(s.compiledBytes / 2 ** 20, 1),
     round(s.memoBytes / 2 ** 20, 1),
-    s.lists,
     s.agree ? 'yes' : `NO (${s.disagreements} of ${s.checked})`,
   ]);
 }
@@ -141,7 +142,8 @@ function summarize(measured) {
   const big = measured.sizes.at(-1);
   summary.push([`compile ${big.rules.toLocaleString('en-US')} rules, ms`, big.compileMs]);
   summary.push([`compiled ${big.rules.toLocaleString('en-US')} rules, heap + typed arrays MB`, round(big.heapMb + big.compiledBytes / 2 ** 20, 1)]);
-  summary.push([`memo tables for ${LISTENERS.length} listeners at ${big.rules.toLocaleString('en-US')} rules, MB`, round(big.memoBytes / 2 ** 20, 1)]);
+  summary.push([`winner tables for ${LISTENERS.length} listeners at ${big.rules.toLocaleString('en-US')} rules: build ms`, big.tablesMs]);
+  summary.push([`winner tables for ${LISTENERS.length} listeners at ${big.rules.toLocaleString('en-US')} rules, MB`, round(big.memoBytes / 2 ** 20, 1)]);
   summary.push(['heap bytes allocated per decide(), worst size', Math.max(...measured.sizes.map((s) => s.allocatedBytesPerDecision ?? Infinity))]);
   const slowest = Math.min(...measured.sizes.map((s) => s.methods['decide()'].perSecond));
   const fastest = Math.max(...measured.sizes.map((s) => s.methods['decide()'].perSecond));
@@ -153,7 +155,7 @@ function summarize(measured) {
 
 // ---- the worker ---------------------------------------------------------------
 
-function mulberry32(seed) {
+export function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -195,7 +197,7 @@ function maskWords(words, prefix) {
 }
 
 /** A rule set as a real one might look: mostly IPv4 sources, some IPv6, mostly deny with allow exceptions. */
-function generateRules(count, random) {
+export function generateRules(count, random) {
   const int = (n) => Math.floor(random() * n);
   const word = () => (random() * 4294967296) >>> 0;
   const rules = [];
@@ -238,7 +240,7 @@ function generateRules(count, random) {
 }
 
 /** Sources: random addresses, many inside rule CIDRs, some IPv4 written IPv4-mapped as a dual-stack socket reports them. */
-function generateQueries(rules, random) {
+export function generateQueries(rules, random) {
   const int = (n) => Math.floor(random() * n);
   const word = () => (random() * 4294967296) >>> 0;
   const v4Rules = rules.filter((r) => r.parsedSource.family === 4);
@@ -422,7 +424,7 @@ function memoryLatency() {
 async function worker(bundlePath) {
   const { BlockList } = await import('node:net');
   const engine = await import(pathToFileURL(bundlePath).href);
-  const { Firewall, CompiledRuleSet, MatchTable, newRuleRecord, PROTOCOL_TCP, PROTOCOL_UDP, newAddressWords } = engine;
+  const { Firewall, CompiledRuleSet, newRuleRecord, PROTOCOL_TCP, PROTOCOL_UDP, newAddressWords } = engine;
   const log = (line) => process.stderr.write(`${line}\n`);
   const out = { queriesPerSet: QUERIES, rounds: ROUNDS, node: process.version, memoryLatencyNs: memoryLatency(), sizes: [] };
   log(`memory latency (ns per dependent load): ${JSON.stringify(out.memoryLatencyNs)}`);
@@ -502,10 +504,12 @@ async function worker(bundlePath) {
         log,
       );
 
-      // The compiled lookup alone: pre-parsed addresses, the memo table of each listener, no counting or recording.
-      const tables = LISTENERS.map(
-        (l) => new MatchTable(compiled, compiled.admitted({ protocol: l.protocol === 'udp' ? PROTOCOL_UDP : PROTOCOL_TCP, listener: l.name, localAddress: null, port: l.port })),
+      // The compiled lookup alone: pre-parsed addresses, the winner table of each listener, no counting or recording.
+      const tablesStart = performance.now();
+      const tables = LISTENERS.map((l) =>
+        compiled.winnerTable(compiled.admitted({ protocol: l.protocol === 'udp' ? PROTOCOL_UDP : PROTOCOL_TCP, listener: l.name, localAddress: null, port: l.port })),
       );
+      const tablesMs = performance.now() - tablesStart;
       const families = new Uint8Array(queries.length);
       const words = new Uint32Array(queries.length * 4);
       const tableOf = new Uint8Array(queries.length);
@@ -525,7 +529,7 @@ async function worker(bundlePath) {
               scratch[1] = words[i * 4 + 1];
               scratch[2] = words[i * 4 + 2];
               scratch[3] = words[i * 4 + 3];
-              sink = (sink + (tables[tableOf[i]].winner(compiled.listFor(families[i], scratch)) === null ? 0 : 1)) | 0;
+              sink = (sink + (tables[tableOf[i]].winner(families[i], scratch) === null ? 0 : 1)) | 0;
             }
           },
         },
@@ -580,7 +584,7 @@ async function worker(bundlePath) {
       let disagreements = 0;
       for (let i = 0; i < checked; i++) {
         scratch.set(queries[i].words);
-        const verdict = tables[tableOf[i]].winner(compiled.listFor(families[i], scratch));
+        const verdict = tables[tableOf[i]].winner(families[i], scratch);
         const compiledRule = verdict === null ? -1 : Number(verdict.ruleId.slice(1)) - 1;
         const m = i * 4;
         const index = linear.match(families[i], words[m], words[m + 1], words[m + 2], words[m + 3], protocolBits[i], tableOf[i], queries[i].input.port);
@@ -597,7 +601,7 @@ async function worker(bundlePath) {
         heapMb: round((after.heapUsed - before.heapUsed) / 2 ** 20, 1),
         compiledBytes: compiled.byteSize(),
         memoBytes: tables.reduce((sum, table) => sum + table.byteSize(), 0),
-        lists: compiled.listCount,
+        tablesMs: round(tablesMs, 1),
         allocatedBytesPerDecision,
         checked,
         disagreements,
