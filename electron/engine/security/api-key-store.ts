@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
+import { Emitter, type Disposable, type Event } from '../../../shared/lifecycle.ts';
 import { ensureDataDir, writeFileAtomic } from '../store/index.ts';
 
 export const API_KEYS_FILE = 'api-keys.json';
@@ -27,6 +28,13 @@ export interface CreatedApiKey {
   /** The secret. Shown once: only its hash is kept. */
   key: string;
   info: ApiKeyInfo;
+}
+
+/** An active key as the data plane needs it: enough to verify, nothing to present. */
+export interface ActiveKeyHash {
+  id: string;
+  /** sha256 of the key, hex. */
+  hash: string;
 }
 
 export interface ApiKeyStoreOptions {
@@ -70,8 +78,11 @@ interface ActiveKey {
  * way): with 256 random bits there is nothing for a dictionary or a slow KDF
  * to protect, and verify() runs on every request.
  */
-export class ApiKeyStore implements ApiKeyVerifier {
+export class ApiKeyStore implements ApiKeyVerifier, Disposable {
   private readonly keys: StoredKey[];
+  private readonly changeEmitter = new Emitter<void>();
+  /** A key was created or revoked: the host sends activeKeyHashes() to the data-plane workers. */
+  readonly onDidChange: Event<void> = this.changeEmitter.event;
   /** Active keys by hex hash, so verify() is one hash and one lookup. */
   private readonly active = new Map<string, ActiveKey>();
   private saving: Promise<void> = Promise.resolve();
@@ -118,6 +129,7 @@ export class ApiKeyStore implements ApiKeyVerifier {
     };
     this.keys.push(stored);
     this.activate(stored);
+    this.changeEmitter.fire();
     await this.save();
     return { id: stored.id, key, info: toInfo(stored) };
   }
@@ -134,9 +146,15 @@ export class ApiKeyStore implements ApiKeyVerifier {
     if (stored.revokedAt === null) {
       stored.revokedAt = this.now();
       this.active.delete(stored.hash);
+      this.changeEmitter.fire();
       await this.save();
     }
     return toInfo(stored);
+  }
+
+  /** The active keys' hashes, for verifiers in other threads (workers never read the store file). */
+  activeKeyHashes(): ActiveKeyHash[] {
+    return [...this.active.entries()].map(([hash, entry]) => ({ id: entry.id, hash }));
   }
 
   verify(presentedKey: string): string | undefined {
@@ -153,6 +171,10 @@ export class ApiKeyStore implements ApiKeyVerifier {
   /** Waits for writes in progress. */
   async flush(): Promise<void> {
     await this.saving;
+  }
+
+  dispose(): void {
+    this.changeEmitter.dispose();
   }
 
   private activate(key: StoredKey): void {

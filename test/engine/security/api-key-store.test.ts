@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,19 @@ describe('ApiKeyStore', () => {
       ['b', null],
     ]);
     await expect(store.revoke('key_000000000000')).rejects.toSatisfy((error) => isNetopsError(error, ErrorCodes.notFound));
+  });
+
+  it('tells listeners about changes and lists the active hashes for the workers', async () => {
+    const store = await ApiKeyStore.open({ dataDir: await dataDir() });
+    let changes = 0;
+    const listener = store.onDidChange(() => changes++);
+    const a = await store.create({ name: 'a' });
+    const b = await store.create({ name: 'b' });
+    await store.revoke(a.id);
+    expect(changes).toBe(3);
+    expect(store.activeKeyHashes()).toEqual([{ id: b.id, hash: createHash('sha256').update(b.key).digest('hex') }]);
+    listener.dispose();
+    store.dispose();
   });
 
   it('keeps keys and revocations across a reopen', async () => {
