@@ -90,10 +90,11 @@ export class AccessLog implements Disposable {
       this.dropped++;
       return;
     }
+    // Numbers are checked because a NaN would make the line invalid JSON and a bad time would throw.
     const line =
-      `{"time":"${this.isoTime(entry.timeMs)}","client":${JSON.stringify(entry.clientIp)},"method":${JSON.stringify(entry.method)}` +
-      `,"host":${JSON.stringify(entry.host)},"path":${JSON.stringify(entry.path)},"status":${entry.status}` +
-      `,"bytesIn":${entry.bytesIn},"bytesOut":${entry.bytesOut},"durationMs":${Math.round(entry.durationMs * 1000) / 1000}` +
+      `{"time":"${this.isoTime(finite(entry.timeMs))}","client":${JSON.stringify(entry.clientIp)},"method":${JSON.stringify(entry.method)}` +
+      `,"host":${JSON.stringify(entry.host)},"path":${JSON.stringify(entry.path)},"status":${finite(entry.status)}` +
+      `,"bytesIn":${finite(entry.bytesIn)},"bytesOut":${finite(entry.bytesOut)},"durationMs":${Math.round(finite(entry.durationMs) * 1000) / 1000}` +
       `,"router":${JSON.stringify(entry.router)},"service":${JSON.stringify(entry.service)},"instance":${JSON.stringify(entry.instance)}` +
       `,"requestId":${JSON.stringify(entry.requestId)},"userAgent":${JSON.stringify(entry.userAgent)}}\n`;
     this.pending.push(line);
@@ -216,6 +217,10 @@ export class AccessLog implements Disposable {
     this.rotations++;
     await this.openFile();
   }
+}
+
+function finite(value: number): number {
+  return Number.isFinite(value) ? value : 0;
 }
 
 async function exists(path: string): Promise<boolean> {

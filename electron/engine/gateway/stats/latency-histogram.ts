@@ -72,7 +72,9 @@ export class LatencyHistogram {
     return this.totals[COUNT] === 0 ? 0 : this.totals[MIN]!;
   }
 
-  record(valueUs: number): void {
+  record(input: number): void {
+    // Negative or NaN (a clock step, a caller's bug) counts as 0 rather than poisoning sum and mean.
+    const valueUs = input > 0 ? input : 0;
     this.counts[indexOf(valueUs)]! += 1;
     const totals = this.totals;
     totals[COUNT]! += 1;

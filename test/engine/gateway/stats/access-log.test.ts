@@ -75,6 +75,10 @@ describe('AccessLog', () => {
       userAgent: 'curl/8.0 \u00e9\u0001',
     });
     expect(log.counters()).toEqual({ written: 10, dropped: 0, writeErrors: 0, rotations: 0 });
+    // A broken number never breaks the line.
+    log.log({ ...entry(11), timeMs: Number.NaN, durationMs: Infinity, bytesOut: Number.NaN });
+    await log.flush();
+    expect((await linesOf(file))[10]).toMatchObject({ time: '1970-01-01T00:00:00.000Z', durationMs: 0, bytesOut: 0 });
   });
 
   it('flushes on its own timer without being asked', async () => {

@@ -44,6 +44,10 @@ describe('LatencyHistogram', () => {
     expect(h.percentile(99)).toBeLessThanOrEqual(120_000_000);
     expect(h.percentile(99)).toBeGreaterThanOrEqual(60_000_000);
     expect(h.percentile(50)).toBe(h.percentile(100));
+    h.reset();
+    h.record(Number.NaN);
+    h.record(-5);
+    expect([h.count, h.sum, h.max, h.min]).toEqual([2, 0, 0, 0]);
   });
 
   it('merges with add() and through encode()/decode(), sparse and transferable', () => {
