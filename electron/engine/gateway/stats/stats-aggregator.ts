@@ -63,7 +63,8 @@ export class EntityTotals {
 
   constructor(
     readonly name: string,
-    readonly service: string,
+    /** A router's service as of the latest delta: a reload can point a router elsewhere. */
+    public service: string,
   ) {}
 
   apply(worker: number, delta: EntityStatsDelta): void {
@@ -276,6 +277,7 @@ function slotOf(second: number): number {
 function entityIn(map: Map<string, EntityTotals>, delta: EntityStatsDelta): EntityTotals {
   let entity = map.get(delta.name);
   if (!entity) map.set(delta.name, (entity = new EntityTotals(delta.name, delta.service)));
+  else entity.service = delta.service;
   return entity;
 }
 
