@@ -18,9 +18,10 @@ import { installCleanup, machineBusyPercent, runCleanups } from './lib/processes
 import { formatTable } from './lib/stats.mjs';
 import { firewall } from './suites/firewall.mjs';
 import { foundation } from './suites/foundation.mjs';
+import { gateway } from './suites/gateway.mjs';
 
-/** Later suites (nginx and HAProxy side by side) join this list. */
-const SUITES = [foundation, firewall];
+/** Later suites join this list. */
+const SUITES = [foundation, firewall, gateway];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const artifactsDir = join(root, 'test-artifacts/bench');

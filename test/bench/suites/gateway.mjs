@@ -1,0 +1,366 @@
+// The gateway suite: HTTP/1.1 keep-alive proxying on loopback, one run per
+// target, side by side: the backend direct, nginx (1 worker, upstream
+// keepalive), HAProxy (1 thread), Caddy (GOMAXPROCS=1) and the gateway with
+// one router and no middleware; then the gateway with the rate limit and API
+// key middlewares; then nginx and the gateway on both cores.
+//
+// How it measures:
+// - One backend serves every target: nginx `return 200` or a bare node:http
+//   server, whichever answered more requests a second in a short trial here
+//   (the choice and both figures are in the results). It is pinned to CPU 0.
+// - wrk -t1 -c64 --latency, pinned to CPU 0 with the backend; the proxy under
+//   test is pinned to CPU 1 in the one-core runs and not pinned in the
+//   both-cores runs. Every target gets a 2 s warm-up, then one measured run
+//   (10 s, NETOPS_BENCH_GATEWAY_SECONDS), one target at a time.
+// - rps and p99 are wrk's. CPU per request is utime+stime from /proc of the
+//   target's process and every process it started (nginx's master and
+//   workers), before and after the measured run, over wrk's request count.
+//   For the gateway that is the whole `netops serve` process: the data-plane
+//   worker threads and the control plane together.
+// - Before each run the suite waits for a quiet machine (see README); each
+//   run records how busy each core, the backend, wrk and other processes were.
+import { cpus } from 'node:os';
+import { BENCH_MIDDLEWARES, startGatewayServe } from '../lib/gateway-serve.mjs';
+import {
+  BODY,
+  binaryVersion,
+  coreMeter,
+  httpGet,
+  INSTALL_COMMAND,
+  requireBinary,
+  startCaddy,
+  startHaproxy,
+  startNginxBackend,
+  startNginxProxy,
+  startNodeBackend,
+  startWrk,
+  TOOLS,
+  waitForHttpOk,
+} from '../lib/gateway-peers.mjs';
+import { connectRpc } from '../lib/netops.mjs';
+import { cpuMeter, delay, readCpuMsOf, waitForQuietMachine } from '../lib/processes.mjs';
+import { formatTable, round } from '../lib/stats.mjs';
+
+const RUN_SECONDS = Number(process.env.NETOPS_BENCH_GATEWAY_SECONDS ?? 10);
+const WARMUP_SECONDS = 2;
+const BACKEND_TRIAL_SECONDS = 4;
+const CONNECTIONS = 64;
+const LOAD_CPU = 0;
+const PROXY_CPU = 1;
+/** The issue's goal: the middlewares may cost the gateway at most this share of its throughput. */
+const MIDDLEWARE_BUDGET = 0.15;
+/** A proxy this close to the backend's direct rate may have been held back by the load side, not by itself. */
+const LOAD_SIDE_LIMIT_SHARE = 0.9;
+
+/**
+ * What runs, in order. `cores` 1: pinned to PROXY_CPU; 2: not pinned.
+ * `reference` is the row the ratios divide by: nginx at the same cores.
+ */
+const TARGETS = [
+  { id: 'direct', label: 'backend direct', cores: 1, reference: 'nginx' },
+  { id: 'nginx', label: 'nginx, 1 worker', cores: 1, reference: 'nginx', binary: 'nginx', start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 1, cpu: c }) },
+  { id: 'haproxy', label: 'HAProxy, 1 thread', cores: 1, reference: 'nginx', binary: 'haproxy', start: (c, b) => startHaproxy({ backendPort: b.port, cpu: c }) },
+  { id: 'caddy', label: 'Caddy, GOMAXPROCS=1', cores: 1, reference: 'nginx', binary: 'caddy', start: (c, b) => startCaddy({ backendPort: b.port, cpu: c, maxProcs: 1 }) },
+  { id: 'gateway', label: 'gateway, 1 worker', cores: 1, reference: 'nginx', gateway: { workers: 1, withMiddlewares: false } },
+  { id: 'gatewayMiddleware', label: 'gateway + rateLimit + apiKey', cores: 1, reference: 'nginx', gateway: { workers: 1, withMiddlewares: true } },
+  { id: 'nginx2', label: 'nginx, 2 workers', cores: 2, reference: 'nginx2', binary: 'nginx', start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 2, cpu: c }) },
+  { id: 'gateway2', label: 'gateway, 2 workers', cores: 2, reference: 'nginx2', gateway: { workers: 2, withMiddlewares: false } },
+];
+
+export const gateway = {
+  name: 'gateway',
+  description: `HTTP keep-alive proxying, wrk -c${CONNECTIONS}: the gateway vs nginx, HAProxy, Caddy and the backend direct; with middlewares; on both cores`,
+  async run(ctx) {
+    // Nothing can be measured without these two: fail the suite at once, with the fix.
+    requireBinary('wrk');
+    requireBinary('taskset');
+    const pinning = cpus().length >= 2;
+    if (!pinning) ctx.log(`   WARNING: ${cpus().length} core: nothing is pinned, and the one-core and both-cores runs are the same`);
+    const cpuOf = (cores) => (pinning && cores === 1 ? PROXY_CPU : undefined);
+    const loadCpu = pinning ? LOAD_CPU : undefined;
+    const results = {
+      parts: {},
+      method: {
+        wrk: `wrk -t1 -c${CONNECTIONS} -d${RUN_SECONDS}s --latency, after a ${WARMUP_SECONDS} s warm-up`,
+        layout: pinning ? `wrk and the backend on CPU ${LOAD_CPU}; one-core targets on CPU ${PROXY_CPU}; both-cores targets not pinned` : 'not pinned (one core)',
+        body: BODY,
+        gatewayCpu: 'the whole netops serve process: data-plane worker threads and control plane',
+        middlewares: BENCH_MIDDLEWARES,
+      },
+      versions: Object.fromEntries(Object.keys(TOOLS).map((name) => [name, binaryVersion(name)])),
+    };
+
+    const part = async (name, fn) => {
+      ctx.log(`-- ${name}`);
+      const gate = await waitForQuietMachine({ maxWaitMs: ctx.quietWaitMs });
+      if (!gate.quiet) ctx.log(`   WARNING: the machine is still ${gate.busyPercent}% busy with other work after ${gate.waitedMs} ms; measuring anyway`);
+      else if (gate.waitedMs > 1500) ctx.log(`   waited ${gate.waitedMs} ms for other work on the machine to calm down`);
+      const started = performance.now();
+      try {
+        results.parts[name] = { ok: true, ...(await fn()) };
+      } catch (error) {
+        ctx.log(`   FAILED: ${error.stack ?? error.message}`);
+        results.parts[name] = { ok: false, error: String(error.message).split('\n')[0] };
+      }
+      results.parts[name].seconds = round((performance.now() - started) / 1000, 1);
+      results.parts[name].quietGate = { busyPercentBefore: gate.busyPercent, waitedMs: gate.waitedMs, quiet: gate.quiet };
+    };
+
+    let backend;
+    try {
+      await part('backend', async () => {
+        const chosen = await chooseBackend(ctx, loadCpu);
+        backend = chosen.backend;
+        return chosen.report;
+      });
+      for (const target of TARGETS) {
+        await part(target.id, async () => {
+          if (!backend) throw new Error('no backend: see the backend part');
+          if (target.binary) requireBinary(target.binary);
+          return { label: target.label, cores: target.cores, ...(await measureTarget(ctx, target, backend, cpuOf(target.cores), loadCpu)) };
+        });
+      }
+    } finally {
+      await backend?.stop();
+    }
+
+    ctx.log('');
+    ctx.log(formatTable(['target', 'cores', 'rps', 'p99 ms', 'CPU µs/request', 'rps / nginx', 'p99 / nginx', 'note'], tableRows(results.parts)));
+    ctx.log('');
+    ctx.log(
+      formatTable(['target', 'target CPU %', 'backend CPU %', 'wrk CPU %', `core busy % (${pinning ? `${LOAD_CPU}: load, ${PROXY_CPU}: proxy` : 'all'})`, 'other processes %', 'waited for quiet s'], contextRows(results.parts)),
+    );
+    ctx.log('   CPU % is of one core. The gateway\'s CPU is the whole netops serve process (data-plane worker threads and control plane).');
+    const warnings = loadSideWarnings(results.parts);
+    for (const warning of warnings) ctx.log(`   WARNING: ${warning}`);
+    results.warnings = warnings;
+    results.middlewareCost = middlewareCost(results.parts);
+    return { results, summary: summarize(results) };
+  },
+};
+
+// ---- the backend --------------------------------------------------------------------
+
+/** Starts both candidate backends, loads each alone for a few seconds, keeps the faster. */
+async function chooseBackend(ctx, loadCpu) {
+  const candidates = [
+    { kind: 'nginx', start: () => startNginxBackend({ cpu: loadCpu }) },
+    { kind: 'node:http', start: () => startNodeBackend({ node: ctx.node, cpu: loadCpu }) },
+  ];
+  const trials = [];
+  for (const candidate of candidates) {
+    let server;
+    try {
+      server = await candidate.start();
+      await startWrk({ port: server.port, cpu: loadCpu, seconds: 1, connections: CONNECTIONS }).result;
+      const run = await startWrk({ port: server.port, cpu: loadCpu, seconds: BACKEND_TRIAL_SECONDS, connections: CONNECTIONS }).result;
+      checkAnswers(run, server.name);
+      trials.push({ kind: candidate.kind, server, rps: round(run.rps, 0), p99Ms: round(run.latencyMs.p99, 2) });
+      ctx.log(`   ${server.name}: ${round(run.rps, 0)} rps, p99 ${round(run.latencyMs.p99, 2)} ms (${BACKEND_TRIAL_SECONDS} s, sharing CPU ${loadCpu ?? '-'} with wrk)`);
+    } catch (error) {
+      await server?.stop();
+      trials.push({ kind: candidate.kind, error: String(error.message).split('\n')[0] });
+      ctx.log(`   ${candidate.kind} backend: ${error.message}`);
+    }
+  }
+  const working = trials.filter((t) => t.server).sort((a, b) => b.rps - a.rps);
+  if (working.length === 0) throw new Error(`no backend could be started: ${trials.map((t) => `${t.kind}: ${t.error}`).join('; ')}`);
+  for (const loser of working.slice(1)) await loser.server.stop();
+  const winner = working[0];
+  ctx.log(`   the backend is ${winner.server.name} on 127.0.0.1:${winner.server.port}`);
+  return {
+    backend: winner.server,
+    report: {
+      chosen: winner.kind,
+      port: winner.server.port,
+      trials: trials.map((trial) => ({ kind: trial.kind, rps: trial.rps, p99Ms: trial.p99Ms, error: trial.error })),
+    },
+  };
+}
+
+// ---- one target -----------------------------------------------------------------------
+
+async function measureTarget(ctx, target, backend, cpu, loadCpu) {
+  const isDirect = target.id === 'direct';
+  let started;
+  if (isDirect) started = { server: backend, headers: {} };
+  else if (target.gateway) started = await startGateway(ctx, target.gateway, backend, cpu);
+  else started = { server: await target.start(cpu, backend), headers: {} };
+  const { server, headers } = started;
+  try {
+    ctx.log(`   ${server.name} on 127.0.0.1:${server.port}${cpu === undefined ? ', not pinned' : `, pinned to CPU ${cpu}`}`);
+    const warmup = await startWrk({ port: server.port, cpu: loadCpu, seconds: WARMUP_SECONDS, connections: CONNECTIONS, headers }).result;
+    checkAnswers(warmup, server.name);
+
+    // Read once: nginx's workers exist by now, and a diff needs the same set twice.
+    const targetPids = server.pids();
+    const backendPids = isDirect ? [] : backend.pids();
+    const cpuBefore = readCpuMsOf(targetPids);
+    const cores = coreMeter();
+    const wrk = startWrk({ port: server.port, cpu: loadCpu, seconds: RUN_SECONDS, connections: CONNECTIONS, headers });
+    const meter = cpuMeter({ target: targetPids, backend: backendPids, wrk: [wrk.pid] });
+    // wrk's own CPU can be read only while it lives: read the meter just before it stops.
+    const [run, during] = await Promise.all([wrk.result, delay(RUN_SECONDS * 1000 - 300).then(() => meter.read())]);
+    const cpuMs = readCpuMsOf(targetPids) - cpuBefore;
+    const coreBusy = cores.read();
+    checkAnswers(run, server.name);
+    const cpuUsPerRequest = (cpuMs * 1000) / run.requests;
+    ctx.log(
+      `   ${round(run.rps, 0)} rps, p50 ${round(run.latencyMs.p50, 2)} / p99 ${round(run.latencyMs.p99, 2)} ms, ${round(cpuUsPerRequest, 1)} µs CPU per request; cores ${coreBusy.join(' / ')} % busy`,
+    );
+    return {
+      target: server.name,
+      port: server.port,
+      pinnedCpu: cpu ?? null,
+      rps: round(run.rps, 0),
+      requests: run.requests,
+      latencyMs: Object.fromEntries(Object.entries(run.latencyMs).map(([k, v]) => [k, round(v, 3)])),
+      p99Ms: round(run.latencyMs.p99, 3),
+      cpuMs: round(cpuMs, 0),
+      cpuUsPerRequest: round(cpuUsPerRequest, 2),
+      processes: targetPids.length,
+      socketErrors: run.socketErrors,
+      wrk: run.command,
+      warmupRps: round(warmup.rps, 0),
+      cpuPercent: { target: during.target, backend: isDirect ? null : during.backend, wrk: during.wrk },
+      coreBusyPercent: coreBusy,
+      machine: during.machine,
+      ...(started.extra ?? {}),
+    };
+  } finally {
+    if (!isDirect) {
+      const stopped = await server.stop();
+      if (target.gateway && (stopped.code !== 0 || stopped.forced)) ctx.log(`   netops serve did not exit 0 on SIGTERM (code ${stopped.code}, signal ${stopped.signal}, forced ${stopped.forced})`);
+    }
+  }
+}
+
+/** Any answer but 200 means the target is misconfigured (a 401 from a missing key, a 502): the figures would be of something else. */
+function checkAnswers(run, name) {
+  if (run.non2xx > 0) throw new Error(`${name} answered ${run.non2xx} of ${run.requests} requests with a status other than 2xx/3xx`);
+  if (run.requests === 0) throw new Error(`${name} answered no request`);
+}
+
+async function startGateway(ctx, { workers, withMiddlewares }, backend, cpu) {
+  const server = await startGatewayServe({ node: ctx.node, cli: ctx.dist.cli, cpu, workers, backendPort: backend.port, withMiddlewares });
+  try {
+    const headers = withMiddlewares ? { 'x-api-key': await createApiKey(ctx, server) } : {};
+    try {
+      await waitForHttpOk({ port: server.port, headers, child: server.child, name: 'netops serve', output: server.output });
+    } catch (error) {
+      throw new Error(`netops serve started, but its gateway entry point does not proxy to the backend (is the gateway engine wired into serve yet?): ${error.message}`, { cause: error });
+    }
+    const extra = { config: server.configText };
+    if (withMiddlewares) {
+      // A key that is not checked would make the middleware cost look free.
+      const withoutKey = await httpGet(server.port, {});
+      if (withoutKey.status === 200) throw new Error('the apiKey middleware let a request without x-api-key through: the middlewares are not on');
+      extra.statusWithoutKey = withoutKey.status;
+    }
+    return { server, headers, extra };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+async function createApiKey(ctx, server) {
+  if (ctx.rpc?.error) throw new Error(`no RPC client to create the API key with (${ctx.rpc.error})`);
+  const client = await connectRpc(ctx.rpc, server).catch((error) => {
+    throw new Error(`cannot connect the RPC client to create the API key: ${error.message}`, { cause: error });
+  });
+  try {
+    const created = await client.api.gateway.createApiKey({ name: 'bench' }, { timeoutMs: 10_000 });
+    return created.key;
+  } catch (error) {
+    throw new Error(`gateway.createApiKey over RPC failed: ${error.code ? `${error.code}: ` : ''}${error.message}`, { cause: error });
+  } finally {
+    client.dispose();
+  }
+}
+
+// ---- report ---------------------------------------------------------------------------
+
+function ratio(value, reference) {
+  return value === null || value === undefined || !reference ? null : round(value / reference, 2);
+}
+
+function tableRows(parts) {
+  return TARGETS.map((target) => {
+    const p = parts[target.id];
+    const ref = parts[target.reference];
+    if (!p?.ok) return [target.label, target.cores, null, null, null, null, null, `FAILED: ${p?.error ?? 'not run'}`.slice(0, 160)];
+    const isReference = target.id === target.reference;
+    return [
+      target.label,
+      target.cores,
+      p.rps.toLocaleString('en-US'),
+      p.p99Ms,
+      p.cpuUsPerRequest,
+      isReference ? 1 : ratio(p.rps, ref?.ok && ref.rps),
+      isReference ? 1 : ratio(p.p99Ms, ref?.ok && ref.p99Ms),
+      '',
+    ];
+  });
+}
+
+function contextRows(parts) {
+  return TARGETS.filter((t) => parts[t.id]?.ok).map((target) => {
+    const p = parts[target.id];
+    return [target.label, p.cpuPercent.target, p.cpuPercent.backend, p.cpuPercent.wrk, p.coreBusyPercent.join(' / '), p.machine.otherProcessesPercent, round(p.quietGate.waitedMs / 1000, 1)];
+  });
+}
+
+/** When a proxy comes near the backend's direct rate, CPU 0 (wrk and the backend) may have been its limit. */
+function loadSideWarnings(parts) {
+  const direct = parts.direct;
+  if (!direct?.ok) return [];
+  return TARGETS.filter((t) => t.id !== 'direct' && parts[t.id]?.ok && parts[t.id].rps >= direct.rps * LOAD_SIDE_LIMIT_SHARE).map(
+    (t) => `${t.label} reached ${Math.round((parts[t.id].rps / direct.rps) * 100)}% of the backend's direct rate: wrk and the backend may have limited it, not the proxy`,
+  );
+}
+
+function middlewareCost(parts) {
+  const plain = parts.gateway;
+  const withMiddlewares = parts.gatewayMiddleware;
+  if (!plain?.ok || !withMiddlewares?.ok) return null;
+  return {
+    throughputPercent: round((1 - withMiddlewares.rps / plain.rps) * 100, 1),
+    cpuPerRequestPercent: round((withMiddlewares.cpuUsPerRequest / plain.cpuUsPerRequest - 1) * 100, 1),
+  };
+}
+
+function summarize(results) {
+  const { parts } = results;
+  const summary = [];
+  const failed = (id) => `FAILED: ${parts[id]?.error ?? 'not run'}`;
+  const backend = parts.backend;
+  summary.push([
+    'backend (faster of the trial)',
+    backend?.ok ? `${backend.chosen}; trial rps ${backend.trials.map((t) => `${t.kind} ${t.rps ?? t.error}`).join(', ')}` : failed('backend'),
+  ]);
+  for (const target of TARGETS) {
+    const p = parts[target.id];
+    summary.push([`${target.label} (${target.cores} core${target.cores === 1 ? '' : 's'}): rps / p99 ms / CPU µs per request`, p?.ok ? `${p.rps.toLocaleString('en-US')} / ${p.p99Ms} / ${p.cpuUsPerRequest}` : failed(target.id)]);
+  }
+  for (const [id, ref, cores] of [
+    ['gateway', 'nginx', 1],
+    ['gateway2', 'nginx2', 2],
+  ]) {
+    const g = parts[id];
+    const n = parts[ref];
+    summary.push([`gateway / nginx at ${cores} core${cores === 1 ? '' : 's'}: rps ratio / p99 ratio / CPU per request ratio`, g?.ok && n?.ok ? `${ratio(g.rps, n.rps)} / ${ratio(g.p99Ms, n.p99Ms)} / ${ratio(g.cpuUsPerRequest, n.cpuUsPerRequest)}` : 'n/a (a run failed)']);
+  }
+  const cost = results.middlewareCost;
+  summary.push(['middleware cost (rateLimit + apiKey): throughput % / CPU per request %', cost ? `${cost.throughputPercent} / ${cost.cpuPerRequestPercent}` : 'n/a (a gateway run failed)']);
+  const goal = (ok) => (ok === null ? 'n/a (a run failed)' : ok ? 'met' : 'NOT met');
+  const both = (a, b, test) => (parts[a]?.ok && parts[b]?.ok ? test(parts[a], parts[b]) : null);
+  summary.push(['goal: gateway rps >= nginx at equal cores (1 / 2)', `${goal(both('gateway', 'nginx', (g, n) => g.rps >= n.rps))} / ${goal(both('gateway2', 'nginx2', (g, n) => g.rps >= n.rps))}`]);
+  summary.push(['goal: gateway p99 <= nginx p99 (1 / 2 cores)', `${goal(both('gateway', 'nginx', (g, n) => g.p99Ms <= n.p99Ms))} / ${goal(both('gateway2', 'nginx2', (g, n) => g.p99Ms <= n.p99Ms))}`]);
+  summary.push([`goal: middleware costs under ${MIDDLEWARE_BUDGET * 100}% of throughput`, goal(cost ? cost.throughputPercent < MIDDLEWARE_BUDGET * 100 : null)]);
+  const missing = Object.keys(TOOLS).filter((name) => results.versions[name] === null);
+  if (missing.length > 0) summary.push(['missing tools', `${missing.join(', ')}: ${INSTALL_COMMAND}`]);
+  for (const warning of results.warnings) summary.push(['warning', warning]);
+  summary.push(['gateway CPU per request covers', 'the whole netops serve process: data-plane worker threads and control plane']);
+  return summary;
+}
