@@ -81,7 +81,7 @@ interface ActiveKey {
 export class ApiKeyStore implements ApiKeyVerifier, Disposable {
   private readonly keys: StoredKey[];
   private readonly changeEmitter = new Emitter<void>();
-  /** A key was created or revoked: the host sends activeKeyHashes() to the data-plane workers. */
+  /** A key was created or revoked: the host sends activeHashes() to the data-plane workers. */
   readonly onDidChange: Event<void> = this.changeEmitter.event;
   /** Active keys by hex hash, so verify() is one hash and one lookup. */
   private readonly active = new Map<string, ActiveKey>();
@@ -152,8 +152,8 @@ export class ApiKeyStore implements ApiKeyVerifier, Disposable {
     return toInfo(stored);
   }
 
-  /** The active keys' hashes, for verifiers in other threads (workers never read the store file). */
-  activeKeyHashes(): ActiveKeyHash[] {
+  /** The active keys' ids and hashes (no secrets), for data-plane workers that check keys themselves. */
+  activeHashes(): ActiveKeyHash[] {
     return [...this.active.entries()].map(([hash, entry]) => ({ id: entry.id, hash }));
   }
 

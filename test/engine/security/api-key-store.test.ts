@@ -69,7 +69,7 @@ describe('ApiKeyStore', () => {
     const b = await store.create({ name: 'b' });
     await store.revoke(a.id);
     expect(changes).toBe(3);
-    expect(store.activeKeyHashes()).toEqual([{ id: b.id, hash: createHash('sha256').update(b.key).digest('hex') }]);
+    expect(store.activeHashes()).toEqual([{ id: b.id, hash: createHash('sha256').update(b.key).digest('hex') }]);
     listener.dispose();
     store.dispose();
   });
