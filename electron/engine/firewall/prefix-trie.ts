@@ -46,7 +46,7 @@ function layout(bits: 32 | 128, wide: number): TrieLayout {
 }
 
 export const V4_LAYOUT = layout(32, 2);
-export const V6_LAYOUT = layout(128, 4);
+export const V6_LAYOUT = layout(128, 2);
 
 /** Builds a trie. Prefixes must come in order of non-decreasing length, so no update meets a child node. */
 export class TrieBuilder {
