@@ -1,0 +1,153 @@
+import { CR, FIELD_CHAR, LF, SLASH, SP, latin1 } from './chars.ts';
+import { type HttpParseError } from './errors.ts';
+import { type HeaderListImpl } from './header-list.ts';
+import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, BODY_TUNNEL, BODY_UNTIL_CLOSE, HttpMessageParser, type HttpParserOptions } from './message-parser.ts';
+
+/** One response head from an upstream. Strings are latin1, byte for byte. */
+export interface ResponseHead {
+  readonly status: number;
+  readonly reason: string;
+  readonly versionMinor: 0 | 1;
+  readonly headers: HeaderListImpl;
+  /** The declared Content-Length, -1 when absent or chunked; a HEAD, 204 or 304 answer may declare one and still has no body. */
+  readonly contentLength: number;
+  readonly chunked: boolean;
+  /** False for a body with no framing: it runs until the upstream closes, so the connection cannot be reused. */
+  readonly keepAlive: boolean;
+  /** 101 Switching Protocols: HTTP ends here, and takeRemaining() has the first tunnel bytes. */
+  readonly upgrade: boolean;
+  /** Whether body bytes follow (false for 1xx, 204, 304 and answers to HEAD). */
+  readonly hasBody: boolean;
+  /** A body framed by nothing but the connection's end. */
+  readonly untilClose: boolean;
+  readonly headBytes: number;
+}
+
+export interface ResponseParserHandler {
+  /** Also called for each 1xx interim head (status < 200, not 101); the final head follows with no end in between. */
+  onResponseHead(head: ResponseHead): void;
+  /** Raw body bytes (chunked framing included), a view of the received chunk: forward or copy before returning. */
+  onResponseBody(chunk: Buffer): void;
+  onResponseEnd(): void;
+  /** The parser stops for good; error.status is 502. */
+  onResponseError(error: HttpParseError): void;
+}
+
+/**
+ * Upstream side: status line, headers and body framing per RFC 9112 6.3.
+ * A response has no body after HEAD (tell it with setRequestMethod), for
+ * 1xx, 204 and 304; without Content-Length or chunked it runs until the
+ * upstream closes (finish() ends it). Both Content-Length and
+ * Transfer-Encoding is refused rather than guessed at.
+ */
+export class ResponseParser extends HttpMessageParser {
+  private readonly handler: ResponseParserHandler;
+  private headRequest = false;
+  private contentLength = -1;
+
+  constructor(handler: ResponseParserHandler, options: HttpParserOptions) {
+    super(options, true);
+    this.handler = handler;
+  }
+
+  /** The method of the request this response answers; only HEAD changes anything, for that one response. */
+  setRequestMethod(method: string): void {
+    this.headRequest = method === 'HEAD';
+  }
+
+  protected get declaredLength(): number {
+    return this.contentLength;
+  }
+
+  protected get pausesAfterMessage(): boolean {
+    return false;
+  }
+
+  protected override afterMessage(): void {
+    this.headRequest = false;
+  }
+
+  protected emitBody(chunk: Buffer): void {
+    this.handler.onResponseBody(chunk);
+  }
+
+  protected emitEnd(): void {
+    this.handler.onResponseEnd();
+  }
+
+  protected emitError(error: HttpParseError): void {
+    this.handler.onResponseError(error);
+  }
+
+  protected parseHead(buffer: Buffer, start: number): number {
+    const pos = start;
+    if (
+      buffer[pos] !== 72 ||
+      buffer[pos + 1] !== 84 ||
+      buffer[pos + 2] !== 84 ||
+      buffer[pos + 3] !== 80 ||
+      buffer[pos + 4] !== SLASH ||
+      buffer[pos + 6] !== 46 ||
+      buffer[pos + 8] !== SP
+    ) {
+      return this.reject('bad-response', 'invalid status line');
+    }
+    const major = buffer[pos + 5]! - 48;
+    const minor = buffer[pos + 7]! - 48;
+    if (major < 0 || major > 9 || minor < 0 || minor > 9) return this.reject('bad-response', 'invalid HTTP version in the status line');
+    if (major !== 1 || minor > 1) return this.reject('version-not-supported', `HTTP/${major}.${minor} is not supported`);
+    const d0 = buffer[pos + 9]! - 48;
+    const d1 = buffer[pos + 10]! - 48;
+    const d2 = buffer[pos + 11]! - 48;
+    if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return this.reject('bad-response', 'invalid status code');
+    const status = d0 * 100 + d1 * 10 + d2;
+
+    let cursor = pos + 12;
+    // The SP before an empty reason is often left out; accept both.
+    const reasonStart = buffer[cursor] === SP ? ++cursor : cursor;
+    while (FIELD_CHAR[buffer[cursor]!] !== 0) cursor++;
+    const reasonEnd = cursor;
+    if (buffer[cursor] !== CR || buffer[cursor + 1] !== LF) return this.reject('bad-response', 'invalid status line');
+
+    const end = this.scanFields(buffer, cursor + 2, true);
+    if (end < 0) return -1;
+
+    let kind = BODY_NONE;
+    if (status === 101) {
+      kind = BODY_TUNNEL;
+    } else if (status < 200) {
+      this.interimHead = true;
+    } else if (this.fieldTransferEncoding) {
+      if (this.fieldContentLength !== -1) return this.reject('bad-response', 'both Content-Length and Transfer-Encoding');
+      if (this.fieldChunkedLast && this.fieldChunkedEarlier) return this.reject('bad-response', 'chunked applied more than once');
+      // RFC 9112 6.3: codings not ending in chunked (or any coding in HTTP/1.0) leave the connection's end as the only frame.
+      kind = minor === 1 && this.fieldChunkedLast ? BODY_CHUNKED : BODY_UNTIL_CLOSE;
+    } else {
+      kind = this.fieldContentLength === -1 ? BODY_UNTIL_CLOSE : BODY_LENGTH;
+    }
+    if (status >= 200 && (this.headRequest || status === 204 || status === 304)) kind = BODY_NONE;
+    const chunked = kind === BODY_CHUNKED;
+    this.bodyKind = kind;
+    this.contentLength = this.fieldContentLength;
+    const untilClose = kind === BODY_UNTIL_CLOSE;
+    const text = latin1(buffer, start, end);
+    let reason = '';
+    if (reasonEnd - reasonStart === 2 && buffer[reasonStart] === 79 && buffer[reasonStart + 1] === 75) reason = 'OK';
+    else if (reasonEnd > reasonStart) reason = text.substring(reasonStart - start, reasonEnd - start);
+    const head: ResponseHead = {
+      status,
+      reason,
+      versionMinor: minor as 0 | 1,
+      headers: this.buildFields(text, start),
+      contentLength: chunked ? -1 : this.fieldContentLength,
+      chunked,
+      keepAlive: !untilClose && !this.fieldClose && (minor === 1 || this.fieldKeepAlive),
+      upgrade: kind === BODY_TUNNEL,
+      hasBody: kind === BODY_CHUNKED || kind === BODY_UNTIL_CLOSE || (kind === BODY_LENGTH && this.fieldContentLength > 0),
+      untilClose,
+      headBytes: end - start,
+    };
+    this.handler.onResponseHead(head);
+    return end;
+  }
+}
