@@ -23,6 +23,7 @@ const nodeCommon = {
 const targets = [
   { entryPoints: { cli: 'electron/headless/main.ts' }, outdir: 'dist/node', format: 'esm', banner: { js: esmRequireBanner }, ...nodeCommon },
   // .mjs: in a packaged app the worker sits in app.asar.unpacked, where no package.json says "type": "module".
+  { entryPoints: { 'gateway-worker': 'electron/engine/gateway/worker/thread-main.ts' }, outdir: 'dist/node', outExtension: { '.js': '.mjs' }, format: 'esm', banner: { js: esmRequireBanner }, ...nodeCommon },
   { entryPoints: { 'host-worker': 'electron/host/worker.ts' }, outdir: 'dist/node', outExtension: { '.js': '.mjs' }, format: 'esm', banner: { js: esmRequireBanner }, ...nodeCommon },
   { entryPoints: { main: 'electron/main/main.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, format: 'cjs', ...nodeCommon, external: [...nodeCommon.external, 'electron'] },
   { entryPoints: { preload: 'electron/preload/preload.ts' }, outdir: 'dist/electron', outExtension: { '.js': '.cjs' }, format: 'cjs', ...nodeCommon, external: ['electron'] },

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { platform } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { contract, type Contract, type ListenerStatus, type SystemInfo } from '../../shared/contract/index.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../../shared/lifecycle.ts';
 import { cidrContains, parseIp, type ParsedCidr } from '../../shared/net/index.ts';
@@ -7,6 +10,8 @@ import { RpcServer } from '../../shared/rpc/index.ts';
 import { ConnectionTracker, TcpEchoListener, UdpEchoListener, type Admission } from '../engine/connections/index.ts';
 import { defaultConfig, loadConfigFile, type NetopsConfig } from '../engine/config/index.ts';
 import { Firewall } from '../engine/firewall/index.ts';
+import { GatewayController, inThreadRunner, runDataPlane, spawnThreadRunner, type DataPlaneRunner } from '../engine/gateway/index.ts';
+import { ApiKeyStore } from '../engine/security/index.ts';
 import { ensureDataDir } from '../engine/store/index.ts';
 import { registerServices } from '../services/index.ts';
 import { PRODUCT_NAME, PRODUCT_VERSION } from './version.ts';
@@ -18,6 +23,22 @@ export interface HostOptions {
   mode: 'desktop' | 'headless';
   /** An already-parsed config; wins over configFile (the CLI parses first to report errors early). */
   config?: NetopsConfig;
+  /**
+   * Where the gateway's data plane runs: 'threads' (one worker thread per
+   * core, from the built gateway-worker.mjs) or 'in-thread' (tests). Default:
+   * threads when the built worker is there.
+   */
+  gatewayDataPlane?: 'threads' | 'in-thread';
+  /** Overrides the config's gateway worker count. */
+  gatewayWorkers?: number;
+}
+
+/** The data-plane worker script, next to the bundle this code is built into (dist/node). */
+const GATEWAY_WORKER_SCRIPT = new URL('./gateway-worker.mjs', import.meta.url);
+
+function gatewaySpawner(mode: HostOptions['gatewayDataPlane']): (index: number, reusePort: boolean) => DataPlaneRunner {
+  const threads = mode === 'threads' || (mode === undefined && GATEWAY_WORKER_SCRIPT.protocol === 'file:' && existsSync(fileURLToPath(GATEWAY_WORKER_SCRIPT)));
+  return threads ? (index, reusePort) => spawnThreadRunner(GATEWAY_WORKER_SCRIPT, index, reusePort) : (index, reusePort) => inThreadRunner(runDataPlane, index, reusePort);
 }
 
 interface Listener {
@@ -33,7 +54,6 @@ interface Listener {
  */
 export class Host {
   readonly rpc: RpcServer<Contract>;
-  readonly tracker = new ConnectionTracker();
   readonly info: SystemInfo;
   private readonly listeners: Listener[] = [];
   /** Listeners that live outside the host, such as the web console, report here too. */
@@ -45,6 +65,9 @@ export class Host {
     readonly options: HostOptions,
     readonly config: NetopsConfig,
     readonly firewall: Firewall,
+    readonly apiKeys: ApiKeyStore,
+    readonly gateway: GatewayController,
+    readonly tracker: ConnectionTracker,
   ) {
     this.info = {
       product: PRODUCT_NAME,
@@ -66,6 +89,8 @@ export class Host {
         info: this.info,
         tracker: this.tracker,
         firewall,
+        gateway,
+        apiKeys,
         listeners: () => this.listenerStatus(),
         rpcStats: () => this.rpc.stats,
         closeConnectionsFrom: (cidr) => this.closeConnectionsFrom(cidr),
@@ -77,7 +102,27 @@ export class Host {
     await ensureDataDir(options.dataDir);
     const config = options.config ?? (options.configFile ? await loadConfigFile(options.configFile) : defaultConfig());
     const firewall = await Firewall.open({ dataDir: options.dataDir });
-    const host = new Host(options, config, firewall);
+    const apiKeys = await ApiKeyStore.open({ dataDir: options.dataDir });
+    const tracker = new ConnectionTracker();
+    const admit = admissionBy(firewall);
+    let gateway: GatewayController;
+    try {
+      gateway = await GatewayController.start({
+        dataDir: options.dataDir,
+        // With a config file, the gateway section lives in it; without one, in the data dir (created by the first edit).
+        file: options.configFile ?? join(options.dataDir, 'gateway.yaml'),
+        tracker,
+        admit,
+        apiKeys,
+        spawn: gatewaySpawner(options.gatewayDataPlane),
+        ...(options.gatewayWorkers !== undefined ? { workers: options.gatewayWorkers } : {}),
+      });
+    } catch (error) {
+      tracker.dispose();
+      firewall.dispose();
+      throw error;
+    }
+    const host = new Host(options, config, firewall, apiKeys, gateway, tracker);
     await host.startListeners();
     return host;
   }
@@ -87,13 +132,9 @@ export class Host {
    * inside socket callbacks, where a throw would take the process down; a
    * firewall that cannot answer refuses (fails closed) rather than admitting.
    */
-  readonly admit: Admission = (request) => {
-    try {
-      return this.firewall.decide(request).action === 'allow';
-    } catch {
-      return false;
-    }
-  };
+  get admit(): Admission {
+    return admissionBy(this.firewall);
+  }
 
   private async startListeners(): Promise<void> {
     const admit = this.admit;
@@ -108,7 +149,11 @@ export class Host {
   }
 
   listenerStatus(): ListenerStatus[] {
-    return [...this.listeners.map((listener) => listener.status()), ...[...this.outsideListeners].map((status) => status())];
+    return [
+      ...this.listeners.map((listener) => listener.status()),
+      ...this.gateway.listenerStatuses(),
+      ...[...this.outsideListeners].map((status) => status()),
+    ];
   }
 
   registerListener(status: () => ListenerStatus): Disposable {
@@ -127,13 +172,28 @@ export class Host {
   /** Stops accepting, drains open connections (up to drainMs), persists, then releases everything. Idempotent. */
   stop(drainMs = 1000): Promise<void> {
     this.stopping ??= (async () => {
-      await Promise.all(this.listeners.map((listener) => listener.stop(drainMs)));
-      await this.firewall.flush();
+      await Promise.all([...this.listeners.map((listener) => listener.stop(drainMs)), this.gateway.stop(drainMs)]);
+      await Promise.all([this.firewall.flush(), this.apiKeys.flush()]);
       this.rpc.dispose();
       this.store.dispose();
     })();
     return this.stopping;
   }
+}
+
+/**
+ * The firewall's answer at accept, for every listener the app owns. It runs
+ * inside socket callbacks, where a throw would take the process down; a
+ * firewall that cannot answer refuses (fails closed) rather than admitting.
+ */
+function admissionBy(firewall: Firewall): Admission {
+  return (request) => {
+    try {
+      return firewall.decide(request).action === 'allow';
+    } catch {
+      return false;
+    }
+  };
 }
 
 export function startHost(options: HostOptions): Promise<Host> {

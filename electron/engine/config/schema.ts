@@ -28,6 +28,8 @@ export const consoleConfig = z
 
 export const netopsConfig = z
   .object({
+    /** The API gateway; checked item by item by the gateway's own loader, so a broken router never stops the rest. */
+    gateway: z.unknown().optional(),
     console: consoleConfig.default({ host: '127.0.0.1', port: 7070, allowedHosts: [] }),
     listeners: z
       .array(listenerConfig)

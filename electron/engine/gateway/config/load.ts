@@ -87,9 +87,8 @@ class Checker {
 
   check(raw: unknown): LoadedGatewayConfig {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) this.fatal([], 'the file must be a map with a "gateway:" key');
+    // The gateway section may share the file with the rest of the netops config, which its own loader checks.
     const root = raw as Record<string, unknown>;
-    const unknownKeys = Object.keys(root).filter((key) => key !== 'gateway');
-    if (unknownKeys.length > 0) this.fatal([unknownKeys[0]!], 'unknown field (the gateway file has only "gateway:")', unknownKeys.slice(1));
     const outer = gatewayConfig.safeParse(root.gateway ?? {});
     if (!outer.success) {
       throw new ConfigError(flattenIssues(outer.error.issues, ['gateway']).map((issue) => this.problem(issue.path, issue.message)));

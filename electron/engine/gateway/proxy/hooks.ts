@@ -11,4 +11,6 @@ export interface DataPlaneHooks {
   /** The firewall's answer for a new connection; the socket stays paused until `done`. */
   admit(request: AdmissionRequest, done: (allowed: boolean) => void): void;
   track(socket: Socket, options: TrackOptions): void;
+  /** A tracked connection became something else: an HTTP connection upgraded to a WebSocket. */
+  setKind(socket: Socket, kind: 'ws'): void;
 }

@@ -34,6 +34,10 @@ export class UpstreamConnection {
   idleSinceMs = 0;
   /** Set while the connection sits idle in the pool; cleared when handed out. */
   idle = false;
+  /** Taken out of the pool for good (a WebSocket tunnel); its close no longer counts here. */
+  detached = false;
+  /** The proxy's own state for this connection (its response parser), made once per connection. */
+  user: unknown = undefined;
 
   constructor(
     readonly socket: Socket,
@@ -134,6 +138,15 @@ export class UpstreamPool implements Disposable {
     this.idleConnections.push(connection);
   }
 
+  /** Takes a lent connection out of the pool for good: its slot is free for a new connection at once. */
+  detach(connection: UpstreamConnection): void {
+    if (connection.detached) return;
+    connection.detached = true;
+    this.openCount--;
+    const waiter = this.closed ? undefined : this.nextWaiter();
+    if (waiter) this.open(waiter.callback);
+  }
+
   stats(): UpstreamPoolStats {
     return {
       name: this.options.name,
@@ -183,6 +196,7 @@ export class UpstreamPool implements Disposable {
   }
 
   private onClose(connection: UpstreamConnection): void {
+    if (connection.detached) return;
     this.openCount--;
     if (connection.idle) {
       const index = this.idleConnections.indexOf(connection);

@@ -60,6 +60,8 @@ export const controlToWorker = z.discriminatedUnion('t', [
   z.object({ t: z.literal('close'), id: z.number().int() }),
   z.object({ t: z.literal('health'), service: z.string(), index: z.number().int(), healthy: z.boolean() }),
   z.object({ t: z.literal('inspect'), on: z.boolean() }),
+  /** The active API keys' hashes (never the keys): workers check keys locally. */
+  z.object({ t: z.literal('keys'), keys: z.array(z.object({ id: z.string().max(100), hash: z.string().regex(/^[0-9a-f]{64}$/) })) }),
   z.object({ t: z.literal('stop'), drainMs: z.number().int().min(0) }),
 ]);
 

@@ -15,11 +15,11 @@ export interface PortLike {
   on(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
-export type DataPlaneMain = (port: PortLike, workerIndex: number) => void;
+export type DataPlaneMain = (port: PortLike, workerIndex: number, reusePort: boolean) => void;
 
 /** Runs a data plane in a worker thread from a built script (dist/node/gateway-worker.mjs). */
-export function spawnThreadRunner(script: URL | string, workerIndex: number): DataPlaneRunner {
-  const worker = new Worker(script, { workerData: { workerIndex }, name: `netops-gateway-${workerIndex}` });
+export function spawnThreadRunner(script: URL | string, workerIndex: number, reusePort: boolean): DataPlaneRunner {
+  const worker = new Worker(script, { workerData: { workerIndex, reusePort }, name: `netops-gateway-${workerIndex}` });
   return {
     label: `worker ${workerIndex}`,
     post: (message) => worker.postMessage(message),
@@ -37,9 +37,9 @@ export function spawnThreadRunner(script: URL | string, workerIndex: number): Da
  * messages are the same structured clones a worker gets. Used when the
  * config asks for no worker threads, and by tests of the gateway engine.
  */
-export function inThreadRunner(main: DataPlaneMain, workerIndex: number): DataPlaneRunner {
+export function inThreadRunner(main: DataPlaneMain, workerIndex: number, reusePort: boolean): DataPlaneRunner {
   const { port1, port2 } = new MessageChannel();
-  main(port1 as MessagePort, workerIndex);
+  main(port1 as MessagePort, workerIndex, reusePort);
   const exitListeners: Array<(error: Error | undefined) => void> = [];
   return {
     label: `in-thread ${workerIndex}`,

@@ -1,0 +1,753 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import type { ConfigVersion, GatewayRequest, GatewayStatus, GatewayTraffic, TrafficFigures, TrafficPoint } from '../../../../shared/contract/gateway.ts';
+import {
+  entryPointConfig,
+  middlewareConfig,
+  routerConfig,
+  serviceConfig,
+  type CheckedGatewayConfig,
+  type ServiceConfig,
+} from '../../../../shared/contract/gateway-config.ts';
+import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
+import { Emitter, type Disposable } from '../../../../shared/lifecycle.ts';
+import type { Admission, ConnectionTracker } from '../../connections/index.ts';
+import { writeFileAtomic } from '../../store/index.ts';
+import type { ApiKeyStore } from '../../security/index.ts';
+import { HealthChecker } from '../balance/index.ts';
+import { editGatewayConfigText, GatewayConfigHistory, loadGatewayConfigText, type GatewayItemKind } from '../config/index.ts';
+import { parseInstanceUrl, type EntryPointStatus, type L4Counters, type UpstreamPoolStats } from '../proxy/index.ts';
+import { AccessLog, GatewayStatsAggregator, type EntityStats, type GatewayStatsDelta } from '../stats/index.ts';
+import type { UpstreamInstance } from '../types.ts';
+import { ConnectionMirror, workerToControl, type DataPlaneRunner, type RequestEntry, type WorkerReport } from '../worker/index.ts';
+
+export interface GatewayControllerOptions {
+  dataDir: string;
+  /** The YAML file holding the `gateway:` section; created on the first edit when missing. */
+  file: string;
+  tracker: ConnectionTracker;
+  admit: Admission;
+  apiKeys: ApiKeyStore;
+  /** Makes a data-plane runner: a worker thread in production, the host's own thread in tests. */
+  spawn: (workerIndex: number, reusePort: boolean) => DataPlaneRunner;
+  /** Forces a worker count (tests); otherwise the config's `workers`. */
+  workers?: number;
+  /** Watch the file and apply what an editor saves (default true). */
+  watchFile?: boolean;
+}
+
+interface WorkerState {
+  index: number;
+  runner: DataPlaneRunner;
+  mirror: ConnectionMirror;
+  report: WorkerReport | undefined;
+  applied: Map<number, (result: { ports: Record<string, number>; errors: string[] }) => void>;
+  stopped: (() => void) | undefined;
+  rejected: number;
+}
+
+/** The inspector keeps this many recent requests. */
+const INSPECTOR_ROWS = 1000;
+const APPLY_TIMEOUT_MS = 15_000;
+const CLIENT_WINDOW_SECONDS = 60;
+
+/** A worker report's shape as far as the host relies on it; the rest is used as plain data. */
+const workerReportShape = z.object({
+  worker: z.number().int(),
+  stats: z.array(z.object({ worker: z.number(), takenAtMs: z.number(), total: z.object({ counters: z.instanceof(Float64Array) }).loose() }).loose()),
+  pools: z.array(z.object({ name: z.string() }).loose()),
+  entryPoints: z.array(z.object({ name: z.string(), state: z.string() }).loose()),
+  l4: z.record(z.string(), z.unknown()),
+  middlewares: z.record(z.string(), z.record(z.string(), z.number())),
+  ejected: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))),
+  clients: z.array(z.tuple([z.string(), z.number(), z.number()])),
+  requests: z.array(z.object({ id: z.string(), status: z.number() }).loose()).max(100_000),
+  headerTimeouts: z.number(),
+  idleTimeouts: z.number(),
+});
+
+/**
+ * The gateway's control plane, on the host's thread: reads and writes the
+ * config file, keeps its version history, runs the data-plane workers and
+ * hands them each new generation, answers their firewall questions, mirrors
+ * their sockets into the connection tracker, runs the active health checks
+ * once for all workers, and merges what they report into stats, the
+ * inspector and the access log.
+ */
+export class GatewayController implements Disposable {
+  private readonly history: GatewayConfigHistory;
+  private readonly stats = new GatewayStatsAggregator();
+  private readonly workers: WorkerState[] = [];
+  private text = '';
+  private checked: CheckedGatewayConfig | undefined;
+  private version = 0;
+  private lastError: string | null = null;
+  private ports: Record<string, number> = {};
+  private readonly healthCheckers = new Map<string, { checker: HealthChecker; instances: UpstreamInstance[]; key: string }>();
+  private accessLog: AccessLog | undefined;
+  private accessLogKey = '';
+  private readonly inspector: GatewayRequest[] = [];
+  private readonly requestEmitter = new Emitter<GatewayRequest[]>({
+    onFirstListener: () => this.setInspect(true),
+    onLastListener: () => this.setInspect(false),
+  });
+  readonly onDidRequests = this.requestEmitter.event;
+  private testsRunning = 0;
+  private readonly testWaiters = new Map<string, (entry: RequestEntry) => void>();
+  /** Per second: client -> [requests, errors], for top clients over the last minute. */
+  private clientSeconds: Array<Map<string, [number, number]>> = [];
+  private watcher: FSWatcher | undefined;
+  private watchTimer: ReturnType<typeof setTimeout> | undefined;
+  private applying: Promise<unknown> = Promise.resolve();
+  private stopping: Promise<void> | undefined;
+  private readonly statusEmitter = new Emitter<void>();
+  /** Fires after each worker report round and each apply. */
+  readonly onDidChange = this.statusEmitter.event;
+
+  private constructor(private readonly options: GatewayControllerOptions) {
+    this.history = new GatewayConfigHistory({ dataDir: options.dataDir });
+  }
+
+  static async start(options: GatewayControllerOptions): Promise<GatewayController> {
+    const controller = new GatewayController(options);
+    await controller.init();
+    return controller;
+  }
+
+  private async init(): Promise<void> {
+    const text = await readFile(this.options.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    // A broken file at start is fatal for the gateway section only if YAML or its outer shape is broken.
+    const loaded = loadGatewayConfigText(text, this.options.file);
+    const requested = loaded.checked.workers === 'auto' ? availableParallelism() : loaded.checked.workers;
+    const count = Math.max(1, this.options.workers ?? requested);
+    // SO_REUSEPORT lets every worker bind the same port; where the platform lacks it, one worker serves.
+    const reusePort = count > 1 && (process.platform === 'linux' || process.platform === 'freebsd');
+    const workers = reusePort ? count : 1;
+    for (let index = 0; index < workers; index++) this.workers.push(this.spawnWorker(index, reusePort));
+    await this.pushKeys();
+    await this.install(text, loaded.checked, text.length > 0 ? 'file' : 'file', 'started');
+    if (this.options.watchFile ?? true) this.watchFile();
+  }
+
+  private spawnWorker(index: number, reusePort: boolean): WorkerState {
+    const runner = this.options.spawn(index, reusePort);
+    const state: WorkerState = {
+      index,
+      runner,
+      mirror: new ConnectionMirror(this.options.tracker, (id) => runner.post({ t: 'close', id })),
+      report: undefined,
+      applied: new Map(),
+      stopped: undefined,
+      rejected: 0,
+    };
+    runner.onMessage((raw) => this.onWorkerMessage(state, raw));
+    runner.onExit(() => {
+      state.mirror.closeAll();
+      this.stats.forgetWorker(index);
+      state.stopped?.();
+    });
+    return state;
+  }
+
+  private onWorkerMessage(worker: WorkerState, raw: unknown): void {
+    const parsed = workerToControl.safeParse(raw);
+    if (!parsed.success) {
+      worker.rejected++;
+      return;
+    }
+    const message = parsed.data;
+    switch (message.t) {
+      case 'admit': {
+        let allowed: boolean;
+        try {
+          allowed = this.options.admit(message.request);
+        } catch {
+          // Fails closed, as every listener's admission does.
+          allowed = false;
+        }
+        worker.runner.post({ t: 'admitted', id: message.id, allowed });
+        return;
+      }
+      case 'conn-open':
+      case 'conn-update':
+        worker.mirror.apply(message);
+        return;
+      case 'applied':
+        worker.applied.get(message.version)?.({ ports: message.ports, errors: message.errors });
+        worker.applied.delete(message.version);
+        return;
+      case 'report':
+        this.onReport(worker, message.report);
+        return;
+      case 'stopped':
+        worker.stopped?.();
+        return;
+      case 'ready':
+        return;
+    }
+  }
+
+  private onReport(worker: WorkerState, raw: unknown): void {
+    const checked = workerReportShape.safeParse(raw);
+    if (!checked.success) {
+      worker.rejected++;
+      return;
+    }
+    const report = raw as WorkerReport;
+    worker.report = report;
+    for (const delta of report.stats) this.stats.apply(delta as GatewayStatsDelta);
+    const second = new Map<string, [number, number]>();
+    for (const [ip, requests, errors] of report.clients) second.set(ip, [requests, errors]);
+    this.clientSeconds.push(second);
+    if (this.clientSeconds.length > CLIENT_WINDOW_SECONDS * Math.max(1, this.workers.length)) this.clientSeconds.shift();
+    if (report.requests.length > 0) this.onRequests(report.requests);
+    if (worker.index === this.workers.length - 1) this.statusEmitter.fire();
+  }
+
+  private onRequests(entries: RequestEntry[]): void {
+    const rows: GatewayRequest[] = [];
+    for (const entry of entries) {
+      this.testWaiters.get(entry.id)?.(entry);
+      this.accessLog?.log({
+        timeMs: entry.at,
+        clientIp: entry.client,
+        method: entry.method,
+        host: entry.host,
+        path: entry.path,
+        status: entry.status,
+        bytesIn: entry.bytesIn,
+        bytesOut: entry.bytesOut,
+        durationMs: entry.durationMs,
+        router: entry.router ?? '',
+        service: entry.service ?? '',
+        instance: entry.instance ?? '',
+        requestId: entry.id,
+        userAgent: entry.userAgent,
+      });
+      if (this.requestEmitter.listenerCount === 0) continue;
+      rows.push({
+        id: entry.id,
+        at: entry.at,
+        entryPoint: entry.entryPoint,
+        router: entry.router,
+        service: entry.service,
+        instance: entry.instance,
+        method: entry.method,
+        host: entry.host,
+        path: entry.path,
+        status: entry.status,
+        durationMs: entry.durationMs,
+        client: entry.client,
+        bytesIn: entry.bytesIn,
+        bytesOut: entry.bytesOut,
+        error: entry.error,
+      });
+    }
+    if (rows.length === 0) return;
+    this.inspector.unshift(...rows.reverse());
+    this.inspector.length = Math.min(this.inspector.length, INSPECTOR_ROWS);
+    this.requestEmitter.fire(rows);
+  }
+
+  /** The inspector's rows, newest first. */
+  recentRequests(): GatewayRequest[] {
+    return [...this.inspector];
+  }
+
+  private setInspect(on: boolean): void {
+    const wanted = on || this.testsRunning > 0 || this.requestEmitter.listenerCount > 0;
+    for (const worker of this.workers) worker.runner.post({ t: 'inspect', on: wanted });
+  }
+
+  /** Sends the active keys' hashes to the workers (at start and after every create or revoke). */
+  async pushKeys(): Promise<void> {
+    const keys = this.options.apiKeys.activeHashes();
+    for (const worker of this.workers) worker.runner.post({ t: 'keys', keys });
+  }
+
+  // ---- configuration -------------------------------------------------------------------------
+
+  /** Applies a whole new text: checks it, writes it (unless it came from the file), records a version, hands it to the workers. */
+  apply(text: string, source: ConfigVersion['source'], summary: string): Promise<{ version: number; disabled: string[] }> {
+    const run = this.applying.then(async () => {
+      const loaded = loadGatewayConfigText(text, this.options.file);
+      if (source !== 'file') await writeFileAtomic(this.options.file, text, { mode: 0o600 });
+      await this.install(text, loaded.checked, source, summary);
+      return { version: this.version, disabled: disabledNames(loaded.checked) };
+    });
+    this.applying = run.catch(() => undefined);
+    return run;
+  }
+
+  upsert(kind: GatewayItemKind, item: Record<string, unknown>): Promise<{ version: number; disabled: string[] }> {
+    const schema = kind === 'router' ? routerConfig : kind === 'service' ? serviceConfig : kind === 'middleware' ? middlewareConfig : entryPointConfig;
+    const parsed = schema.safeParse(item);
+    if (!parsed.success) {
+      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || kind}: ${issue.message}`).join('; ');
+      return Promise.reject(new NetopsError(ErrorCodes.configInvalid, `${kind} is invalid: ${detail}`));
+    }
+    const name = String(item['name']);
+    const text = editGatewayConfigText(this.text, { op: 'upsert', kind, item: item as Record<string, unknown> & { name: string } });
+    return this.apply(text, 'ui', `${kind} ${name} saved`);
+  }
+
+  remove(kind: GatewayItemKind, name: string): Promise<{ version: number; disabled: string[] }> {
+    const text = editGatewayConfigText(this.text, { op: 'remove', kind, name });
+    return this.apply(text, 'ui', `${kind} ${name} removed`);
+  }
+
+  async rollback(id: number): Promise<{ version: number; disabled: string[] }> {
+    const text = await this.history.get(id);
+    return this.apply(text, 'rollback', `rolled back to version ${id}`);
+  }
+
+  versions(): Promise<ConfigVersion[]> {
+    return this.history.list();
+  }
+
+  diff(from: number, to: number): Promise<string> {
+    return this.history.diff(from, to);
+  }
+
+  configText(): { text: string; file: string; version: number } {
+    return { text: this.text, file: this.options.file, version: this.version };
+  }
+
+  private async install(text: string, checked: CheckedGatewayConfig, source: ConfigVersion['source'], summary: string): Promise<void> {
+    const recorded = await this.history.record(text, { source, summary });
+    this.version = recorded.id;
+    this.text = text;
+    this.checked = checked;
+    this.configureAccessLog(checked);
+    const version = this.version;
+    const [first, ...rest] = this.workers;
+    // The first worker binds (port 0 becomes a real port); the others then share exactly those ports.
+    const firstResult = await this.applyOn(first!, version, checked, this.ports);
+    const ports = { ...firstResult.ports };
+    const results = await Promise.all(rest.map((worker) => this.applyOn(worker, version, checked, ports)));
+    this.ports = ports;
+    const errors = [...firstResult.errors, ...results.flatMap((result) => result.errors)];
+    this.lastError = errors.length > 0 ? [...new Set(errors)].join('; ') : null;
+    this.configureHealthChecks(checked);
+    this.statusEmitter.fire();
+  }
+
+  private applyOn(worker: WorkerState, version: number, checked: CheckedGatewayConfig, ports: Record<string, number>): Promise<{ ports: Record<string, number>; errors: string[] }> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        worker.applied.delete(version);
+        reject(new NetopsError(ErrorCodes.timeout, `gateway ${worker.runner.label} did not apply version ${version} within ${APPLY_TIMEOUT_MS} ms`));
+      }, APPLY_TIMEOUT_MS);
+      worker.applied.set(version, (result) => {
+        clearTimeout(timer);
+        resolve(result);
+      });
+      worker.runner.post({ t: 'apply', version, config: checked, ports });
+    });
+  }
+
+  private configureAccessLog(checked: CheckedGatewayConfig): void {
+    const config = checked.accessLog;
+    const key = JSON.stringify(config);
+    if (key === this.accessLogKey) return;
+    this.accessLogKey = key;
+    this.accessLog?.dispose();
+    this.accessLog = undefined;
+    if (!config.enabled) return;
+    const file = isAbsolute(config.file) ? config.file : join(this.options.dataDir, config.file);
+    this.accessLog = new AccessLog({ file, maxBytes: config.maxBytes, keepFiles: config.keepFiles });
+    for (const worker of this.workers) worker.runner.post({ t: 'inspect', on: true });
+  }
+
+  /** One health checker per service for all workers; each flip goes to every worker. */
+  private configureHealthChecks(checked: CheckedGatewayConfig): void {
+    const wanted = new Map<string, ServiceConfig>();
+    for (const item of checked.services) {
+      if (item.status !== 'enabled' || !item.config) continue;
+      const config = serviceConfig.parse(item.config);
+      if (config.healthCheck) wanted.set(config.name, config);
+    }
+    for (const [name, entry] of this.healthCheckers) {
+      const config = wanted.get(name);
+      if (config && JSON.stringify({ h: config.healthCheck, i: config.instances }) === entry.key) continue;
+      entry.checker.dispose();
+      this.healthCheckers.delete(name);
+    }
+    for (const [name, config] of wanted) {
+      if (this.healthCheckers.has(name)) continue;
+      const instances: UpstreamInstance[] = config.instances.map((instance, index) => ({
+        index,
+        url: instance.url,
+        ...parseInstanceUrl(instance.url),
+        weight: instance.weight,
+        inFlight: 0,
+        healthy: this.stats.isInstanceHealthy(name, instance.url),
+        ejectedUntilMs: 0,
+      }));
+      const checker = new HealthChecker(instances, config.healthCheck!);
+      checker.onDidChange((change) => {
+        this.stats.setInstanceHealthy(name, instances[change.index]?.url ?? '', change.healthy);
+        for (const worker of this.workers) worker.runner.post({ t: 'health', service: name, index: change.index, healthy: change.healthy });
+        this.statusEmitter.fire();
+      });
+      // Workers start every instance healthy; tell them what the checker believes right away.
+      for (const instance of instances) {
+        if (!instance.healthy) for (const worker of this.workers) worker.runner.post({ t: 'health', service: name, index: instance.index, healthy: false });
+      }
+      this.healthCheckers.set(name, { checker, instances, key: JSON.stringify({ h: config.healthCheck, i: config.instances }) });
+    }
+  }
+
+  private watchFile(): void {
+    try {
+      this.watcher = watch(this.options.file, () => {
+        clearTimeout(this.watchTimer);
+        this.watchTimer = setTimeout(() => void this.reloadFromFile(), 200);
+      });
+      this.watcher.on('error', () => undefined);
+    } catch {
+      // No file yet: it appears with the first edit from the UI, which applies directly.
+    }
+  }
+
+  private async reloadFromFile(): Promise<void> {
+    const text = await readFile(this.options.file, 'utf8').catch(() => undefined);
+    if (text === undefined || text === this.text) return;
+    try {
+      await this.apply(text, 'file', 'edited in the file');
+    } catch (error) {
+      // A broken save keeps the running config; the status says why.
+      this.lastError = `${this.options.file}: ${(error as Error).message}`;
+      this.statusEmitter.fire();
+    }
+  }
+
+  // ---- what the UI reads -----------------------------------------------------------------------
+
+  /** Bound ports by entry point name. */
+  boundPorts(): Record<string, number> {
+    return { ...this.ports };
+  }
+
+  status(): GatewayStatus {
+    const checked = this.checked;
+    const snapshot = this.stats.snapshot();
+    const nowMs = Date.now();
+    const routerStats = new Map(snapshot.routers.map((router) => [router.name, router]));
+    const serviceStats = new Map(snapshot.services.map((service) => [service.name, service]));
+    const entryStatus = new Map<string, EntryPointStatus>();
+    const pools: UpstreamPoolStats[] = [];
+    const middlewareCounters = new Map<string, Record<string, number>>();
+    const ejected = new Map<string, Map<number, number>>();
+    for (const worker of this.workers) {
+      const report = worker.report;
+      if (!report) continue;
+      for (const entry of report.entryPoints) {
+        const before = entryStatus.get(entry.name);
+        entryStatus.set(entry.name, before ? { ...before, connections: before.connections + entry.connections, refused: before.refused + entry.refused } : { ...entry });
+      }
+      pools.push(...report.pools);
+      for (const [name, counters] of Object.entries(report.middlewares)) {
+        const sum = middlewareCounters.get(name) ?? {};
+        for (const [key, value] of Object.entries(counters)) sum[key] = (sum[key] ?? 0) + value;
+        middlewareCounters.set(name, sum);
+      }
+      for (const [name, list] of Object.entries(report.ejected)) {
+        const map = ejected.get(name) ?? new Map<number, number>();
+        for (const [index, until] of list) map.set(index, Math.max(until, map.get(index) ?? 0));
+        ejected.set(name, map);
+      }
+    }
+    const entryPoints = (checked?.entryPoints ?? []).map((item) => {
+      const config = item.config;
+      const live = entryStatus.get(item.name);
+      return {
+        name: item.name,
+        protocol: config?.protocol ?? 'http',
+        host: config?.host ?? '',
+        port: live?.port ?? this.ports[item.name] ?? config?.port ?? 0,
+        state: item.status === 'disabled' ? ('stopped' as const) : (live?.state ?? 'starting'),
+        ...(live?.error ? { error: live.error } : {}),
+        status: item.status,
+        errors: item.errors,
+        connections: live?.connections ?? 0,
+        refused: live?.refused ?? 0,
+        ...(config?.service ? { service: config.service } : {}),
+      };
+    });
+    const routers = (checked?.routers ?? []).map((item) => ({
+      name: item.name,
+      status: item.status,
+      errors: item.errors,
+      config: item.config,
+      traffic: figures(routerStats.get(item.name), this.stats.series('router', item.name, 60)),
+    }));
+    const services = (checked?.services ?? []).map((item) => {
+      const stats = serviceStats.get(item.name);
+      const health = this.healthCheckers.get(item.name)?.checker.snapshot() ?? [];
+      const instances = (item.config?.instances ?? []).map((instance, index) => {
+        const instanceStats = stats?.instances.find((candidate) => candidate.url === instance.url);
+        const until = ejected.get(item.name)?.get(index) ?? 0;
+        const probe = health.find((candidate) => candidate.url === instance.url);
+        return {
+          url: instance.url,
+          weight: instance.weight,
+          healthy: probe ? probe.healthy : true,
+          ejectedUntil: until > nowMs ? until : null,
+          lastHealthError: probe?.lastError ?? null,
+          traffic: figures(instanceStats, undefined),
+        };
+      });
+      return {
+        name: item.name,
+        status: item.status,
+        errors: item.errors,
+        config: item.config,
+        balancer: item.config?.balancer ?? 'roundRobin',
+        instances,
+        pools: pools
+          .filter((pool) => pool.name.startsWith(`${item.name} `))
+          .map((pool) => ({ instance: pool.name.slice(item.name.length + 1), open: pool.open, idle: pool.idle, busy: pool.busy, queued: pool.queued, created: pool.created, reused: pool.reused })),
+        traffic: figures(stats, this.stats.series('service', item.name, 60)),
+      };
+    });
+    const middlewares = (checked?.middlewares ?? []).map((item) => ({
+      name: item.name,
+      type: item.config?.type ?? 'unknown',
+      status: item.status,
+      errors: item.errors,
+      config: item.config,
+      counters: middlewareCounters.get(item.name) ?? {},
+    }));
+    return {
+      version: this.version,
+      configFile: this.options.file,
+      workers: this.workers.length,
+      entryPoints: this.lastError ? entryPoints.map((entry) => entry) : entryPoints,
+      routers,
+      services,
+      middlewares,
+      totals: figures(snapshot.total, this.stats.series('total', '', 60)),
+    };
+  }
+
+  /** An error that is not any one item's (a broken file save, a port in use). */
+  get error(): string | null {
+    return this.lastError;
+  }
+
+  traffic(seconds: number): GatewayTraffic {
+    const total = points(this.stats.series('total', '', seconds));
+    const services: Record<string, TrafficPoint[]> = {};
+    for (const item of this.checked?.services ?? []) services[item.name] = points(this.stats.series('service', item.name, seconds));
+    const clients = new Map<string, [number, number]>();
+    for (const second of this.clientSeconds) {
+      for (const [ip, [requests, errors]] of second) {
+        const sum = clients.get(ip) ?? [0, 0];
+        sum[0] += requests;
+        sum[1] += errors;
+        clients.set(ip, sum);
+      }
+    }
+    const topClients = [...clients]
+      .map(([ip, [requests, errors]]) => ({ ip, requests, errors }))
+      .sort((a, b) => b.requests - a.requests)
+      .slice(0, 10);
+    return { total, services, topClients };
+  }
+
+  prometheus(): string {
+    return this.stats.prometheus();
+  }
+
+  l4Counters(): Record<string, L4Counters> {
+    const sum: Record<string, L4Counters> = {};
+    for (const worker of this.workers) {
+      for (const [name, counters] of Object.entries(worker.report?.l4 ?? {})) {
+        const before = sum[name];
+        sum[name] = before
+          ? {
+              streams: before.streams + counters.streams,
+              active: before.active + counters.active,
+              connectErrors: before.connectErrors + counters.connectErrors,
+              noInstance: before.noInstance + counters.noInstance,
+              bytesIn: before.bytesIn + counters.bytesIn,
+              bytesOut: before.bytesOut + counters.bytesOut,
+            }
+          : { ...counters };
+      }
+    }
+    return sum;
+  }
+
+  /** Entry points as listeners, for the Overview and per-listener firewall policies. */
+  listenerStatuses(): Array<{ name: string; protocol: 'tcp'; handler: string; host: string; port: number; state: EntryPointStatus['state']; error?: string; connections: number; refused: number; datagrams: number }> {
+    return this.status().entryPoints.map((entry) => ({
+      name: entry.name,
+      protocol: 'tcp' as const,
+      handler: entry.protocol === 'http' ? 'gateway-http' : 'gateway-tcp',
+      host: entry.host,
+      port: entry.port,
+      state: entry.state,
+      ...(entry.error ? { error: entry.error } : entry.errors.length > 0 ? { error: entry.errors.join('; ') } : {}),
+      connections: entry.connections,
+      refused: entry.refused,
+      datagrams: 0,
+    }));
+  }
+
+  /**
+   * The route tester: sends one request through an entry point, as a client
+   * would, and reports the answer with the router, service and instance the
+   * gateway chose (from the data plane's own record of that request).
+   */
+  async test(input: { entryPoint?: string | undefined; method: string; path: string; host?: string | undefined; headers: Record<string, string>; body?: string | undefined }) {
+    const entry = (this.checked?.entryPoints ?? []).find((item) => item.status === 'enabled' && item.config?.protocol === 'http' && (input.entryPoint === undefined || item.name === input.entryPoint));
+    if (!entry || !entry.config) throw new NetopsError(ErrorCodes.notFound, input.entryPoint ? `no running http entry point ${input.entryPoint}` : 'no running http entry point');
+    const port = this.ports[entry.name];
+    if (!port) throw new NetopsError(ErrorCodes.unavailable, `entry point ${entry.name} is not listening`);
+    const requestId = `netops-test-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+    const connectHost = entry.config.host === '0.0.0.0' ? '127.0.0.1' : entry.config.host === '::' ? '::1' : entry.config.host;
+    this.testsRunning++;
+    this.setInspect(true);
+    const record = new Promise<RequestEntry | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.testWaiters.delete(requestId);
+        resolve(undefined);
+      }, 3000);
+      this.testWaiters.set(requestId, (found) => {
+        clearTimeout(timer);
+        this.testWaiters.delete(requestId);
+        resolve(found);
+      });
+    });
+    try {
+      const started = performance.now();
+      const answer = await new Promise<{ status: number; headers: Array<[string, string]>; body: Buffer; truncated: boolean; firstByteMs: number }>((resolve, reject) => {
+        const headers: Record<string, string> = { ...input.headers, 'x-request-id': requestId };
+        if (input.host) headers['host'] = input.host;
+        const req = httpRequest({ host: connectHost, port, method: input.method, path: input.path, headers, agent: false, timeout: 30_000 }, (res) => {
+          const firstByteMs = performance.now() - started;
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let truncated = false;
+          res.on('data', (chunk: Buffer) => {
+            if (size >= 64 * 1024) {
+              truncated = true;
+              return;
+            }
+            chunks.push(chunk);
+            size += chunk.length;
+          });
+          res.on('end', () => {
+            const pairs: Array<[string, string]> = [];
+            for (let index = 0; index + 1 < res.rawHeaders.length; index += 2) pairs.push([res.rawHeaders[index]!, res.rawHeaders[index + 1]!]);
+            const body = Buffer.concat(chunks);
+            resolve({ status: res.statusCode ?? 0, headers: pairs, body: body.subarray(0, 64 * 1024), truncated: truncated || body.length > 64 * 1024, firstByteMs });
+          });
+          res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
+        req.on('error', reject);
+        if (input.body !== undefined) req.end(input.body);
+        else req.end();
+      }).catch((error: Error) => {
+        throw new NetopsError(ErrorCodes.unavailable, `the request failed: ${error.message}`);
+      });
+      const totalMs = performance.now() - started;
+      const found = await record;
+      return {
+        status: answer.status,
+        headers: answer.headers,
+        body: answer.body.toString('utf8'),
+        bodyTruncated: answer.truncated,
+        totalMs,
+        firstByteMs: answer.firstByteMs,
+        requestId,
+        router: found?.router ?? null,
+        service: found?.service ?? null,
+        instance: found?.instance ?? null,
+      };
+    } finally {
+      this.testsRunning--;
+      this.setInspect(false);
+    }
+  }
+
+  /** Stops accepting, lets in-flight requests finish for up to drainMs, stops the workers. Idempotent. */
+  stop(drainMs = 1000): Promise<void> {
+    this.stopping ??= (async () => {
+      this.watcher?.close();
+      clearTimeout(this.watchTimer);
+      for (const entry of this.healthCheckers.values()) entry.checker.dispose();
+      this.healthCheckers.clear();
+      await Promise.all(
+        this.workers.map(
+          (worker) =>
+            new Promise<void>((resolve) => {
+              const timer = setTimeout(resolve, drainMs + 2000);
+              worker.stopped = () => {
+                clearTimeout(timer);
+                resolve();
+              };
+              worker.runner.post({ t: 'stop', drainMs });
+            }),
+        ),
+      );
+      for (const worker of this.workers) {
+        worker.runner.dispose();
+        worker.mirror.closeAll();
+      }
+      this.accessLog?.dispose();
+      this.requestEmitter.dispose();
+      this.statusEmitter.dispose();
+    })();
+    return this.stopping;
+  }
+
+  dispose(): void {
+    void this.stop(0);
+  }
+}
+
+function disabledNames(checked: CheckedGatewayConfig): string[] {
+  return [...checked.entryPoints, ...checked.routers, ...checked.middlewares, ...checked.services].filter((item) => item.status === 'disabled').map((item) => item.name);
+}
+
+function figures(stats: EntityStats | undefined, series: { rps: number[]; errorRate: number[] } | undefined): TrafficFigures {
+  if (!stats) return { requests: 0, rps: 0, errorRate: 0, p50Ms: null, p99Ms: null, inFlight: 0 };
+  const rpsWindow = series ? series.rps.slice(-10) : [];
+  const rps = rpsWindow.length > 0 ? rpsWindow.reduce((sum, value) => sum + value, 0) / rpsWindow.length : 0;
+  let errors = 0;
+  let requests = 0;
+  if (series) {
+    series.rps.forEach((value, index) => {
+      requests += value;
+      errors += value * (series.errorRate[index] ?? 0);
+    });
+  }
+  return {
+    requests: stats.requests,
+    rps,
+    errorRate: requests > 0 ? errors / requests : 0,
+    p50Ms: stats.requests > 0 ? stats.latency.p50Ms : null,
+    p99Ms: stats.requests > 0 ? stats.latency.p99Ms : null,
+    inFlight: stats.inFlight,
+  };
+}
+
+function points(series: { startMs: number; rps: number[]; errorRate: number[]; p99Ms: number[] }): TrafficPoint[] {
+  return series.rps.map((rps, index) => ({
+    at: series.startMs + index * 1000,
+    rps,
+    errorRate: series.errorRate[index] ?? 0,
+    p99Ms: rps > 0 ? (series.p99Ms[index] ?? null) : null,
+  }));
+}

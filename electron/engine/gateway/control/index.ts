@@ -1,0 +1,1 @@
+export { GatewayController, type GatewayControllerOptions } from './gateway-controller.ts';

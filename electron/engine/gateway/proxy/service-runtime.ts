@@ -1,0 +1,132 @@
+import type { ServiceConfig } from '../../../../shared/contract/gateway-config.ts';
+import { createBalancer, OutlierDetector, RetryBudget } from '../balance/index.ts';
+import type { Balancer, BalanceKeySource, UpstreamInstance } from '../types.ts';
+import type { L4Service } from './l4-proxy.ts';
+import { UpstreamPool } from './upstream-pool.ts';
+
+/** Parses http://host:port or tcp://host:port (checked by the schema already). */
+export function parseInstanceUrl(url: string): { host: string; port: number } {
+  const rest = url.slice(url.indexOf('://') + 3).replace(/\/$/, '');
+  const colon = rest.lastIndexOf(':');
+  let host = rest.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host, port: Number(rest.slice(colon + 1)) };
+}
+
+/** Pools outlive generations: a reload that keeps an instance keeps its warm connections. */
+export class PoolRegistry {
+  private readonly pools = new Map<string, UpstreamPool>();
+
+  constructor(private readonly onSocket: UpstreamPool['options']['onSocket']) {}
+
+  get(service: ServiceConfig, url: string): UpstreamPool {
+    const { host, port } = parseInstanceUrl(url);
+    const key = `${service.name}|${url}|${service.pool.maxSize}|${service.pool.minIdle}|${service.pool.maxQueue}|${service.pool.queueTimeoutMs}|${service.connectTimeoutMs}|${service.idleTimeoutMs}`;
+    let pool = this.pools.get(key);
+    if (!pool) {
+      pool = new UpstreamPool({
+        name: `${service.name} ${url}`,
+        host,
+        port,
+        maxSize: service.pool.maxSize,
+        minIdle: service.pool.minIdle,
+        maxQueue: service.pool.maxQueue,
+        queueTimeoutMs: service.pool.queueTimeoutMs,
+        connectTimeoutMs: service.connectTimeoutMs,
+        idleTimeoutMs: service.idleTimeoutMs,
+        ...(this.onSocket ? { onSocket: this.onSocket } : {}),
+      });
+      this.pools.set(key, pool);
+    }
+    return pool;
+  }
+
+  /** Closes pools no generation uses any more (their busy connections close when released). */
+  retainOnly(used: ReadonlySet<UpstreamPool>): void {
+    for (const [key, pool] of this.pools) {
+      if (used.has(pool)) continue;
+      pool.dispose();
+      this.pools.delete(key);
+    }
+  }
+
+  all(): UpstreamPool[] {
+    return [...this.pools.values()];
+  }
+
+  dispose(): void {
+    for (const pool of this.pools.values()) pool.dispose();
+    this.pools.clear();
+  }
+}
+
+/** Health and ejection state carried from one generation to the next, by service and instance URL. */
+export interface InstanceCarry {
+  healthy: boolean;
+  ejectedUntilMs: number;
+}
+
+/**
+ * A service as the data plane runs it: instances (their live fields shared
+ * with the balancer), one pool per instance, passive outlier ejection and a
+ * retry budget.
+ */
+export class ServiceRuntime implements L4Service {
+  readonly instances: UpstreamInstance[];
+  readonly pools: UpstreamPool[];
+  readonly balancer: Balancer;
+  readonly outlier: OutlierDetector;
+  readonly retryBudget: RetryBudget;
+  readonly connectTimeoutMs: number;
+  readonly connectAttempts: number;
+  private readonly ipSource = { clientIp: '', headers: { names: [], values: [], get: () => undefined, set: () => undefined, append: () => undefined, remove: () => undefined } };
+
+  constructor(
+    readonly index: number,
+    readonly config: ServiceConfig,
+    pools: PoolRegistry | undefined,
+    carry: (url: string) => InstanceCarry | undefined,
+  ) {
+    this.instances = config.instances.map((instance, instanceIndex) => {
+      const { host, port } = parseInstanceUrl(instance.url);
+      const carried = carry(instance.url);
+      return {
+        index: instanceIndex,
+        url: instance.url,
+        host,
+        port,
+        weight: instance.weight,
+        inFlight: 0,
+        healthy: carried?.healthy ?? true,
+        ejectedUntilMs: carried?.ejectedUntilMs ?? 0,
+      };
+    });
+    this.pools = pools ? config.instances.map((instance) => pools.get(config, instance.url)) : [];
+    this.balancer = createBalancer(config.balancer, this.instances, config.hashOn);
+    this.outlier = new OutlierDetector(config.outlier, this.instances);
+    this.retryBudget = new RetryBudget(config.retry);
+    this.connectTimeoutMs = config.connectTimeoutMs;
+    this.connectAttempts = 1 + config.retry.attempts;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  pick(source: BalanceKeySource, nowMs: number, exclude: number): UpstreamInstance | undefined {
+    return this.balancer.pick(source, nowMs, exclude);
+  }
+
+  pickForStream(clientIp: string, exclude: number): UpstreamInstance | undefined {
+    (this.ipSource as { clientIp: string }).clientIp = clientIp;
+    return this.balancer.pick(this.ipSource, Date.now(), exclude);
+  }
+
+  reportStream(instance: UpstreamInstance, ok: boolean): void {
+    this.outlier.onResult(instance, ok ? 'ok' : 'error', Date.now());
+  }
+
+  dispose(): void {
+    this.outlier.dispose();
+  }
+}

@@ -1,0 +1,405 @@
+import type { Socket } from 'node:net';
+import {
+  entryPointConfig,
+  middlewareConfig,
+  routerConfig,
+  serviceConfig,
+  type CheckedGatewayConfig,
+  type EntryPointConfig,
+  type RouterConfig,
+  type ServiceConfig,
+} from '../../../../shared/contract/gateway-config.ts';
+import { createMiddleware } from '../middleware/index.ts';
+import {
+  EntryPointListener,
+  HttpEntryPoint,
+  L4Proxy,
+  PoolRegistry,
+  ServiceRuntime,
+  type CompiledRouter,
+  type DataPlaneHooks,
+  type EntryPointStatus,
+  type L4Counters,
+  type RequestRecord,
+  type RequestSink,
+  type UpstreamPoolStats,
+} from '../proxy/index.ts';
+import { compileRouteTable } from '../routing/index.ts';
+import { GatewayStatsRecorder, type GatewayStatsDelta } from '../stats/index.ts';
+import type { RequestMiddleware } from '../types.ts';
+import { HashedKeyVerifier, type ActiveKeyHash } from './key-verifier.ts';
+
+/** A finished request as the inspector and the access log see it. */
+export interface RequestEntry {
+  id: string;
+  at: number;
+  entryPoint: string;
+  router: string | null;
+  service: string | null;
+  instance: string | null;
+  method: string;
+  host: string;
+  path: string;
+  status: number;
+  durationMs: number;
+  client: string;
+  bytesIn: number;
+  bytesOut: number;
+  error: string | null;
+  userAgent: string;
+}
+
+/** What a worker tells the host about once a second. */
+export interface WorkerReport {
+  worker: number;
+  stats: GatewayStatsDelta[];
+  pools: UpstreamPoolStats[];
+  entryPoints: EntryPointStatus[];
+  l4: Record<string, L4Counters>;
+  middlewares: Record<string, Record<string, number>>;
+  /** Instances currently ejected by passive outlier detection: service -> [instance index, until ms]. */
+  ejected: Record<string, Array<[number, number]>>;
+  /** Per client IP: [ip, requests, errors], the busiest first, at most 100. */
+  clients: Array<[string, number, number]>;
+  requests: RequestEntry[];
+  headerTimeouts: number;
+  idleTimeouts: number;
+}
+
+/** At most this many request records per report (inspector and access log); the rest are counted, not kept. */
+const MAX_RECORDS_PER_REPORT = 2000;
+const MAX_CLIENTS = 100_000;
+
+interface Generation {
+  readonly version: number;
+  readonly services: Map<string, ServiceRuntime>;
+  readonly middlewares: Map<string, RequestMiddleware>;
+  readonly stats: GatewayStatsRecorder;
+  readonly routerIndex: Map<string, number>;
+}
+
+interface RunningEntryPoint {
+  config: EntryPointConfig;
+  key: string;
+  listener: EntryPointListener;
+  http: HttpEntryPoint | undefined;
+  l4: L4Proxy | undefined;
+}
+
+export interface DataPlaneOptions {
+  workerIndex: number;
+  /** Every worker binds the same ports (Linux SO_REUSEPORT). */
+  reusePort: boolean;
+}
+
+/**
+ * One worker's data plane: the entry points it listens on and the current
+ * generation of routers, middlewares and services. apply() builds a new
+ * generation and swaps it in one assignment per entry point: requests in
+ * flight finish on the objects they started with, kept-alive connections
+ * pick up the new routing with their next request, and pools of instances
+ * that stay are reused, warm.
+ */
+export class GatewayDataPlane implements RequestSink {
+  private generation: Generation | undefined;
+  private readonly entryPoints = new Map<string, RunningEntryPoint>();
+  private readonly pools: PoolRegistry;
+  /** Recorders of earlier generations still hold counts of requests that were in flight at the swap. */
+  private retiredStats: GatewayStatsRecorder[] = [];
+  private keys = new HashedKeyVerifier([]);
+  private inspect = false;
+  private accessLog = false;
+  private records: RequestEntry[] = [];
+  private clients = new Map<string, [number, number]>();
+  private readonly l4Retired: Record<string, L4Counters> = {};
+
+  constructor(
+    private readonly hooks: DataPlaneHooks,
+    private readonly options: DataPlaneOptions,
+  ) {
+    this.pools = new PoolRegistry((socket: Socket) => hooks.track(socket, { kind: 'http', direction: 'out', owner: 'gateway pool' }));
+  }
+
+  get wantsRecords(): boolean {
+    return this.inspect || this.accessLog;
+  }
+
+  setKeys(keys: readonly ActiveKeyHash[]): void {
+    this.keys = new HashedKeyVerifier(keys);
+  }
+
+  setInspect(on: boolean): void {
+    this.inspect = on;
+  }
+
+  setHealth(serviceName: string, index: number, healthy: boolean): void {
+    const instance = this.generation?.services.get(serviceName)?.instances[index];
+    if (instance) instance.healthy = healthy;
+  }
+
+  /** Builds and swaps in a generation; returns the bound port of every entry point and the errors met. */
+  async apply(version: number, checked: CheckedGatewayConfig, ports: Record<string, number>): Promise<{ ports: Record<string, number>; errors: string[] }> {
+    const errors: string[] = [];
+    this.accessLog = checked.accessLog.enabled;
+    const previous = this.generation;
+    const generation = this.compile(version, checked, previous, errors);
+    const entryConfigs: EntryPointConfig[] = [];
+    for (const item of checked.entryPoints) {
+      if (item.status !== 'enabled' || !item.config) continue;
+      const parsed = entryPointConfig.safeParse(item.config);
+      if (parsed.success) entryConfigs.push(parsed.data);
+      else errors.push(`entry point ${item.name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    const routers = this.routerConfigs(checked);
+    const keep = new Set<string>();
+    const starting: Promise<void>[] = [];
+    for (const config of entryConfigs) {
+      keep.add(config.name);
+      const key = JSON.stringify(config);
+      let running = this.entryPoints.get(config.name);
+      if (running && running.key !== key) {
+        void this.stopEntryPoint(running, 5_000);
+        running = undefined;
+      }
+      if (!running) {
+        running = this.createEntryPoint(config, key, generation, routers);
+        this.entryPoints.set(config.name, running);
+        const port = ports[config.name] ?? config.port;
+        starting.push(running.listener.start(port));
+      } else {
+        this.swap(running, generation, routers);
+      }
+    }
+    for (const [name, running] of this.entryPoints) {
+      if (keep.has(name)) continue;
+      this.entryPoints.delete(name);
+      void this.stopEntryPoint(running, 5_000);
+    }
+    this.generation = generation;
+    if (previous) {
+      this.retiredStats.push(previous.stats);
+      // Services that left: their outlier timers stop; their pools close once no generation uses them.
+      for (const [name, service] of previous.services) if (generation.services.get(name) !== service) service.dispose();
+    }
+    const used = new Set(Array.from(generation.services.values()).flatMap((service) => service.pools));
+    this.pools.retainOnly(used);
+    await Promise.all(starting);
+    const bound: Record<string, number> = {};
+    for (const [name, running] of this.entryPoints) {
+      const status = running.listener.status();
+      if (status.state === 'listening') bound[name] = status.port;
+      else if (status.state === 'failed') errors.push(`entry point ${name}: ${status.error ?? 'failed to listen'}`);
+    }
+    return { ports: bound, errors };
+  }
+
+  private routerConfigs(checked: CheckedGatewayConfig): RouterConfig[] {
+    const routers: RouterConfig[] = [];
+    for (const item of checked.routers) {
+      if (item.status !== 'enabled' || !item.config) continue;
+      const parsed = routerConfig.safeParse(item.config);
+      if (parsed.success && parsed.data.enabled) routers.push(parsed.data);
+    }
+    return routers;
+  }
+
+  private compile(version: number, checked: CheckedGatewayConfig, previous: Generation | undefined, errors: string[]): Generation {
+    const serviceConfigs: ServiceConfig[] = [];
+    for (const item of checked.services) {
+      if (item.status !== 'enabled' || !item.config) continue;
+      const parsed = serviceConfig.safeParse(item.config);
+      if (parsed.success) serviceConfigs.push(parsed.data);
+      else errors.push(`service ${item.name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    }
+    const services = new Map<string, ServiceRuntime>();
+    serviceConfigs.forEach((config, index) => {
+      const before = previous?.services.get(config.name);
+      // An unchanged service keeps its runtime (balancer position, outlier counts, in-flight numbers).
+      if (before && JSON.stringify(before.config) === JSON.stringify(config) && before.index === index) {
+        services.set(config.name, before);
+        return;
+      }
+      const carried = new Map(before?.instances.map((instance) => [instance.url, { healthy: instance.healthy, ejectedUntilMs: instance.ejectedUntilMs }]));
+      const isHttp = config.instances.every((instance) => instance.url.startsWith('http://'));
+      services.set(config.name, new ServiceRuntime(index, config, isHttp ? this.pools : undefined, (url) => carried.get(url)));
+    });
+    const middlewares = new Map<string, RequestMiddleware>();
+    for (const item of checked.middlewares) {
+      if (item.status !== 'enabled' || !item.config) continue;
+      const parsed = middlewareConfig.safeParse(item.config);
+      if (!parsed.success) {
+        errors.push(`middleware ${item.name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+        continue;
+      }
+      const before = previous?.middlewares.get(parsed.data.name);
+      // Same config, same middleware object: rate-limit buckets survive a reload.
+      if (before && (before as unknown as { configKey?: string }).configKey === JSON.stringify(parsed.data)) {
+        middlewares.set(parsed.data.name, before);
+        continue;
+      }
+      const middleware = createMiddleware(parsed.data, { apiKeys: { verify: (key) => this.keys.verify(key) } });
+      (middleware as unknown as { configKey?: string }).configKey = JSON.stringify(parsed.data);
+      middlewares.set(parsed.data.name, middleware);
+    }
+    const routers = this.routerConfigs(checked);
+    const routerIndex = new Map(routers.map((router, index) => [router.name, index]));
+    const stats = new GatewayStatsRecorder(
+      {
+        routers: routers.map((router) => ({ name: router.name, service: router.service ?? '' })),
+        services: serviceConfigs.map((service) => ({ name: service.name, instances: service.instances.map((instance) => instance.url) })),
+      },
+      this.options.workerIndex,
+    );
+    return { version, services, middlewares, stats, routerIndex };
+  }
+
+  private compileRouters(generation: Generation, routers: RouterConfig[], entryPoint: string): CompiledRouter[] {
+    return routers.map((config, index) => ({
+      index,
+      name: config.name,
+      config,
+      middlewares: config.middlewares.map((name) => generation.middlewares.get(name)).filter((middleware): middleware is RequestMiddleware => middleware !== undefined),
+      service: config.service ? generation.services.get(config.service) : undefined,
+      stats: generation.stats,
+      entryPoint,
+    }));
+  }
+
+  private createEntryPoint(config: EntryPointConfig, key: string, generation: Generation, routers: RouterConfig[]): RunningEntryPoint {
+    if (config.protocol === 'tcp') {
+      const l4 = new L4Proxy(this.l4Service(generation, config), this.hooks);
+      const listener = new EntryPointListener(config, this.hooks, l4.handle, this.options.reusePort);
+      return { config, key, listener, http: undefined, l4 };
+    }
+    const http = new HttpEntryPoint(config, { table: compileRouteTable(routers, config.name), routers: this.compileRouters(generation, routers, config.name) }, this.hooks, this);
+    const listener = new EntryPointListener(config, this.hooks, http.handle, this.options.reusePort);
+    return { config, key, listener, http, l4: undefined };
+  }
+
+  private l4Service(generation: Generation, config: EntryPointConfig): ServiceRuntime {
+    const service = generation.services.get(config.service ?? '');
+    if (service) return service;
+    // The config check disables a tcp entry point without a usable service; this only guards a race with a reload.
+    return new ServiceRuntime(-1, serviceConfig.parse({ name: config.service ?? 'missing' }), undefined, () => undefined);
+  }
+
+  private swap(running: RunningEntryPoint, generation: Generation, routers: RouterConfig[]): void {
+    if (running.http) {
+      running.http.generation = { table: compileRouteTable(routers, running.config.name), routers: this.compileRouters(generation, routers, running.config.name) };
+    } else {
+      if (running.l4) Object.assign(this.l4Retired, { [running.config.name]: running.l4.counters });
+      running.l4 = new L4Proxy(this.l4Service(generation, running.config), this.hooks);
+      running.listener.setHandler(running.l4.handle);
+    }
+  }
+
+  private async stopEntryPoint(running: RunningEntryPoint, drainMs: number): Promise<void> {
+    await running.listener.stop(drainMs, () => running.http?.closeIdle());
+    running.http?.dispose();
+    running.listener.dispose();
+  }
+
+  onRequestDone(record: RequestRecord): void {
+    const router = record.router as (CompiledRouter & { stats?: GatewayStatsRecorder }) | undefined;
+    const stats = router?.stats ?? this.generation?.stats;
+    if (stats) {
+      const routerIdx = router ? router.index : -1;
+      const serviceIdx = record.service ? record.service.index : -1;
+      const instanceIdx = record.instance ? record.instance.index : -1;
+      stats.recordRequest(routerIdx, serviceIdx, instanceIdx, record.status, record.durationUs, record.bytesIn, record.bytesOut);
+    }
+    let client = this.clients.get(record.client);
+    if (!client) {
+      if (this.clients.size < MAX_CLIENTS) {
+        client = [0, 0];
+        this.clients.set(record.client, client);
+      }
+    }
+    if (client) {
+      client[0]++;
+      if (record.status >= 500 || record.error !== null) client[1]++;
+    }
+    if (this.wantsRecords && this.records.length < MAX_RECORDS_PER_REPORT) {
+      this.records.push({
+        id: record.requestId,
+        at: record.startedAtMs,
+        entryPoint: record.entryPoint,
+        router: record.router?.name ?? null,
+        service: record.service?.name ?? null,
+        instance: record.instance?.url ?? null,
+        method: record.method,
+        host: record.host,
+        path: record.path,
+        status: record.status,
+        durationMs: Math.round(record.durationUs) / 1000,
+        client: record.client,
+        bytesIn: record.bytesIn,
+        bytesOut: record.bytesOut,
+        error: record.error,
+        userAgent: record.userAgent,
+      });
+    }
+  }
+
+  report(): WorkerReport {
+    const nowMs = Date.now();
+    const stats: GatewayStatsDelta[] = [];
+    if (this.generation) stats.push(this.generation.stats.takeDelta(nowMs));
+    const retired = this.retiredStats;
+    this.retiredStats = [];
+    for (const recorder of retired) {
+      const delta = recorder.takeDelta(nowMs);
+      stats.push(delta);
+      // Keep a retired recorder while it still sees requests that started before the swap.
+      if (delta.total.counters.some((value) => value !== 0)) this.retiredStats.push(recorder);
+    }
+    const l4: Record<string, L4Counters> = { ...this.l4Retired };
+    const entryPoints: EntryPointStatus[] = [];
+    let headerTimeouts = 0;
+    let idleTimeouts = 0;
+    for (const running of this.entryPoints.values()) {
+      entryPoints.push(running.listener.status());
+      if (running.l4) l4[running.config.name] = { ...running.l4.counters };
+      if (running.http) {
+        headerTimeouts += running.http.headerTimeouts;
+        idleTimeouts += running.http.idleTimeouts;
+      }
+    }
+    const middlewares: Record<string, Record<string, number>> = {};
+    const ejected: Record<string, Array<[number, number]>> = {};
+    if (this.generation) {
+      for (const [name, middleware] of this.generation.middlewares) middlewares[name] = middleware.counters();
+      for (const [name, service] of this.generation.services) {
+        const list: Array<[number, number]> = [];
+        for (const instance of service.instances) if (instance.ejectedUntilMs > nowMs) list.push([instance.index, instance.ejectedUntilMs]);
+        if (list.length > 0) ejected[name] = list;
+      }
+    }
+    const clients = [...this.clients].map(([ip, [requests, errors]]): [string, number, number] => [ip, requests, errors]);
+    clients.sort((a, b) => b[1] - a[1]);
+    clients.length = Math.min(clients.length, 100);
+    this.clients = new Map();
+    const requests = this.records;
+    this.records = [];
+    return {
+      worker: this.options.workerIndex,
+      stats,
+      pools: this.pools.all().map((pool) => pool.stats()),
+      entryPoints,
+      l4,
+      middlewares,
+      ejected,
+      clients,
+      requests,
+      headerTimeouts,
+      idleTimeouts,
+    };
+  }
+
+  async stop(drainMs: number): Promise<void> {
+    await Promise.all([...this.entryPoints.values()].map((running) => this.stopEntryPoint(running, drainMs)));
+    this.entryPoints.clear();
+    if (this.generation) for (const service of this.generation.services.values()) service.dispose();
+    this.pools.dispose();
+  }
+}

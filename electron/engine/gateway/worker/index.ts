@@ -1,0 +1,7 @@
+export { ConnectionMirror } from './connection-mirror.ts';
+export { GatewayDataPlane, type DataPlaneOptions, type RequestEntry, type WorkerReport } from './data-plane.ts';
+export { HashedKeyVerifier, type ActiveKeyHash } from './key-verifier.ts';
+export { controlToWorker, workerToControl, type ControlToWorker, type WorkerToControl } from './protocol.ts';
+export { REPORT_INTERVAL_MS, runDataPlane } from './run-data-plane.ts';
+export { inThreadRunner, spawnThreadRunner, type DataPlaneMain, type DataPlaneRunner, type PortLike } from './runner.ts';
+export { WorkerHooks } from './worker-hooks.ts';

@@ -1,0 +1,90 @@
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Contract } from '../../shared/contract/index.ts';
+import type { RpcClient } from '../../shared/rpc/index.ts';
+import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { connectClient, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
+
+let console: TestConsole;
+let client: RpcClient<Contract>;
+let a: Backend;
+let b: Backend;
+let port: number;
+
+beforeAll(async () => {
+  a = await startBackend('a');
+  b = await startBackend('b');
+  console = await startTestConsole(
+    gatewayYaml(`entryPoints:
+  - name: web
+    port: 0
+routers:
+  - name: api
+    match: { path: { prefix: /api } }
+    rewrite: { stripPrefix: /api }
+    service: pair
+  - name: all
+    match: { path: { prefix: / } }
+    service: pair
+services:
+  - name: pair
+    instances:
+      - url: ${a.url}
+      - url: ${b.url}`),
+  );
+  client = await connectClient(console.origin, console.token);
+  port = console.running.host.gateway.boundPorts()['web']!;
+});
+
+afterAll(async () => {
+  client?.dispose();
+  await console?.close();
+  await a?.close();
+  await b?.close();
+});
+
+describe('the gateway proxies HTTP', () => {
+  it('forwards a request and its answer, with X-Forwarded headers and a request id', async () => {
+    const answer = await send(port, '/hello?x=1', { headers: { 'x-custom': 'yes' } });
+    expect(answer.status).toBe(200);
+    const body = JSON.parse(answer.body) as { backend: string; path: string };
+    expect(body.path).toBe('/hello?x=1');
+    const last = (body.backend === 'a' ? a : b).last!;
+    expect(last.headers['x-custom']).toBe('yes');
+    expect(last.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(last.headers['x-forwarded-proto']).toBe('http');
+    expect(last.headers['x-request-id']).toMatch(/.+/);
+  });
+
+  it('strips a prefix on segment boundaries', async () => {
+    expect(JSON.parse((await send(port, '/api/users')).body).path).toBe('/users');
+    expect(JSON.parse((await send(port, '/apix')).body).path).toBe('/apix');
+  });
+
+  it('balances round robin across instances', async () => {
+    const seen: string[] = [];
+    for (let index = 0; index < 10; index++) seen.push(JSON.parse((await send(port, '/rr')).body).backend);
+    expect(seen.filter((name) => name === 'a')).toHaveLength(5);
+    expect(seen.filter((name) => name === 'b')).toHaveLength(5);
+  });
+
+  it('answers pipelined requests in order on one connection', async () => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /p1 HTTP/1.1\r\nHost: x\r\n\r\nGET /p2 HTTP/1.1\r\nHost: x\r\n\r\nGET /p3 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await waitFor(() => (Buffer.concat(received).toString().match(/HTTP\/1\.1 200/g) ?? []).length === 3, 'three answers');
+    const text = Buffer.concat(received).toString();
+    expect(text.indexOf('"/p1"')).toBeLessThan(text.indexOf('"/p2"'));
+    expect(text.indexOf('"/p2"')).toBeLessThan(text.indexOf('"/p3"'));
+    socket.destroy();
+  });
+
+  it('shows status, traffic and the requests through the contract', async () => {
+    await waitFor(async () => (await client.api.gateway.status({})).totals.requests > 0, 'stats from the worker');
+    const status = await client.api.gateway.status({});
+    expect(status.routers.map((router) => router.name)).toEqual(['api', 'all']);
+    expect(status.services[0]!.instances.map((instance) => instance.url)).toEqual([a.url, b.url]);
+  });
+});
