@@ -266,7 +266,7 @@ export class Firewall implements Disposable {
         localAddress: rules.usesLocalAddress ? (parseIp(input.localAddress) ?? null) : null,
         port: input.port,
       });
-      verdict = ordinal < 0 ? null : rules.ordered[ordinal]!.verdict;
+      verdict = rules.verdicts[ordinal + 1]!;
       fallback = generation.fallbackFor(input.listener);
       limiter = generation.limiters.get(input.listener) ?? null;
     }
@@ -356,6 +356,7 @@ export class Firewall implements Disposable {
   }
 
   state(): FirewallState {
+    this.generation.rules.foldHits();
     const config = this.config;
     return {
       defaultPolicy: config.defaultPolicy,
@@ -398,6 +399,7 @@ export class Firewall implements Disposable {
     const index = this.config.rules.findIndex((r) => r.id === id);
     if (index < 0) throw new NetopsError(ErrorCodes.notFound, `no rule with id ${id}`);
     const current = this.config.rules[index]!;
+    this.generation.rules.foldHits();
     const defined = Object.fromEntries(Object.entries(patch ?? {}).filter(([, value]) => value !== undefined));
     const rule = this.parseRule({ ...current.rule, ...defined });
     const record = newRuleRecord(current.id, current.seq, rule, current.verdict.hits, current.verdict.lastHitAt);
@@ -658,8 +660,10 @@ export class Firewall implements Disposable {
     const generation = this.build(config, this.generation.number + 1);
     // Contexts the old generation served get their tables now, not on the next connection.
     for (const c of this.generation.contexts()) generation.service(c.protocol, c.listener, c.localAddress, c.port);
+    const previous = this.generation;
     this.config = config;
     this.generation = generation;
+    previous.rules.foldHits();
     alongside?.();
     this.scheduleSave();
     this.changeEmitter.fire();
