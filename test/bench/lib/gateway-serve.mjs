@@ -77,7 +77,7 @@ export async function startGatewayServe({ node, cli, cpu, workers, backendPort, 
       // The first line is what the results table shows: put serve's own words (a refused config) in it.
       const said = output.map((line) => line.trim()).filter(Boolean).join(' | ').slice(0, 400);
       const how = error ? error.message : `code ${code}, signal ${signal}`;
-      reject(new Error(`netops serve exited (${how}) before it was ready, with a gateway: section in its config: ${said || 'it printed nothing'}\n${configText}`));
+      reject(new Error(`netops serve exited (${how}) before it was ready, with a gateway: section in its config: ${said || 'it printed nothing'}\nits config: ${JSON.stringify(JSON.parse(configText))}`));
     });
   });
   try {

@@ -188,7 +188,8 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
   else started = { server: await target.start(cpu, backend), headers: {} };
   const { server, headers } = started;
   try {
-    ctx.log(`   ${server.name} on 127.0.0.1:${server.port}${cpu === undefined ? ', not pinned' : `, pinned to CPU ${cpu}`}`);
+    // The direct run's target is the backend, which stays where it was started: with wrk.
+    ctx.log(`   ${server.name} on 127.0.0.1:${server.port}${server.cpu === undefined ? ', not pinned' : `, pinned to CPU ${server.cpu}`}`);
     const warmup = await startWrk({ port: server.port, cpu: loadCpu, seconds: WARMUP_SECONDS, connections: CONNECTIONS, headers }).result;
     checkAnswers(warmup, server.name);
 
@@ -204,6 +205,8 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
     const cpuMs = readCpuMsOf(targetPids) - cpuBefore;
     const coreBusy = cores.read();
     checkAnswers(run, server.name);
+    const socketErrors = Object.entries(run.socketErrors).filter(([, n]) => n > 0);
+    if (socketErrors.length > 0) ctx.log(`   wrk socket errors: ${socketErrors.map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
     const cpuUsPerRequest = (cpuMs * 1000) / run.requests;
     ctx.log(
       `   ${round(run.rps, 0)} rps, p50 ${round(run.latencyMs.p50, 2)} / p99 ${round(run.latencyMs.p99, 2)} ms, ${round(cpuUsPerRequest, 1)} µs CPU per request; cores ${coreBusy.join(' / ')} % busy`,
@@ -211,7 +214,7 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
     return {
       target: server.name,
       port: server.port,
-      pinnedCpu: cpu ?? null,
+      pinnedCpu: server.cpu ?? null,
       rps: round(run.rps, 0),
       requests: run.requests,
       latencyMs: Object.fromEntries(Object.entries(run.latencyMs).map(([k, v]) => [k, round(v, 3)])),
