@@ -2,12 +2,12 @@ import type { ComponentType } from 'react';
 import { ConnectionsIcon, FirewallIcon, OverviewIcon } from '../components/index.ts';
 import { ConnectionsPage } from '../pages/connections/index.ts';
 import { FirewallPage } from '../pages/firewall/index.ts';
+import { GatewayIcon, GatewayPage } from '../pages/gateway/index.ts';
 import { OverviewPage } from '../pages/overview/index.ts';
 
 /**
- * Navigation groups in display order. Gateway will join 'Traffic',
- * Discovery 'Services', Certificates 'Security'; a section shows only once
- * it has a screen.
+ * Navigation groups in display order. Discovery will join 'Services',
+ * Certificates 'Security'; a section shows only once it has a screen.
  */
 export const NAV_SECTIONS = ['Monitor', 'Traffic', 'Services', 'Security'] as const;
 export type NavSection = (typeof NAV_SECTIONS)[number];
@@ -26,6 +26,7 @@ export interface ScreenDef {
 export const SCREENS: readonly ScreenDef[] = [
   { id: 'overview', label: 'Overview', section: 'Monitor', icon: OverviewIcon, shortcutKey: 'o', component: OverviewPage },
   { id: 'connections', label: 'Connections', section: 'Monitor', icon: ConnectionsIcon, shortcutKey: 'c', component: ConnectionsPage },
+  { id: 'gateway', label: 'Gateway', section: 'Traffic', icon: GatewayIcon, shortcutKey: 'g', component: GatewayPage },
   { id: 'firewall', label: 'Firewall', section: 'Traffic', icon: FirewallIcon, shortcutKey: 'f', component: FirewallPage },
 ];
 

@@ -42,5 +42,15 @@ export function shortcutGroups(): ShortcutGroup[] {
         { keys: ['Delete'], description: 'Delete the selected rule' },
       ],
     },
+    {
+      title: 'Gateway routers',
+      items: [
+        { keys: ['↑', '↓'], description: 'Select a router' },
+        { keys: ['Enter'], description: 'Edit the selected router' },
+        { keys: ['Delete'], description: 'Delete the selected router' },
+        { keys: ['t'], description: 'Open the selected router in the route tester' },
+        { keys: ['←', '→'], description: 'Move between the gateway tabs (on a tab)' },
+      ],
+    },
   ];
 }

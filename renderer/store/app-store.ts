@@ -2,12 +2,14 @@ import { create } from 'zustand';
 import { createConnectionsSlice, initialConnectionsData, type ConnectionsSlice } from './connections-slice.ts';
 import { createDecisionsSlice, initialDecisionsData, type DecisionsSlice } from './decisions-slice.ts';
 import { createFirewallSlice, initialFirewallData, type FirewallSlice } from './firewall-slice.ts';
+import { createGatewayRequestsSlice, initialGatewayRequestsData, type GatewayRequestsSlice } from './gateway-requests-slice.ts';
+import { createGatewaySlice, initialGatewayData, type GatewaySlice } from './gateway-slice.ts';
 import { createOverviewSlice, initialOverviewData, type OverviewSlice } from './overview-slice.ts';
 import { createSessionSlice, initialSessionData, type SessionSlice } from './session-slice.ts';
 import { createToastsSlice, initialToastsData, type ToastsSlice } from './toasts-slice.ts';
 import { createUiSlice, initialUiData, type UiSlice } from './ui-slice.ts';
 
-export type AppState = SessionSlice & OverviewSlice & ConnectionsSlice & FirewallSlice & DecisionsSlice & ToastsSlice & UiSlice;
+export type AppState = SessionSlice & OverviewSlice & ConnectionsSlice & FirewallSlice & DecisionsSlice & GatewaySlice & GatewayRequestsSlice & ToastsSlice & UiSlice;
 
 /**
  * The one store. React reads it through the hook with narrow selectors; the
@@ -20,6 +22,8 @@ export const useAppStore = create<AppState>()((...args) => ({
   ...createConnectionsSlice(...args),
   ...createFirewallSlice(...args),
   ...createDecisionsSlice(...args),
+  ...createGatewaySlice(...args),
+  ...createGatewayRequestsSlice(...args),
   ...createToastsSlice(...args),
   ...createUiSlice(...args),
 }));
@@ -34,6 +38,8 @@ export function resetAppStore(): void {
     connections: initialConnectionsData(),
     firewall: initialFirewallData(),
     decisions: initialDecisionsData(),
+    gateway: initialGatewayData(),
+    gatewayRequests: initialGatewayRequestsData(),
     toasts: initialToastsData(),
     ui: initialUiData(),
   });

@@ -30,3 +30,39 @@ export {
   type SortDirection,
 } from './connections-view.ts';
 export { parseConnectionQuery, matchesQuery, type QueryTerm } from './connection-query.ts';
+export type { GatewayData, GatewayTab, TesterPreset } from './gateway-slice.ts';
+export { GATEWAY_TABS } from './gateway-slice.ts';
+export type { GatewayRequestsData } from './gateway-requests-slice.ts';
+export {
+  applyRequestsFrame,
+  countArrivedSince,
+  createRequestsViewSelector,
+  emptyRequestsFilter,
+  filterRequests,
+  GATEWAY_REQUESTS_LIMIT,
+  isFilterActive,
+  NO_ROUTER,
+  STATUS_CLASSES,
+  statusClassMatches,
+  type RequestsFilter,
+  type RequestsView,
+  type StatusClass,
+} from './gateway-requests.ts';
+export {
+  asRecord,
+  createRoutersViewSelector,
+  filterRouters,
+  matchSummary,
+  ROUTER_QUERY_FIELDS,
+  stringList,
+  stringRecord,
+  toRouterRow,
+  type PathKind,
+  type RouterRow,
+  type RoutersFilter,
+  type RoutersView,
+  type RouterStatusFilter,
+} from './gateway-routers-view.ts';
+export { buildTrafficCharts, chartedServices, MAX_CHARTED_SERVICES, maxOfRows, type TrafficChartRow, type TrafficCharts, type TrafficMetric, type TrafficSeries } from './gateway-traffic.ts';
+export { parseGatewayQuery, matchesGatewayQuery, type GatewayQueryTerm } from './gateway-query.ts';
+export { selectRequestsArrivedWhilePaused, selectRequestsView, selectRoutersView, selectSelectedGatewayRequest, selectTrafficCharts } from './gateway-selectors.ts';

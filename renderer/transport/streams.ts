@@ -1,17 +1,23 @@
 import type { Contract } from '../../shared/contract/index.ts';
-import type { NetopsError } from '../../shared/errors.ts';
+import { ErrorCodes, type NetopsError } from '../../shared/errors.ts';
 import type { Disposable } from '../../shared/lifecycle.ts';
 import type { ContractProxy } from '../../shared/rpc/index.ts';
 import type { AppStore } from '../store/index.ts';
 
-export type StreamName = 'overview' | 'connections' | 'firewall' | 'firewallDecisions';
+export type StreamName = 'overview' | 'connections' | 'firewall' | 'firewallDecisions' | 'gateway' | 'gatewayTraffic' | 'gatewayRequests';
 
 export const STREAM_LABELS: Record<StreamName, string> = {
   overview: 'system overview',
   connections: 'live connections',
   firewall: 'firewall state',
   firewallDecisions: 'firewall decisions',
+  gateway: 'gateway status',
+  gatewayTraffic: 'gateway traffic',
+  gatewayRequests: 'gateway requests',
 };
+
+/** Five minutes of per-second points, as the connection charts show. */
+export const GATEWAY_TRAFFIC_SECONDS = 300;
 
 interface StreamBinding {
   /** Subscribes on one client and writes every event into the store. */
@@ -59,5 +65,45 @@ export const streamBindings: Record<StreamName, StreamBinding> = {
       return api.firewall.decisions.subscribe({}, { next: (frame) => store.getState().applyDecisionsFrame(frame), end });
     },
     release: (store) => store.getState().clearDecisions(),
+  },
+  gateway: {
+    subscribe: (api, store, end) => {
+      store.getState().markGatewayUnloaded();
+      return api.gateway.live.subscribe(
+        {},
+        {
+          next: (status) => store.getState().applyGatewayStatus(status),
+          end: (error) => {
+            // Kept for the screen, which says why it has nothing to show (e.g. a server without the gateway).
+            if (error) store.getState().setGatewayStreamError(error);
+            end(error);
+          },
+        },
+      );
+    },
+    release: (store) => store.getState().clearGatewayStatus(),
+  },
+  gatewayTraffic: {
+    subscribe: (api, store, end) =>
+      api.gateway.traffic.subscribe(
+        { seconds: GATEWAY_TRAFFIC_SECONDS },
+        {
+          next: (traffic) => store.getState().applyGatewayTraffic(traffic),
+          end: (error) => {
+            if (error) store.getState().setGatewayTrafficError(error);
+            // The Overview watches this on every server; one without a gateway is no news worth a toast.
+            end(error?.code === ErrorCodes.unknownMethod || error?.code === ErrorCodes.unavailable ? undefined : error);
+          },
+        },
+      ),
+    // The server keeps the series: coming back asks for the last five minutes again.
+    release: (store) => store.getState().clearGatewayTraffic(),
+  },
+  gatewayRequests: {
+    subscribe: (api, store, end) => {
+      store.getState().markGatewayRequestsUnloaded();
+      return api.gateway.requests.subscribe({}, { next: (frame) => store.getState().applyGatewayRequestsFrame(frame), end });
+    },
+    release: (store) => store.getState().clearGatewayRequests(),
   },
 };

@@ -15,7 +15,7 @@ import { ChartTooltip, formatByteRate, formatBytes, formatClock, formatCount, fo
 import { OVERVIEW_HISTORY_LIMIT, useAppStore, type OverviewPoint } from '../../store/index.ts';
 import { niceTicks } from './chart-scale.ts';
 
-const CHART_HEIGHT = 168;
+export const CHART_HEIGHT = 168;
 
 interface SeriesDef {
   key: keyof OverviewPoint;
@@ -106,9 +106,9 @@ export const OverviewCharts = memo(function OverviewCharts() {
   );
 });
 
-const CHART_MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
+export const CHART_MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
 
-const Y_AXIS_PROPS = {
+export const Y_AXIS_PROPS = {
   width: 44,
   tickLine: false,
   axisLine: false,
@@ -116,7 +116,7 @@ const Y_AXIS_PROPS = {
   interval: 0,
 } as const;
 
-const grid = <CartesianGrid stroke="var(--chart-grid)" vertical={false} />;
+export const grid = <CartesianGrid stroke="var(--chart-grid)" vertical={false} />;
 
 function maxOf(history: readonly OverviewPoint[], series: readonly SeriesDef[]): number {
   let max = 0;
@@ -124,7 +124,7 @@ function maxOf(history: readonly OverviewPoint[], series: readonly SeriesDef[]):
   return max;
 }
 
-const timeAxis = (
+export const timeAxis = (
   <XAxis
     dataKey="at"
     type="number"
@@ -139,7 +139,7 @@ const timeAxis = (
 );
 
 /** Ticks sit on steps such as 0.25, which the one-decimal rate format would round to 0.3. */
-function formatAxisRate(value: number): string {
+export function formatAxisRate(value: number): string {
   return value >= 100 ? formatCount(value) : String(Number(value.toFixed(2)));
 }
 
@@ -148,7 +148,7 @@ function formatAxisBytes(value: number): string {
   return formatBytes(value).replace(/\.0+ /, ' ');
 }
 
-function ChartPanel({ title, series, children }: { title: string; series: readonly SeriesDef[]; children: ReactNode }) {
+export function ChartPanel({ title, series, children }: { title: string; series: readonly { key: string; label: string; color: string }[]; children: ReactNode }) {
   return (
     <div className="panel chart-panel">
       <header className="panel-header">

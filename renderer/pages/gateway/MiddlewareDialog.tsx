@@ -1,0 +1,194 @@
+import { useId, type FormEvent, type ReactNode } from 'react';
+import type { GatewayMiddlewareStatus } from '../../../shared/contract/index.ts';
+import { Dialog } from '../../components/index.ts';
+import { useAction } from '../firewall/common.tsx';
+import { FormField } from '../firewall/FormField.tsx';
+import { useForm } from '../firewall/use-form.ts';
+import { useGatewayApi } from './common.tsx';
+import { fieldErrorsFromServer, type FieldTable } from './form-model.ts';
+import {
+  emptyMiddlewareForm,
+  MIDDLEWARE_FIELDS,
+  MIDDLEWARE_TYPE_LABELS,
+  MIDDLEWARE_TYPES,
+  middlewareFormFromConfig,
+  validateMiddlewareForm,
+  type MiddlewareField,
+  type MiddlewareFormValues,
+  type MiddlewareType,
+} from './middleware-form.ts';
+import { reportSaved } from './report-saved.ts';
+
+export type MiddlewareDialogTarget = { kind: 'new' } | { kind: 'edit'; middleware: GatewayMiddlewareStatus };
+
+const SERVER_FIELDS: FieldTable<MiddlewareField> = MIDDLEWARE_FIELDS.map((field) => [[field], field] as const);
+
+type TextKey = { [K in keyof MiddlewareFormValues]: MiddlewareFormValues[K] extends string ? K : never }[keyof MiddlewareFormValues] & MiddlewareField;
+
+export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialogTarget; onClose(): void }) {
+  const form = useForm<MiddlewareField, MiddlewareFormValues, ReturnType<typeof validateMiddlewareForm>['value']>(
+    () => (target.kind === 'edit' ? middlewareFormFromConfig(target.middleware.config, target.middleware.name, target.middleware.type) : emptyMiddlewareForm()),
+    validateMiddlewareForm,
+    middlewareFieldOf,
+  );
+  const { values, errors, hints, set } = form;
+  const formId = useId();
+  const api = useGatewayApi();
+  const { busy, run } = useAction();
+  const value = form.validation.value;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!value) return form.touchAll();
+    if (busy) return;
+    const name = String(value.name);
+    const result = await run(
+      `Could not save middleware "${name}"`,
+      () => api().upsert({ kind: 'middleware', item: value as Record<string, unknown> }),
+      (error) => form.setServerErrors(fieldErrorsFromServer(error, SERVER_FIELDS)),
+    );
+    if (!result) return;
+    reportSaved('Middleware', name, target.kind === 'new', result);
+    onClose();
+  };
+
+  /** A text input (or a textarea when `rows` is given) bound to one field. */
+  const text = (key: TextKey, label: string, options: { help?: string; placeholder?: string; rows?: number; mono?: boolean; span?: boolean } = {}): ReactNode => (
+    <FormField key={key} label={label} field={key} error={errors[key]} hint={hints[key]} help={options.help} className={options.span ? 'span-2' : undefined}>
+      {options.rows ? (
+        <textarea
+          className={options.mono === false ? undefined : 'mono'}
+          rows={options.rows}
+          value={values[key]}
+          onChange={(event) => set(key, event.target.value)}
+          onBlur={() => form.touch(key)}
+          placeholder={options.placeholder}
+          spellCheck={false}
+          data-testid={`mw-${key}`}
+        />
+      ) : (
+        <input
+          type="text"
+          className={options.mono === false ? undefined : 'mono'}
+          value={values[key]}
+          onChange={(event) => set(key, event.target.value)}
+          onBlur={() => form.touch(key)}
+          placeholder={options.placeholder}
+          autoComplete="off"
+          spellCheck={false}
+          data-testid={`mw-${key}`}
+        />
+      )}
+    </FormField>
+  );
+
+  const check = (key: 'dryRun' | 'allowCredentials' | 'useBlocklist', label: string) => (
+    <label className="checkbox span-2" key={key}>
+      <input type="checkbox" checked={values[key]} onChange={(event) => set(key, event.target.checked)} data-testid={`mw-${key}`} />
+      {label}
+    </label>
+  );
+
+  return (
+    <Dialog
+      open
+      onClose={onClose}
+      title={target.kind === 'new' ? 'Add a middleware' : `Edit middleware "${target.middleware.name}"`}
+      size="medium"
+      testId="middleware-dialog"
+      footer={
+        <>
+          <span className="dialog-footer-note muted">Applies to every router that names it.</span>
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" form={formId} className="button button-primary" data-testid="middleware-save" disabled={!value || busy}>
+            {busy ? 'Saving…' : target.kind === 'new' ? 'Add middleware' : 'Save middleware'}
+          </button>
+        </>
+      }
+    >
+      <form id={formId} className="form-grid gw-form" onSubmit={(event) => void submit(event)} noValidate>
+        <FormField label="Name" field="name" error={errors.name}>
+          <input
+            type="text"
+            className="mono"
+            value={values.name}
+            onChange={(event) => set('name', event.target.value)}
+            onBlur={() => form.touch('name')}
+            readOnly={target.kind === 'edit'}
+            autoFocus={target.kind === 'new'}
+            placeholder="e.g. api-limit"
+            autoComplete="off"
+            spellCheck={false}
+            data-testid="mw-name"
+          />
+        </FormField>
+        <FormField label="Type" field="type" error={errors.type}>
+          <select value={values.type} onChange={(event) => set('type', event.target.value as MiddlewareType)} disabled={target.kind === 'edit'} data-testid="mw-type">
+            {MIDDLEWARE_TYPES.map((type) => (
+              <option key={type} value={type}>
+                {MIDDLEWARE_TYPE_LABELS[type]}
+              </option>
+            ))}
+          </select>
+        </FormField>
+        {values.type === 'rateLimit' ? (
+          <>
+            {text('ratePerSecond', 'Requests per second', { help: 'Per key, refilled continuously', mono: false })}
+            {text('burst', 'Burst', { help: 'Requests allowed at once', mono: false })}
+            <FormField label="Key" field="keyKind">
+              <select value={values.keyKind} onChange={(event) => set('keyKind', event.target.value as MiddlewareFormValues['keyKind'])} data-testid="mw-keyKind">
+                <option value="ip">Client IP</option>
+                <option value="apiKey">API key</option>
+                <option value="header">A request header</option>
+              </select>
+            </FormField>
+            {values.keyKind === 'header' ? text('keyHeader', 'Header', { placeholder: 'x-tenant' }) : <div />}
+            {check('dryRun', 'Dry run: count what would be refused, refuse nothing')}
+          </>
+        ) : null}
+        {values.type === 'apiKey' ? (
+          <>
+            {text('apiHeader', 'Header', { help: 'Authorization: Bearer <key> is accepted too' })}
+            {text('allowKeyIds', 'Allowed key ids', { help: 'One per line; empty: any active key (see API keys)', rows: 3 })}
+          </>
+        ) : null}
+        {values.type === 'bodyLimit' ? text('maxBytes', 'Max body bytes', { help: 'Larger requests get 413', mono: false }) : null}
+        {values.type === 'headers' ? (
+          <>
+            {text('requestSet', 'Request: set', { help: 'Name: value per line', rows: 3, placeholder: 'x-forwarded-proto: https' })}
+            {text('requestRemove', 'Request: remove', { help: 'Names, separated by commas', placeholder: 'cookie' })}
+            {text('responseSet', 'Response: set', { help: 'Name: value per line', rows: 3, placeholder: 'strict-transport-security: max-age=63072000' })}
+            {text('responseRemove', 'Response: remove', { help: 'Names, separated by commas', placeholder: 'server' })}
+          </>
+        ) : null}
+        {values.type === 'cors' ? (
+          <>
+            {text('allowOrigins', 'Allowed origins', { help: 'One per line, or *', rows: 3, placeholder: 'https://app.example.com', span: true })}
+            {text('allowMethods', 'Allowed methods', { help: 'Separated by commas' })}
+            {text('maxAgeSeconds', 'Preflight max age (s)', { mono: false })}
+            {text('allowHeaders', 'Allowed request headers', { help: 'Separated by commas' })}
+            {text('exposeHeaders', 'Exposed response headers', { help: 'Separated by commas' })}
+            {check('allowCredentials', 'Allow credentials (cookies, Authorization)')}
+          </>
+        ) : null}
+        {values.type === 'firewall' ? (
+          <>
+            {text('allow', 'Allow', { help: 'One IP or CIDR per line; when set, only these pass', rows: 4, placeholder: '10.0.0.0/8' })}
+            {text('deny', 'Deny', { help: 'One IP or CIDR per line; wins over allow', rows: 4, placeholder: '203.0.113.7' })}
+            {check('useBlocklist', 'Also refuse addresses on the firewall blocklist')}
+          </>
+        ) : null}
+      </form>
+    </Dialog>
+  );
+}
+
+function middlewareFieldOf(key: keyof MiddlewareFormValues): MiddlewareField {
+  if (key === 'keyKind') return 'keyHeader';
+  if (key === 'dryRun') return 'ratePerSecond';
+  if (key === 'allowCredentials') return 'allowOrigins';
+  if (key === 'useBlocklist') return 'allow';
+  return key as MiddlewareField;
+}

@@ -1,0 +1,2 @@
+export { GatewayPage } from './GatewayPage.tsx';
+export { GatewayIcon } from './GatewayIcon.tsx';

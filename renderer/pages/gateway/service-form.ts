@@ -1,0 +1,185 @@
+import { serviceConfig, type ServiceInput } from '../../../shared/contract/index.ts';
+import { asRecord } from '../../store/index.ts';
+import { errorsFromIssues, hasErrors, issueMessage, parseWhole, splitList, type FieldErrors, type FieldTable, type Validation } from './form-model.ts';
+
+export const BALANCERS = serviceConfig.shape.balancer.unwrap().options;
+export type Balancer = (typeof BALANCERS)[number];
+
+export const BALANCER_LABELS: Record<Balancer, string> = {
+  roundRobin: 'Round robin (weighted)',
+  random: 'Random (weighted)',
+  leastConnections: 'Least connections',
+  powerOfTwo: 'Power of two choices',
+  hash: 'Hash (sticky)',
+};
+
+/** Per-instance fields report as `instances.<row>.url` / `.weight`, so each error sits beside its input. */
+export type ServiceField =
+  | 'name'
+  | 'balancer'
+  | 'hashOn'
+  | 'instances'
+  | `instances.${number}.url`
+  | `instances.${number}.weight`
+  | 'healthPath'
+  | 'healthIntervalMs'
+  | 'healthTimeoutMs'
+  | 'healthyThreshold'
+  | 'unhealthyThreshold'
+  | 'expectStatus'
+  | 'connectTimeoutMs'
+  | 'requestTimeoutMs';
+
+const SERVICE_FIELD_TABLE: FieldTable<ServiceField> = [
+  [['name'], 'name'],
+  [['balancer'], 'balancer'],
+  [['hashOn'], 'hashOn'],
+  [['instances'], 'instances'],
+  [['healthCheck'], 'healthPath'],
+  [['healthCheck', 'path'], 'healthPath'],
+  [['healthCheck', 'intervalMs'], 'healthIntervalMs'],
+  [['healthCheck', 'timeoutMs'], 'healthTimeoutMs'],
+  [['healthCheck', 'healthyThreshold'], 'healthyThreshold'],
+  [['healthCheck', 'unhealthyThreshold'], 'unhealthyThreshold'],
+  [['healthCheck', 'expectStatus'], 'expectStatus'],
+  [['connectTimeoutMs'], 'connectTimeoutMs'],
+  [['requestTimeoutMs'], 'requestTimeoutMs'],
+];
+
+export interface InstanceRow {
+  url: string;
+  weight: string;
+}
+
+export interface ServiceFormValues {
+  name: string;
+  balancer: Balancer;
+  hashOn: string;
+  instances: readonly InstanceRow[];
+  healthEnabled: boolean;
+  healthPath: string;
+  healthIntervalMs: string;
+  healthTimeoutMs: string;
+  healthyThreshold: string;
+  unhealthyThreshold: string;
+  /** Status codes separated by commas; empty: 2xx and 3xx. */
+  expectStatus: string;
+  /** Empty: the default. */
+  connectTimeoutMs: string;
+  requestTimeoutMs: string;
+  /** What the editor has no inputs for (outlier, retry, pool, idle timeout), kept as configured. */
+  kept: Readonly<Record<string, unknown>>;
+}
+
+const EDITED_KEYS = new Set(['name', 'balancer', 'hashOn', 'instances', 'healthCheck', 'connectTimeoutMs', 'requestTimeoutMs']);
+
+export function emptyServiceForm(): ServiceFormValues {
+  return {
+    name: '',
+    balancer: 'roundRobin',
+    hashOn: 'ip',
+    instances: [{ url: 'http://127.0.0.1:8080', weight: '1' }],
+    healthEnabled: false,
+    healthPath: '/healthz',
+    healthIntervalMs: '5000',
+    healthTimeoutMs: '2000',
+    healthyThreshold: '2',
+    unhealthyThreshold: '3',
+    expectStatus: '',
+    connectTimeoutMs: '',
+    requestTimeoutMs: '',
+    kept: {},
+  };
+}
+
+function text(value: unknown, fallback = ''): string {
+  return typeof value === 'number' || typeof value === 'string' ? String(value) : fallback;
+}
+
+export function serviceFormFromConfig(config: unknown, name: string): ServiceFormValues {
+  const service = asRecord(config) ?? {};
+  const empty = emptyServiceForm();
+  const health = asRecord(service.healthCheck);
+  const instances = Array.isArray(service.instances) ? service.instances.map((item) => asRecord(item) ?? {}) : [];
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(service)) if (!EDITED_KEYS.has(key)) kept[key] = value;
+  const balancer = (BALANCERS as readonly unknown[]).includes(service.balancer) ? (service.balancer as Balancer) : 'roundRobin';
+  return {
+    name: typeof service.name === 'string' ? service.name : name,
+    balancer,
+    hashOn: text(service.hashOn, 'ip'),
+    instances: instances.map((instance) => ({ url: text(instance.url), weight: text(instance.weight, '1') })),
+    healthEnabled: health !== null,
+    healthPath: text(health?.path, empty.healthPath),
+    healthIntervalMs: text(health?.intervalMs, empty.healthIntervalMs),
+    healthTimeoutMs: text(health?.timeoutMs, empty.healthTimeoutMs),
+    healthyThreshold: text(health?.healthyThreshold, empty.healthyThreshold),
+    unhealthyThreshold: text(health?.unhealthyThreshold, empty.unhealthyThreshold),
+    expectStatus: Array.isArray(health?.expectStatus) ? health.expectStatus.join(', ') : '',
+    connectTimeoutMs: text(service.connectTimeoutMs),
+    requestTimeoutMs: text(service.requestTimeoutMs),
+    kept,
+  };
+}
+
+/** A number field: empty leaves the default; anything else must be a whole number. */
+function numberField(values: ServiceFormValues, key: keyof ServiceFormValues & ServiceField, errors: FieldErrors<ServiceField>): number | undefined {
+  const raw = String(values[key]).trim();
+  if (raw === '') return undefined;
+  const value = parseWhole(raw);
+  if (value === undefined) errors[key] = 'A whole number';
+  return value;
+}
+
+export function validateServiceForm(values: ServiceFormValues): Validation<ServiceField, ServiceInput> {
+  const errors: FieldErrors<ServiceField> = {};
+  const hints: FieldErrors<ServiceField> = {};
+  const name = values.name.trim();
+  if (name === '') errors.name = 'Give the service a name';
+  const candidate: Record<string, unknown> = { ...values.kept, name };
+  candidate.instances = values.instances.map((row, i) => {
+    const weight = row.weight.trim() === '' ? 1 : parseWhole(row.weight);
+    if (weight === undefined) errors[`instances.${i}.weight`] = 'A whole number from 0 to 1000';
+    return { url: row.url.trim(), ...(weight === undefined || weight === 1 ? {} : { weight }) };
+  });
+  if (values.balancer !== 'roundRobin') candidate.balancer = values.balancer;
+  if (values.balancer === 'hash' && values.hashOn.trim() !== 'ip') candidate.hashOn = values.hashOn.trim();
+  if (values.healthEnabled) {
+    const health: Record<string, unknown> = { path: values.healthPath.trim() };
+    const fields = [
+      ['intervalMs', 'healthIntervalMs'],
+      ['timeoutMs', 'healthTimeoutMs'],
+      ['healthyThreshold', 'healthyThreshold'],
+      ['unhealthyThreshold', 'unhealthyThreshold'],
+    ] as const;
+    for (const [key, field] of fields) {
+      const value = numberField(values, field, errors);
+      if (value !== undefined) health[key] = value;
+    }
+    const statuses = splitList(values.expectStatus).map((code) => parseWhole(code));
+    if (statuses.some((code) => code === undefined)) errors.expectStatus = 'Status codes separated by commas, e.g. 200, 204';
+    else if (statuses.length > 0) health.expectStatus = statuses;
+    candidate.healthCheck = health;
+  } else {
+    delete candidate.healthCheck;
+  }
+  const connect = numberField(values, 'connectTimeoutMs', errors);
+  if (connect !== undefined) candidate.connectTimeoutMs = connect;
+  const request = numberField(values, 'requestTimeoutMs', errors);
+  if (request !== undefined) candidate.requestTimeoutMs = request;
+
+  const parsed = serviceConfig.safeParse(candidate);
+  if (!parsed.success) {
+    const rest: typeof parsed.error.issues = [];
+    for (const issue of parsed.error.issues) {
+      const [head, row, leaf] = issue.path;
+      if (head === 'instances' && typeof row === 'number' && (leaf === 'url' || leaf === 'weight')) errors[`instances.${row}.${leaf}`] ??= issueMessage({ ...issue, path: [leaf] });
+      else rest.push(issue);
+    }
+    const issues = errorsFromIssues(rest, SERVICE_FIELD_TABLE, 'name');
+    for (const [field, message] of Object.entries(issues) as [ServiceField, string | undefined][]) if (errors[field] === undefined && message !== undefined) errors[field] = message;
+  }
+  if (values.instances.length === 0) hints.instances = 'No instances: requests to this service get 503';
+  else if (values.instances.every((row) => row.weight.trim() === '0')) hints.instances = 'Every weight is 0: no instance takes traffic';
+  return { errors, hints, value: hasErrors(errors) || !parsed.success ? null : (candidate as ServiceInput) };
+}

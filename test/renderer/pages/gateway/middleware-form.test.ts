@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { middlewareConfig } from '../../../../shared/contract/index.ts';
+import {
+  emptyMiddlewareForm,
+  middlewareFormFromConfig,
+  middlewareSummary,
+  validateMiddlewareForm,
+  type MiddlewareFormValues,
+  type MiddlewareType,
+} from '../../../../renderer/pages/gateway/middleware-form.ts';
+
+const form = (type: MiddlewareType, patch: Partial<MiddlewareFormValues> = {}): MiddlewareFormValues => ({ ...emptyMiddlewareForm(type), name: 'm', ...patch });
+
+describe('the middleware form', () => {
+  it('sends only the chosen type\'s settings', () => {
+    const result = validateMiddlewareForm(form('rateLimit', { keyKind: 'header', keyHeader: 'x-tenant', dryRun: true, allow: '10.0.0.0/8' }));
+    expect(result.value).toEqual({ name: 'm', type: 'rateLimit', ratePerSecond: 100, burst: 200, key: 'header:x-tenant', dryRun: true });
+    expect(middlewareConfig.safeParse(result.value).success).toBe(true);
+    expect(result.hints.ratePerSecond).toMatch(/Dry run/);
+  });
+
+  it('builds every type the schema accepts', () => {
+    const cases: [MiddlewareType, Partial<MiddlewareFormValues>][] = [
+      ['apiKey', { allowKeyIds: 'k1\nk2' }],
+      ['bodyLimit', { maxBytes: '2048' }],
+      ['headers', { requestSet: 'x-a: 1', responseRemove: 'server, x-powered-by' }],
+      ['cors', { allowOrigins: 'https://a.example\nhttps://b.example', allowCredentials: true }],
+      ['firewall', { allow: '10.0.0.0/8\n192.168.1.1', useBlocklist: false }],
+    ];
+    for (const [type, patch] of cases) {
+      const result = validateMiddlewareForm(form(type, patch));
+      expect(result.errors, type).toEqual({});
+      expect(middlewareConfig.safeParse(result.value).success, type).toBe(true);
+    }
+  });
+
+  it('puts issues beside their fields', () => {
+    expect(validateMiddlewareForm(form('rateLimit', { ratePerSecond: '0', burst: 'x' })).errors).toEqual({ ratePerSecond: 'A positive number, e.g. 100 or 0.5', burst: 'A whole number, at least 1' });
+    expect(validateMiddlewareForm(form('rateLimit', { keyKind: 'header' })).errors.keyHeader).toBe('The header whose value is the key');
+    expect(validateMiddlewareForm(form('cors')).errors.allowOrigins).toBe('Add at least 1');
+    expect(validateMiddlewareForm(form('cors', { allowOrigins: '*', allowMethods: 'get' })).errors.allowMethods).toBe('Item 1: must be an upper-case HTTP method such as GET');
+    expect(validateMiddlewareForm(form('firewall', { deny: '10.0.0.0/8\nnot-an-ip' })).errors.deny).toBe('Item 2: must be an IP address or CIDR, e.g. 10.0.0.0/8');
+    expect(validateMiddlewareForm(form('headers')).errors.requestSet).toBe('Set or remove at least one header');
+    expect(validateMiddlewareForm(form('headers', { responseSet: 'oops' })).errors.responseSet).toBe('Line 1: write Name: value');
+    expect(validateMiddlewareForm(form('bodyLimit', { name: '' })).errors.name).toBe('Give the middleware a name');
+  });
+
+  it('hints at settings that work against each other', () => {
+    expect(validateMiddlewareForm(form('cors', { allowOrigins: '*', allowCredentials: true })).hints.allowOrigins).toMatch(/credentials/);
+    expect(validateMiddlewareForm(form('firewall')).hints.allow).toBe('No lists: only the blocklist applies');
+  });
+
+  it('round-trips a configured middleware', () => {
+    const config = { name: 'h', type: 'headers', request: { set: { 'x-a': '1' }, remove: ['cookie'] }, response: { set: {}, remove: ['server'] } };
+    const values = middlewareFormFromConfig(config, 'h', 'headers');
+    expect(validateMiddlewareForm(values).value).toEqual({ name: 'h', type: 'headers', request: { set: { 'x-a': '1' }, remove: ['cookie'] }, response: { remove: ['server'] } });
+    expect(middlewareFormFromConfig({ key: 'apiKey' }, 'r', 'rateLimit').keyKind).toBe('apiKey');
+  });
+
+  it('summarizes each type in one line', () => {
+    expect(middlewareSummary('rateLimit', { ratePerSecond: 5, burst: 10, dryRun: true })).toBe('5/s, burst 10, per ip, dry run');
+    expect(middlewareSummary('apiKey', { allowKeyIds: ['a'] })).toBe('x-api-key or Bearer; 1 key');
+    expect(middlewareSummary('bodyLimit', { maxBytes: 1048576 })).toBe('at most 1.00 MiB');
+    expect(middlewareSummary('headers', { request: { set: { a: '1' } }, response: { remove: ['b', 'c'] } })).toBe('1 request, 2 response edits');
+    expect(middlewareSummary('cors', { allowOrigins: ['*'] })).toBe('origins *');
+    expect(middlewareSummary('firewall', { allow: ['10.0.0.0/8'] })).toBe('allow 1, deny 0, blocklist');
+    expect(middlewareSummary('other', {})).toBe('other');
+    expect(middlewareSummary('cors', null)).toBe('not readable');
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { serviceConfig } from '../../../../shared/contract/index.ts';
+import { emptyServiceForm, serviceFormFromConfig, validateServiceForm, type ServiceFormValues } from '../../../../renderer/pages/gateway/service-form.ts';
+
+const form = (patch: Partial<ServiceFormValues> = {}): ServiceFormValues => ({ ...emptyServiceForm(), name: 'api', ...patch });
+
+describe('the service form', () => {
+  it('sends instances with weights only where they differ from 1', () => {
+    const result = validateServiceForm(form({ instances: [{ url: 'http://127.0.0.1:9001', weight: '1' }, { url: 'http://127.0.0.1:9002', weight: '3' }] }));
+    expect(result.errors).toEqual({});
+    expect(result.value).toEqual({ name: 'api', instances: [{ url: 'http://127.0.0.1:9001' }, { url: 'http://127.0.0.1:9002', weight: 3 }] });
+    expect(serviceConfig.safeParse(result.value).success).toBe(true);
+  });
+
+  it('reports each instance row\'s errors beside its own inputs', () => {
+    const result = validateServiceForm(form({ instances: [{ url: 'http://ok:1', weight: '1' }, { url: 'nope', weight: 'x' }, { url: 'http://ok:2', weight: '5000' }] }));
+    expect(result.value).toBeNull();
+    expect(result.errors).toEqual({
+      'instances.1.url': 'Must be http://host:port or tcp://host:port',
+      'instances.1.weight': 'A whole number from 0 to 1000',
+      'instances.2.weight': 'At most 1000',
+    });
+  });
+
+  it('adds the health check only when it is on, and checks its numbers', () => {
+    expect(validateServiceForm(form()).value).not.toHaveProperty('healthCheck');
+    const on = validateServiceForm(form({ healthEnabled: true, expectStatus: '200, 204', healthIntervalMs: '1000' }));
+    expect(on.value).toMatchObject({ healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 2000, expectStatus: [200, 204] } });
+    const bad = validateServiceForm(form({ healthEnabled: true, healthIntervalMs: '10', healthPath: 'x', expectStatus: '200, ok' }));
+    expect(bad.errors).toMatchObject({ healthIntervalMs: 'At least 100', healthPath: 'Must start with "/"', expectStatus: 'Status codes separated by commas, e.g. 200, 204' });
+  });
+
+  it('keeps what it has no inputs for when editing', () => {
+    const config = { name: 'api', instances: [{ url: 'http://a:1', weight: 0 }], balancer: 'hash', hashOn: 'header:x-user', retry: { attempts: 0 }, pool: { maxSize: 8 }, healthCheck: { path: '/up' } };
+    const values = serviceFormFromConfig(config, 'api');
+    expect(values).toMatchObject({ balancer: 'hash', hashOn: 'header:x-user', healthEnabled: true, healthPath: '/up', instances: [{ url: 'http://a:1', weight: '0' }] });
+    const result = validateServiceForm(values);
+    expect(result.value).toMatchObject({ retry: { attempts: 0 }, pool: { maxSize: 8 }, hashOn: 'header:x-user', balancer: 'hash' });
+    expect(result.hints.instances).toBe('Every weight is 0: no instance takes traffic');
+  });
+
+  it('hints that a service without instances answers 503', () => {
+    expect(validateServiceForm(form({ instances: [] })).hints.instances).toMatch(/503/);
+  });
+});
