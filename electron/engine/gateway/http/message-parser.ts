@@ -215,7 +215,7 @@ export abstract class HttpMessageParser {
     this.maxBodyBytes = maxBytes;
   }
 
-  /** Decoded body bytes of the message in progress (chunk framing not counted). */
+  /** Decoded body bytes of the message in progress, or of the one that just ended (chunk framing not counted). */
   get receivedBodyBytes(): number {
     return this.bodyBytes;
   }
@@ -404,6 +404,7 @@ export abstract class HttpMessageParser {
   /** Parses and emits the head at `start` and moves on to its body; returns where the head ended, or -1. */
   private completeHead(buffer: Buffer, start: number): number {
     this.resetFields();
+    this.resetMessage();
     const headEnd = this.parseHead(buffer, start);
     if (headEnd < 0) return this.failRecorded();
     if (this.paused) {
@@ -458,7 +459,6 @@ export abstract class HttpMessageParser {
   private finishMessage(): void {
     const pauses = this.pausesAfterMessage;
     this.state = STATE_HEAD;
-    this.resetMessage();
     if (pauses) this.paused = true;
     this.emitEnd();
     this.afterMessage();

@@ -103,9 +103,12 @@ export class ResponseParser extends HttpMessageParser {
     const status = d0 * 100 + d1 * 10 + d2;
 
     let cursor = pos + 12;
+    let reasonStart = cursor;
     // The SP before an empty reason is often left out; accept both.
-    const reasonStart = buffer[cursor] === SP ? ++cursor : cursor;
-    while (FIELD_CHAR[buffer[cursor]!] !== 0) cursor++;
+    if (buffer[cursor] === SP) {
+      reasonStart = ++cursor;
+      while (FIELD_CHAR[buffer[cursor]!] !== 0) cursor++;
+    }
     const reasonEnd = cursor;
     if (buffer[cursor] !== CR || buffer[cursor + 1] !== LF) return this.reject('bad-response', 'invalid status line');
 
