@@ -1,0 +1,271 @@
+import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket, type AddressInfo } from 'node:net';
+import { Agent } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { Contract } from '../../shared/contract/index.ts';
+import { ErrorCodes, type NetopsError } from '../../shared/errors.ts';
+import type { RpcClient } from '../../shared/rpc/index.ts';
+import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { connectClient, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
+
+let console: TestConsole;
+let client: RpcClient<Contract>;
+let a: Backend;
+let b: Backend;
+let c: Backend;
+let ws: WebSocketServer;
+let wsPort: number;
+let echo: TcpServer;
+let echoPort: number;
+let ports: Record<string, number>;
+let apiKey: string;
+
+function config(extraRouters = ''): string {
+  return gatewayYaml(`entryPoints:
+  - name: web
+    port: 0
+  - name: strict
+    port: 0
+    headerTimeoutMs: 500
+    maxHeaderBytes: 2048
+  - name: redis
+    protocol: tcp
+    port: 0
+    service: echo
+routers:
+  - name: limited
+    match: { path: { prefix: /limited } }
+    middlewares: [per-ip]
+    service: trio
+  - name: counted
+    match: { path: { prefix: /counted } }
+    middlewares: [dry]
+    service: trio
+  - name: private
+    match: { path: { prefix: /private } }
+    middlewares: [keys]
+    service: trio
+  - name: socket
+    match: { path: { prefix: /ws } }
+    service: sockets
+${extraRouters}  - name: all
+    match: { path: { prefix: / } }
+    service: trio
+middlewares:
+  - name: per-ip
+    type: rateLimit
+    ratePerSecond: 1
+    burst: 2
+  - name: dry
+    type: rateLimit
+    ratePerSecond: 1
+    burst: 1
+    dryRun: true
+  - name: keys
+    type: apiKey
+services:
+  - name: trio
+    instances:
+      - url: ${a.url}
+      - url: ${b.url}
+      - url: ${c.url}
+    healthCheck: { path: /healthz, intervalMs: 150, timeoutMs: 300, healthyThreshold: 1, unhealthyThreshold: 2 }
+    outlier: { consecutiveErrors: 1, baseEjectionMs: 400, maxEjectionMs: 800, maxEjectedPercent: 50 }
+    retry: { attempts: 2, budgetPercent: 100, minRetriesPerSecond: 1000 }
+  - name: sockets
+    instances:
+      - url: http://127.0.0.1:${wsPort}
+  - name: echo
+    instances:
+      - url: tcp://127.0.0.1:${echoPort}`);
+}
+
+beforeAll(async () => {
+  [a, b, c] = await Promise.all([startBackend('a'), startBackend('b'), startBackend('c')]);
+  ws = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  ws.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo:${data.toString()}`)));
+  await new Promise((resolve) => ws.once('listening', resolve));
+  wsPort = (ws.address() as AddressInfo).port;
+  echo = createTcpServer((socket) => socket.pipe(socket));
+  await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  echoPort = (echo.address() as AddressInfo).port;
+  console = await startTestConsole(config());
+  client = await connectClient(console.origin, console.token);
+  ports = console.running.host.gateway.boundPorts();
+  apiKey = (await client.api.gateway.createApiKey({ name: 'test' })).key;
+});
+
+afterAll(async () => {
+  client?.dispose();
+  await console?.close();
+  await Promise.all([a?.close(), b?.close(), c?.close()]);
+  ws?.close();
+  echo?.close();
+});
+
+/** Bounded load: `total` requests, `concurrency` at a time, each kept alive; returns the statuses (0 for a failed request). */
+async function load(port: number, total: number, concurrency: number, during?: (done: number) => Promise<void> | void): Promise<number[]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const statuses: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < total) {
+      const index = next++;
+      if (during) await during(index);
+      statuses[index] = await send(port, `/load/${index}`, { agent }).then(
+        (answer) => answer.status,
+        () => 0,
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
+  return statuses;
+}
+
+describe('gateway resilience', () => {
+  it('ejects an instance killed under load and retries its requests elsewhere; health checks bring it back', async () => {
+    const bPort = b.port;
+    let killed = false;
+    const statuses = await load(ports['web']!, 400, 8, async (index) => {
+      if (index === 100 && !killed) {
+        killed = true;
+        await b.close();
+      }
+    });
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    const down = await client.api.gateway.status({});
+    const instance = down.services.find((service) => service.name === 'trio')!.instances[1]!;
+    expect(instance.healthy === false || instance.ejectedUntil !== null).toBe(true);
+    // Back on the same port: the health check sees it and traffic returns to it.
+    b.server.listen(bPort, '127.0.0.1');
+    await waitFor(async () => (await client.api.gateway.status({})).services.find((service) => service.name === 'trio')!.instances[1]!.healthy, 'b healthy again');
+    const hitsBefore = b.hits;
+    await waitFor(async () => {
+      await send(ports['web']!, '/after');
+      return b.hits > hitsBefore;
+    }, 'traffic back on b', 5000);
+  });
+});
+
+describe('gateway middleware', () => {
+  it('rate limits per client IP with 429, Retry-After and RateLimit headers', async () => {
+    const first = await send(ports['web']!, '/limited/1', { localAddress: '127.0.0.21' });
+    expect(first.status).toBe(200);
+    expect(first.headers['ratelimit']).toBeDefined();
+    await send(ports['web']!, '/limited/2', { localAddress: '127.0.0.21' });
+    const refused = await send(ports['web']!, '/limited/3', { localAddress: '127.0.0.21' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(refused.headers['ratelimit-policy']).toBeDefined();
+    // Another client has its own bucket.
+    expect((await send(ports['web']!, '/limited/4', { localAddress: '127.0.0.22' })).status).toBe(200);
+  });
+
+  it('a dry-run rate limit counts and refuses nothing', async () => {
+    for (let index = 0; index < 5; index++) expect((await send(ports['web']!, '/counted')).status).toBe(200);
+    await waitFor(async () => ((await client.api.gateway.status({})).middlewares.find((m) => m.name === 'dry')?.counters['dryRunLimited'] ?? 0) > 0, 'dry-run count');
+  });
+
+  it('checks API keys: 401 without or with a wrong key, through with a good one that the backend never sees', async () => {
+    expect((await send(ports['web']!, '/private/x')).status).toBe(401);
+    expect((await send(ports['web']!, '/private/x', { headers: { 'x-api-key': 'nok_wrong' } })).status).toBe(401);
+    const ok = await send(ports['web']!, '/private/x', { headers: { 'x-api-key': apiKey } });
+    expect(ok.status).toBe(200);
+    const backend = [a, b, c].find((candidate) => candidate.name === JSON.parse(ok.body).backend)!;
+    expect(backend.last!.headers['x-api-key']).toBeUndefined();
+    expect((await send(ports['web']!, '/private/y', { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
+  });
+});
+
+describe('gateway protocols', () => {
+  it('proxies a WebSocket upgrade both ways', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${ports['web']}/ws`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const answer = new Promise<string>((resolve) => socket.once('message', (data) => resolve(data.toString())));
+    socket.send('hello');
+    expect(await answer).toBe('echo:hello');
+    socket.close();
+  });
+
+  it('proxies a raw TCP stream on an L4 entry point', async () => {
+    const socket: Socket = connect({ host: '127.0.0.1', port: ports['redis']! });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.write('PING\r\n');
+    await waitFor(() => Buffer.concat(received).toString() === 'PING\r\n', 'the echo through the L4 proxy');
+    socket.destroy();
+  });
+});
+
+describe('gateway configuration', () => {
+  it('applies config changes during a bounded load with zero failed requests', async () => {
+    let applied = 0;
+    const statuses = await load(ports['web']!, 1500, 16, async (index) => {
+      if (index % 250 === 125) {
+        applied++;
+        await client.api.gateway.upsert({ kind: 'router', item: { name: `extra-${applied}`, match: { path: { prefix: `/extra-${applied}` } }, service: 'trio' } });
+      }
+    });
+    expect(applied).toBe(6);
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    const routers = (await client.api.gateway.status({})).routers.map((router) => router.name);
+    expect(routers).toContain('extra-6');
+  });
+
+  it('rejects a broken file with the line and field named, and disables only a broken router', async () => {
+    const error = await client.api.gateway.apply({ text: 'gateway:\n  workers: many\n', source: 'cli' }).catch((caught: NetopsError) => caught);
+    expect((error as NetopsError).code).toBe(ErrorCodes.configInvalid);
+    expect((error as NetopsError).message).toMatch(/:2:\d+: gateway\.workers/);
+    const result = await client.api.gateway.apply({
+      text: config('  - name: broken\n    match: { path: { prefix: nope } }\n    service: trio\n'),
+      source: 'cli',
+    });
+    expect(result.disabled).toEqual(['broken']);
+    const broken = (await client.api.gateway.status({})).routers.find((router) => router.name === 'broken')!;
+    expect(broken.status).toBe('disabled');
+    expect(broken.errors[0]).toMatch(/gateway\.routers\[\d+\]\.match\.path/);
+    expect((await send(ports['web']!, '/still-works')).status).toBe(200);
+  });
+});
+
+describe('malformed HTTP', () => {
+  function raw(port: number, text: string): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+      socket.write(text);
+    });
+  }
+
+  it('answers 431 to oversized headers', async () => {
+    const answer = await raw(ports['strict']!, `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(4000)}\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+  });
+
+  it('answers 400 to Content-Length with Transfer-Encoding', async () => {
+    const answer = await raw(ports['strict']!, 'POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('cuts a client that trickles its headers, while normal traffic goes on', async () => {
+    const socket = connect({ host: '127.0.0.1', port: ports['strict']! });
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+    const started = Date.now();
+    socket.write('GET / HTTP/1.1\r\n');
+    const trickle = setInterval(() => socket.writable && socket.write('X-Slow: y\r\n'), 100);
+    for (let index = 0; index < 5; index++) expect((await send(ports['strict']!, `/normal/${index}`)).status).toBe(200);
+    const closedAt = await closed;
+    clearInterval(trickle);
+    expect(closedAt - started).toBeLessThan(2000);
+    expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 408 /);
+  });
+});
