@@ -48,6 +48,8 @@ export interface RequestRecord {
   bytesIn: number;
   bytesOut: number;
   error: string | null;
+  /** Answered by the gateway itself (a middleware's 401/429, a redirect, a 404 with no router). */
+  local: boolean;
   requestId: string;
   userAgent: string;
 }
@@ -283,6 +285,7 @@ function badRequestRecord(connection: HttpClientConnection, status: number): Req
     bytesIn: 0,
     bytesOut: 0,
     error: 'bad-request',
+    local: true,
     requestId: '',
     userAgent: '',
   };
@@ -373,6 +376,9 @@ class Exchange {
   private status = 0;
   private bytesOut = 0;
   private error: string | null = null;
+  private localAnswer = false;
+  /** Counted in the router's in-flight gauge until finish(). */
+  private inFlightCounted = false;
   /** The upstream's bytes go to the client as they are; see onResponseHead. */
   private rawResponse = false;
   /** Chunks of the response received before its head was complete. */
@@ -414,6 +420,8 @@ class Exchange {
     const router = generation.routers[match.routerIndex]!;
     this.router = router;
     this.upstreamPath = match.upstreamPath;
+    router.stats.inFlight(router.index, router.service?.index ?? -1, -1, 1);
+    this.inFlightCounted = true;
     const nowMs = this.startedAtMs;
     for (const middleware of router.middlewares) {
       const answer = middleware.handle(context, nowMs);
@@ -542,6 +550,7 @@ class Exchange {
   /** error: a gateway error kind for the stats and the inspector, or null for an answer that is not an error (redirect, 401, 429). */
   private local(response: LocalResponse, error: string | null): void {
     this.status = response.status;
+    this.localAnswer = true;
     if (error !== null) this.error = error;
     // A body the client is still sending is not wanted: close after answering rather than read it.
     if (!this.bodyDone && this.context.bodyLength !== 0) this.client.closeWhenIdle();
@@ -737,6 +746,8 @@ class Exchange {
     if (this.finished) return;
     this.finished = true;
     this.releaseInstance();
+    const router = this.router;
+    if (this.inFlightCounted && router) router.stats.inFlight(router.index, router.service?.index ?? -1, -1, -1);
     const sink = this.client.entry.sink;
     sink.onRequestDone({
       entryPoint: this.context.entryPoint,
@@ -753,6 +764,7 @@ class Exchange {
       bytesIn: this.bodyBytes,
       bytesOut: this.bytesOut,
       error: this.error,
+      local: this.localAnswer,
       requestId: this.context.requestId,
       userAgent: sink.wantsRecords ? (this.context.headers.get('user-agent') ?? '') : '',
     });

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { ServiceConfig } from '../../../../shared/contract/gateway-config.ts';
 import { createBalancer, OutlierDetector, RetryBudget } from '../balance/index.ts';
 import type { Balancer, BalanceKeySource, UpstreamInstance } from '../types.ts';
@@ -17,7 +18,7 @@ export function parseInstanceUrl(url: string): { host: string; port: number } {
 export class PoolRegistry {
   private readonly pools = new Map<string, UpstreamPool>();
 
-  constructor(private readonly onSocket: UpstreamPool['options']['onSocket']) {}
+  constructor(private readonly onSocket: (socket: Socket, pool: string) => void) {}
 
   get(service: ServiceConfig, url: string): UpstreamPool {
     const { host, port } = parseInstanceUrl(url);
@@ -34,7 +35,7 @@ export class PoolRegistry {
         queueTimeoutMs: service.pool.queueTimeoutMs,
         connectTimeoutMs: service.connectTimeoutMs,
         idleTimeoutMs: service.idleTimeoutMs,
-        ...(this.onSocket ? { onSocket: this.onSocket } : {}),
+        onSocket: (socket) => this.onSocket(socket, `${service.name} ${url}`),
       });
       this.pools.set(key, pool);
     }

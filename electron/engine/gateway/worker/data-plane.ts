@@ -25,7 +25,7 @@ import {
   type UpstreamPoolStats,
 } from '../proxy/index.ts';
 import { compileRouteTable } from '../routing/index.ts';
-import { GatewayStatsRecorder, type GatewayStatsDelta } from '../stats/index.ts';
+import { GatewayStatsRecorder, StatsErrorKind, type GatewayStatsDelta } from '../stats/index.ts';
 import type { RequestMiddleware } from '../types.ts';
 import { HashedKeyVerifier, type ActiveKeyHash } from './key-verifier.ts';
 
@@ -64,6 +64,26 @@ export interface WorkerReport {
   requests: RequestEntry[];
   headerTimeouts: number;
   idleTimeouts: number;
+}
+
+/** Why a request failed, as the stats count it; undefined for a plain upstream answer or a client that left. */
+function errorKind(record: RequestRecord): StatsErrorKind | undefined {
+  switch (record.error) {
+    case 'connect':
+      return StatsErrorKind.connect;
+    case 'timeout':
+      return StatsErrorKind.timeout;
+    case 'reset':
+      return StatsErrorKind.reset;
+    case 'bad-request':
+    case 'body-too-large':
+      return StatsErrorKind.protocol;
+    case 'no-instance':
+    case 'queue':
+      return StatsErrorKind.noInstance;
+    default:
+      return record.local ? StatsErrorKind.local : undefined;
+  }
 }
 
 /** At most this many request records per report (inspector and access log); the rest are counted, not kept. */
@@ -117,7 +137,7 @@ export class GatewayDataPlane implements RequestSink {
     private readonly hooks: DataPlaneHooks,
     private readonly options: DataPlaneOptions,
   ) {
-    this.pools = new PoolRegistry((socket: Socket) => hooks.track(socket, { kind: 'http', direction: 'out', owner: 'gateway pool' }));
+    this.pools = new PoolRegistry((socket: Socket, pool: string) => hooks.track(socket, { kind: 'http', direction: 'out', owner: `pool ${pool}` }));
   }
 
   get wantsRecords(): boolean {
@@ -307,6 +327,8 @@ export class GatewayDataPlane implements RequestSink {
       const serviceIdx = record.service ? record.service.index : -1;
       const instanceIdx = record.instance ? record.instance.index : -1;
       stats.recordRequest(routerIdx, serviceIdx, instanceIdx, record.status, record.durationUs, record.bytesIn, record.bytesOut);
+      const kind = errorKind(record);
+      if (kind !== undefined) stats.recordError(kind, routerIdx, serviceIdx, instanceIdx);
     }
     let client = this.clients.get(record.client);
     if (!client) {
