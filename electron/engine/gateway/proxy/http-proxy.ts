@@ -136,6 +136,7 @@ class HttpClientConnection implements RequestParserHandler {
   private phaseSinceMs = Date.now();
   private exchange: Exchange | undefined;
   private closeAfterResponse = false;
+  private readingPaused = false;
   private readonly clientIp: string;
   private readonly clientPort: number;
 
@@ -156,8 +157,15 @@ class HttpClientConnection implements RequestParserHandler {
       this.phase = Phase.Head;
       this.phaseSinceMs = Date.now();
     }
-    // While a response is pending, later pipelined bytes wait in the parser; stop reading more meanwhile.
-    if (!this.parser.execute(chunk) && this.parser.isPaused) this.socket.pause();
+    // Bytes that arrive while a response is pending are pipelined requests: the parser keeps them, and
+    // the socket stops reading more until the response is done. Pausing only then, not after every
+    // request, spares two epoll changes per request in the common one-at-a-time case.
+    const wasPaused = this.parser.isPaused;
+    this.parser.execute(chunk);
+    if (wasPaused && !this.readingPaused) {
+      this.readingPaused = true;
+      this.socket.pause();
+    }
   }
 
   onRequestHead(head: RequestHead): void {
@@ -209,7 +217,10 @@ class HttpClientConnection implements RequestParserHandler {
     }
     this.phase = Phase.Idle;
     this.phaseSinceMs = Date.now();
-    this.socket.resume();
+    if (this.readingPaused) {
+      this.readingPaused = false;
+      this.socket.resume();
+    }
     this.parser.resume();
   }
 
