@@ -1,9 +1,11 @@
-import type { ConnectionRow } from '../../shared/contract/index.ts';
+import type { ConnectionRow, Contract } from '../../shared/contract/index.ts';
 import { isNetopsError } from '../../shared/errors.ts';
+import type { RpcClient } from '../../shared/rpc/index.ts';
 import { ConfigError, formatProblem } from '../engine/config/index.ts';
 import { defaultDataDir, PRODUCT_VERSION } from '../host/index.ts';
 import { parseFlags, parseHost, parsePort, UsageError } from './args.ts';
 import { firewallUsage, parseFirewallArgs, planFirewallCommand } from './firewall-commands.ts';
+import { gatewayUsage, parseGatewayArgs, planGatewayCommand } from './gateway-commands.ts';
 import { connectToInstance } from './remote.ts';
 import { startConsole } from './serve.ts';
 
@@ -14,6 +16,7 @@ Usage:
   netops connections list [--json]
   netops connections close ID [--json]
 ${firewallUsage}
+${gatewayUsage}
 
 Options for commands against a running instance:
   --data-dir DIR   where to find it (default ${defaultDataDir()})
@@ -50,6 +53,8 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return await connectionsCommand(rest, io);
       case 'firewall':
         return await firewallCommand(rest, io);
+      case 'gateway':
+        return await gatewayCommand(rest, io);
       case '--version':
       case 'version':
         io.out(`${PRODUCT_VERSION}\n`);
@@ -156,11 +161,24 @@ async function connectionsCommand(args: string[], io: CliIo): Promise<number> {
 
 async function firewallCommand(args: string[], io: CliIo): Promise<number> {
   const parsed = parseFirewallArgs(args, remoteFlags);
-  const run = await planFirewallCommand(parsed);
+  return runPlanned(parsed.values, await planFirewallCommand(parsed), io);
+}
+
+async function gatewayCommand(args: string[], io: CliIo): Promise<number> {
+  const parsed = parseGatewayArgs(args, remoteFlags);
+  return runPlanned(parsed.values, await planGatewayCommand(parsed), io);
+}
+
+/** Connects only once the command is planned, so bad input never reaches the instance. */
+async function runPlanned(
+  values: Record<string, string | boolean | undefined>,
+  run: (client: RpcClient<Contract>, out: (text: string) => void) => Promise<void>,
+  io: CliIo,
+): Promise<number> {
   const client = await connectToInstance({
-    dataDir: (parsed.values['data-dir'] as string | undefined) ?? defaultDataDir(),
-    ...(parsed.values.url ? { url: String(parsed.values.url) } : {}),
-    ...(parsed.values.token ? { token: String(parsed.values.token) } : {}),
+    dataDir: (values['data-dir'] as string | undefined) ?? defaultDataDir(),
+    ...(values.url ? { url: String(values.url) } : {}),
+    ...(values.token ? { token: String(values.token) } : {}),
   });
   try {
     await run(client, io.out);

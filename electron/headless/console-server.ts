@@ -20,6 +20,8 @@ export interface ConsoleServerOptions {
   tracker: ConnectionTracker;
   /** The console is a listener like any other: the firewall decides at accept. */
   admit: Admission;
+  /** The Prometheus text served at /metrics (the gateway's counters); without it /metrics is 404. */
+  metrics?: () => string;
 }
 
 /** The listener name of the console in firewall rules, policies and connection rows. */
@@ -147,6 +149,7 @@ export class ConsoleServer {
       response.end();
       return;
     }
+    if (url.pathname === '/metrics' && this.options.metrics) return this.serveMetrics(request, response, this.options.metrics);
     if (!this.auth.hasValidSession(request)) return this.refuse(response, 401, unauthorizedText);
     if (url.pathname === '/rpc') return sendText(response, 426, 'text/plain; charset=utf-8', 'Upgrade to a WebSocket.\n');
     // Lets the page tell an expired session (401 above) from a server that is down: a browser WebSocket cannot see the status.
@@ -161,6 +164,24 @@ export class ConsoleServer {
       'Cache-Control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
     });
     response.end(request.method === 'HEAD' ? undefined : file.body);
+  }
+
+  /**
+   * Prometheus keeps no cookies, so it sends the token as a bearer (its
+   * authorization / bearer_token_file settings); a browser tab with the
+   * session cookie may read the page too, but only from this console's own origin.
+   */
+  private serveMetrics(request: IncomingMessage, response: ServerResponse, metrics: () => string): void {
+    if (!(this.auth.hasValidBearer(request) || this.auth.hasValidSession(request))) return this.refuse(response, 401, unauthorizedText);
+    if (request.headers.origin !== undefined && !this.auth.isOriginAllowed(request)) return this.refuse(response, 403, 'Cross-origin requests are not allowed.');
+    let body: string;
+    try {
+      body = metrics();
+    } catch {
+      // A failed scrape is a gap in a graph; it must not become an unhandled rejection in the console.
+      return sendText(response, 500, 'text/plain; charset=utf-8', 'The metrics could not be rendered.\n');
+    }
+    sendText(response, 200, PROMETHEUS_CONTENT_TYPE, body);
   }
 
   private refuse(response: ServerResponse, status: number, text: string): void {
@@ -226,6 +247,9 @@ export class ConsoleServer {
     this.wss.close();
   }
 }
+
+/** The Prometheus text exposition format, version 0.0.4. */
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 const unauthorizedText =
   'This console needs its token. Open the URL that `netops serve` printed (console: http://HOST:PORT/?token=...).';
