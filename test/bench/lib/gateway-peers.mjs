@@ -390,7 +390,7 @@ export function parseWrk(text) {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
   if (!total || !rps) throw new Error(`cannot read wrk's output:\n${text.trim()}`);
   const percentiles = {};
-  for (const match of text.matchAll(/^\s+(50|75|90|99)%\s+(\S+)$/gm)) percentiles[`p${match[1]}`] = latencyMs(match[2]);
+  for (const match of text.matchAll(/^\s+(50|75|90|99)%\s+(\S+)\s*$/gm)) percentiles[`p${match[1]}`] = latencyMs(match[2]);
   if (percentiles.p99 === undefined) throw new Error(`wrk printed no latency distribution (was --latency given?):\n${text.trim()}`);
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(text);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
