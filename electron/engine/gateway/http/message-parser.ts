@@ -36,14 +36,14 @@ const NAME_AS_IS = -1;
 const NAME_NEEDS_LOWER_CASE = -2;
 let fieldSlots = new Int32Array(64 * SLOT_SIZE);
 
-export const STATE_HEAD = 0;
+const STATE_HEAD = 0;
 /** The head was delivered while paused; the body starts on resume. */
 const STATE_BODY_START = 1;
 const STATE_LENGTH = 2;
 const STATE_CHUNKED = 3;
 const STATE_UNTIL_CLOSE = 4;
 /** HTTP ended for this connection (101, or an upgrade request taken over): bytes are kept for takeRemaining(). */
-export const STATE_TUNNEL = 5;
+const STATE_TUNNEL = 5;
 const STATE_ERROR = 6;
 
 export const BODY_NONE = 0;
@@ -67,6 +67,7 @@ const CHUNK_END_LF = 11;
 
 /** Beyond this a chunk size is refused rather than risk losing precision (2^48 bytes is far past any body limit). */
 const MAX_CHUNK_SIZE_BEFORE_SHIFT = 2 ** 44;
+const MAX_CHUNK_SIZE_DIGITS = 16;
 /** Content-Length digits: 15 keep the value an exact integer. */
 const MAX_LENGTH_DIGITS = 15;
 
@@ -113,6 +114,7 @@ export abstract class HttpMessageParser {
   private chunkState = CHUNK_SIZE_START;
   private chunkRemaining = 0;
   private chunkExtensionBytes = 0;
+  private chunkSizeDigits = 0;
   private trailerList: HeaderListImpl | undefined = undefined;
 
   /** What parseFields found in the headers the parsers interpret; reset per head. */
@@ -519,13 +521,15 @@ export abstract class HttpMessageParser {
           const digit = HEX_VALUE[c]!;
           if (digit === 0) return this.fail(this.badKind(), 'invalid chunk size');
           this.chunkRemaining = digit - 1;
+          this.chunkSizeDigits = 1;
           state = CHUNK_SIZE;
           break;
         }
         case CHUNK_SIZE: {
           const digit = HEX_VALUE[c]!;
           if (digit !== 0) {
-            if (this.chunkRemaining >= MAX_CHUNK_SIZE_BEFORE_SHIFT) return this.fail(this.badKind(), 'chunk size too large');
+            // Leading zeros count too: a size line is never an unbounded trickle.
+            if (this.chunkRemaining >= MAX_CHUNK_SIZE_BEFORE_SHIFT || ++this.chunkSizeDigits > MAX_CHUNK_SIZE_DIGITS) return this.fail(this.badKind(), 'chunk size too large');
             this.chunkRemaining = this.chunkRemaining * 16 + digit - 1;
           } else if (c === CR) {
             state = CHUNK_SIZE_LF;
@@ -664,6 +668,9 @@ export abstract class HttpMessageParser {
    * Returns the position after the empty line, or -1 after reject().
    */
   protected scanFields(buffer: Buffer, pos: number, interpret: boolean): number {
+    // Locals, not module bindings, so the optimizer can keep the tables' checks out of the byte loops.
+    const tokenLower = TOKEN_LOWER;
+    const fieldChar = FIELD_CHAR;
     let slots = fieldSlots;
     let count = 0;
     for (;;) {
@@ -674,27 +681,25 @@ export abstract class HttpMessageParser {
         return pos + 2;
       }
       const nameStart = pos;
-      let lower = TOKEN_LOWER[c]!;
+      let lower = tokenLower[c]!;
       if (lower === 0) return this.rejectAt(c === SP || c === HTAB ? 'obsolete line folding' : c === COLON ? 'empty header name' : 'invalid character in a header name');
       let hash = 0;
       let changed = 0;
       do {
-        hash = ((hash << 5) + hash + lower) | 0;
+        hash = ((hash << 5) + hash + lower) | 0; // nextNameHash, inlined
         changed |= lower ^ c;
         c = buffer[++pos]!;
-        lower = TOKEN_LOWER[c]!;
+        lower = tokenLower[c]!;
       } while (lower !== 0);
       if (c !== COLON) return this.rejectAt(c === SP || c === HTAB ? 'whitespace between a header name and the colon' : 'invalid character in a header name');
       const nameEnd = pos;
       c = buffer[++pos]!;
       while (c === SP || c === HTAB) c = buffer[++pos]!;
       const valueStart = pos;
-      let valueEnd = pos;
-      while (FIELD_CHAR[c] !== 0) {
-        if (c !== SP && c !== HTAB) valueEnd = pos + 1;
-        c = buffer[++pos]!;
-      }
+      while (fieldChar[c] !== 0) c = buffer[++pos]!;
       if (c !== CR || buffer[pos + 1] !== LF) return this.rejectAt(c === LF ? 'bare LF line ending' : 'invalid character in a header value');
+      let valueEnd = pos;
+      while (valueEnd > valueStart && (buffer[valueEnd - 1] === SP || buffer[valueEnd - 1] === HTAB)) valueEnd--;
       pos += 2;
 
       const known = lookupHeaderName(buffer, nameStart, nameEnd, hash);
@@ -855,7 +860,7 @@ const KEEP_ALIVE = Buffer.from('keep-alive');
 const CONTINUE_100 = Buffer.from('100-continue');
 
 /** buffer[start, end) equals `lower` ignoring ASCII case. */
-export function equalsLower(buffer: Buffer, start: number, end: number, lower: Uint8Array): boolean {
+function equalsLower(buffer: Buffer, start: number, end: number, lower: Uint8Array): boolean {
   if (end - start !== lower.length) return false;
   for (let i = 0; i < lower.length; i++) {
     if (ASCII_LOWER[buffer[start + i]!] !== lower[i]) return false;

@@ -55,6 +55,11 @@ export class ResponseParser extends HttpMessageParser {
     this.headRequest = method === 'HEAD';
   }
 
+  override reset(): void {
+    super.reset();
+    this.headRequest = false;
+  }
+
   protected get declaredLength(): number {
     return this.contentLength;
   }

@@ -283,6 +283,7 @@ describe('RequestParser: bodies', () => {
     ['a size with a sign', '+5\r\nhello\r\n0\r\n\r\n'],
     ['a size with trailing space and no extension', '5 \r\nhello\r\n0\r\n\r\n'],
     ['a size overflowing', 'fffffffffffffffff\r\n'],
+    ['a size line of endless zeros', '0'.repeat(17) + '5\r\nhello\r\n0\r\n\r\n'],
     ['data longer than its size', '3\r\nhello\r\n0\r\n\r\n'],
     ['a bare LF after the size', '5\nhello\r\n0\r\n\r\n'],
     ['a bare LF after the data', '5\r\nhello\n0\r\n\r\n'],
@@ -295,6 +296,13 @@ describe('RequestParser: bodies', () => {
     parser.execute(Buffer.concat([crlf('POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n'), Buffer.from(body, 'latin1')]));
     expect(recorder.error).toMatchObject({ kind: 'bad-request', status: 400 });
     expect(recorder.events.some((e) => e.type === 'end')).toBe(false);
+  });
+
+  it('accepts leading zeros in chunk sizes within bounds', () => {
+    const { parser, recorder } = requestParser();
+    parser.execute(crlf('POST / HTTP/1.1\nHost: a\nTransfer-Encoding: chunked\n\n0005\nhello\n000\n\n'));
+    expect(recorder.events.map((e) => e.type)).toEqual(['head', 'body', 'end']);
+    expect(parser.receivedBodyBytes).toBe(5);
   });
 
   it('bounds chunk extensions per message', () => {
