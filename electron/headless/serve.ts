@@ -45,6 +45,7 @@ export async function startConsole(options: ServeOptions): Promise<RunningConsol
       rpc: host.rpc,
       tracker: host.tracker,
       admit: host.admit,
+      metrics: () => host.gateway.prometheus(),
     });
   } catch (error) {
     await host.stop(0);

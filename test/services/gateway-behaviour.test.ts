@@ -1,5 +1,7 @@
 import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket, type AddressInfo } from 'node:net';
+import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import type { Contract } from '../../shared/contract/index.ts';
@@ -229,6 +231,10 @@ describe('gateway configuration', () => {
     expect(broken.status).toBe('disabled');
     expect(broken.errors[0]).toMatch(/gateway\.routers\[\d+\]\.match\.path/);
     expect((await send(ports['web']!, '/still-works')).status).toBe(200);
+    // The gateway shares the file with the rest of the config: applying replaced only its own section.
+    const file = await readFile(join(console.dataDir, 'test-config.yaml'), 'utf8');
+    expect(file).toMatch(/^listeners:\n {2}- name: echo\n/);
+    expect(file).toContain('  - name: broken\n');
   });
 });
 

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ConfigVersion, GatewayRequest, GatewayStatus, GatewayTraffic, TrafficFigures, TrafficPoint } from '../../../../shared/contract/gateway.ts';
 import {
@@ -277,9 +278,13 @@ export class GatewayController implements Disposable {
   /** Applies a whole new text: checks it, writes it (unless it came from the file), records a version, hands it to the workers. */
   apply(text: string, source: ConfigVersion['source'], summary: string): Promise<{ version: number; disabled: string[] }> {
     const run = this.applying.then(async () => {
-      const loaded = loadGatewayConfigText(text, this.options.file);
-      if (source !== 'file') await writeFileAtomic(this.options.file, text, { mode: 0o600 });
-      await this.install(text, loaded.checked, source, summary);
+      // Checked as given first, so a refusal names the lines of the text the operator applied.
+      loadGatewayConfigText(text, this.options.file);
+      // The gateway may share its file with the rest of the netops config: only its own section is replaced.
+      const fileText = source === 'file' ? text : replaceGatewaySection(this.text, text);
+      const loaded = loadGatewayConfigText(fileText, this.options.file);
+      if (source !== 'file') await writeFileAtomic(this.options.file, fileText, { mode: 0o600 });
+      await this.install(fileText, loaded.checked, source, summary);
       return { version: this.version, disabled: disabledNames(loaded.checked) };
     });
     this.applying = run.catch(() => undefined);
@@ -715,6 +720,34 @@ export class GatewayController implements Disposable {
   dispose(): void {
     void this.stop(0);
   }
+}
+
+/**
+ * The file's text with its `gateway:` section replaced by the one in
+ * `incoming`, byte for byte, everything else (other sections, comments)
+ * left as it was. A file without a section gets it appended.
+ */
+export function replaceGatewaySection(fileText: string, incoming: string): string {
+  const next = gatewaySectionRange(incoming);
+  const section = next ? incoming.slice(next[0], next[1]).trimEnd() : 'gateway: {}';
+  if (fileText.trim().length === 0) return `${section}\n`;
+  const current = gatewaySectionRange(fileText);
+  if (!current) return `${fileText.trimEnd()}\n${section}\n`;
+  const rest = fileText.slice(current[1]);
+  return `${fileText.slice(0, current[0])}${section}${rest.startsWith('\n') ? rest : `\n${rest}`}`;
+}
+
+/** Where the top-level `gateway:` pair starts and ends in a YAML text. */
+function gatewaySectionRange(text: string): [number, number] | undefined {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new NetopsError(ErrorCodes.configInvalid, `the file does not parse as YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  if (!isMap(doc.contents)) return undefined;
+  for (const pair of doc.contents.items) {
+    if (!isScalar(pair.key) || pair.key.value !== 'gateway' || !pair.key.range) continue;
+    const valueRange = isNode(pair.value) ? pair.value.range : undefined;
+    return [pair.key.range[0], valueRange ? valueRange[1] : pair.key.range[2]];
+  }
+  return undefined;
 }
 
 function disabledNames(checked: CheckedGatewayConfig): string[] {
