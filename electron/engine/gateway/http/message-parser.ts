@@ -462,11 +462,11 @@ export abstract class HttpMessageParser {
     const pauses = this.pausesAfterMessage;
     this.state = STATE_HEAD;
     if (pauses) this.paused = true;
-    this.emitEnd();
     this.afterMessage();
+    this.emitEnd();
   }
 
-  /** Per-connection bookkeeping after an end was emitted (the response parser forgets the request method). */
+  /** Bookkeeping before an end is emitted, so the handler may already set up the next message (the response parser forgets the request method). */
   protected afterMessage(): void {}
 
   private resetMessage(): void {

@@ -25,6 +25,7 @@ const responses: Array<[string, Buffer, string[]]> = [
   ['Content-Length', crlf('HTTP/1.1 200 OK\nContent-Length: 5\nContent-Type: text/plain\n\nhello'), ['GET']],
   ['chunked with trailers', Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n10;x\r\n0123456789abcdef\r\n0\r\nX-T: 1\r\n\r\n', 'latin1'), ['GET']],
   ['interim 100 then 200', crlf('HTTP/1.1 100 Continue\n\nHTTP/1.1 103 Early Hints\nLink: </a.css>\n\nHTTP/1.1 201 Created\nContent-Length: 2\n\nok'), ['POST']],
+  ['GET then HEAD then GET', crlf('HTTP/1.1 200 OK\nContent-Length: 1\n\nxHTTP/1.1 200 OK\nContent-Length: 5\n\nHTTP/1.1 200 OK\nContent-Length: 2\n\nok'), ['GET', 'HEAD', 'GET']],
   ['HEAD then GET', crlf('HTTP/1.1 200 OK\nContent-Length: 5\n\nHTTP/1.1 200 OK\nContent-Length: 5\n\nhello'), ['HEAD', 'GET']],
   ['204 and 304 then a body', crlf('HTTP/1.1 204 No Content\n\nHTTP/1.1 304 Not Modified\nContent-Length: 10\n\nHTTP/1.1 200\nContent-Length: 1\n\nz'), ['GET', 'GET', 'GET']],
   ['bad status', crlf('HTTP/1.1 20 OK\nContent-Length: 0\n\n'), ['GET']],
@@ -101,6 +102,17 @@ describe('split anywhere', () => {
     ]);
     expect(requestEvents(requests[4]![1], []).filter((e) => (e as { type: string }).type === 'end')).toHaveLength(4);
     expect(requestEvents(requests[5]![1], [])).toMatchObject([{ type: 'head' }, { type: 'end' }, { type: 'error', status: 400 }]);
+    const [, headBetween, methods] = responses.find(([name]) => name === 'GET then HEAD then GET')!;
+    expect(responseEvents(headBetween, methods, [])).toMatchObject([
+      { type: 'head' },
+      { type: 'body', text: 'x' },
+      { type: 'end' },
+      { type: 'head', hasBody: false },
+      { type: 'end' },
+      { type: 'head' },
+      { type: 'body', text: 'ok' },
+      { type: 'end' },
+    ]);
     expect(responseEvents(responses[2]![1], responses[2]![2], [])).toMatchObject([
       { type: 'head', status: 100 },
       { type: 'head', status: 103 },
