@@ -85,29 +85,28 @@ export class ResponseParser extends HttpMessageParser {
   }
 
   protected parseHead(buffer: Buffer, start: number): number {
-    const pos = start;
     if (
-      buffer[pos] !== 72 ||
-      buffer[pos + 1] !== 84 ||
-      buffer[pos + 2] !== 84 ||
-      buffer[pos + 3] !== 80 ||
-      buffer[pos + 4] !== SLASH ||
-      buffer[pos + 6] !== 46 ||
-      buffer[pos + 8] !== SP
+      buffer[start] !== 72 ||
+      buffer[start + 1] !== 84 ||
+      buffer[start + 2] !== 84 ||
+      buffer[start + 3] !== 80 ||
+      buffer[start + 4] !== SLASH ||
+      buffer[start + 6] !== 46 ||
+      buffer[start + 8] !== SP
     ) {
       return this.reject('bad-response', 'invalid status line');
     }
-    const major = buffer[pos + 5]! - 48;
-    const minor = buffer[pos + 7]! - 48;
+    const major = buffer[start + 5]! - 48;
+    const minor = buffer[start + 7]! - 48;
     if (major < 0 || major > 9 || minor < 0 || minor > 9) return this.reject('bad-response', 'invalid HTTP version in the status line');
     if (major !== 1 || minor > 1) return this.reject('version-not-supported', `HTTP/${major}.${minor} is not supported`);
-    const d0 = buffer[pos + 9]! - 48;
-    const d1 = buffer[pos + 10]! - 48;
-    const d2 = buffer[pos + 11]! - 48;
+    const d0 = buffer[start + 9]! - 48;
+    const d1 = buffer[start + 10]! - 48;
+    const d2 = buffer[start + 11]! - 48;
     if (d0 < 1 || d0 > 9 || d1 < 0 || d1 > 9 || d2 < 0 || d2 > 9) return this.reject('bad-response', 'invalid status code');
     const status = d0 * 100 + d1 * 10 + d2;
 
-    let cursor = pos + 12;
+    let cursor = start + 12;
     let reasonStart = cursor;
     // The SP before an empty reason is often left out; accept both.
     if (buffer[cursor] === SP) {
