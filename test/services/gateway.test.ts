@@ -86,5 +86,8 @@ describe('the gateway proxies HTTP', () => {
     const status = await client.api.gateway.status({});
     expect(status.routers.map((router) => router.name)).toEqual(['api', 'all']);
     expect(status.services[0]!.instances.map((instance) => instance.url)).toEqual([a.url, b.url]);
+    // Per-instance rates come from once-a-second samples of the merged worker stats.
+    for (let index = 0; index < 20; index++) await send(port, '/rate');
+    await waitFor(async () => (await client.api.gateway.status({})).services[0]!.instances.every((instance) => instance.traffic.rps > 0), 'per-instance rps');
   });
 });

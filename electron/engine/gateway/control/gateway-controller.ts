@@ -101,6 +101,8 @@ export class GatewayController implements Disposable {
   private readonly testWaiters = new Map<string, (entry: RequestEntry) => void>();
   /** Per second: client -> [requests, errors], for top clients over the last minute. */
   private clientSeconds: Array<Map<string, [number, number]>> = [];
+  /** Per instance (service|url): [ms, requests, errors] once a second, for rates (instances have no series of their own). */
+  private readonly instanceSamples = new Map<string, Array<[number, number, number]>>();
   private watcher: FSWatcher | undefined;
   private watchTimer: ReturnType<typeof setTimeout> | undefined;
   private applying: Promise<unknown> = Promise.resolve();
@@ -209,7 +211,10 @@ export class GatewayController implements Disposable {
     this.clientSeconds.push(second);
     if (this.clientSeconds.length > CLIENT_WINDOW_SECONDS * Math.max(1, this.workers.length)) this.clientSeconds.shift();
     if (report.requests.length > 0) this.onRequests(report.requests);
-    if (worker.index === this.workers.length - 1) this.statusEmitter.fire();
+    if (worker.index === this.workers.length - 1) {
+      this.sampleInstances();
+      this.statusEmitter.fire();
+    }
   }
 
   private onRequests(entries: RequestEntry[]): void {
@@ -255,6 +260,31 @@ export class GatewayController implements Disposable {
     this.inspector.unshift(...rows.reverse());
     this.inspector.length = Math.min(this.inspector.length, INSPECTOR_ROWS);
     this.requestEmitter.fire(rows);
+  }
+
+  private sampleInstances(): void {
+    const nowMs = Date.now();
+    for (const service of this.stats.snapshot().services) {
+      for (const instance of service.instances) {
+        const key = `${service.name}|${instance.url}`;
+        const samples = this.instanceSamples.get(key) ?? [];
+        samples.push([nowMs, instance.requests, instance.status['5xx'] + instance.status.none]);
+        if (samples.length > 61) samples.shift();
+        this.instanceSamples.set(key, samples);
+      }
+    }
+  }
+
+  /** An instance's rps over the last 10 s and error rate over the last 60 s, from the once-a-second samples. */
+  private instanceRates(service: string, url: string): { rps: number; errorRate: number } {
+    const samples = this.instanceSamples.get(`${service}|${url}`);
+    if (!samples || samples.length < 2) return { rps: 0, errorRate: 0 };
+    const last = samples[samples.length - 1]!;
+    const tenAgo = samples[Math.max(0, samples.length - 11)]!;
+    const first = samples[0]!;
+    const seconds = (last[0] - tenAgo[0]) / 1000;
+    const requests = last[1] - first[1];
+    return { rps: seconds > 0 ? (last[1] - tenAgo[1]) / seconds : 0, errorRate: requests > 0 ? (last[2] - first[2]) / requests : 0 };
   }
 
   /** The inspector's rows, newest first. */
@@ -507,7 +537,7 @@ export class GatewayController implements Disposable {
           healthy: probe ? probe.healthy : true,
           ejectedUntil: until > nowMs ? until : null,
           lastHealthError: probe?.lastError ?? null,
-          traffic: figures(instanceStats, undefined),
+          traffic: { ...figures(instanceStats, undefined), ...this.instanceRates(item.name, instance.url) },
         };
       });
       return {
