@@ -266,7 +266,7 @@ export class Firewall implements Disposable {
         localAddress: rules.usesLocalAddress ? (parseIp(input.localAddress) ?? null) : null,
         port: input.port,
       });
-      verdict = rules.verdicts[ordinal + 1]!;
+      verdict = ordinal < 0 ? null : rules.verdictOf(ordinal);
       fallback = generation.fallbackFor(input.listener);
       limiter = generation.limiters.get(input.listener) ?? null;
     }

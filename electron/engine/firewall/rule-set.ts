@@ -170,13 +170,22 @@ export class CompiledRuleSet {
   /** Enabled rules by ordinal: priority order, ties by creation. */
   readonly ordered: readonly RuleRecord[];
   /**
-   * What a decision by each rule returns and counts its hits on, by ordinal +
-   * 1 (a winner trie's value); index 0, no winner, is null. Copies of the
-   * records' verdicts made together, so they sit side by side in memory: the
-   * records' own are spread over the heap, and at 100,000 rules a hit on one
-   * is a TLB and cache miss. foldHits moves the counts to the records.
+   * What a decision by each rule returns and counts its hits on, by the
+   * rule's slot (a winner trie's value, see slotOf); slot 0, no winner, is
+   * null. Copies of the records' verdicts made together, so they sit side by
+   * side in memory: the records' own are spread over the heap, and at
+   * 100,000 rules a hit on one is a TLB and cache miss. foldHits moves the
+   * counts to the records.
    */
   readonly verdicts: ReadonlyArray<RuleVerdict | null>;
+  /**
+   * Each rule's slot in verdicts, by ordinal. Slots go to rules by how wide
+   * their source is (any first, host routes last), so the verdicts that
+   * traffic hits most often, those of wide sources, share cache lines and
+   * pages rather than lie among the rarely hit.
+   */
+  private readonly slotOf: Int32Array;
+  private readonly ordinalAt: Int32Array;
   /** Whether any rule has an address destination; when not, the local address never matters. */
   readonly usesLocalAddress: boolean;
   private readonly protocols: Uint8Array;
@@ -201,9 +210,31 @@ export class CompiledRuleSet {
     prefixes: Prefixes;
   }) {
     this.ordered = parts.ordered;
+    const count = parts.ordered.length;
+    // Counting sort of ordinals by the shortest prefix of their source.
+    const widest = new Uint8Array(count).fill(255);
+    const { families, lengths, ordinals } = parts.prefixes;
+    for (let i = 0; i < ordinals.length; i++) {
+      const length = families[i] === 0 ? 0 : lengths[i]!;
+      if (length < widest[ordinals[i]!]!) widest[ordinals[i]!] = length;
+    }
+    const starts = new Int32Array(257);
+    for (let o = 0; o < count; o++) starts[widest[o]! + 1]!++;
+    for (let k = 1; k < 257; k++) starts[k]! += starts[k - 1]!;
+    this.slotOf = new Int32Array(count);
+    const ordinalAt = new Int32Array(count + 1);
+    for (let o = 0; o < count; o++) {
+      const slot = 1 + starts[widest[o]!]!++;
+      this.slotOf[o] = slot;
+      ordinalAt[slot] = o;
+    }
     const verdicts: Array<RuleVerdict | null> = [null];
-    for (const record of parts.ordered) verdicts.push(new RuleVerdict(record.rule.action, record.id, record.rule.name));
+    for (let slot = 1; slot <= count; slot++) {
+      const record = parts.ordered[ordinalAt[slot]!]!;
+      verdicts.push(new RuleVerdict(record.rule.action, record.id, record.rule.name));
+    }
     this.verdicts = verdicts;
+    this.ordinalAt = ordinalAt;
     this.protocols = parts.protocols;
     this.portStart = parts.portStart;
     this.portBounds = parts.portBounds;
@@ -291,7 +322,12 @@ export class CompiledRuleSet {
   /** Moves the hits counted in this generation to the rules' records, for reading them or before retiring it. */
   foldHits(): void {
     const verdicts = this.verdicts;
-    for (let i = 1; i < verdicts.length; i++) if (verdicts[i]!.hits !== 0) this.ordered[i - 1]!.verdict.absorb(verdicts[i]!);
+    for (let slot = 1; slot < verdicts.length; slot++) if (verdicts[slot]!.hits !== 0) this.ordered[this.ordinalAt[slot]!]!.verdict.absorb(verdicts[slot]!);
+  }
+
+  /** The verdict a decision by the rule at this ordinal returns (see verdicts). */
+  verdictOf(ordinal: number): RuleVerdict {
+    return this.verdicts[this.slotOf[ordinal]!]!;
   }
 
   /** Whether a rule's protocol, destination and port fit the context (its source is the trie's business). */
@@ -334,18 +370,19 @@ export class CompiledRuleSet {
       const ordinal = ordinals[i]!;
       if (admitted[ordinal] !== 1) continue;
       const family = families[i]!;
+      const slot = this.slotOf[ordinal]!;
       address[0] = words[i * 4]!;
       address[1] = words[i * 4 + 1]!;
       address[2] = words[i * 4 + 2]!;
       address[3] = words[i * 4 + 3]!;
       if (family === FAMILY_V4) {
-        v4.claim(address, lengths[i]!, ordinal + 1);
+        v4.claim(address, lengths[i]!, slot);
       } else if (family === FAMILY_V6) {
-        v6.claim(address, lengths[i]!, ordinal + 1);
+        v6.claim(address, lengths[i]!, slot);
       } else {
-        if (other === 0) other = ordinal + 1;
-        v4.claim(address, 0, ordinal + 1);
-        v6.claim(address, 0, ordinal + 1);
+        if (other === 0) other = slot;
+        v4.claim(address, 0, slot);
+        v6.claim(address, 0, slot);
       }
     }
     return new WinnerTable(admitted, v4.build(), v6.build(), other, this.verdicts);
@@ -400,9 +437,9 @@ export class CompiledRuleSet {
 
 /**
  * The answers for one context (protocol, listener, local address, port):
- * per family a trie whose values are ordinal + 1 of the winning rule (0:
- * none), and the winner for a source that is not an address. Contexts that
- * admit the same rules share a table.
+ * per family a trie whose values are the winning rule's slot in
+ * CompiledRuleSet.verdicts (0: none), and the winner for a source that is
+ * not an address. Contexts that admit the same rules share a table.
  */
 export class WinnerTable {
   constructor(
