@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
@@ -30,7 +32,8 @@ services:
   - name: pair
     instances:
       - url: ${a.url}
-      - url: ${b.url}`),
+      - url: ${b.url}
+accessLog: { enabled: true }`),
   );
   client = await connectClient(console.origin, console.token);
   port = console.running.host.gateway.boundPorts()['web']!;
@@ -79,6 +82,16 @@ describe('the gateway proxies HTTP', () => {
     expect(text.indexOf('"/p1"')).toBeLessThan(text.indexOf('"/p2"'));
     expect(text.indexOf('"/p2"')).toBeLessThan(text.indexOf('"/p3"'));
     socket.destroy();
+  });
+
+  it('writes each request to the access log as a JSON line', async () => {
+    await send(port, '/logged?q=1', { headers: { 'user-agent': 'gateway-test' } });
+    const line = await waitFor(async () => {
+      const text = await readFile(join(console.dataDir, 'access.log'), 'utf8').catch(() => '');
+      return text.split('\n').find((candidate) => candidate.includes('/logged'));
+    }, 'the access log line');
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    expect(entry).toMatchObject({ method: 'GET', path: '/logged', status: 200, router: 'all', service: 'pair', userAgent: 'gateway-test' });
   });
 
   it('shows status, traffic and the requests through the contract', async () => {

@@ -1,0 +1,108 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UpstreamPool, type UpstreamConnection, type UpstreamError, type UpstreamPoolOptions } from '../../../../electron/engine/gateway/proxy/index.ts';
+import { waitFor } from '../../../helpers/console.ts';
+
+let server: Server;
+let port: number;
+const accepted: Socket[] = [];
+const pools: UpstreamPool[] = [];
+
+beforeAll(async () => {
+  server = createServer((socket) => {
+    accepted.push(socket);
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  for (const pool of pools) pool.dispose();
+  for (const socket of accepted) socket.destroy();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+function pool(options: Partial<UpstreamPoolOptions>): UpstreamPool {
+  const created = new UpstreamPool({
+    name: 'svc http://test',
+    host: '127.0.0.1',
+    port,
+    maxSize: 4,
+    minIdle: 0,
+    maxQueue: 10,
+    queueTimeoutMs: 1000,
+    connectTimeoutMs: 1000,
+    idleTimeoutMs: 60_000,
+    ...options,
+  });
+  pools.push(created);
+  return created;
+}
+
+function acquire(target: UpstreamPool): Promise<{ error: UpstreamError | null; connection: UpstreamConnection | null }> {
+  return new Promise((resolve) => target.acquire((error, connection) => resolve({ error, connection })));
+}
+
+describe('the upstream pool', () => {
+  it('reuses a released connection instead of opening another', async () => {
+    const opened: Socket[] = [];
+    const target = pool({ onSocket: (socket) => opened.push(socket) });
+    const first = await acquire(target);
+    target.release(first.connection!, true);
+    const second = await acquire(target);
+    expect(second.connection).toBe(first.connection);
+    expect(opened).toHaveLength(1);
+    expect(target.stats()).toMatchObject({ open: 1, created: 1, reused: 1 });
+    target.release(second.connection!, true);
+  });
+
+  it('queues callers past maxSize, hands them the next released connection, and times out the rest', async () => {
+    const target = pool({ maxSize: 1, queueTimeoutMs: 150 });
+    const held = await acquire(target);
+    const waiting = acquire(target);
+    expect(target.stats().queued).toBe(1);
+    target.release(held.connection!, true);
+    expect((await waiting).connection).toBe(held.connection);
+    const late = await acquire(target);
+    expect(late.connection).toBeNull();
+    expect(late.error!.kind).toBe('queue-timeout');
+    expect(target.stats().queueTimeouts).toBe(1);
+  });
+
+  it('refuses at once when the queue is full', async () => {
+    const target = pool({ maxSize: 1, maxQueue: 1, queueTimeoutMs: 500 });
+    await acquire(target);
+    void acquire(target);
+    const refused = await acquire(target);
+    expect(refused.error!.kind).toBe('queue-full');
+  });
+
+  it('pre-warms minIdle connections and keeps them past the idle timeout', async () => {
+    const before = accepted.length;
+    const target = pool({ minIdle: 3, idleTimeoutMs: 100 });
+    await waitFor(() => target.stats().idle === 3, 'three warm connections');
+    expect(accepted.length - before).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(target.stats().idle).toBe(3);
+  });
+
+  it('closes connections idle past the timeout, above minIdle', async () => {
+    const target = pool({ idleTimeoutMs: 100 });
+    const connections = await Promise.all([acquire(target), acquire(target)]);
+    for (const { connection } of connections) target.release(connection!, true);
+    expect(target.stats().idle).toBe(2);
+    await waitFor(() => target.stats().open === 0, 'idle connections closed');
+  });
+
+  it('reports a refused connect as a connect error', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const deadPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const target = pool({ port: deadPort });
+    const result = await acquire(target);
+    expect(result.error!.kind).toBe('connect');
+    expect(target.stats().connectErrors).toBe(1);
+  });
+});
