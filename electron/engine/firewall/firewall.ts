@@ -252,11 +252,11 @@ export class Firewall implements Disposable {
     }
     const rules = generation.rules;
     const service = generation.service(udp ? PROTOCOL_UDP : PROTOCOL_TCP, input.listener, input.localAddress, input.port);
-    let verdict: RuleVerdict | null;
+    let slot: number;
     let fallback: Readonly<DecisionResult>;
     let limiter: RateLimiter | null;
     if (service !== null) {
-      verdict = service.table.winner(family, words);
+      slot = service.table.slot(family, words);
       fallback = service.fallback;
       limiter = service.limiter;
     } else {
@@ -266,16 +266,20 @@ export class Firewall implements Disposable {
         localAddress: rules.usesLocalAddress ? (parseIp(input.localAddress) ?? null) : null,
         port: input.port,
       });
-      verdict = ordinal < 0 ? null : rules.verdictOf(ordinal);
+      slot = ordinal < 0 ? 0 : rules.slotOfOrdinal(ordinal);
       fallback = generation.fallbackFor(input.listener);
       limiter = generation.limiters.get(input.listener) ?? null;
     }
+    // The verdict object is returned, never read here: its action comes from denies.
+    const verdict = rules.verdicts[slot] as RuleVerdict | null;
     let result: Readonly<DecisionResult> = fallback;
-    if (verdict !== null) {
-      verdict.hit(time);
-      result = verdict;
+    let deny = fallback.action === 'deny';
+    if (slot !== 0) {
+      rules.hit(slot, time);
+      result = verdict as RuleVerdict;
+      deny = rules.denies[slot] === 1;
     }
-    if (result.action === 'allow') {
+    if (!deny) {
       if (limiter !== null) {
         const taken = limiter.take(family === FAMILY_V4 ? words[0]! | 0 : input.source, time);
         if (taken !== TAKE_ALLOWED) {

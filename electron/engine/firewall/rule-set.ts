@@ -16,10 +16,11 @@ export interface DecisionResult {
 }
 
 /**
- * What decide() returns when a rule decides, and where that rule's hits are
- * counted: one object per rule, so a decision touches one object and
- * allocates none. The counters are private fields, invisible to whoever
- * reads the result.
+ * What decide() returns when a rule decides: one frozen object per rule, so a
+ * decision allocates none. A record's verdict also holds the rule's hit
+ * count, in private fields invisible to whoever reads a result; decisions
+ * count in their generation's counters (CompiledRuleSet.counters), which
+ * foldHits adds here.
  */
 export class RuleVerdict implements DecisionResult {
   readonly reason = 'rule' as const;
@@ -46,27 +47,17 @@ export class RuleVerdict implements DecisionResult {
     Object.freeze(this);
   }
 
-  /** `time[0]` is now: a double read here stays unboxed, where one passed as an argument would not. */
-  hit(time: Float64Array): void {
-    this.#hits++;
-    this.setLastHit(time[0]!);
-  }
-
   private setLastHit(ms: number): void {
     const high = Math.floor(ms * LOW_SCALE);
     this.#lastHitHigh = high;
     this.#lastHitLow = ms - high * LOW_SPAN;
   }
 
-  /** Moves the hits counted on `from` (a generation's copy of this rule) here. */
-  absorb(from: RuleVerdict): void {
-    if (from.#hits === 0) return;
-    this.#hits += from.#hits;
-    from.#hits = 0;
-    if (from.#lastHitHigh > this.#lastHitHigh || (from.#lastHitHigh === this.#lastHitHigh && from.#lastHitLow > this.#lastHitLow)) {
-      this.#lastHitHigh = from.#lastHitHigh;
-      this.#lastHitLow = from.#lastHitLow;
-    }
+  /** Adds hits counted elsewhere (a generation's counters, see CompiledRuleSet.foldHits). */
+  addHits(hits: number, lastHitAt: number): void {
+    this.#hits += hits;
+    const last = this.lastHitAt;
+    if (last === null || lastHitAt > last) this.setLastHit(lastHitAt);
   }
 
   get hits(): number {
@@ -179,6 +170,15 @@ export class CompiledRuleSet {
    */
   readonly verdicts: ReadonlyArray<RuleVerdict | null>;
   /**
+   * Hits and the time of the last one (ms), two numbers a slot, counted by
+   * decisions and moved to the records by foldHits. A typed array in slot
+   * order: counting a hit touches a line among those of other often hit
+   * rules, and never the verdict object, which only the caller reads.
+   */
+  readonly counters: Float64Array;
+  /** 1 for a slot whose rule denies. */
+  readonly denies: Uint8Array;
+  /**
    * Each rule's slot in verdicts, by ordinal. Slots go to rules by how wide
    * their source is (any first, host routes last), so the verdicts that
    * traffic hits most often, those of wide sources, share cache lines and
@@ -229,11 +229,14 @@ export class CompiledRuleSet {
       ordinalAt[slot] = o;
     }
     const verdicts: Array<RuleVerdict | null> = [null];
+    this.denies = new Uint8Array(count + 1);
     for (let slot = 1; slot <= count; slot++) {
       const record = parts.ordered[ordinalAt[slot]!]!;
       verdicts.push(new RuleVerdict(record.rule.action, record.id, record.rule.name));
+      if (record.rule.action === 'deny') this.denies[slot] = 1;
     }
     this.verdicts = verdicts;
+    this.counters = new Float64Array(2 * (count + 1));
     this.ordinalAt = ordinalAt;
     this.protocols = parts.protocols;
     this.portStart = parts.portStart;
@@ -321,13 +324,25 @@ export class CompiledRuleSet {
 
   /** Moves the hits counted in this generation to the rules' records, for reading them or before retiring it. */
   foldHits(): void {
-    const verdicts = this.verdicts;
-    for (let slot = 1; slot < verdicts.length; slot++) if (verdicts[slot]!.hits !== 0) this.ordered[this.ordinalAt[slot]!]!.verdict.absorb(verdicts[slot]!);
+    const counters = this.counters;
+    for (let slot = 1; 2 * slot < counters.length; slot++) {
+      const hits = counters[2 * slot]!;
+      if (hits === 0) continue;
+      this.ordered[this.ordinalAt[slot]!]!.verdict.addHits(hits, counters[2 * slot + 1]!);
+      counters[2 * slot] = 0;
+    }
   }
 
-  /** The verdict a decision by the rule at this ordinal returns (see verdicts). */
-  verdictOf(ordinal: number): RuleVerdict {
-    return this.verdicts[this.slotOf[ordinal]!]!;
+  /** Counts a hit on a slot; `time[0]` is now (a double read from an array stays unboxed). */
+  hit(slot: number, time: Float64Array): void {
+    const counters = this.counters;
+    counters[2 * slot]!++;
+    counters[2 * slot + 1] = time[0]!;
+  }
+
+  /** The slot of the rule at this ordinal (see verdicts). */
+  slotOfOrdinal(ordinal: number): number {
+    return this.slotOf[ordinal]!;
   }
 
   /** Whether a rule's protocol, destination and port fit the context (its source is the trie's business). */
@@ -450,9 +465,13 @@ export class WinnerTable {
     private readonly verdicts: ReadonlyArray<RuleVerdict | null>,
   ) {}
 
+  /** The winner's slot in CompiledRuleSet.verdicts, 0 for none. */
+  slot(family: AddressFamily, address: AddressWords): number {
+    return family === FAMILY_V4 ? lookupV4(this.v4, address[0]! | 0) : family === FAMILY_V6 ? lookupV6(this.v6, address) : this.other;
+  }
+
   winner(family: AddressFamily, address: AddressWords): RuleVerdict | null {
-    const found = family === FAMILY_V4 ? lookupV4(this.v4, address[0]! | 0) : family === FAMILY_V6 ? lookupV6(this.v6, address) : this.other;
-    return this.verdicts[found]!;
+    return this.verdicts[this.slot(family, address)]!;
   }
 
   /** Bytes of the tries (the admitted bytes are only read while building). */
