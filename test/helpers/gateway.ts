@@ -13,6 +13,8 @@ export interface Backend {
   last: { method: string; path: string; headers: IncomingHttpHeaders; body: string } | undefined;
   /** What the backend answers; change it to make it fail. */
   status: number;
+  /** How long it takes to answer, to make it slow. */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function startBackend(name: string): Promise<Backend> {
     hits: 0,
     last: undefined,
     status: 200,
+    delayMs: 0,
     close: () => new Promise<void>((resolve) => {
       backend.server.closeAllConnections();
       backend.server.close(() => resolve());
@@ -43,8 +46,12 @@ export async function startBackend(name: string): Promise<Backend> {
         res.end('ok');
         return;
       }
-      res.writeHead(backend.status, { 'content-type': 'application/json', 'x-backend': name });
-      res.end(JSON.stringify({ backend: name, path: req.url, method: req.method, body }));
+      const answer = () => {
+        res.writeHead(backend.status, { 'content-type': 'application/json', 'x-backend': name });
+        res.end(JSON.stringify({ backend: name, path: req.url, method: req.method, body }));
+      };
+      if (backend.delayMs > 0) setTimeout(answer, backend.delayMs);
+      else answer();
     });
   });
   backend.server.keepAliveTimeout = 30_000;

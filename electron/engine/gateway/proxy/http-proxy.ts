@@ -321,8 +321,17 @@ class UpstreamLink implements ResponseParserHandler {
         socket.destroy();
         return;
       }
+      if (exchange.passesRaw) {
+        exchange.onUpstreamChunk(chunk);
+        this.parser.execute(chunk);
+        return;
+      }
+      // A rewritten head and the body bytes of the same chunk leave in one writev, not one write each.
+      const client = exchange.clientSocket;
+      client.cork();
       exchange.onUpstreamChunk(chunk);
       this.parser.execute(chunk);
+      client.uncork();
     });
     socket.on('end', () => this.parser.finish());
     socket.on('close', () => {
@@ -585,6 +594,14 @@ class Exchange {
     if (this.attempts > service.config.retry.attempts) return false;
     if (!isIdempotent(this.context.method) || !this.bodyRetained || !this.bodyDone) return false;
     return service.retryBudget.canRetry(nowMs);
+  }
+
+  get passesRaw(): boolean {
+    return this.rawResponse;
+  }
+
+  get clientSocket(): Socket {
+    return this.client.socket;
   }
 
   onUpstreamChunk(chunk: Buffer): void {
