@@ -52,7 +52,7 @@ function metricValue(point: TrafficPoint | undefined, metric: TrafficMetric): nu
 export function buildTrafficCharts(traffic: GatewayTraffic | null, limit = MAX_CHARTED_SERVICES): TrafficCharts {
   if (!traffic || traffic.total.length === 0) return EMPTY;
   const services = chartedServices(traffic, limit);
-  const series: TrafficSeries[] = [{ key: 'v0', label: 'All services', total: true }];
+  const series: TrafficSeries[] = [{ key: 'v0', label: 'All', total: true }];
   services.forEach((name, i) => series.push({ key: `v${i + 1}`, label: name, total: false }));
   const byTime = services.map((name) => new Map((traffic.services[name] ?? []).map((point) => [point.at, point])));
   const rows = (metric: TrafficMetric): TrafficChartRow[] =>

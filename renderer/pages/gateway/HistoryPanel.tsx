@@ -1,10 +1,15 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ConfigVersion } from '../../../shared/contract/index.ts';
-import { formatTimestamp } from '../../components/index.ts';
+import { formatClock, formatTimestamp } from '../../components/index.ts';
 import { errorToast, useAppStore } from '../../store/index.ts';
 import { ConfirmDialog, useAction } from '../firewall/common.tsx';
 import { useGatewayApi } from './common.tsx';
 import { classifyDiff, diffRange, diffStats, toggleVersionPick } from './history.ts';
+
+/** The time alone for today's versions, which are most of them; the date too for older ones. */
+function formatWhen(at: number): string {
+  return new Date(at).toDateString() === new Date().toDateString() ? formatClock(at) : formatTimestamp(at);
+}
 
 const SOURCE_LABELS: Record<ConfigVersion['source'], string> = { file: 'config file', ui: 'console', cli: 'CLI', rollback: 'rollback' };
 
@@ -49,7 +54,7 @@ export function HistoryPanel() {
           <p className="panel-empty">No versions yet.</p>
         ) : (
           <div className="table-wrap gw-versions-scroll">
-            <table className="data-table" data-testid="versions-table">
+            <table className="data-table compact-table" data-testid="versions-table">
               <thead>
                 <tr>
                   <th scope="col">
@@ -80,7 +85,9 @@ export function HistoryPanel() {
                       {version.id}
                       {version.id === current ? <span className="pill pill-ok gw-current">applied</span> : null}
                     </td>
-                    <td className="numeric">{formatTimestamp(version.at)}</td>
+                    <td className="numeric" title={formatTimestamp(version.at)}>
+                      {formatWhen(version.at)}
+                    </td>
                     <td>
                       <span className="tag">{SOURCE_LABELS[version.source]}</span>
                     </td>

@@ -136,15 +136,15 @@ const requestClass = (row: GatewayRequest) => (row.error !== null || row.status 
 
 const REQUEST_COLUMNS: readonly VirtualColumn<GatewayRequest>[] = [
   { key: 'at', header: 'Time', width: 84, mono: true, cell: (r) => formatClock(r.at), title: (r) => formatTimestamp(r.at) },
-  { key: 'client', header: 'Client', width: 120, mono: true, cell: (r) => r.client, title: (r) => r.client },
+  { key: 'client', header: 'Client', width: 110, mono: true, cell: (r) => r.client, title: (r) => r.client },
   { key: 'method', header: 'Method', width: 70, cell: (r) => <span className="tag">{r.method}</span> },
-  { key: 'host', header: 'Host', width: 140, dropOrder: 3, cell: (r) => r.host, title: (r) => r.host },
-  { key: 'path', header: 'Path', width: 180, grow: true, mono: true, cell: (r) => r.path, title: (r) => r.path },
+  { key: 'host', header: 'Host', width: 120, dropOrder: 1, cell: (r) => r.host, title: (r) => r.host },
+  { key: 'path', header: 'Path', width: 160, grow: true, mono: true, cell: (r) => r.path, title: (r) => r.path },
   { key: 'status', header: 'Status', width: 62, align: 'end', cell: (r) => <StatusCode row={r} /> },
   { key: 'duration', header: 'Duration', width: 80, align: 'end', cell: (r) => formatLatency(r.durationMs) },
   { key: 'router', header: 'Router', width: 110, cell: (r) => r.router ?? <span className="muted">–</span>, title: (r) => r.router ?? '' },
-  { key: 'service', header: 'Service', width: 110, dropOrder: 2, cell: (r) => r.service ?? <span className="muted">–</span>, title: (r) => r.service ?? '' },
-  { key: 'instance', header: 'Instance', width: 160, dropOrder: 1, mono: true, cell: (r) => r.instance ?? <span className="muted">–</span>, title: (r) => r.instance ?? '' },
+  { key: 'service', header: 'Service', width: 110, dropOrder: 3, cell: (r) => r.service ?? <span className="muted">–</span>, title: (r) => r.service ?? '' },
+  { key: 'instance', header: 'Instance', width: 150, dropOrder: 2, mono: true, cell: (r) => r.instance ?? <span className="muted">–</span>, title: (r) => r.instance ?? '' },
   {
     key: 'size',
     header: 'Bytes in/out',

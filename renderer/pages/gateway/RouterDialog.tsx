@@ -108,7 +108,7 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
             data-testid="router-priority"
           />
         </FormField>
-        <FormField label="Entry points" field="entryPoints" error={errors.entryPoints} help="None ticked: every http entry point" className="span-2">
+        <FormField label="Entry points" field="entryPoints" error={errors.entryPoints} help="None ticked: every http entry point">
           <TogglePills
             options={entryPoints}
             selected={values.entryPoints}
@@ -116,6 +116,9 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
             empty="No http entry points are configured"
             testId="router-entrypoints"
           />
+        </FormField>
+        <FormField label="Methods" field="methods" error={errors.methods} help="None ticked: any method">
+          <TogglePills options={HTTP_METHODS} selected={values.methods} onChange={(next) => set('methods', next)} testId="router-methods" />
         </FormField>
         <FormField label="Hosts" field="hosts" error={errors.hosts} help="Separated by commas; *.example.com for a wildcard; empty: any host" className="span-2">
           <input
@@ -154,9 +157,6 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
             />
           </FormField>
         </div>
-        <FormField label="Methods" field="methods" error={errors.methods} help="None ticked: any method" className="span-2">
-          <TogglePills options={HTTP_METHODS} selected={values.methods} onChange={(next) => set('methods', next)} testId="router-methods" />
-        </FormField>
         <FormField label="Headers" field="headers" error={errors.headers} help="Name: value per line; value * means present">
           <textarea
             className="mono"

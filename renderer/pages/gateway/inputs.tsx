@@ -65,7 +65,7 @@ export function MiddlewareChain({
   };
   return (
     <div className="gw-chain" id={id} data-testid="router-middlewares">
-      {selected.length === 0 ? <span className="muted">None</span> : null}
+      {selected.length === 0 && options.length > 0 ? <span className="muted">None</span> : null}
       <ol className="gw-chain-list">
         {selected.map((name, index) => (
           <li key={name} className={options.includes(name) ? undefined : 'is-missing'}>

@@ -26,7 +26,7 @@ describe('gateway traffic charts', () => {
   it('lines the services up with the total second by second, under positional keys', () => {
     const charts = buildTrafficCharts(TRAFFIC);
     expect(charts.series).toEqual([
-      { key: 'v0', label: 'All services', total: true },
+      { key: 'v0', label: 'All', total: true },
       { key: 'v1', label: 'api.v1', total: false },
       { key: 'v2', label: 'static', total: false },
       { key: 'v3', label: 'quiet', total: false },

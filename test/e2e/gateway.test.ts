@@ -1,0 +1,226 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { freePort, launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
+
+let serve: ServeProcess;
+let backend: Backend;
+let gatewayPort: number;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let problems: string[] = [];
+
+beforeAll(async () => {
+  backend = await startBackend('hello');
+  serve = await ServeProcess.start();
+  gatewayPort = await freePort();
+  // The serve config is the gateway's file too, and it is watched: the section applies as it lands.
+  await appendFile(
+    join(serve.dataDir, 'config.yaml'),
+    gatewayYaml(`entryPoints:\n  - name: web\n    port: ${gatewayPort}\nservices:\n  - name: backend\n    instances:\n      - url: ${backend.url}`),
+  );
+  browser = await launchBrowser();
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+  page = await context.newPage();
+  problems = watchPage(page);
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') await saveFailureReport(ctx.task.name, serve, context, problems);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  const code = await serve?.stop();
+  await backend?.close();
+  expect(code).toBe(0);
+});
+
+/** The server applies, samples and streams on its own clock (about once a second): allow it a few rounds. */
+function eventually<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 10_000, interval: 50 });
+}
+
+async function setTheme(theme: 'light' | 'dark'): Promise<void> {
+  if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await page.getByTestId('theme-toggle').click();
+  await eventually(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
+}
+
+async function openTab(tab: string): Promise<void> {
+  await page.getByTestId(`gw-tab-${tab}`).click();
+  await eventually(() => page.getByTestId(`gw-panel-${tab}`).isVisible()).toBe(true);
+}
+
+async function shoot(name: string): Promise<void> {
+  for (const theme of ['light', 'dark'] as const) {
+    await setTheme(theme);
+    await screenshot(page, `gateway-${name}-${theme}`);
+  }
+  await setTheme('light');
+}
+
+const toastText = () => page.getByTestId('toast').allTextContents();
+const routerRow = (name: string) => page.locator(`[data-testid="router-row"][data-name="${name}"]`);
+
+describe('the Gateway screen against netops serve', () => {
+  it('opens with g g and shows the entry point from the config file', async () => {
+    await page.goto(serve.url);
+    await eventually(() => page.getByTestId('status-badge').getAttribute('data-status')).toBe('connected');
+    await page.keyboard.press('g');
+    await page.keyboard.press('g');
+    await eventually(() => page.evaluate(() => location.hash)).toBe('#/gateway');
+    await eventually(() => page.getByTestId('gw-entrypoints').textContent()).toContain(`127.0.0.1:${gatewayPort}`);
+    await eventually(() => page.getByTestId('gw-entrypoints').textContent()).toContain('listening');
+    await eventually(() => page.getByTestId('routers-table').textContent()).toContain('No routers yet');
+  });
+
+  it('adds a router in the editor, with errors shown as the operator types', async () => {
+    await page.getByTestId('router-add').click();
+    await eventually(() => page.getByTestId('router-dialog').isVisible()).toBe(true);
+    await page.getByTestId('router-name').fill('bad name');
+    await eventually(() => page.locator('[data-testid="field-error"][data-field="name"]').textContent()).toMatch(/letters, digits/);
+    await page.getByTestId('router-name').fill('hello');
+    await page.getByTestId('router-path').fill('hello');
+    await eventually(() => page.locator('[data-testid="field-error"][data-field="path"]').textContent()).toBe('Must start with "/"');
+    expect(await page.getByTestId('router-save').isDisabled()).toBe(true);
+    await page.getByTestId('router-path').fill('/hello');
+    await page.getByTestId('router-methods').getByText('GET', { exact: true }).click();
+    await page.getByTestId('router-service').selectOption('backend');
+    await eventually(() => page.locator('[data-testid="field-error"]').count()).toBe(0);
+    // The modal owns the page, theme toggle included: one theme here, the other for the API key dialog.
+    await screenshot(page, 'gateway-router-editor-light');
+    await page.getByTestId('router-save').click();
+    await eventually(toastText).toContainEqual(expect.stringContaining('"hello" applies now'));
+    await eventually(() => routerRow('hello').getAttribute('data-status')).toBe('enabled');
+    await eventually(() => routerRow('hello').textContent()).toContain('backend');
+    await shoot('routers');
+  });
+
+  it('sends a request with the route tester and shows who answered', async () => {
+    await routerRow('hello').getByRole('button', { name: 'Test hello' }).click();
+    await eventually(() => page.getByTestId('tester-path').inputValue()).toBe('/hello');
+    await page.getByTestId('tester-path').fill('/hello/world?x=1');
+    await page.getByTestId('tester-send').click();
+    await eventually(() => page.getByTestId('tester-status').textContent()).toBe('200');
+    const route = (await page.getByTestId('tester-route').textContent()) ?? '';
+    expect(route).toContain('hello');
+    expect(route).toContain('backend');
+    expect(route).toContain(backend.url);
+    expect(await page.getByTestId('tester-body-text').textContent()).toContain('"backend":"hello"');
+    expect(backend.last?.path).toBe('/hello/world?x=1');
+    await shoot('tester');
+  });
+
+  it('lists the request in the inspector, and freezes the list while paused', async () => {
+    await openTab('requests');
+    const rows = page.getByTestId('request-row');
+    // The inspector shows the path; the query stays out of it.
+    await eventually(() => rows.filter({ hasText: '/hello/world' }).count()).toBe(1);
+    expect(await rows.first().getAttribute('data-router')).toBe('hello');
+
+    const shown = await rows.count();
+    await page.getByTestId('requests-pause').click();
+    await send(gatewayPort, '/hello/paused', { localAddress: '127.0.0.2' });
+    await eventually(() => page.getByTestId('requests-pause').textContent()).toContain('1 new');
+    expect(await rows.count()).toBe(shown);
+    await page.getByTestId('requests-pause').click();
+    await eventually(() => rows.filter({ hasText: '/hello/paused' }).count()).toBe(1);
+
+    // A path no router takes: the gateway's own 404, found with the status filter.
+    await send(gatewayPort, '/nowhere', { localAddress: '127.0.0.2' });
+    await page.getByTestId('requests-status').selectOption('4xx');
+    await eventually(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute('data-status')).toBe('404');
+    await page.getByTestId('requests-status').selectOption('all');
+    await page.getByTestId('requests-client').fill('127.0.0.2');
+    await eventually(() => rows.count()).toBe(2);
+    await page.getByTestId('requests-client').fill('');
+    await shoot('inspector');
+  });
+
+  it('shows the services with their instances', async () => {
+    await openTab('services');
+    const instance = page.locator(`[data-testid="instance-row"][data-url="${backend.url}"]`);
+    await eventually(() => instance.textContent()).toContain('healthy');
+    await shoot('services');
+  });
+
+  it('adds a rate limit in the middleware editor and puts it in front of the router', async () => {
+    await openTab('middlewares');
+    await page.getByTestId('middleware-add').click();
+    await page.getByTestId('mw-name').fill('limit');
+    await page.getByTestId('mw-ratePerSecond').fill('0');
+    await eventually(() => page.locator('[data-testid="field-error"][data-field="ratePerSecond"]').count()).toBe(1);
+    await page.getByTestId('mw-ratePerSecond').fill('1');
+    await page.getByTestId('mw-burst').fill('1');
+    await page.getByTestId('middleware-save').click();
+    await eventually(toastText).toContainEqual(expect.stringContaining('"limit" applies now'));
+    const row = page.locator('[data-testid="middleware-row"][data-name="limit"]');
+    await eventually(() => row.textContent()).toContain('1/s, burst 1, per ip');
+
+    await openTab('routers');
+    await routerRow('hello').getByTestId('router-edit').click();
+    await page.getByTestId('router-middleware-add').selectOption('limit');
+    await page.getByTestId('router-save').click();
+    await eventually(toastText).toContainEqual(expect.stringContaining('"hello" applies now'));
+    await eventually(() => routerRow('hello').textContent()).toContain('limit');
+
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await send(gatewayPort, '/hello/limited', { localAddress: '127.0.0.3' })).status);
+    expect(statuses).toContain(429);
+    await openTab('middlewares');
+    await shoot('middlewares');
+  });
+
+  it('charts the gateway on the Overview and blocks a top client from there', async () => {
+    for (let i = 0; i < 5; i++) await send(gatewayPort, `/hello/${i}`, { localAddress: '127.0.0.2' });
+    await page.getByTestId('nav-overview').click();
+    await eventually(() => page.getByTestId('gateway-charts').isVisible()).toBe(true);
+    await eventually(async () => Number(await page.getByTestId('gw-chart-rps').getAttribute('data-points'))).toBeGreaterThan(0);
+    const client = page.locator('[data-testid="top-client-row"][data-ip="127.0.0.2"]');
+    await eventually(() => client.count()).toBe(1);
+    await page.getByTestId('gateway-charts').scrollIntoViewIfNeeded();
+    await shoot('overview');
+    await client.getByTestId('top-client-block').click();
+    await eventually(() => page.getByTestId('block-dialog').textContent()).toContain('127.0.0.2');
+    await page.getByTestId('block-dialog-reason').fill('e2e: top gateway client');
+    await page.getByTestId('confirm-block').click();
+    await eventually(toastText).toContainEqual(expect.stringContaining('Blocked 127.0.0.2'));
+    await expect(send(gatewayPort, '/hello/blocked', { localAddress: '127.0.0.2', agent: false })).rejects.toThrow();
+  });
+
+  it('creates an API key shown once, and revokes it', async () => {
+    await page.getByTestId('nav-gateway').click();
+    await openTab('keys');
+    await setTheme('dark');
+    await page.getByTestId('apikey-create').click();
+    await page.getByTestId('apikey-name').fill('e2e client');
+    await page.getByTestId('apikey-create-confirm').click();
+    await eventually(() => page.getByTestId('apikey-secret').textContent()).toMatch(/^nok_/);
+    await screenshot(page, 'gateway-api-key-created-dark');
+    await page.getByTestId('apikey-done').click();
+    await setTheme('light');
+    const row = page.getByTestId('apikey-row').filter({ hasText: 'e2e client' });
+    await eventually(() => row.textContent()).toContain('active');
+    await row.getByTestId('apikey-revoke').click();
+    await page.getByTestId('apikey-revoke-confirm').click();
+    await eventually(() => row.textContent()).toContain('revoked');
+  });
+
+  it('diffs two config versions and rolls back to the one before the router', async () => {
+    await openTab('history');
+    const versions = page.getByTestId('version-row');
+    await eventually(() => versions.count()).toBeGreaterThanOrEqual(2);
+    await eventually(() => page.getByTestId('version-diff').textContent()).toContain('- limit');
+    await shoot('history');
+    await versions.filter({ hasText: 'edited in the file' }).getByTestId('version-rollback').click();
+    await page.getByTestId('rollback-confirm').click();
+    await eventually(toastText).toContainEqual(expect.stringContaining('Rolled back to version'));
+    await openTab('routers');
+    await eventually(() => page.getByTestId('routers-table').textContent()).toContain('No routers yet');
+    expect(problems).toEqual([]);
+  });
+});
