@@ -119,27 +119,27 @@ export function RoutersPanel() {
       <RouterErrors rows={view.rows} />
       <div className="gw-table-body" onKeyDown={onTableKeyDown}>
         <RowActionsContext.Provider value={actions}>
-        <VirtualTable
-          rows={view.rows}
-          columns={ROUTER_COLUMNS}
-          rowKey={routerKey}
-          rowHeight={34}
-          selectedKey={selected}
-          onRowClick={(row) => select(row.name)}
-          onRowDoubleClick={(row) => actions.edit(row)}
-          rowClassName={routerClass}
-          rowData={routerData}
-          ariaLabel="Routers"
-          testId="routers-table"
-          rowTestId="router-row"
-          idPrefix="router"
-          handleRef={tableRef}
-          empty={
-            <p className="muted">
-              {view.all.length === 0 ? 'No routers yet: add one to send requests from an entry point to a service.' : 'No routers match the filter.'}
-            </p>
-          }
-        />
+          <VirtualTable
+            rows={view.rows}
+            columns={ROUTER_COLUMNS}
+            rowKey={routerKey}
+            rowHeight={34}
+            selectedKey={selected}
+            onRowClick={(row) => select(row.name)}
+            onRowDoubleClick={(row) => actions.edit(row)}
+            rowClassName={routerClass}
+            rowData={routerData}
+            ariaLabel="Routers"
+            testId="routers-table"
+            rowTestId="router-row"
+            idPrefix="router"
+            handleRef={tableRef}
+            empty={
+              <p className="muted">
+                {view.all.length === 0 ? 'No routers yet: add one to send requests from an entry point to a service.' : 'No routers match the filter.'}
+              </p>
+            }
+          />
         </RowActionsContext.Provider>
       </div>
       {dialog ? <RouterDialog target={dialog} onClose={() => setDialog(null)} /> : null}

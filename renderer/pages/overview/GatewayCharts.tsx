@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, type ReactNode } from 'react';
 import { Line, LineChart, ResponsiveContainer, Tooltip, YAxis, type TooltipContentProps } from 'recharts';
 import { ChartTooltip, formatCount, formatRate } from '../../components/index.ts';
 import { maxOfRows, selectTrafficCharts, useAppStore, type TrafficChartRow, type TrafficSeries } from '../../store/index.ts';
@@ -22,17 +22,17 @@ export const GatewayCharts = memo(function GatewayCharts() {
   const series = legend(charts.series);
   return (
     <section className="chart-grid" aria-label="Gateway traffic over the last five minutes" data-testid="gateway-charts">
-      <TrafficChart title="Gateway requests" rows={charts.rps} series={series} max={maxOfRows(charts.rps, charts.series)} format={formatRate} axis={formatAxisRate} testId="gw-chart-rps" />
+      <TrafficChart title="Gateway requests" rows={charts.rps} series={series} max={maxOfRows(charts.rps, charts.series)} tooltip={rateTooltip} axis={formatAxisRate} testId="gw-chart-rps" />
       <TrafficChart
         title="Gateway error rate"
         rows={charts.errorRate}
         series={series}
         max={Math.max(1, maxOfRows(charts.errorRate, charts.series))}
-        format={formatPercentValue}
+        tooltip={percentTooltip}
         axis={formatAxisPercent}
         testId="gw-chart-errors"
       />
-      <TrafficChart title="Gateway p99 latency" rows={charts.p99Ms} series={series} max={maxOfRows(charts.p99Ms, charts.series)} format={formatMs} axis={formatAxisMs} testId="gw-chart-p99" />
+      <TrafficChart title="Gateway p99 latency" rows={charts.p99Ms} series={series} max={maxOfRows(charts.p99Ms, charts.series)} tooltip={msTooltip} axis={formatAxisMs} testId="gw-chart-p99" />
     </section>
   );
 });
@@ -42,7 +42,7 @@ function TrafficChart({
   rows,
   series,
   max,
-  format,
+  tooltip,
   axis,
   testId,
 }: {
@@ -50,7 +50,7 @@ function TrafficChart({
   rows: readonly TrafficChartRow[];
   series: readonly { key: string; label: string; color: string }[];
   max: number;
-  format(value: number): string;
+  tooltip(props: TooltipContentProps): ReactNode;
   axis(value: number): string;
   testId: string;
 }) {
@@ -63,7 +63,7 @@ function TrafficChart({
             {grid}
             {timeAxis}
             <YAxis {...Y_AXIS_PROPS} width={52} ticks={ticks} domain={[0, ticks.at(-1) ?? 1]} tickFormatter={axis} />
-            <Tooltip content={(props: TooltipContentProps) => <ChartTooltip {...props} format={format} />} isAnimationActive={false} />
+            <Tooltip content={tooltip} isAnimationActive={false} />
             {series.map((s, i) => (
               <Line
                 key={s.key}
@@ -100,3 +100,7 @@ function formatMs(value: number): string {
 function formatAxisMs(value: number): string {
   return value >= 1000 ? `${Number((value / 1000).toFixed(2))} s` : `${Number(value.toFixed(2))} ms`;
 }
+
+const rateTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatRate} />;
+const percentTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatPercentValue} />;
+const msTooltip = (props: TooltipContentProps) => <ChartTooltip {...props} format={formatMs} />;
