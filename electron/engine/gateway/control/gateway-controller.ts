@@ -466,6 +466,11 @@ export class GatewayController implements Disposable {
 
   // ---- what the UI reads -----------------------------------------------------------------------
 
+  /** Messages from workers that failed their schema and were dropped. */
+  get rejectedMessages(): number {
+    return this.workers.reduce((sum, worker) => sum + worker.rejected, 0);
+  }
+
   /** Bound ports by entry point name. */
   boundPorts(): Record<string, number> {
     return { ...this.ports };

@@ -1,0 +1,103 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectionTracker } from '../../../../electron/engine/connections/index.ts';
+import { GatewayController, type DataPlaneRunner } from '../../../../electron/engine/gateway/index.ts';
+import { ApiKeyStore } from '../../../../electron/engine/security/index.ts';
+
+/** A worker that answers applies and lets the test speak for it, as a broken or hostile data plane might. */
+function fakeRunner(): DataPlaneRunner & { emit(message: unknown): void; posted: unknown[] } {
+  let listener: (message: unknown) => void = () => undefined;
+  const runner = {
+    label: 'fake',
+    posted: [] as unknown[],
+    emit: (message: unknown) => listener(message),
+    post: (message: unknown) => {
+      runner.posted.push(message);
+      const apply = message as { t?: string; version?: number };
+      if (apply.t === 'apply') queueMicrotask(() => listener({ t: 'applied', version: apply.version, ports: {}, errors: [] }));
+    },
+    onMessage: (next: (message: unknown) => void) => {
+      listener = next;
+    },
+    onExit: () => undefined,
+    dispose: () => undefined,
+  };
+  return runner;
+}
+
+let dataDir: string;
+let controller: GatewayController;
+let runner: ReturnType<typeof fakeRunner>;
+let tracker: ConnectionTracker;
+const admitted: string[] = [];
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'netops-controller-'));
+  tracker = new ConnectionTracker();
+  runner = fakeRunner();
+  controller = await GatewayController.start({
+    dataDir,
+    file: join(dataDir, 'gateway.yaml'),
+    tracker,
+    admit: (request) => {
+      admitted.push(request.source);
+      return request.source !== '192.0.2.66';
+    },
+    apiKeys: await ApiKeyStore.open({ dataDir }),
+    spawn: () => runner,
+    workers: 1,
+    watchFile: false,
+  });
+});
+
+afterAll(async () => {
+  await controller?.stop(0);
+  tracker?.dispose();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe('the gateway controller and its workers', () => {
+  it('drops and counts malformed worker messages without acting on them', () => {
+    const hostile: unknown[] = [
+      null,
+      'hello',
+      42,
+      { t: 'nope' },
+      { t: 'admit', id: 'x', request: {} },
+      { t: 'conn-open', connection: { id: 1 } },
+      { t: 'conn-update', counters: 'lots' },
+      { t: 'report', report: { worker: 0, stats: 'x' } },
+      { t: 'applied', version: 'one' },
+    ];
+    for (const message of hostile) runner.emit(message);
+    expect(controller.rejectedMessages).toBe(hostile.length);
+    expect(tracker.size).toBe(0);
+    expect(controller.status().version).toBe(1);
+  });
+
+  it("answers a worker's admission question with the firewall's decision", async () => {
+    const request = { protocol: 'tcp', source: '192.0.2.66', listener: 'web', localAddress: '127.0.0.1', port: 80 };
+    runner.emit({ t: 'admit', id: 7, request });
+    runner.emit({ t: 'admit', id: 8, request: { ...request, source: '192.0.2.1' } });
+    expect(runner.posted).toContainEqual({ t: 'admitted', id: 7, allowed: false });
+    expect(runner.posted).toContainEqual({ t: 'admitted', id: 8, allowed: true });
+  });
+
+  it("mirrors a worker's sockets into the tracker, and a close from the UI goes back to the worker", () => {
+    runner.emit({
+      t: 'conn-open',
+      connection: { id: 5, kind: 'http', direction: 'in', owner: 'web', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '192.0.2.1', remotePort: 5000, connecting: false },
+    });
+    const row = tracker.list().find((candidate) => candidate.owner === 'web')!;
+    expect(row.remoteAddress).toBe('192.0.2.1');
+    runner.emit({ t: 'conn-update', counters: [5, 100, 200], connected: [], ended: [], kinds: [], closed: [] });
+    expect(tracker.get(row.id)).toMatchObject({ bytesIn: 100, bytesOut: 200 });
+    tracker.close(row.id);
+    expect(runner.posted).toContainEqual({ t: 'close', id: 5 });
+    runner.emit({ t: 'conn-update', counters: [], connected: [], ended: [], kinds: [], closed: [{ id: 5, bytesRead: 120, bytesWritten: 240 }] });
+    expect(tracker.get(row.id)).toBeUndefined();
+    expect(tracker.totals().bytesInTotal).toBe(120);
+  });
+});
