@@ -162,15 +162,17 @@ const corsMiddleware = z
   })
   .strict();
 
-/** The router-level firewall: who may use this route, on top of the entry point's firewall at accept. */
+/**
+ * The router-level firewall: who may use this route, on top of the entry
+ * point's firewall at accept (which already refuses blocklisted sources and
+ * cuts their open connections, so the blocklist needs no second check here).
+ */
 const ipFilterMiddleware = z
   .object({
     name: gatewayName,
     type: z.literal('firewall'),
     allow: z.array(cidrEntry).max(10_000).default([]),
     deny: z.array(cidrEntry).max(10_000).default([]),
-    /** Also refuse sources on the global blocklist (they were admitted on an entry point with a looser policy). */
-    useBlocklist: z.boolean().default(true),
   })
   .strict();
 

@@ -82,7 +82,7 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
     </FormField>
   );
 
-  const check = (key: 'dryRun' | 'allowCredentials' | 'useBlocklist', label: string) => (
+  const check = (key: 'dryRun' | 'allowCredentials', label: string) => (
     <label className="checkbox span-2" key={key}>
       <input type="checkbox" checked={values[key]} onChange={(event) => set(key, event.target.checked)} data-testid={`mw-${key}`} />
       {label}
@@ -177,7 +177,6 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
           <>
             {text('allow', 'Allow', { help: 'One IP or CIDR per line; when set, only these pass', rows: 4, placeholder: '10.0.0.0/8' })}
             {text('deny', 'Deny', { help: 'One IP or CIDR per line; wins over allow', rows: 4, placeholder: '203.0.113.7' })}
-            {check('useBlocklist', 'Also refuse addresses on the firewall blocklist')}
           </>
         ) : null}
       </form>
@@ -189,6 +188,5 @@ function middlewareFieldOf(key: keyof MiddlewareFormValues): MiddlewareField {
   if (key === 'keyKind') return 'keyHeader';
   if (key === 'dryRun') return 'ratePerSecond';
   if (key === 'allowCredentials') return 'allowOrigins';
-  if (key === 'useBlocklist') return 'allow';
   return key as MiddlewareField;
 }

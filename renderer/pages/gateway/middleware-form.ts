@@ -57,7 +57,6 @@ export interface MiddlewareFormValues {
   // firewall: one address or CIDR per line
   allow: string;
   deny: string;
-  useBlocklist: boolean;
 }
 
 export const MIDDLEWARE_FIELDS = [
@@ -131,7 +130,6 @@ export function emptyMiddlewareForm(type: MiddlewareType = 'rateLimit'): Middlew
     maxAgeSeconds: '600',
     allow: '',
     deny: '',
-    useBlocklist: true,
   };
 }
 
@@ -169,7 +167,6 @@ export function middlewareFormFromConfig(config: unknown, name: string, type: st
     maxAgeSeconds: text(item.maxAgeSeconds, empty.maxAgeSeconds),
     allow: stringList(item.allow).join('\n'),
     deny: stringList(item.deny).join('\n'),
-    useBlocklist: item.useBlocklist !== false,
   };
 }
 
@@ -239,7 +236,6 @@ function candidateFor(values: MiddlewareFormValues, errors: FieldErrors<Middlewa
       const deny = splitLines(values.deny);
       if (allow.length > 0) candidate.allow = allow;
       if (deny.length > 0) candidate.deny = deny;
-      if (!values.useBlocklist) candidate.useBlocklist = false;
       break;
     }
   }
@@ -260,7 +256,7 @@ export function validateMiddlewareForm(values: MiddlewareFormValues): Validation
     hints.allowOrigins = 'Browsers refuse credentials with "*": list the origins';
   }
   if (values.type === 'firewall' && !errors.allow && splitLines(values.allow).length === 0 && splitLines(values.deny).length === 0) {
-    hints.allow = values.useBlocklist ? 'No lists: only the blocklist applies' : 'No lists and no blocklist: lets everyone through';
+    hints.allow = 'No lists: lets everyone through (the firewall blocklist is enforced at accept on every entry point)';
   }
   if (values.type === 'rateLimit' && values.dryRun) hints.ratePerSecond = 'Dry run: counts what it would refuse, refuses nothing';
   return { errors, hints, value: hasErrors(errors) || !parsed.success ? null : (candidate as MiddlewareInput) };
@@ -291,7 +287,7 @@ export function middlewareSummary(type: string, config: unknown): string {
     case 'cors':
       return `origins ${stringList(item.allowOrigins).join(', ') || 'none'}${item.allowCredentials === true ? ', credentials' : ''}`;
     case 'firewall':
-      return `allow ${stringList(item.allow).length}, deny ${stringList(item.deny).length}${item.useBlocklist === false ? '' : ', blocklist'}`;
+      return `allow ${stringList(item.allow).length}, deny ${stringList(item.deny).length}`;
     default:
       return type;
   }

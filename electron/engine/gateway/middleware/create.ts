@@ -10,8 +10,6 @@ import { RateLimitMiddleware } from './rate-limit.ts';
 
 export interface MiddlewareDeps {
   apiKeys: ApiKeyVerifier;
-  /** The global blocklist, for firewall middlewares with useBlocklist. */
-  blocklistContains?: (ip: string) => boolean;
 }
 
 /** Builds a middleware from its checked config. Each holds its own state (buckets, counters): build one per generation. */
@@ -28,6 +26,6 @@ export function createMiddleware(config: MiddlewareConfig, deps: MiddlewareDeps)
     case 'cors':
       return new CorsMiddleware(config);
     case 'firewall':
-      return new IpFilterMiddleware(config, deps.blocklistContains);
+      return new IpFilterMiddleware(config);
   }
 }

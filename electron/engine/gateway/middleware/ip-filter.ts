@@ -7,32 +7,28 @@ export type IpFilterConfig = Extract<MiddlewareConfig, { type: 'firewall' }>;
 
 /**
  * Who may use a route. The deny list wins; then a non-empty allow list
- * admits only its members; then the global blocklist, when asked for.
+ * admits only its members.
  *
  * The lists are fixed for the middleware's life, so the verdict for the last
  * client address is kept: requests on one kept-alive connection (and bursts
- * from one client) skip the parse and the search. The blocklist changes at
- * any time and is asked every time.
+ * from one client) skip the parse and the search.
  */
 export class IpFilterMiddleware implements RequestMiddleware {
   readonly type = 'firewall';
   readonly name: string;
   private readonly allow: AddressRanges;
   private readonly deny: AddressRanges;
-  private readonly blocklistContains: ((ip: string) => boolean) | undefined;
   private readonly forbiddenBody = errorBody(403, 'forbidden');
   private lastIp = '';
   private lastDenied = false;
 
   private allowed = 0;
   private denied = 0;
-  private blocklisted = 0;
 
-  constructor(config: IpFilterConfig, blocklistContains: ((ip: string) => boolean) | undefined) {
+  constructor(config: IpFilterConfig) {
     this.name = config.name;
     this.allow = new AddressRanges(config.allow);
     this.deny = new AddressRanges(config.deny);
-    this.blocklistContains = config.useBlocklist ? blocklistContains : undefined;
     this.lastDenied = this.listsDeny('');
   }
 
@@ -46,16 +42,12 @@ export class IpFilterMiddleware implements RequestMiddleware {
       this.denied++;
       return jsonResponse(403, this.forbiddenBody);
     }
-    if (this.blocklistContains !== undefined && this.blocklistContains(ip)) {
-      this.blocklisted++;
-      return jsonResponse(403, this.forbiddenBody);
-    }
     this.allowed++;
     return undefined;
   }
 
   counters(): Record<string, number> {
-    return { allowed: this.allowed, denied: this.denied, blocklisted: this.blocklisted };
+    return { allowed: this.allowed, denied: this.denied };
   }
 
   /** A client without a parseable address matches no list: it passes only when there is no allow list. */

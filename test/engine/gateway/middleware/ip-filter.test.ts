@@ -8,7 +8,7 @@ const deps = { apiKeys: { verify: () => undefined } };
 
 describe('firewall (ip filter) middleware', () => {
   it('deny wins over allow; a non-empty allow list admits only its members', () => {
-    const mw = createMiddleware({ name: 'office', type: 'firewall', allow: ['10.0.0.0/8', '2001:db8::/32'], deny: ['10.1.0.0/16'], useBlocklist: false }, deps);
+    const mw = createMiddleware({ name: 'office', type: 'firewall', allow: ['10.0.0.0/8', '2001:db8::/32'], deny: ['10.1.0.0/16'] }, deps);
     const status = (ip: string) => mw.handle(requestContext({ clientIp: ip }), 0)?.status;
     expect(status('10.2.3.4')).toBeUndefined();
     expect(status('::ffff:10.2.3.4')).toBeUndefined();
@@ -17,29 +17,18 @@ describe('firewall (ip filter) middleware', () => {
     expect(status('2001:db8:1::5')).toBeUndefined();
     expect(status('2001:db9::5')).toBe(403);
     expect(status('not-an-ip')).toBe(403);
-    expect(mw.counters()).toEqual({ allowed: 3, denied: 4, blocklisted: 0 });
+    expect(mw.counters()).toEqual({ allowed: 3, denied: 4 });
   });
 
-  it('with an empty allow list admits all but the deny list, then asks the blocklist', () => {
-    const blocked = new Set(['198.51.100.7']);
-    const mw = createMiddleware({ name: 'f', type: 'firewall', allow: [], deny: ['203.0.113.0/24'], useBlocklist: true }, { ...deps, blocklistContains: (ip) => blocked.has(ip) });
+  it('with an empty allow list admits all but the deny list', () => {
+    const mw = createMiddleware({ name: 'f', type: 'firewall', allow: [], deny: ['203.0.113.0/24'] }, deps);
     const status = (ip: string) => mw.handle(requestContext({ clientIp: ip }), 0)?.status;
     expect(status('203.0.113.9')).toBe(403);
-    expect(status('198.51.100.7')).toBe(403);
-    // The blocklist is asked each time, even for the address just seen.
-    blocked.add('192.0.2.1');
-    expect(status('192.0.2.1')).toBe(403);
-    blocked.clear();
-    expect(status('192.0.2.1')).toBeUndefined();
-    expect(mw.counters()).toEqual({ allowed: 1, denied: 1, blocklisted: 2 });
+    expect(status('198.51.100.7')).toBeUndefined();
+    expect(mw.counters()).toEqual({ allowed: 1, denied: 1 });
     const answer = mw.handle(requestContext({ clientIp: '203.0.113.1' }), 0)!;
     expect(answer.headers).toContainEqual(['content-type', 'application/json']);
     expect(JSON.parse(answer.body)).toEqual({ error: 'forbidden', status: 403 });
-  });
-
-  it('ignores the blocklist when useBlocklist is off', () => {
-    const mw = createMiddleware({ name: 'f', type: 'firewall', allow: [], deny: [], useBlocklist: false }, { ...deps, blocklistContains: () => true });
-    expect(mw.handle(requestContext(), 0)).toBeUndefined();
   });
 
   it('AddressRanges agrees with a linear cidrContains scan (IPv4 and IPv6, overlapping and adjacent prefixes)', () => {

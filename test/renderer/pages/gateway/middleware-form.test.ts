@@ -25,7 +25,7 @@ describe('the middleware form', () => {
       ['bodyLimit', { maxBytes: '2048' }],
       ['headers', { requestSet: 'x-a: 1', responseRemove: 'server, x-powered-by' }],
       ['cors', { allowOrigins: 'https://a.example\nhttps://b.example', allowCredentials: true }],
-      ['firewall', { allow: '10.0.0.0/8\n192.168.1.1', useBlocklist: false }],
+      ['firewall', { allow: '10.0.0.0/8\n192.168.1.1' }],
     ];
     for (const [type, patch] of cases) {
       const result = validateMiddlewareForm(form(type, patch));
@@ -47,7 +47,7 @@ describe('the middleware form', () => {
 
   it('hints at settings that work against each other', () => {
     expect(validateMiddlewareForm(form('cors', { allowOrigins: '*', allowCredentials: true })).hints.allowOrigins).toMatch(/credentials/);
-    expect(validateMiddlewareForm(form('firewall')).hints.allow).toBe('No lists: only the blocklist applies');
+    expect(validateMiddlewareForm(form('firewall')).hints.allow).toBe('No lists: lets everyone through (the firewall blocklist is enforced at accept on every entry point)');
   });
 
   it('round-trips a configured middleware', () => {
@@ -63,7 +63,7 @@ describe('the middleware form', () => {
     expect(middlewareSummary('bodyLimit', { maxBytes: 1048576 })).toBe('at most 1.00 MiB');
     expect(middlewareSummary('headers', { request: { set: { a: '1' } }, response: { remove: ['b', 'c'] } })).toBe('1 request, 2 response edits');
     expect(middlewareSummary('cors', { allowOrigins: ['*'] })).toBe('origins *');
-    expect(middlewareSummary('firewall', { allow: ['10.0.0.0/8'] })).toBe('allow 1, deny 0, blocklist');
+    expect(middlewareSummary('firewall', { allow: ['10.0.0.0/8'] })).toBe('allow 1, deny 0');
     expect(middlewareSummary('other', {})).toBe('other');
     expect(middlewareSummary('cors', null)).toBe('not readable');
   });
