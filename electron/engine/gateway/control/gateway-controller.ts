@@ -111,6 +111,9 @@ export class GatewayController implements Disposable {
   /** Fires after each worker report round and each apply. */
   readonly onDidChange = this.statusEmitter.event;
 
+  /** Series start here: seconds before the gateway ran are not zero traffic, they are no data. */
+  private readonly startedAtMs = Date.now();
+
   private constructor(private readonly options: GatewayControllerOptions) {
     this.history = new GatewayConfigHistory({ dataDir: options.dataDir });
   }
@@ -584,9 +587,10 @@ export class GatewayController implements Disposable {
   }
 
   traffic(seconds: number): GatewayTraffic {
-    const total = points(this.stats.series('total', '', seconds));
+    const since = Math.floor(this.startedAtMs / 1000) * 1000;
+    const total = points(this.stats.series('total', '', seconds), since);
     const services: Record<string, TrafficPoint[]> = {};
-    for (const item of this.checked?.services ?? []) services[item.name] = points(this.stats.series('service', item.name, seconds));
+    for (const item of this.checked?.services ?? []) services[item.name] = points(this.stats.series('service', item.name, seconds), since);
     const clients = new Map<string, [number, number]>();
     for (const second of this.clientSeconds) {
       for (const [ip, [requests, errors]] of second) {
@@ -811,11 +815,12 @@ function figures(stats: EntityStats | undefined, series: { rps: number[]; errorR
   };
 }
 
-function points(series: { startMs: number; rps: number[]; errorRate: number[]; p99Ms: number[] }): TrafficPoint[] {
-  return series.rps.map((rps, index) => ({
-    at: series.startMs + index * 1000,
-    rps,
-    errorRate: series.errorRate[index] ?? 0,
-    p99Ms: rps > 0 ? (series.p99Ms[index] ?? null) : null,
-  }));
+function points(series: { startMs: number; rps: number[]; errorRate: number[]; p99Ms: number[] }, sinceMs: number): TrafficPoint[] {
+  const list: TrafficPoint[] = [];
+  series.rps.forEach((rps, index) => {
+    const at = series.startMs + index * 1000;
+    if (at < sinceMs) return;
+    list.push({ at, rps, errorRate: series.errorRate[index] ?? 0, p99Ms: rps > 0 ? (series.p99Ms[index] ?? null) : null });
+  });
+  return list;
 }
