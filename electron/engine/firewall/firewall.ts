@@ -674,7 +674,8 @@ export class Firewall implements Disposable {
   }
 
   private build(config: Config, number: number): Generation {
-    const rules = CompiledRuleSet.compile(config.rules, config.addressSets);
+    // The generation being replaced, if any, lends the parsed fields of rules that did not change.
+    const rules = CompiledRuleSet.compile(config.rules, config.addressSets, (this.generation as Generation | undefined)?.rules);
     const limiters = new Map<string, RateLimiter>();
     for (const [listener, limit] of config.rateLimits) {
       const existing = this.limiters.get(listener);

@@ -109,19 +109,38 @@ function enabledInOrder(rules: readonly RuleRecord[]): RuleRecord[] {
   const enabled = rules.filter((record) => record.rule.enabled);
   let bySeq = enabled.length < POSITION_SPAN;
   for (let i = 1; bySeq && i < enabled.length; i++) bySeq = enabled[i - 1]!.seq < enabled[i]!.seq;
-  if (!bySeq) return enabled.sort((a, b) => a.rule.priority - b.rule.priority || a.seq - b.seq);
+  if (!bySeq) return enabled.sort(byEvaluationOrder);
   const keys = new Float64Array(enabled.length);
   for (let i = 0; bySeq && i < enabled.length; i++) {
     const priority = enabled[i]!.rule.priority;
     bySeq = Number.isInteger(priority) && priority >= 0 && priority <= MAX_PRIORITY;
     keys[i] = priority * POSITION_SPAN + i;
   }
-  if (!bySeq) return enabled.sort((a, b) => a.rule.priority - b.rule.priority || a.seq - b.seq);
+  if (!bySeq) return enabled.sort(byEvaluationOrder);
   keys.sort();
   const out = new Array<RuleRecord>(enabled.length);
   for (let i = 0; i < keys.length; i++) out[i] = enabled[keys[i]! % POSITION_SPAN]!;
   return out;
 }
+
+function byEvaluationOrder(a: RuleRecord, b: RuleRecord): number {
+  return a.rule.priority - b.rule.priority || a.seq - b.seq;
+}
+
+/** The first position in `ordered` (evaluation order) whose record does not sort before `record`. */
+function lowerBound(ordered: readonly RuleRecord[], record: RuleRecord): number {
+  let low = 0;
+  let high = ordered.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (byEvaluationOrder(ordered[mid]!, record) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Past this many changed records, a compile sorts from scratch rather than from the previous order. */
+const MAX_CHANGES = 256;
 
 /** Positions in enabledInOrder's keys: priorities are integers up to 10^6, so keys stay exact doubles. */
 const POSITION_SPAN = 2 ** 21;
@@ -197,6 +216,14 @@ export class CompiledRuleSet {
   private readonly destCidrs: ReadonlyArray<ParsedCidr | null>;
   /** Every (source prefix, rule) pair in ordinal order: family 4 or 6, or 0 for a rule with any source. */
   private readonly prefixes: Prefixes;
+  /** Rule i's prefixes are prefixes[prefixStart[i] .. prefixStart[i + 1]). */
+  private readonly prefixStart: Int32Array;
+  /** What set-sourced rules were expanded against; a next compile reuses them only against the same map. */
+  private readonly addressSets: ReadonlyMap<string, readonly string[]>;
+  /** The rules as given to compile (creation order), for the next compile to tell what changed. */
+  private readonly input: readonly RuleRecord[];
+  /** 1 for a rule whose source is an address set: parsed again when the sets change. */
+  private readonly fromSet: Uint8Array;
   private listTrie: ListTrie | null = null;
 
   private constructor(parts: {
@@ -208,8 +235,20 @@ export class CompiledRuleSet {
     destListeners: Array<string | null>;
     destCidrs: Array<ParsedCidr | null>;
     prefixes: Prefixes;
+    prefixStart: Int32Array;
+    addressSets: ReadonlyMap<string, readonly string[]>;
+    /** By ordinal: the previous generation's verdict of the same record, if any. */
+    reused: Array<RuleVerdict | null>;
+    /** By ordinal: 1 for a rule that denies. */
+    denyByOrdinal: Uint8Array;
+    fromSet: Uint8Array;
+    input: readonly RuleRecord[];
   }) {
+    this.input = parts.input;
+    this.fromSet = parts.fromSet;
     this.ordered = parts.ordered;
+    this.prefixStart = parts.prefixStart;
+    this.addressSets = parts.addressSets;
     const count = parts.ordered.length;
     // Counting sort of ordinals by the shortest prefix of their source.
     const widest = new Uint8Array(count).fill(255);
@@ -231,9 +270,15 @@ export class CompiledRuleSet {
     const verdicts: Array<RuleVerdict | null> = [null];
     this.denies = new Uint8Array(count + 1);
     for (let slot = 1; slot <= count; slot++) {
-      const record = parts.ordered[ordinalAt[slot]!]!;
-      verdicts.push(new RuleVerdict(record.rule.action, record.id, record.rule.name));
-      if (record.rule.action === 'deny') this.denies[slot] = 1;
+      const ordinal = ordinalAt[slot]!;
+      const reused = parts.reused[ordinal];
+      if (reused) {
+        verdicts.push(reused);
+      } else {
+        const record = parts.ordered[ordinal]!;
+        verdicts.push(new RuleVerdict(record.rule.action, record.id, record.rule.name));
+      }
+      this.denies[slot] = parts.denyByOrdinal[ordinal]!;
     }
     this.verdicts = verdicts;
     this.counters = new Float64Array(2 * (count + 1));
@@ -252,9 +297,16 @@ export class CompiledRuleSet {
    * Compiles rules (any order; disabled ones are left out) against the
    * address sets they name. Throws on a rule whose source or ports do not
    * parse or whose set is missing: callers validate first, so that is a bug.
+   *
+   * With `previous` (the generation being replaced), a rule whose record is
+   * unchanged takes its parsed fields and its verdict object from there
+   * instead of parsing again: records are immutable, and both lists are in
+   * the same order, so one walk finds them. A change of one rule then parses
+   * one rule. Against other address sets, set-sourced rules are parsed anew.
    */
-  static compile(rules: readonly RuleRecord[], addressSets: ReadonlyMap<string, readonly string[]>): CompiledRuleSet {
-    const ordered = enabledInOrder(rules);
+  static compile(rules: readonly RuleRecord[], addressSets: ReadonlyMap<string, readonly string[]>, previous?: CompiledRuleSet): CompiledRuleSet {
+    const fromPrevious = previous === undefined ? null : previous.orderAfterChanges(rules);
+    const ordered = fromPrevious?.ordered ?? enabledInOrder(rules);
     if (ordered.length > MAX_ENABLED_RULES) throw new Error(`at most ${MAX_ENABLED_RULES} enabled rules`);
     const count = ordered.length;
     const protocols = new Uint8Array(count);
@@ -263,16 +315,46 @@ export class CompiledRuleSet {
     const destKinds = new Uint8Array(count);
     const destListeners: Array<string | null> = new Array(count).fill(null);
     const destCidrs: Array<ParsedCidr | null> = new Array(count).fill(null);
+    const reused: Array<RuleVerdict | null> = new Array(count).fill(null);
+    const denyByOrdinal = new Uint8Array(count);
+    const fromSet = new Uint8Array(count);
     const prefixes = new PrefixList();
+    const prefixStart = new Int32Array(count + 1);
     const setPrefixes = new Map<string, ParsedCidr[]>();
     const words = newAddressWords();
+    const sameSets = previous !== undefined && previous.addressSets === addressSets;
+    const before = previous?.ordered ?? [];
+    let next = 0;
 
-    // Parsed on every compile rather than cached per record: a cache cost about 270 bytes a rule (27 MB at 100,000 rules).
     for (let ordinal = 0; ordinal < count; ordinal++) {
       const record = ordered[ordinal]!;
+      prefixStart[ordinal] = prefixes.count;
+      portStart[ordinal] = portBounds.length;
+      // The same record in the previous generation: from the change list, or else by a walk of both lists in order.
+      let from = -1;
+      if (fromPrevious !== null) {
+        from = fromPrevious.from[ordinal]!;
+      } else if (previous !== undefined) {
+        while (next < before.length && before[next] !== record && byEvaluationOrder(before[next]!, record) < 0) next++;
+        if (next < before.length && before[next] === record) from = next++;
+      }
+      if (from >= 0 && (sameSets || previous!.fromSet[from] === 0)) {
+        const p = previous!;
+        protocols[ordinal] = p.protocols[from]!;
+        destKinds[ordinal] = p.destKinds[from]!;
+        destListeners[ordinal] = p.destListeners[from]!;
+        destCidrs[ordinal] = p.destCidrs[from]!;
+        const slot = p.slotOf[from]!;
+        reused[ordinal] = p.verdicts[slot]!;
+        denyByOrdinal[ordinal] = p.denies[slot]!;
+        fromSet[ordinal] = p.fromSet[from]!;
+        for (let k = p.portStart[from]!; k < p.portStart[from + 1]!; k++) portBounds.push(p.portBounds[k]!);
+        for (let k = p.prefixStart[from]!; k < p.prefixStart[from + 1]!; k++) prefixes.copy(p.prefixes, k, ordinal);
+        continue;
+      }
       const rule = record.rule;
       protocols[ordinal] = rule.protocol === 'tcp' ? PROTOCOL_TCP : rule.protocol === 'udp' ? PROTOCOL_UDP : PROTOCOL_TCP | PROTOCOL_UDP;
-      portStart[ordinal] = portBounds.length;
+      denyByOrdinal[ordinal] = rule.action === 'deny' ? 1 : 0;
       if (!parsePortsInto(rule.ports, portBounds)) {
         const spec = parsePortSpec(rule.ports);
         if (!spec.ok) throw new Error(`rule ${record.id}: ports: ${spec.error}`);
@@ -302,6 +384,7 @@ export class CompiledRuleSet {
           entries = disjointPrefixes(set);
           setPrefixes.set(source, entries);
         }
+        fromSet[ordinal] = 1;
         for (const cidr of entries) prefixes.addCidr(cidr, ordinal);
       } else {
         const parsed = parsePrefixInto(source, words);
@@ -310,6 +393,7 @@ export class CompiledRuleSet {
       }
     }
     portStart[count] = portBounds.length;
+    prefixStart[count] = prefixes.count;
     return new CompiledRuleSet({
       ordered,
       protocols,
@@ -319,7 +403,81 @@ export class CompiledRuleSet {
       destListeners,
       destCidrs,
       prefixes: prefixes.finish(),
+      prefixStart,
+      addressSets,
+      reused,
+      denyByOrdinal,
+      fromSet,
+      // A copy: a caller that changes its array in place must not change what the next compile compares with.
+      input: rules.slice(),
     });
+  }
+
+  /**
+   * The evaluation order of `rules` from this generation's, when `rules` is
+   * this generation's input (creation order) with a few records added,
+   * removed or replaced, as a change through the Firewall leaves it: a walk of
+   * both inputs comparing references finds the changes without reading the
+   * records that did not change (at 100,000 rules, reading each costs a cache
+   * miss), and binary searches place them. `from` maps each new ordinal to
+   * its ordinal here, -1 for a record that is new. null when the inputs are
+   * not like that (the caller sorts from scratch).
+   */
+  private orderAfterChanges(rules: readonly RuleRecord[]): { ordered: RuleRecord[]; from: Int32Array } | null {
+    const old = this.input;
+    const removed: RuleRecord[] = [];
+    const added: RuleRecord[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < old.length || j < rules.length) {
+      const a = old[i];
+      const b = rules[j];
+      if (a === b) {
+        i++;
+        j++;
+        continue;
+      }
+      if (removed.length + added.length > MAX_CHANGES) return null;
+      if (b === undefined || (a !== undefined && a.seq < b.seq)) {
+        removed.push(a!);
+        i++;
+      } else if (a === undefined || b.seq < a.seq) {
+        added.push(b);
+        j++;
+      } else {
+        removed.push(a);
+        added.push(b);
+        i++;
+        j++;
+      }
+    }
+    // Creation order is what makes the walk right; check it where records changed.
+    for (const list of [removed, added]) for (let k = 1; k < list.length; k++) if (list[k - 1]!.seq >= list[k]!.seq) return null;
+    const ordered = this.ordered;
+    const gone = new Set<number>();
+    for (const record of removed) {
+      if (!record.rule.enabled) continue;
+      const at = lowerBound(ordered, record);
+      if (ordered[at] !== record) return null;
+      gone.add(at);
+    }
+    const incoming = added.filter((record) => record.rule.enabled).sort(byEvaluationOrder);
+    // Where each new record goes: before ordered[places[k]].
+    const places = incoming.map((record) => lowerBound(ordered, record));
+    const out: RuleRecord[] = [];
+    const from = new Int32Array(ordered.length - gone.size + incoming.length);
+    let k = 0;
+    for (let at = 0; at <= ordered.length; at++) {
+      while (k < incoming.length && places[k] === at) {
+        from[out.length] = -1;
+        out.push(incoming[k++]!);
+      }
+      if (at < ordered.length && !gone.has(at)) {
+        from[out.length] = at;
+        out.push(ordered[at]!);
+      }
+    }
+    return { ordered: out, from };
   }
 
   /** Moves the hits counted in this generation to the rules' records, for reading them or before retiring it. */
@@ -573,39 +731,66 @@ interface Prefixes {
 }
 
 class PrefixList {
-  private families: number[] = [];
-  private lengths: number[] = [];
-  private ordinals: number[] = [];
-  private words: number[] = [];
+  count = 0;
+  private families = new Uint8Array(1024);
+  private lengths = new Uint8Array(1024);
+  private ordinals = new Int32Array(1024);
+  private words = new Uint32Array(4096);
 
-  add(family: number, length: number, words: AddressWords, ordinal: number): void {
-    this.families.push(family);
-    this.lengths.push(length);
-    this.ordinals.push(ordinal);
-    this.words.push(words[0]!, words[1]!, words[2]!, words[3]!);
+  add(family: number, length: number, words: ArrayLike<number>, ordinal: number): void {
+    if (this.count === this.ordinals.length) this.grow();
+    const i = this.count++;
+    this.families[i] = family;
+    this.lengths[i] = length;
+    this.ordinals[i] = ordinal;
+    this.words[4 * i] = words[0]!;
+    this.words[4 * i + 1] = words[1]!;
+    this.words[4 * i + 2] = words[2]!;
+    this.words[4 * i + 3] = words[3]!;
   }
 
   addCidr(cidr: ParsedCidr, ordinal: number): void {
     const network = cidr.network;
     if (cidr.family === 4) {
-      this.add(FAMILY_V4, cidr.prefix, Uint32Array.of(network as number, 0, 0, 0), ordinal);
+      this.add(FAMILY_V4, cidr.prefix, [network as number, 0, 0, 0], ordinal);
     } else {
       const big = network as bigint;
-      this.add(FAMILY_V6, cidr.prefix, Uint32Array.of(Number(big >> 96n), Number((big >> 64n) & 0xffffffffn), Number((big >> 32n) & 0xffffffffn), Number(big & 0xffffffffn)), ordinal);
+      this.add(FAMILY_V6, cidr.prefix, [Number(big >> 96n), Number((big >> 64n) & 0xffffffffn), Number((big >> 32n) & 0xffffffffn), Number(big & 0xffffffffn)], ordinal);
     }
   }
 
   addAny(ordinal: number): void {
-    this.families.push(0);
-    this.lengths.push(0);
-    this.ordinals.push(ordinal);
-    this.words.push(0, 0, 0, 0);
+    this.add(0, 0, ANY_WORDS, ordinal);
+  }
+
+  /** Prefix `at` of a finished list, for ordinal `ordinal`. */
+  copy(from: Prefixes, at: number, ordinal: number): void {
+    this.add(from.families[at]!, from.lengths[at]!, from.words.subarray(4 * at, 4 * at + 4), ordinal);
+  }
+
+  private grow(): void {
+    const size = this.ordinals.length * 2;
+    const families = new Uint8Array(size);
+    families.set(this.families);
+    this.families = families;
+    const lengths = new Uint8Array(size);
+    lengths.set(this.lengths);
+    this.lengths = lengths;
+    const ordinals = new Int32Array(size);
+    ordinals.set(this.ordinals);
+    this.ordinals = ordinals;
+    const words = new Uint32Array(size * 4);
+    words.set(this.words);
+    this.words = words;
   }
 
   finish(): Prefixes {
-    return { families: Uint8Array.from(this.families), lengths: Uint8Array.from(this.lengths), ordinals: Int32Array.from(this.ordinals), words: Uint32Array.from(this.words) };
+    const n = this.count;
+    return { families: this.families.slice(0, n), lengths: this.lengths.slice(0, n), ordinals: this.ordinals.slice(0, n), words: this.words.slice(0, 4 * n) };
   }
 }
+
+const ANY_WORDS = [0, 0, 0, 0];
 
 /** The list tries: per family, list ids by address; lists as (parent, ordinal) pairs. */
 interface ListTrie {
