@@ -50,6 +50,10 @@ routers:
   - name: socket
     match: { path: { prefix: /ws } }
     service: sockets
+  - name: upload
+    match: { path: { prefix: /upload } }
+    middlewares: [small]
+    service: trio
 ${extraRouters}  - name: all
     match: { path: { prefix: / } }
     service: trio
@@ -65,6 +69,9 @@ middlewares:
     dryRun: true
   - name: keys
     type: apiKey
+  - name: small
+    type: bodyLimit
+    maxBytes: 16
 services:
   - name: trio
     instances:
@@ -178,6 +185,22 @@ describe('gateway middleware', () => {
     const backend = [a, b, c].find((candidate) => candidate.name === JSON.parse(ok.body).backend)!;
     expect(backend.last!.headers['x-api-key']).toBeUndefined();
     expect((await send(ports['web']!, '/private/y', { headers: { authorization: `Bearer ${apiKey}` } })).status).toBe(200);
+  });
+});
+
+describe('request bodies', () => {
+  it('passes a body under the limit and answers 413 to a declared or a chunked body over it', async () => {
+    expect(JSON.parse((await send(ports['web']!, '/upload', { method: 'POST', body: 'small enough' })).body).body).toBe('small enough');
+    expect((await send(ports['web']!, '/upload', { method: 'POST', body: 'x'.repeat(100), agent: false })).status).toBe(413);
+    const chunked = await new Promise<string>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: ports['web']! });
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(Buffer.concat(chunks).toString()));
+      socket.write('POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123456789abcdef\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n');
+    });
+    expect(chunked).toMatch(/^HTTP\/1\.1 413 /);
   });
 });
 
