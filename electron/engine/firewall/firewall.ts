@@ -252,11 +252,11 @@ export class Firewall implements Disposable {
     }
     const rules = generation.rules;
     const service = generation.service(udp ? PROTOCOL_UDP : PROTOCOL_TCP, input.listener, input.localAddress, input.port);
-    let slot: number;
+    let code: number;
     let fallback: Readonly<DecisionResult>;
     let limiter: RateLimiter | null;
     if (service !== null) {
-      slot = service.table.slot(family, words);
+      code = service.table.code(family, words);
       fallback = service.fallback;
       limiter = service.limiter;
     } else {
@@ -266,18 +266,19 @@ export class Firewall implements Disposable {
         localAddress: rules.usesLocalAddress ? (parseIp(input.localAddress) ?? null) : null,
         port: input.port,
       });
-      slot = ordinal < 0 ? 0 : rules.slotOfOrdinal(ordinal);
+      code = ordinal < 0 ? 0 : rules.codeOf(ordinal);
       fallback = generation.fallbackFor(input.listener);
       limiter = generation.limiters.get(input.listener) ?? null;
     }
-    // The verdict object is returned, never read here: its action comes from denies.
+    // The verdict object is returned, never read here: whether it denies is in the code.
+    const slot = code >>> 1;
     const verdict = rules.verdicts[slot] as RuleVerdict | null;
     let result: Readonly<DecisionResult> = fallback;
     let deny = fallback.action === 'deny';
     if (slot !== 0) {
       rules.hit(slot, time);
       result = verdict as RuleVerdict;
-      deny = rules.denies[slot] === 1;
+      deny = (code & 1) === 1;
     }
     if (!deny) {
       if (limiter !== null) {

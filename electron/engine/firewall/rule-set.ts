@@ -498,9 +498,10 @@ export class CompiledRuleSet {
     counters[2 * slot + 1] = time[0]!;
   }
 
-  /** The slot of the rule at this ordinal (see verdicts). */
-  slotOfOrdinal(ordinal: number): number {
-    return this.slotOf[ordinal]!;
+  /** The code of the rule at this ordinal, as a winner trie holds it (see WinnerTable.code). */
+  codeOf(ordinal: number): number {
+    const slot = this.slotOf[ordinal]!;
+    return (slot << 1) | this.denies[slot]!;
   }
 
   /** Whether a rule's protocol, destination and port fit the context (its source is the trie's business). */
@@ -544,18 +545,19 @@ export class CompiledRuleSet {
       if (admitted[ordinal] !== 1) continue;
       const family = families[i]!;
       const slot = this.slotOf[ordinal]!;
+      const code = (slot << 1) | this.denies[slot]!;
       address[0] = words[i * 4]!;
       address[1] = words[i * 4 + 1]!;
       address[2] = words[i * 4 + 2]!;
       address[3] = words[i * 4 + 3]!;
       if (family === FAMILY_V4) {
-        v4.claim(address, lengths[i]!, slot);
+        v4.claim(address, lengths[i]!, code);
       } else if (family === FAMILY_V6) {
-        v6.claim(address, lengths[i]!, slot);
+        v6.claim(address, lengths[i]!, code);
       } else {
-        if (other === 0) other = slot;
-        v4.claim(address, 0, slot);
-        v6.claim(address, 0, slot);
+        if (other === 0) other = code;
+        v4.claim(address, 0, code);
+        v6.claim(address, 0, code);
       }
     }
     return new WinnerTable(admitted, v4.build(), v6.build(), other, this.verdicts);
@@ -610,9 +612,9 @@ export class CompiledRuleSet {
 
 /**
  * The answers for one context (protocol, listener, local address, port):
- * per family a trie whose values are the winning rule's slot in
- * CompiledRuleSet.verdicts (0: none), and the winner for a source that is
- * not an address. Contexts that admit the same rules share a table.
+ * per family a trie whose values are the winning rule's code (see code),
+ * and the winner for a source that is not an address. Contexts that admit
+ * the same rules share a table.
  */
 export class WinnerTable {
   constructor(
@@ -623,13 +625,13 @@ export class WinnerTable {
     private readonly verdicts: ReadonlyArray<RuleVerdict | null>,
   ) {}
 
-  /** The winner's slot in CompiledRuleSet.verdicts, 0 for none. */
-  slot(family: AddressFamily, address: AddressWords): number {
+  /** The winner's code: its slot in CompiledRuleSet.verdicts << 1 | 1 if it denies; 0 for none. */
+  code(family: AddressFamily, address: AddressWords): number {
     return family === FAMILY_V4 ? lookupV4(this.v4, address[0]! | 0) : family === FAMILY_V6 ? lookupV6(this.v6, address) : this.other;
   }
 
   winner(family: AddressFamily, address: AddressWords): RuleVerdict | null {
-    return this.verdicts[this.slot(family, address)]!;
+    return this.verdicts[this.code(family, address) >>> 1]!;
   }
 
   /** Bytes of the tries (the admitted bytes are only read while building). */
