@@ -592,7 +592,7 @@ export class CompiledRuleSet {
     return this.listTrie;
   }
 
-  /** Bytes held by the compiled structure (typed arrays; the list tries if built), for reports. */
+  /** Bytes held by the compiled structure in typed arrays (the list tries too, once built), for reports. */
   byteSize(): number {
     const p = this.prefixes;
     const lists = this.listTrie;
@@ -605,6 +605,12 @@ export class CompiledRuleSet {
       p.lengths.byteLength +
       p.ordinals.byteLength +
       p.words.byteLength +
+      this.prefixStart.byteLength +
+      this.fromSet.byteLength +
+      this.slotOf.byteLength +
+      this.ordinalAt.byteLength +
+      this.denies.byteLength +
+      this.counters.byteLength +
       (lists === null ? 0 : lists.v4.byteLength + lists.v6.byteLength + lists.parents.byteLength + lists.ordinals.byteLength)
     );
   }

@@ -89,7 +89,20 @@ export const firewall = {
     ctx.log(formatTable(['rules', 'method', 'decisions/s (median)', 'ns/decision', 'queries/round', 'rounds'], tableRows(measured)));
     ctx.log('');
     ctx.log(
-      formatTable(['rules', 'compile ms', 'import ms (validate+compile)', `winner tables ms (${LISTENERS.length} listeners)`, 'heap MB', 'compiled typed arrays MB', `winner tables MB (${LISTENERS.length} listeners)`, 'agree with linear'], compileRows(measured)),
+      formatTable(
+        [
+          'rules',
+          'compile ms',
+          'import ms (validate+compile)',
+          `winner tables ms (${LISTENERS.length} listeners)`,
+          'add / remove one rule ms',
+          'heap MB',
+          'compiled typed arrays MB',
+          `winner tables MB (${LISTENERS.length} listeners)`,
+          'agree with linear',
+        ],
+        compileRows(measured),
+      ),
     );
     return { results, summary: summarize(measured) };
   },
@@ -121,6 +134,7 @@ function compileRows(measured) {
     s.compileMs,
     s.importMs,
     s.tablesMs,
+    `${s.addRuleMs} / ${s.removeRuleMs}`,
     s.heapMb,
     round(s.compiledBytes / 2 ** 20, 1),
     round(s.memoBytes / 2 ** 20, 1),
@@ -141,6 +155,7 @@ function summarize(measured) {
   summary.push(['memory latency, ns per dependent load at 1 / 4 / 16 / 64 MB', Object.values(measured.memoryLatencyNs).join(' / ')]);
   const big = measured.sizes.at(-1);
   summary.push([`compile ${big.rules.toLocaleString('en-US')} rules, ms`, big.compileMs]);
+  summary.push([`add / remove one rule at ${big.rules.toLocaleString('en-US')} rules (compile from the previous generation, swap, ${LISTENERS.length} contexts' tries), ms`, `${big.addRuleMs} / ${big.removeRuleMs}`]);
   summary.push([`compiled ${big.rules.toLocaleString('en-US')} rules, heap + typed arrays MB`, round(big.heapMb + big.compiledBytes / 2 ** 20, 1)]);
   summary.push([`winner tables for ${LISTENERS.length} listeners at ${big.rules.toLocaleString('en-US')} rules: build ms`, big.tablesMs]);
   summary.push([`winner tables for ${LISTENERS.length} listeners at ${big.rules.toLocaleString('en-US')} rules, MB`, round(big.memoBytes / 2 ** 20, 1)]);
@@ -579,6 +594,19 @@ async function worker(bundlePath) {
         log,
       );
 
+      // One rule added, then removed, through the Firewall as the UI does it: validation, a compile from the
+      // previous generation, the swap, and the winner tries of the six contexts decide() has served.
+      const changeMs = { add: [], remove: [] };
+      for (let k = 0; k < 5; k++) {
+        const addStart = performance.now();
+        const added = fw.addRule({ name: `bench change ${k}`, action: 'deny', source: `198.18.${k}.0/24`, ports: '443', priority: 500 });
+        changeMs.add.push(performance.now() - addStart);
+        const removeStart = performance.now();
+        fw.removeRule(added.id);
+        changeMs.remove.push(performance.now() - removeStart);
+      }
+      log(`   change one rule: add ${round(median(changeMs.add), 1)} ms, remove ${round(median(changeMs.remove), 1)} ms`);
+
       // Correctness, untimed: the compiled winner equals the linear scan's on every query the scan ran.
       const checked = Math.min(queries.length, methods['linear scan'].queries);
       let disagreements = 0;
@@ -602,6 +630,8 @@ async function worker(bundlePath) {
         compiledBytes: compiled.byteSize(),
         memoBytes: tables.reduce((sum, table) => sum + table.byteSize(), 0),
         tablesMs: round(tablesMs, 1),
+        addRuleMs: round(median(changeMs.add), 1),
+        removeRuleMs: round(median(changeMs.remove), 1),
         allocatedBytesPerDecision,
         checked,
         disagreements,
