@@ -19,12 +19,14 @@
 //   before it is timed, with fresh source strings, as accept() makes them: a
 //   decision then pays for the firewall's memory, not for fetching a
 //   65,536-entry query table from DRAM.
-// - "compiled lookup" is the trie and memo table alone, on pre-parsed
-//   addresses. The linear scan gets the same rules priority-sorted in flat
+// - "compiled lookup" is the winner tries of each listener alone, on
+//   pre-parsed addresses. The linear scan gets the same rules priority-sorted in flat
 //   typed arrays and pre-parsed query addresses. net.BlockList gets the deny
 //   rules' CIDRs and answers only "is it in one of them".
 // - Every method gets a 1.5 s warm-up, then 7 timed rounds; the median counts.
 // - The compiled answers are checked against the linear scan's, untimed.
+// - Adding and removing one rule is timed through the Firewall, after the
+//   decisions, so the listeners' tries are rebuilt as in the product.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
