@@ -163,6 +163,9 @@ describe('gateway middleware', () => {
     const first = await send(ports['web']!, '/limited/1', { localAddress: '127.0.0.21' });
     expect(first.status).toBe(200);
     expect(first.headers['ratelimit']).toBeDefined();
+    // The fields are inserted into the upstream's own head; its chunked body arrives intact behind them.
+    expect(JSON.parse(first.body)).toMatchObject({ path: '/limited/1' });
+    expect(first.headers['x-backend']).toMatch(/^[abc]$/);
     await send(ports['web']!, '/limited/2', { localAddress: '127.0.0.21' });
     const refused = await send(ports['web']!, '/limited/3', { localAddress: '127.0.0.21' });
     expect(refused.status).toBe(429);

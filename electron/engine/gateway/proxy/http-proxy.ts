@@ -642,13 +642,32 @@ class Exchange {
     this.headChunks = [];
     // The upstream's head goes through byte for byte when nothing in it must change: the common case,
     // with no copy. Its Connection: keep-alive agrees with ours; a close, or edits, mean a rewritten head.
-    if (head.keepAlive && !this.client.willClose() && context.responseHeaders.length === 0 && context.responseHeadersRemove.length === 0) {
-      this.rawResponse = true;
-      for (const chunk of chunks) {
-        this.bytesOut += chunk.length;
-        this.writeToClient(chunk);
+    const added = context.responseHeaders;
+    if (head.keepAlive && !this.client.willClose() && context.responseHeadersRemove.length === 0) {
+      if (added.length === 0) {
+        this.rawResponse = true;
+        for (const chunk of chunks) {
+          this.bytesOut += chunk.length;
+          this.writeToClient(chunk);
+        }
+        return;
       }
-      return;
+      // Middleware only adds fields the upstream did not send (rate-limit fields, CORS): they go in
+      // before the head's empty line, and head, fields and the chunk's body leave as one buffer.
+      const chunk = chunks.length === 1 ? chunks[0]! : undefined;
+      if (chunk !== undefined && head.headBytes <= chunk.length && chunk.length <= INSERT_COPY_LIMIT && !sendsAny(head.headers, added)) {
+        let lines = '';
+        for (const [name, value] of added) lines += `${name}: ${value}\r\n`;
+        const split = head.headBytes - 2;
+        const out = Buffer.allocUnsafe(chunk.length + lines.length);
+        chunk.copy(out, 0, 0, split);
+        out.write(lines, split, 'latin1');
+        chunk.copy(out, split + lines.length, split);
+        this.rawResponse = true;
+        this.bytesOut += out.length;
+        this.writeToClient(out);
+        return;
+      }
     }
     const headers = head.headers;
     for (const name of context.responseHeadersRemove) headers.remove(name);
@@ -798,6 +817,16 @@ class Exchange {
     });
     this.client.exchangeDone(this);
   }
+}
+
+/** Responses up to this size get middleware fields inserted by one copy; bigger ones have their head rewritten. */
+const INSERT_COPY_LIMIT = 16 * 1024;
+
+/** Whether the upstream sent any of these fields (then the middleware's value must replace, not add). */
+function sendsAny(headers: HeaderListImpl, added: ReadonlyArray<readonly [string, string]>): boolean {
+  const names = headers.names;
+  for (const [name] of added) if (names.indexOf(name.toLowerCase()) !== -1) return true;
+  return false;
 }
 
 function serializeHeaders(headers: HeaderListImpl): string {
