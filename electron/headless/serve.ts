@@ -32,6 +32,13 @@ export async function startConsole(options: ServeOptions): Promise<RunningConsol
   for (const listener of host.listenerStatus()) {
     if (listener.state === 'failed') log(`warning: listener ${listener.name} on ${listener.host}:${listener.port} failed: ${listener.error}`);
   }
+  // A broken gateway item is disabled while the rest runs; say so where the operator is looking.
+  const gateway = host.gateway.status();
+  for (const [kind, items] of [['entry point', gateway.entryPoints], ['router', gateway.routers], ['middleware', gateway.middlewares], ['service', gateway.services]] as const) {
+    for (const item of items) {
+      if (item.status === 'disabled' && item.errors.length > 0) log(`warning: gateway ${kind} ${item.name} is disabled: ${item.errors.join('; ')}`);
+    }
+  }
   const uiDir = options.uiDir ?? (await findUiDir());
   if (!uiDir) log('warning: the UI is not built (run "npm run build"); the API still answers at /rpc');
   let consoleServer: ConsoleServer;
