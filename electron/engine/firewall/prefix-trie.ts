@@ -317,9 +317,8 @@ function compress(raw: Int32Array, layout: TrieLayout): Int32Array {
   return out.data.slice(0, out.used);
 }
 
-const V4_SHIFTS = V4_LAYOUT.shifts;
-const V4_ROOT_SHIFT = V4_SHIFTS[0]!;
-const V4_MASKS = V4_LAYOUT.masks;
+/** Below the root every level is 4 bits (see layout), so a lookup steps its bit offset instead of reading per-level tables. */
+const V4_ROOT_BITS = V4_LAYOUT.strides[0]!;
 
 /**
  * The value for an IPv4 address, passed as a signed 32-bit int (`x | 0`):
@@ -327,11 +326,11 @@ const V4_MASKS = V4_LAYOUT.masks;
  * would be boxed into a fresh heap number on every decision.
  */
 export function lookupV4(slots: Int32Array, address: number): number {
-  let v = slots[address >>> V4_ROOT_SHIFT]!;
-  for (let level = 1; v < 0; level++) {
+  let v = slots[address >>> (32 - V4_ROOT_BITS)]!;
+  for (let shift = 28 - V4_ROOT_BITS; v < 0; shift -= 4) {
     const pointer = ~v;
     if ((pointer & 1) !== 0) return bucketV4(slots, pointer >>> 1, address);
-    v = slots[(pointer >>> 1) + ((address >>> V4_SHIFTS[level]!) & V4_MASKS[level]!)]!;
+    v = slots[(pointer >>> 1) + ((address >>> shift) & 15)]!;
   }
   return v;
 }
@@ -347,13 +346,14 @@ function bucketV4(slots: Int32Array, at: number, address: number): number {
   return v;
 }
 
+const V6_ROOT_BITS = V6_LAYOUT.strides[0]!;
+
 export function lookupV6(slots: Int32Array, address: AddressWords): number {
-  const { words, shifts, masks } = V6_LAYOUT;
-  let v = slots[address[0]! >>> 24]!;
-  for (let level = 1; v < 0; level++) {
+  let v = slots[address[0]! >>> (32 - V6_ROOT_BITS)]!;
+  for (let offset = V6_ROOT_BITS; v < 0; offset += 4) {
     const pointer = ~v;
     if ((pointer & 1) !== 0) return bucketV6(slots, pointer >>> 1, address);
-    v = slots[(pointer >>> 1) + ((address[words[level]!]! >>> shifts[level]!) & masks[level]!)]!;
+    v = slots[(pointer >>> 1) + ((address[offset >>> 5]! >>> (28 - (offset & 31))) & 15)]!;
   }
   return v;
 }
