@@ -6,13 +6,15 @@ import { tableFrameSchema } from './table.ts';
 
 const itemStatus = z.enum(['enabled', 'disabled']);
 
-/** Latency and outcome figures over the last minute, for tables. */
+/** Traffic figures for tables: rates over recent windows, counts and latency since the gateway started. */
 export const trafficFigures = z.object({
+  /** Since the gateway started. */
   requests: z.number(),
   /** Requests per second over the last 10 s. */
   rps: z.number(),
   /** Share of 5xx and gateway errors over the last 60 s, 0..1. */
   errorRate: z.number(),
+  /** Latency percentiles since the gateway started (the charts show them per second). */
   p50Ms: z.number().nullable(),
   p99Ms: z.number().nullable(),
   inFlight: z.number(),
@@ -93,6 +95,8 @@ export const gatewayStatus = z.object({
   services: z.array(gatewayService),
   middlewares: z.array(gatewayMiddleware),
   totals: trafficFigures,
+  /** A problem that is no one item's: a broken save of the file, a worker that died and was restarted. */
+  error: z.string().nullable(),
 });
 
 export type GatewayStatus = z.infer<typeof gatewayStatus>;

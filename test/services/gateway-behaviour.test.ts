@@ -1,5 +1,5 @@
 import { createServer as createTcpServer, connect, type Server as TcpServer, type Socket, type AddressInfo } from 'node:net';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -262,6 +262,28 @@ describe('gateway configuration', () => {
     const file = await readFile(join(console.dataDir, 'test-config.yaml'), 'utf8');
     expect(file).toMatch(/^listeners:\n {2}- name: echo\n/);
     expect(file).toContain('  - name: broken\n');
+  });
+});
+
+describe('config as code', () => {
+  it('applies a file saved in an editor; a broken save keeps the running config and says why', async () => {
+    const file = join(console.dataDir, 'test-config.yaml');
+    const good = await readFile(file, 'utf8');
+    const before = (await client.api.gateway.status({})).version;
+    const saved = good.replace('    - name: all\n', '    - name: saved\n      match: { path: { exact: /saved } }\n      redirect: { to: /elsewhere }\n    - name: all\n');
+    expect(saved).not.toBe(good);
+    await writeFile(file, saved);
+    await waitFor(async () => (await client.api.gateway.status({})).routers.some((router) => router.name === 'saved'), 'the saved router');
+    expect((await send(ports['web']!, '/saved')).status).toBe(302);
+    await writeFile(file, 'gateway:\n  routers: [\n');
+    const error = await waitFor(async () => (await client.api.gateway.status({})).error ?? undefined, 'the broken save reported');
+    expect(error).toMatch(/test-config\.yaml/);
+    expect((await send(ports['web']!, '/saved')).status).toBe(302);
+    await writeFile(file, good);
+    await waitFor(async () => {
+      const status = await client.api.gateway.status({});
+      return status.error === null && !status.routers.some((router) => router.name === 'saved') && status.version > before;
+    }, 'the good file back');
   });
 });
 

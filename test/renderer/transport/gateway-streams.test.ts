@@ -10,6 +10,7 @@ const TRAFFIC_FIGURES = { requests: 3, rps: 0.3, errorRate: 0, p50Ms: 1, p99Ms: 
 const STATUS: GatewayStatus = {
   version: 4,
   configFile: null,
+  error: null,
   workers: 1,
   entryPoints: [],
   routers: [{ name: 'api', status: 'enabled', errors: [], config: { name: 'api', service: 'api' }, traffic: TRAFFIC_FIGURES }],

@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ConfigVersion, GatewayRequest, GatewayStatus, GatewayTraffic, TrafficFigures, TrafficPoint } from '../../../../shared/contract/gateway.ts';
@@ -54,6 +54,7 @@ interface WorkerState {
 /** The inspector keeps this many recent requests. */
 const INSPECTOR_ROWS = 1000;
 const APPLY_TIMEOUT_MS = 15_000;
+const WORKER_RESTART_DELAY_MS = 500;
 const CLIENT_WINDOW_SECONDS = 60;
 
 /** A worker report's shape as far as the host relies on it; the rest is used as plain data. */
@@ -154,13 +155,36 @@ export class GatewayController implements Disposable {
       rejected: 0,
     };
     runner.onMessage((raw) => this.onWorkerMessage(state, raw));
-    runner.onExit(() => {
+    let exited = false;
+    runner.onExit((error) => {
+      if (exited) return;
+      exited = true;
       state.mirror.closeAll();
       this.stats.forgetWorker(index);
       state.stopped?.();
+      if (this.stopping) return;
+      // A worker that dies is replaced, as nginx's master replaces a worker: its entry points come back
+      // with the running config, and the other workers carried the traffic meanwhile.
+      this.workerRestarts++;
+      this.lastError = `gateway ${runner.label} exited${error ? `: ${error.message}` : ''}; restarted`;
+      const timer = setTimeout(() => void this.replaceWorker(index, reusePort), WORKER_RESTART_DELAY_MS);
+      timer.unref();
     });
     return state;
   }
+
+  private async replaceWorker(index: number, reusePort: boolean): Promise<void> {
+    if (this.stopping) return;
+    const fresh = this.spawnWorker(index, reusePort);
+    this.workers[index] = fresh;
+    fresh.runner.post({ t: 'keys', keys: this.options.apiKeys.activeHashes() });
+    this.setInspect(false);
+    if (this.checked) await this.applyOn(fresh, this.version, this.checked, this.ports).catch(() => undefined);
+    this.statusEmitter.fire();
+  }
+
+  /** Workers replaced after they died. */
+  workerRestarts = 0;
 
   private onWorkerMessage(worker: WorkerState, raw: unknown): void {
     const parsed = workerToControl.safeParse(raw);
@@ -443,15 +467,22 @@ export class GatewayController implements Disposable {
     }
   }
 
+  /**
+   * Watches the file's folder, not the file: editors and our own atomic
+   * writes replace the file by a rename, and a watch on the old inode would
+   * go quiet after the first save.
+   */
   private watchFile(): void {
+    const name = basename(this.options.file);
     try {
-      this.watcher = watch(this.options.file, () => {
+      this.watcher = watch(dirname(this.options.file), (_event, changed) => {
+        if (changed !== null && changed !== name) return;
         clearTimeout(this.watchTimer);
         this.watchTimer = setTimeout(() => void this.reloadFromFile(), 200);
       });
       this.watcher.on('error', () => undefined);
     } catch {
-      // No file yet: it appears with the first edit from the UI, which applies directly.
+      // The folder cannot be watched (gone, or no permission): edits through the UI and CLI still apply.
     }
   }
 
@@ -578,6 +609,7 @@ export class GatewayController implements Disposable {
       services,
       middlewares,
       totals: figures(snapshot.total, this.stats.series('total', '', 60)),
+      error: this.lastError,
     };
   }
 

@@ -5,14 +5,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionTracker } from '../../../../electron/engine/connections/index.ts';
 import { GatewayController, type DataPlaneRunner } from '../../../../electron/engine/gateway/index.ts';
 import { ApiKeyStore } from '../../../../electron/engine/security/index.ts';
+import { waitFor } from '../../../helpers/console.ts';
 
 /** A worker that answers applies and lets the test speak for it, as a broken or hostile data plane might. */
-function fakeRunner(): DataPlaneRunner & { emit(message: unknown): void; posted: unknown[] } {
+function fakeRunner(): DataPlaneRunner & { emit(message: unknown): void; crash(error: Error): void; posted: unknown[] } {
   let listener: (message: unknown) => void = () => undefined;
+  let exit: (error: Error | undefined) => void = () => undefined;
   const runner = {
     label: 'fake',
     posted: [] as unknown[],
     emit: (message: unknown) => listener(message),
+    crash: (error: Error) => exit(error),
     post: (message: unknown) => {
       runner.posted.push(message);
       const apply = message as { t?: string; version?: number };
@@ -21,7 +24,9 @@ function fakeRunner(): DataPlaneRunner & { emit(message: unknown): void; posted:
     onMessage: (next: (message: unknown) => void) => {
       listener = next;
     },
-    onExit: () => undefined,
+    onExit: (next: (error: Error | undefined) => void) => {
+      exit = next;
+    },
     dispose: () => undefined,
   };
   return runner;
@@ -30,13 +35,13 @@ function fakeRunner(): DataPlaneRunner & { emit(message: unknown): void; posted:
 let dataDir: string;
 let controller: GatewayController;
 let runner: ReturnType<typeof fakeRunner>;
+const spawned: Array<ReturnType<typeof fakeRunner>> = [];
 let tracker: ConnectionTracker;
 const admitted: string[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'netops-controller-'));
   tracker = new ConnectionTracker();
-  runner = fakeRunner();
   controller = await GatewayController.start({
     dataDir,
     file: join(dataDir, 'gateway.yaml'),
@@ -46,7 +51,11 @@ beforeAll(async () => {
       return request.source !== '192.0.2.66';
     },
     apiKeys: await ApiKeyStore.open({ dataDir }),
-    spawn: () => runner,
+    spawn: () => {
+      runner = fakeRunner();
+      spawned.push(runner);
+      return runner;
+    },
     workers: 1,
     watchFile: false,
   });
@@ -99,5 +108,15 @@ describe('the gateway controller and its workers', () => {
     runner.emit({ t: 'conn-update', counters: [], connected: [], ended: [], kinds: [], closed: [{ id: 5, bytesRead: 120, bytesWritten: 240 }] });
     expect(tracker.get(row.id)).toBeUndefined();
     expect(tracker.totals().bytesInTotal).toBe(120);
+  });
+
+  it('replaces a worker that dies and hands the new one the running config and keys', async () => {
+    const dead = runner;
+    dead.crash(new Error('boom'));
+    expect(controller.error).toMatch(/exited: boom; restarted/);
+    await waitFor(() => spawned.length === 2 && runner.posted.some((message) => (message as { t: string }).t === 'apply'), 'a new worker with the config');
+    expect(runner).not.toBe(dead);
+    expect(runner.posted[0]).toMatchObject({ t: 'keys' });
+    expect(controller.workerRestarts).toBe(1);
   });
 });
