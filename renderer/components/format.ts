@@ -67,6 +67,20 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(totalHours / 24)}d ${pad2(totalHours % 24)}h`;
 }
 
+/**
+ * A countdown to the second, rounded up so it never reads 0s while time is
+ * left: `42s`, `9m 12s`, `2h 05m`, `6d 23h`.
+ */
+export function formatCountdown(remainingMs: number): string {
+  const total = Math.max(0, Math.ceil(remainingMs / 1000));
+  if (total < 60) return `${total}s`;
+  const minutes = Math.floor(total / 60);
+  if (minutes < 60) return `${minutes}m ${pad2(total % 60)}s`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours}h ${pad2(minutes % 60)}m`;
+  return `${Math.floor(hours / 24)}d ${pad2(hours % 24)}h`;
+}
+
 /** Age of a past instant, second resolution: `now`, `4s`, `3m 05s`. Clocks a little ahead read as `now`. */
 export function formatAge(sinceMs: number, nowMs: number): string {
   const elapsed = nowMs - sinceMs;

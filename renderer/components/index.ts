@@ -7,3 +7,7 @@ export { Dialog, type DialogProps } from './Dialog.tsx';
 export { VirtualTable, type VirtualColumn, type VirtualTableHandle, type VirtualTableProps, type VirtualTableSort } from './VirtualTable.tsx';
 export { SessionProvider, useSession, useLiveStream } from './session-context.tsx';
 export { ChartTooltip } from './ChartTooltip.tsx';
+export { ConfirmDialog } from './ConfirmDialog.tsx';
+export { FormField } from './FormField.tsx';
+export { useAction } from './use-action.ts';
+export { useForm, type FieldErrors, type FormState, type Validation } from './use-form.ts';

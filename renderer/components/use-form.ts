@@ -1,5 +1,15 @@
 import { useCallback, useMemo, useState } from 'react';
-import type { FieldErrors, Validation } from './validation.ts';
+
+/** One message per form field; a field without one is valid. */
+export type FieldErrors<F extends string> = Partial<Record<F, string>>;
+
+/** What a form's validate function returns for the values as they stand. */
+export interface Validation<F extends string, V> {
+  errors: FieldErrors<F>;
+  hints: FieldErrors<F>;
+  /** What to send, when there are no errors. */
+  value: V | null;
+}
 
 export interface FormState<F extends string, T extends object, V> {
   values: T;

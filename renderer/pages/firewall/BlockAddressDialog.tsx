@@ -1,9 +1,7 @@
 import { useId, type FormEvent } from 'react';
-import { Dialog, formatEndpoint } from '../../components/index.ts';
+import { Dialog, formatEndpoint, FormField, useAction, useForm } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { plural, useAction, useFirewallApi } from './common.tsx';
-import { FormField } from './FormField.tsx';
-import { useForm } from './use-form.ts';
+import { plural, useFirewallApi } from './common.tsx';
 import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
 
 /**

@@ -1,12 +1,10 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
 import type { BlockEntry } from '../../../shared/contract/index.ts';
-import { formatAge, formatCount, formatTimestamp, UploadIcon, useNow, VirtualTable, type VirtualColumn } from '../../components/index.ts';
+import { formatAge, formatCount, formatTimestamp, FormField, UploadIcon, useAction, useForm, useNow, VirtualTable, type VirtualColumn } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { plural, useAction, useFirewallApi } from './common.tsx';
+import { plural, useFirewallApi } from './common.tsx';
 import { formatExpiry } from './format.ts';
-import { FormField } from './FormField.tsx';
 import { ImportBlocklistDialog, type PickedFile } from './ImportBlocklistDialog.tsx';
-import { useForm } from './use-form.ts';
 import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
 
 const NO_ENTRIES: readonly BlockEntry[] = [];

@@ -1,9 +1,9 @@
 import { useRef, useState } from 'react';
 import type { z } from 'zod';
 import type { exportFormat } from '../../../shared/contract/index.ts';
-import { Dialog, DownloadIcon, formatBytes, UploadIcon } from '../../components/index.ts';
+import { Dialog, DownloadIcon, formatBytes, UploadIcon, useAction } from '../../components/index.ts';
 import { errorToast, useAppStore } from '../../store/index.ts';
-import { plural, useAction, useFirewallApi } from './common.tsx';
+import { plural, useFirewallApi } from './common.tsx';
 
 type ExportFormat = z.infer<typeof exportFormat>;
 

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
-import { Dialog } from '../../components/index.ts';
+import { Dialog, useAction } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { plural, useAction, useFirewallApi } from './common.tsx';
+import { plural, useFirewallApi } from './common.tsx';
 import { parseTtl } from './validation.ts';
 
 export interface PickedFile {

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import type { FirewallAction, ListenerStatus } from '../../../shared/contract/index.ts';
-import { formatEndpoint } from '../../components/index.ts';
+import { ConfirmDialog, formatEndpoint, useAction } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { ConfirmDialog, useAction, useFirewallApi } from './common.tsx';
+import { useFirewallApi } from './common.tsx';
 
 const NO_LISTENERS: readonly ListenerStatus[] = [];
 const NO_POLICIES: Readonly<Record<string, FirewallAction>> = {};

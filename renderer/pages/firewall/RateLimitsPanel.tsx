@@ -1,10 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { ListenerStatus, RateLimit } from '../../../shared/contract/index.ts';
-import { Dialog, EditIcon, PlusIcon, TrashIcon } from '../../components/index.ts';
+import { ConfirmDialog, Dialog, EditIcon, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { ConfirmDialog, plural, useAction, useFirewallApi } from './common.tsx';
-import { FormField } from './FormField.tsx';
-import { useForm } from './use-form.ts';
+import { plural, useFirewallApi } from './common.tsx';
 import {
   fieldErrorsFromServer,
   formatSeconds,

@@ -1,10 +1,8 @@
 import { useCallback, useId, useMemo, type FormEvent } from 'react';
 import { firewallAction, firewallProtocol, type FirewallRule } from '../../../shared/contract/index.ts';
-import { Dialog } from '../../components/index.ts';
+import { Dialog, FormField, useAction, useForm } from '../../components/index.ts';
 import { MAX_RULE_PRIORITY, useAppStore, type AppState } from '../../store/index.ts';
-import { useAction, useFirewallApi } from './common.tsx';
-import { FormField } from './FormField.tsx';
-import { useForm } from './use-form.ts';
+import { useFirewallApi } from './common.tsx';
 import {
   emptyRuleForm,
   fieldErrorsFromServer,

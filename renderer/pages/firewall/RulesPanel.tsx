@@ -4,6 +4,7 @@ import {
   Age,
   ArrowDownIcon,
   ArrowUpIcon,
+  ConfirmDialog,
   EditIcon,
   formatCount,
   formatTimestamp,
@@ -11,9 +12,10 @@ import {
   SEARCH_BOX_ATTRIBUTE,
   SearchIcon,
   TrashIcon,
+  useAction,
 } from '../../components/index.ts';
 import { selectRulesView, useAppStore } from '../../store/index.ts';
-import { ActionBadge, ConfirmDialog, plural, useAction, useFirewallApi } from './common.tsx';
+import { ActionBadge, plural, useFirewallApi } from './common.tsx';
 import { moveRule } from './rule-moves.ts';
 import { RuleFormDialog, type RuleDialogTarget } from './RuleFormDialog.tsx';
 import { completeRulePatch } from './validation.ts';

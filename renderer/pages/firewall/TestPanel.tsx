@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { firewallTestResult, ListenerStatus } from '../../../shared/contract/index.ts';
 import type { z } from 'zod';
+import { FormField, useAction, useForm } from '../../components/index.ts';
 import { filterRules, useAppStore } from '../../store/index.ts';
-import { ActionBadge, useAction, useFirewallApi } from './common.tsx';
+import { ActionBadge, useFirewallApi } from './common.tsx';
 import { reasonLabel } from './format.ts';
-import { FormField } from './FormField.tsx';
-import { useForm } from './use-form.ts';
 import { fieldErrorsFromServer, TEST_FIELDS, validateTestForm, type TestField, type TestFormValues } from './validation.ts';
 
 type TestResult = z.output<typeof firewallTestResult>;

@@ -11,6 +11,7 @@ import {
 } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { parseCidr, parseDurationSeconds, parseIp } from '../../../shared/net/index.ts';
+import type { FieldErrors, Validation } from '../../components/index.ts';
 
 /**
  * Form validation for the Firewall screen, run on every keystroke. The
@@ -19,14 +20,6 @@ import { parseCidr, parseDurationSeconds, parseIp } from '../../../shared/net/in
  * message per field, in words an operator reads at a glance, and adds hints
  * that are not errors (a CIDR with host bits, an address set not defined yet).
  */
-export type FieldErrors<F extends string> = Partial<Record<F, string>>;
-
-export interface Validation<F extends string, V> {
-  errors: FieldErrors<F>;
-  hints: FieldErrors<F>;
-  /** The message to send, when there are no errors. */
-  value: V | null;
-}
 
 /** The first issue of each top-level field. */
 function issuesByField<F extends string>(error: z.ZodError, fields: readonly F[]): FieldErrors<F> {

@@ -1,10 +1,8 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import type { apiKeyInfo } from '../../../shared/contract/index.ts';
-import { AlertIcon, CheckIcon, Dialog, formatTimestamp, PlusIcon } from '../../components/index.ts';
+import { AlertIcon, CheckIcon, ConfirmDialog, Dialog, formatTimestamp, FormField, PlusIcon, useAction } from '../../components/index.ts';
 import { errorToast, useAppStore } from '../../store/index.ts';
-import { ConfirmDialog, useAction } from '../firewall/common.tsx';
-import { FormField } from '../firewall/FormField.tsx';
 import { useGatewayApi } from './common.tsx';
 
 type ApiKeyInfo = z.infer<typeof apiKeyInfo>;

@@ -1,8 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ConfigVersion } from '../../../shared/contract/index.ts';
-import { formatClock, formatTimestamp } from '../../components/index.ts';
+import { ConfirmDialog, formatClock, formatTimestamp, useAction } from '../../components/index.ts';
 import { errorToast, useAppStore } from '../../store/index.ts';
-import { ConfirmDialog, useAction } from '../firewall/common.tsx';
 import { useGatewayApi } from './common.tsx';
 import { classifyDiff, diffRange, diffStats, toggleVersionPick } from './history.ts';
 

@@ -1,9 +1,6 @@
 import { useId, type FormEvent, type ReactNode } from 'react';
 import type { GatewayMiddlewareStatus } from '../../../shared/contract/index.ts';
-import { Dialog } from '../../components/index.ts';
-import { useAction } from '../firewall/common.tsx';
-import { FormField } from '../firewall/FormField.tsx';
-import { useForm } from '../firewall/use-form.ts';
+import { Dialog, FormField, useAction, useForm } from '../../components/index.ts';
 import { useGatewayApi } from './common.tsx';
 import { fieldErrorsFromServer, type FieldTable } from './form-model.ts';
 import {

@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import type { GatewayMiddlewareStatus } from '../../../shared/contract/index.ts';
-import { EditIcon, formatCount, PlusIcon, TrashIcon } from '../../components/index.ts';
+import { ConfirmDialog, EditIcon, formatCount, PlusIcon, TrashIcon, useAction } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { ConfirmDialog, useAction } from '../firewall/common.tsx';
 import { ItemStatusBadge, useGatewayApi } from './common.tsx';
 import { MIDDLEWARE_TYPE_LABELS, MIDDLEWARE_TYPES, middlewareSummary, type MiddlewareType } from './middleware-form.ts';
 import { MiddlewareDialog, type MiddlewareDialogTarget } from './MiddlewareDialog.tsx';

@@ -1,10 +1,8 @@
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import type { routeTestResult } from '../../../shared/contract/index.ts';
+import { FormField, useAction, useForm } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { useAction } from '../firewall/common.tsx';
-import { FormField } from '../firewall/FormField.tsx';
-import { useForm } from '../firewall/use-form.ts';
 import { formatLatency, selectHttpEntryPointNames, useGatewayApi } from './common.tsx';
 import { HTTP_METHODS } from './router-form.ts';
 import { emptyTestForm, validateTestForm, type TestField, type TestFormValues } from './tester-form.ts';

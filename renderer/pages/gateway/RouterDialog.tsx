@@ -1,9 +1,6 @@
 import { useCallback, useId, type FormEvent } from 'react';
-import { Dialog } from '../../components/index.ts';
+import { Dialog, FormField, useAction, useForm } from '../../components/index.ts';
 import { useAppStore, type RouterRow } from '../../store/index.ts';
-import { useAction } from '../firewall/common.tsx';
-import { FormField } from '../firewall/FormField.tsx';
-import { useForm } from '../firewall/use-form.ts';
 import { selectHttpEntryPointNames, selectMiddlewareNames, selectServiceNames, useGatewayApi } from './common.tsx';
 import { fieldErrorsFromServer } from './form-model.ts';
 import { MiddlewareChain, TogglePills } from './inputs.tsx';

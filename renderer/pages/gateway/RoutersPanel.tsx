@@ -1,5 +1,6 @@
 import { createContext, useContext, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import {
+  ConfirmDialog,
   EditIcon,
   formatRate,
   PlayIcon,
@@ -7,12 +8,12 @@ import {
   SEARCH_BOX_ATTRIBUTE,
   SearchIcon,
   TrashIcon,
+  useAction,
   VirtualTable,
   type VirtualColumn,
   type VirtualTableHandle,
 } from '../../components/index.ts';
 import { matchSummary, selectRoutersView, useAppStore, type RouterRow, type RouterStatusFilter } from '../../store/index.ts';
-import { ConfirmDialog, useAction } from '../firewall/common.tsx';
 import { errorRateTone, formatErrorRate, formatLatency, ItemStatusBadge, useGatewayApi } from './common.tsx';
 import { RouterDialog, type RouterDialogTarget } from './RouterDialog.tsx';
 

@@ -1,9 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
 import type { GatewayServiceStatus } from '../../../shared/contract/index.ts';
-import { Dialog, PlusIcon, TrashIcon } from '../../components/index.ts';
-import { useAction } from '../firewall/common.tsx';
-import { FormField } from '../firewall/FormField.tsx';
-import { useForm } from '../firewall/use-form.ts';
+import { Dialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
 import { useGatewayApi } from './common.tsx';
 import { fieldErrorsFromServer, type FieldTable } from './form-model.ts';
 import { reportSaved } from './report-saved.ts';

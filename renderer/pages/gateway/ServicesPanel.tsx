@@ -1,9 +1,7 @@
 import { useState } from 'react';
 import type { GatewayInstanceStatus, GatewayServiceStatus } from '../../../shared/contract/index.ts';
-import { EditIcon, formatCount, formatRate, PlusIcon, TrashIcon, useNow } from '../../components/index.ts';
+import { ConfirmDialog, EditIcon, formatCount, formatCountdown, formatRate, PlusIcon, TrashIcon, useAction, useNow } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { ConfirmDialog, useAction } from '../firewall/common.tsx';
-import { formatCountdown } from '../firewall/format.ts';
 import { formatErrorRate, formatLatency, ItemStatusBadge, TrafficCells, useGatewayApi } from './common.tsx';
 import { BALANCER_LABELS, BALANCERS, type Balancer } from './service-form.ts';
 import { ServiceDialog, type ServiceDialogTarget } from './ServiceDialog.tsx';

@@ -1,19 +1,13 @@
 import type { z } from 'zod';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
+import type { FieldErrors } from '../../components/index.ts';
 
 /**
  * Shared by the gateway editors: the contract's zod schemas decide what is
  * valid, and these helpers turn their issues (with paths such as
  * `match.hosts.1`) into one message per form field, in an operator's words.
  */
-export type FieldErrors<F extends string> = Partial<Record<F, string>>;
-
-export interface Validation<F extends string, V> {
-  errors: FieldErrors<F>;
-  hints: FieldErrors<F>;
-  /** The item to send, when there are no errors. */
-  value: V | null;
-}
+export type { FieldErrors, Validation } from '../../components/index.ts';
 
 /** Where issues land: the longest matching path prefix names the field. */
 export type FieldTable<F extends string> = readonly (readonly [path: readonly (string | number)[], field: F])[];

@@ -5,6 +5,7 @@ import {
   formatBytes,
   formatClock,
   formatCount,
+  formatCountdown,
   formatDuration,
   formatEndpoint,
   formatPercent,
@@ -88,6 +89,25 @@ describe('formatDuration', () => {
 
   it('clamps negative durations', () => {
     expect(formatDuration(-5)).toBe('0 ms');
+  });
+});
+
+describe('formatCountdown', () => {
+  it('counts down to the second, rounding up', () => {
+    expect(formatCountdown(552_000)).toBe('9m 12s');
+    expect(formatCountdown(551_001)).toBe('9m 12s');
+    expect(formatCountdown(42_000)).toBe('42s');
+    expect(formatCountdown(1)).toBe('1s');
+    expect(formatCountdown(0)).toBe('0s');
+    expect(formatCountdown(-5)).toBe('0s');
+    expect(formatCountdown(60_000)).toBe('1m 00s');
+    expect(formatCountdown(65_000)).toBe('1m 05s');
+  });
+
+  it('switches to hours and days for long blocks', () => {
+    expect(formatCountdown(2 * 3600_000 + 5 * 60_000)).toBe('2h 05m');
+    expect(formatCountdown(7 * 86_400_000 - 1000)).toBe('6d 23h');
+    expect(formatCountdown(365 * 86_400_000)).toBe('365d 00h');
   });
 });
 

@@ -1,24 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCountdown, formatExpiry, reasonLabel } from '../../../../renderer/pages/firewall/format.ts';
-
-describe('formatCountdown', () => {
-  it('counts down to the second, rounding up', () => {
-    expect(formatCountdown(552_000)).toBe('9m 12s');
-    expect(formatCountdown(551_001)).toBe('9m 12s');
-    expect(formatCountdown(42_000)).toBe('42s');
-    expect(formatCountdown(1)).toBe('1s');
-    expect(formatCountdown(0)).toBe('0s');
-    expect(formatCountdown(-5)).toBe('0s');
-    expect(formatCountdown(60_000)).toBe('1m 00s');
-    expect(formatCountdown(65_000)).toBe('1m 05s');
-  });
-
-  it('switches to hours and days for long blocks', () => {
-    expect(formatCountdown(2 * 3600_000 + 5 * 60_000)).toBe('2h 05m');
-    expect(formatCountdown(7 * 86_400_000 - 1000)).toBe('6d 23h');
-    expect(formatCountdown(365 * 86_400_000)).toBe('365d 00h');
-  });
-});
+import { formatExpiry, reasonLabel } from '../../../../renderer/pages/firewall/format.ts';
 
 describe('formatExpiry', () => {
   const now = 1_700_000_000_000;
