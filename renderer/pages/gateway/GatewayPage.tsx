@@ -199,14 +199,20 @@ function GatewaySummary() {
   const totals = useAppStore((state) => state.gateway.status?.totals);
   const entryPoints = useAppStore((state) => state.gateway.status?.entryPoints);
   const configFile = useAppStore((state) => state.gateway.status?.configFile);
+  const error = useAppStore((state) => state.gateway.status?.error ?? null);
   if (!totals || !entryPoints) return null;
   return (
     <section className="gw-summary" aria-label="Gateway totals">
+      {error ? (
+        <p className="notice notice-warning gw-error" role="alert" data-testid="gw-error">
+          {error}
+        </p>
+      ) : null}
       <div className="gw-figures">
-        <Figure label="Requests" value={formatRate(totals.rps)} detail={`${formatCount(totals.requests)} in the last minute`} testId="gw-total-rps" />
+        <Figure label="Requests" value={formatRate(totals.rps)} detail={`${formatCount(totals.requests)} since start`} testId="gw-total-rps" />
         <Figure label="Errors" value={formatErrorRate(totals.errorRate)} detail="5xx and gateway errors, 60 s" tone={totals.errorRate > 0 ? 'warning' : undefined} />
-        <Figure label="Latency p50" value={formatLatency(totals.p50Ms)} detail="last minute" />
-        <Figure label="Latency p99" value={formatLatency(totals.p99Ms)} detail="last minute" />
+        <Figure label="Latency p50" value={formatLatency(totals.p50Ms)} detail="since start" />
+        <Figure label="Latency p99" value={formatLatency(totals.p99Ms)} detail="since start" />
         <Figure label="In flight" value={formatCount(totals.inFlight)} detail="requests being proxied" />
       </div>
       <div className="panel gw-entrypoints" data-testid="gw-entrypoints">

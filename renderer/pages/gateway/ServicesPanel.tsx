@@ -49,7 +49,7 @@ function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceSta
           </span>
         </div>
         <div className="panel-actions">
-          <span className="gw-service-figures numeric" title="Requests per second, error rate and p99 over the last minute">
+          <span className="gw-service-figures numeric" title="Requests per second (10 s), error rate (60 s) and p99 since start">
             {formatRate(service.traffic.rps)} · {formatErrorRate(service.traffic.errorRate)} errors · p99 {formatLatency(service.traffic.p99Ms)}
           </span>
           <button type="button" className="icon-button icon-button-small" aria-label={`Edit ${service.name}`} title="Edit" onClick={onEdit} data-testid="service-edit">

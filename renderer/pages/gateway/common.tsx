@@ -46,7 +46,7 @@ export function errorRateTone(rate: number): string | undefined {
 export function TrafficCells({ traffic }: { traffic: TrafficFigures }) {
   return (
     <>
-      <td className="align-end numeric" title={`${formatCount(traffic.requests)} requests in the last minute`}>
+      <td className="align-end numeric" title={`${formatCount(traffic.requests)} requests since start`}>
         {formatRate(traffic.rps)}
       </td>
       <td className={`align-end numeric ${errorRateTone(traffic.errorRate) ?? ''}`}>{formatErrorRate(traffic.errorRate)}</td>
