@@ -132,15 +132,25 @@ export class GatewayController implements Disposable {
     });
     // A broken file at start is fatal for the gateway section only if YAML or its outer shape is broken.
     const loaded = loadGatewayConfigText(text, this.options.file);
-    const requested = loaded.checked.workers === 'auto' ? availableParallelism() : loaded.checked.workers;
+    await this.install(text, loaded.checked, 'file', 'started');
+    if (this.options.watchFile ?? true) this.watchFile();
+  }
+
+  /**
+   * Workers start with the first entry point: a console that proxies nothing
+   * carries no idle threads (about 30 MB each). Their count is the config's
+   * `workers` at that moment and holds until restart.
+   */
+  private async ensureWorkers(checked: CheckedGatewayConfig): Promise<void> {
+    if (this.workers.length > 0 || !checked.entryPoints.some((item) => item.status === 'enabled')) return;
+    const requested = checked.workers === 'auto' ? availableParallelism() : checked.workers;
     const count = Math.max(1, this.options.workers ?? requested);
     // SO_REUSEPORT lets every worker bind the same port; where the platform lacks it, one worker serves.
     const reusePort = count > 1 && (process.platform === 'linux' || process.platform === 'freebsd');
     const workers = reusePort ? count : 1;
     for (let index = 0; index < workers; index++) this.workers.push(this.spawnWorker(index, reusePort));
     await this.pushKeys();
-    await this.install(text, loaded.checked, text.length > 0 ? 'file' : 'file', 'started');
-    if (this.options.watchFile ?? true) this.watchFile();
+    this.setInspect(false);
   }
 
   private spawnWorker(index: number, reusePort: boolean): WorkerState {
@@ -320,7 +330,7 @@ export class GatewayController implements Disposable {
   }
 
   private setInspect(on: boolean): void {
-    const wanted = on || this.testsRunning > 0 || this.requestEmitter.listenerCount > 0;
+    const wanted = on || this.testsRunning > 0 || this.requestEmitter.listenerCount > 0 || this.accessLog !== undefined;
     for (const worker of this.workers) worker.runner.post({ t: 'inspect', on: wanted });
   }
 
@@ -388,10 +398,17 @@ export class GatewayController implements Disposable {
     this.text = text;
     this.checked = checked;
     this.configureAccessLog(checked);
+    await this.ensureWorkers(checked);
     const version = this.version;
     const [first, ...rest] = this.workers;
+    if (!first) {
+      this.lastError = null;
+      this.configureHealthChecks(checked);
+      this.statusEmitter.fire();
+      return;
+    }
     // The first worker binds (port 0 becomes a real port); the others then share exactly those ports.
-    const firstResult = await this.applyOn(first!, version, checked, this.ports);
+    const firstResult = await this.applyOn(first, version, checked, this.ports);
     const ports = { ...firstResult.ports };
     const results = await Promise.all(rest.map((worker) => this.applyOn(worker, version, checked, ports)));
     this.ports = ports;
@@ -425,7 +442,7 @@ export class GatewayController implements Disposable {
     if (!config.enabled) return;
     const file = isAbsolute(config.file) ? config.file : join(this.options.dataDir, config.file);
     this.accessLog = new AccessLog({ file, maxBytes: config.maxBytes, keepFiles: config.keepFiles });
-    for (const worker of this.workers) worker.runner.post({ t: 'inspect', on: true });
+    this.setInspect(true);
   }
 
   /** One health checker per service for all workers; each flip goes to every worker. */

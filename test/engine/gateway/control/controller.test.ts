@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,6 +41,8 @@ const admitted: string[] = [];
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'netops-controller-'));
+  // Workers start with the first entry point.
+  await writeFile(join(dataDir, 'gateway.yaml'), 'gateway:\n  entryPoints:\n    - { name: web, port: 0 }\n');
   tracker = new ConnectionTracker();
   controller = await GatewayController.start({
     dataDir,
@@ -84,6 +86,29 @@ describe('the gateway controller and its workers', () => {
     expect(controller.rejectedMessages).toBe(hostile.length);
     expect(tracker.size).toBe(0);
     expect(controller.status().version).toBe(1);
+  });
+
+  it('starts no worker while no entry point exists', async () => {
+    const emptyDir = await mkdtemp(join(tmpdir(), 'netops-controller-empty-'));
+    let spawns = 0;
+    const idle = await GatewayController.start({
+      dataDir: emptyDir,
+      file: join(emptyDir, 'gateway.yaml'),
+      tracker,
+      admit: () => true,
+      apiKeys: await ApiKeyStore.open({ dataDir: emptyDir }),
+      spawn: () => {
+        spawns++;
+        return fakeRunner();
+      },
+      watchFile: false,
+    });
+    expect(spawns).toBe(0);
+    expect(idle.status().workers).toBe(0);
+    await idle.apply('gateway:\n  workers: 2\n  entryPoints:\n    - { name: web, port: 0 }\n', 'cli', 'first entry point');
+    expect(spawns).toBeGreaterThan(0);
+    await idle.stop(0);
+    await rm(emptyDir, { recursive: true, force: true });
   });
 
   it("answers a worker's admission question with the firewall's decision", async () => {
