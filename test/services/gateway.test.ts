@@ -56,6 +56,7 @@ describe('the gateway proxies HTTP', () => {
     expect(last.headers['x-custom']).toBe('yes');
     expect(last.headers['x-forwarded-for']).toBe('127.0.0.1');
     expect(last.headers['x-forwarded-proto']).toBe('http');
+    expect(last.headers['x-forwarded-host']).toBe(`127.0.0.1:${port}`);
     expect(last.headers['x-request-id']).toMatch(/.+/);
   });
 

@@ -530,7 +530,10 @@ class Exchange {
     }
     const clientIp = context.clientIp.startsWith('::ffff:') ? context.clientIp.slice(7) : context.clientIp;
     head += `x-forwarded-for: ${forwardedFor === undefined ? clientIp : `${forwardedFor}, ${clientIp}`}\r\nx-forwarded-proto: ${context.scheme}\r\n`;
-    if (context.host.length > 0) head += `x-forwarded-host: ${context.host}\r\n`;
+    // As the client wrote it, port included (Traefik and nginx's $http_host do the same).
+    const hostHeader = context.headers.get('host');
+    if (hostHeader !== undefined) head += `x-forwarded-host: ${hostHeader}\r\n`;
+    else if (context.host.length > 0) head += `x-forwarded-host: ${context.host}\r\n`;
     if (!hasRequestId) head += `x-request-id: ${context.requestId}\r\n`;
     return head + '\r\n';
   }
