@@ -95,6 +95,19 @@ describe('the gateway proxies HTTP', () => {
     expect(entry).toMatchObject({ method: 'GET', path: '/logged', status: 200, router: 'all', service: 'pair', userAgent: 'gateway-test' });
   });
 
+  it('answers an HTTP/1.0 client without chunked framing, and closes', async () => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('GET /old-client HTTP/1.0\r\n\r\n');
+    await closed;
+    const text = Buffer.concat(received).toString();
+    expect(text).toMatch(/^HTTP\/1\.1 200 /);
+    expect(text.toLowerCase()).not.toContain('transfer-encoding');
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ path: '/old-client' });
+  });
+
   it('shows status, traffic and the requests through the contract', async () => {
     await waitFor(async () => (await client.api.gateway.status({})).totals.requests > 0, 'stats from the worker');
     const status = await client.api.gateway.status({});

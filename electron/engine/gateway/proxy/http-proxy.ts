@@ -508,7 +508,10 @@ class Exchange {
   private serializeRequestHead(): string {
     const context = this.context;
     const target = context.query.length > 0 ? `${this.upstreamPath}?${context.query}` : this.upstreamPath;
-    let head = `${context.method} ${target} HTTP/1.1\r\n`;
+    // An HTTP/1.0 client cannot read a chunked answer: its request goes upstream as 1.0 too, so the
+    // upstream frames the answer by length or by closing, on a connection used just this once.
+    const http10 = this.head.versionMinor === 0;
+    let head = http10 ? `${context.method} ${target} HTTP/1.0\r\nconnection: close\r\n` : `${context.method} ${target} HTTP/1.1\r\n`;
     const names = context.headers.names;
     const values = context.headers.values;
     const upgrade = this.head.upgrade;
