@@ -222,6 +222,8 @@ class HttpClientConnection implements RequestParserHandler {
       this.socket.resume();
     }
     this.parser.resume();
+    // Part of a next head already waiting counts against the header timeout, not the idle one.
+    if (this.phase === Phase.Idle && !this.parser.isIdle) this.phase = Phase.Head;
   }
 
   /** Turns the connection into a raw tunnel to `upstream` (after a 101 Switching Protocols). */
