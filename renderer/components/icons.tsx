@@ -171,6 +171,19 @@ export function FirewallIcon(props: IconProps) {
   );
 }
 
+/** Entry point -> routes -> services. */
+export function GatewayIcon(props: IconProps) {
+  return (
+    <Icon {...props}>
+      <circle cx="3" cy="8" r="1.75" />
+      <path d="M4.75 8h2.5M7.25 8c1.5 0 1.5-4.5 3.25-4.5M7.25 8c1.5 0 1.5 4.5 3.25 4.5M7.25 8h3.25" />
+      <rect x="10.75" y="2.25" width="3.5" height="2.5" rx="0.75" />
+      <rect x="10.75" y="6.75" width="3.5" height="2.5" rx="0.75" />
+      <rect x="10.75" y="11.25" width="3.5" height="2.5" rx="0.75" />
+    </Icon>
+  );
+}
+
 export function ArrowUpIcon(props: IconProps) {
   return (
     <Icon {...props}>

@@ -1,8 +1,8 @@
 import type { ComponentType } from 'react';
-import { ConnectionsIcon, FirewallIcon, OverviewIcon } from '../components/index.ts';
+import { ConnectionsIcon, FirewallIcon, GatewayIcon, OverviewIcon } from '../components/index.ts';
 import { ConnectionsPage } from '../pages/connections/index.ts';
 import { FirewallPage } from '../pages/firewall/index.ts';
-import { GatewayIcon, GatewayPage } from '../pages/gateway/index.ts';
+import { GatewayPage } from '../pages/gateway/index.ts';
 import { OverviewPage } from '../pages/overview/index.ts';
 
 /**

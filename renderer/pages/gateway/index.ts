@@ -1,2 +1,1 @@
 export { GatewayPage } from './GatewayPage.tsx';
-export { GatewayIcon } from './GatewayIcon.tsx';
