@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { compileRouteTable } from '../../../../electron/engine/gateway/routing/index.ts';
 import type { PathMatch, RouterConfig, RouterInput } from '../../../../shared/contract/gateway-config.ts';
-import { headerList, routers } from './helpers.ts';
+import { headerList } from '../helpers.ts';
+import { routers } from './helpers.ts';
 
 /**
  * The compiled table against a plain reading of the rules: try every router,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkPathPattern, compileRouteTable, routeRedirect, type RouteTable } from '../../../../electron/engine/gateway/routing/index.ts';
 import { isNetopsError, ErrorCodes } from '../../../../shared/errors.ts';
-import { headerList, routers } from './helpers.ts';
+import { headerList } from '../helpers.ts';
+import { routers } from './helpers.ts';
 
 const NO_HEADERS = headerList();
 
