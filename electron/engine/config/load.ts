@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { isMap, isSeq, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { DEFAULT_CONFIG_YAML, netopsConfig, type NetopsConfig } from './schema.ts';
+import { firstAliasOffset, formatFieldPath, locate } from './yaml-position.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -54,9 +55,8 @@ export function parseConfig(text: string, file: string): NetopsConfig {
       )
       .map((issue) => {
         const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-        const offset = offsetOf(doc, path);
-        const pos = lineCounter.linePos(offset);
-        return { file, line: pos.line, column: pos.col, field: formatPath(path), message: issue.message };
+        const { line, column } = locate(doc, lineCounter, path);
+        return { file, line, column, field: formatFieldPath(path), message: issue.message };
       }),
   );
 }
@@ -73,44 +73,4 @@ export async function loadConfigFile(file: string): Promise<NetopsConfig> {
 
 export function defaultConfig(): NetopsConfig {
   return parseConfig(DEFAULT_CONFIG_YAML, '(built-in default)');
-}
-
-function formatPath(path: Array<string | number>): string {
-  return path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-
-/** The offset of the deepest node that exists along the path, so a missing field points at its parent. */
-function offsetOf(doc: Document, path: Array<string | number>): number {
-  let node: unknown = doc.contents;
-  let offset = rangeStart(node) ?? 0;
-  for (const part of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => (item.key as { value?: unknown } | null)?.value === part);
-      if (!pair) break;
-      offset = rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof part === 'number') {
-      node = node.items[part];
-      offset = rangeStart(node) ?? offset;
-    } else {
-      break;
-    }
-  }
-  return offset;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-  return range?.[0];
-}
-
-function firstAliasOffset(doc: Document): number | undefined {
-  let offset: number | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      offset = node.range?.[0];
-      return visit.BREAK;
-    },
-  });
-  return offset;
 }

@@ -4,7 +4,8 @@ import { entryPointConfig, middlewareConfig, routerConfig, serviceConfig } from 
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
 import { diffLines, OP_DELETE, OP_EQUAL, OP_INSERT } from './line-diff.ts';
 import { ITEM_LISTS, type GatewayItemKind } from './load.ts';
-import { flattenIssues, formatFieldPath } from './yaml-location.ts';
+import { formatFieldPath } from '../../config/index.ts';
+import { flattenIssues } from './yaml-location.ts';
 
 export type GatewayConfigEdit =
   | { op: 'upsert'; kind: GatewayItemKind; item: Record<string, unknown> & { name: string } }

@@ -13,9 +13,9 @@ import {
   type RouterConfig,
   type ServiceConfig,
 } from '../../../../shared/contract/gateway-config.ts';
-import { ConfigError, formatProblem, type ConfigProblem } from '../../config/index.ts';
+import { ConfigError, firstAliasOffset, formatFieldPath, formatProblem, locate, type ConfigProblem, type FieldPath } from '../../config/index.ts';
 import { checkPathPattern } from '../routing/index.ts';
-import { firstAliasOffset, flattenIssues, formatFieldPath, locate, type FieldPath } from './yaml-location.ts';
+import { flattenIssues } from './yaml-location.ts';
 
 export type GatewayItemKind = 'entryPoint' | 'router' | 'middleware' | 'service';
 

@@ -1,50 +1,5 @@
-import { isMap, isScalar, isSeq, visit, type Document, type LineCounter } from 'yaml';
 import type { z } from 'zod';
-
-export type FieldPath = ReadonlyArray<string | number>;
-
-/** "gateway.routers[2].match.path", the way load.ts of the main config names fields. */
-export function formatFieldPath(path: FieldPath): string {
-  let out = '';
-  for (const part of path) out = typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${part}` : part;
-  return out;
-}
-
-/** Line and column (1-based) of the deepest node that exists along the path, so a missing field points at its parent. */
-export function locate(doc: Document, lineCounter: LineCounter, path: FieldPath): { line: number; column: number } {
-  let node: unknown = doc.contents;
-  let offset = rangeStart(node) ?? 0;
-  for (const part of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === part);
-      if (!pair) break;
-      offset = rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof part === 'number') {
-      node = node.items[part];
-      offset = rangeStart(node) ?? offset;
-    } else {
-      break;
-    }
-  }
-  const pos = lineCounter.linePos(offset);
-  return { line: pos.line, column: pos.col };
-}
-
-function rangeStart(node: unknown): number | undefined {
-  return (node as { range?: [number, number, number] } | null | undefined)?.range?.[0];
-}
-
-export function firstAliasOffset(doc: Document): number | undefined {
-  let offset: number | undefined;
-  visit(doc, {
-    Alias(_, node) {
-      offset = node.range?.[0];
-      return visit.BREAK;
-    },
-  });
-  return offset;
-}
+import type { FieldPath } from '../../config/index.ts';
 
 export interface FieldIssue {
   path: FieldPath;
