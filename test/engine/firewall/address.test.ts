@@ -88,4 +88,28 @@ describe('parseAddressInto (the hot-path parser)', () => {
     expect(actual(text).family).toBe(family);
     expect(actual(text)).toEqual(expected(text));
   });
+
+  // The IPv6 parser reads UTF-8 bytes: characters outside ASCII, whatever their low byte, and texts long
+  // enough to take the path for long texts must read as they would character by character.
+  it.each([
+    ['2001:db8::1', 6],
+    ['2001:db8:\u013a:1', FAMILY_NONE],
+    ['2001:db8::\u0661', FAMILY_NONE],
+    ['\u{1F600}::1', FAMILY_NONE],
+    ['2001:db8::1%\u00e9th0', 6],
+    ['2001:db8::1%\ud83d', 6],
+    [`fe80::1%${'e'.repeat(80)}`, 6],
+    [`fe80::1%${'\u00e9'.repeat(80)}`, 6],
+    [`${'0:'.repeat(7)}1%${'x'.repeat(60)}`, 6],
+    [`${'0000:'.repeat(7)}0001%zone`.padEnd(70, 'z'), 6],
+    [`${'0000:'.repeat(7)}00001%${'z'.repeat(60)}`, FAMILY_NONE],
+    [`::ffff:1.2.3.4%${'z'.repeat(70)}`, 4],
+    [`${'0'.repeat(44)}::1`, FAMILY_NONE],
+    [`${'1:'.repeat(20)}\u00e9`, FAMILY_NONE],
+    [`${'a'.repeat(70)}`, FAMILY_NONE],
+    [`::${'\u00e9'.repeat(30)}`, FAMILY_NONE],
+  ])('%j is family %d, as parseIp reads it', (text, family) => {
+    expect(actual(text).family).toBe(family);
+    expect(actual(text)).toEqual(expected(text));
+  });
 });
