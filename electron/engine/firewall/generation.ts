@@ -10,6 +10,8 @@ export const DEFAULT_DENY: Readonly<DecisionResult> = Object.freeze({ action: 'd
 const MAX_SERVICES = 1024;
 /** How many distinct tables; contexts that admit the same rules share one. */
 const MAX_TABLES = 64;
+/** How many contexts are found by a scan before the listener map is asked. */
+const FEW_SERVICES = 8;
 
 /**
  * Where connections arrive: one listener, protocol, port and (when some rule
@@ -37,6 +39,12 @@ export class Service {
  */
 export class Generation {
   private readonly services = new Map<string, Service[]>();
+  /**
+   * The first few contexts, in a flat list: a gateway has a handful of
+   * listeners, and comparing a few ports beats hashing the listener name on
+   * every decision.
+   */
+  private readonly few: Service[] = [];
   private serviceCount = 0;
   private readonly tables: Array<{ hash: number; table: WinnerTable }> = [];
 
@@ -55,9 +63,14 @@ export class Generation {
 
   /** The service for a context, made on first sight; null once the caps are reached (the caller walks the list instead). */
   service(protocol: ProtocolBit, listener: string, localAddress: string, port: number): Service | null {
-    const known = this.services.get(listener);
+    const byAddress = this.rules.usesLocalAddress;
+    const few = this.few;
+    for (let i = 0; i < few.length; i++) {
+      const service = few[i]!;
+      if (service.port === port && service.protocol === protocol && service.listener === listener && (!byAddress || service.localAddress === localAddress)) return service;
+    }
+    const known = this.serviceCount > few.length ? this.services.get(listener) : undefined;
     if (known !== undefined) {
-      const byAddress = this.rules.usesLocalAddress;
       for (let i = 0; i < known.length; i++) {
         const service = known[i]!;
         if (service.port === port && service.protocol === protocol && (!byAddress || service.localAddress === localAddress)) return service;
@@ -90,6 +103,7 @@ export class Generation {
     if (known) known.push(service);
     else this.services.set(listener, [service]);
     this.serviceCount++;
+    if (this.few.length < FEW_SERVICES) this.few.push(service);
     return service;
   }
 
