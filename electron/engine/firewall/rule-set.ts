@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ruleInput } from '../../../shared/contract/firewall.ts';
 import { cidrContains, parseCidr, parsePortSpec, type ParsedCidr, type ParsedIp } from '../../../shared/net/index.ts';
 import { newAddressWords, FAMILY_V4, FAMILY_V6, type AddressFamily, type AddressWords } from './address.ts';
-import { lookupV4, lookupV6, TrieBuilder, V4_LAYOUT, V6_LAYOUT, WinnerTrieBuilder } from './prefix-trie.ts';
+import { lookupV4, lookupV6, lookupV6Skipping, TrieBuilder, V4_LAYOUT, V6_LAYOUT, v6WinnerLayout, WinnerTrieBuilder, type TrieLayout } from './prefix-trie.ts';
 import { parsePortsInto, parsePrefixInto } from './rule-text.ts';
 
 /** A rule as stored: the contract's input with every default applied. */
@@ -536,8 +536,17 @@ export class CompiledRuleSet {
   /** The winner tries of the rules a context admits (see admitted). */
   winnerTable(admitted: Uint8Array): WinnerTable {
     const { families, lengths, ordinals, words } = this.prefixes;
+    // The IPv6 prefixes first, for the layout of their trie; a rule for any address counts as a /0 of each family.
+    const v6Firsts: number[] = [];
+    const v6Lengths: number[] = [];
+    for (let i = 0; i < ordinals.length; i++) {
+      if (admitted[ordinals[i]!] !== 1 || families[i] === FAMILY_V4) continue;
+      v6Firsts.push(words[i * 4]!);
+      v6Lengths.push(families[i] === FAMILY_V6 ? lengths[i]! : 0);
+    }
+    const v6Layout = v6WinnerLayout(v6Firsts, v6Lengths, v6Firsts.length);
     const v4 = new WinnerTrieBuilder(V4_LAYOUT);
-    const v6 = new WinnerTrieBuilder(V6_LAYOUT);
+    const v6 = new WinnerTrieBuilder(v6Layout);
     const address = newAddressWords();
     let other = 0;
     for (let i = 0; i < ordinals.length; i++) {
@@ -560,7 +569,7 @@ export class CompiledRuleSet {
         v6.claim(address, 0, code);
       }
     }
-    return new WinnerTable(admitted, v4.build(), v6.build(), other, this.verdicts);
+    return new WinnerTable(admitted, v4.build(), v6.build(), v6Layout, other, this.verdicts);
   }
 
   /** The list of rules whose source covers this address (for firstMatch). */
@@ -623,17 +632,28 @@ export class CompiledRuleSet {
  * the same rules share a table.
  */
 export class WinnerTable {
+  /** The IPv6 trie's layout (see v6WinnerLayout), as plain numbers for the lookup. */
+  private readonly v6Start: number;
+  private readonly v6Prefix: number;
+  private readonly v6Root: number;
+
   constructor(
     readonly admitted: Uint8Array,
     readonly v4: Int32Array,
     readonly v6: Int32Array,
+    v6Layout: TrieLayout,
     private readonly other: number,
     private readonly verdicts: ReadonlyArray<RuleVerdict | null>,
-  ) {}
+  ) {
+    this.v6Start = v6Layout.start;
+    this.v6Prefix = v6Layout.prefix;
+    this.v6Root = v6Layout.strides[0]!;
+  }
 
   /** The winner's code: its slot in CompiledRuleSet.verdicts << 1 | 1 if it denies; 0 for none. */
   code(family: AddressFamily, address: AddressWords): number {
-    return family === FAMILY_V4 ? lookupV4(this.v4, address[0]! | 0) : family === FAMILY_V6 ? lookupV6(this.v6, address) : this.other;
+    if (family === FAMILY_V4) return lookupV4(this.v4, address[0]! | 0);
+    return family === FAMILY_V6 ? lookupV6Skipping(this.v6, address, this.v6Start, this.v6Prefix, this.v6Root) : this.other;
   }
 
   winner(family: AddressFamily, address: AddressWords): RuleVerdict | null {

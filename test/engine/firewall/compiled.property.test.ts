@@ -287,3 +287,48 @@ describe('the blocklist against a linear reference', () => {
     );
   });
 });
+
+describe('IPv6 winner tries that skip the bits all their prefixes share', () => {
+  /** Rules in one /32, as many as make the wide (12-bit) root, and queries inside, at the edges and outside it. */
+  it('answer what the uncached walk answers, inside the shared bits and outside them', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: (1n << 96n) - 1n }), fc.integer({ min: 32, max: 128 }), fc.boolean()), { minLength: 1100, maxLength: 1300 }),
+        fc.array(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), { minLength: 50, maxLength: 100 }),
+        (rules, outside) => {
+          const base = 0x20010db8n << 96n;
+          const records = rules.map(([noise, prefix, deny], i) => {
+            const network = (base | noise) & ~((1n << BigInt(128 - prefix)) - 1n);
+            return newRuleRecord(`r${i + 1}`, i + 1, {
+              name: `rule ${i}`,
+              action: deny ? 'deny' : 'allow',
+              protocol: 'tcp',
+              source: `${formatIPv6(network)}/${prefix}`,
+              destination: 'any',
+              ports: 'any',
+              priority: i % 7,
+              enabled: true,
+              comment: '',
+            });
+          });
+          const compiled = CompiledRuleSet.compile(records, new Map());
+          const context = { protocol: PROTOCOL_TCP, listener: 'web', localAddress: null, port: 443 } as const;
+          const table = compiled.winnerTable(compiled.admitted(context));
+          const sources = [
+            ...rules.flatMap(([noise]) => [base | noise, (base | noise) ^ 1n]),
+            base - 1n,
+            base + (1n << 96n),
+            ...outside,
+          ].map(formatIPv6);
+          const words = newAddressWords();
+          for (const source of sources) {
+            const family = parseAddressInto(source, words);
+            const ordinal = compiled.firstMatch(compiled.listFor(family, words), context);
+            expect(table.winner(family, words)?.ruleId ?? null, source).toBe(ordinal < 0 ? null : compiled.ordered[ordinal]!.id);
+          }
+        },
+      ),
+      { numRuns: 5 },
+    );
+  });
+});
