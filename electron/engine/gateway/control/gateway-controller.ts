@@ -398,6 +398,10 @@ export class GatewayController implements Disposable {
     this.text = text;
     this.checked = checked;
     this.configureAccessLog(checked);
+    this.stats.retain(
+      new Set(checked.routers.map((item) => item.name)),
+      new Map(checked.services.map((item) => [item.name, new Set((item.config?.instances ?? []).map((instance) => instance.url))])),
+    );
     await this.ensureWorkers(checked);
     const version = this.version;
     const [first, ...rest] = this.workers;

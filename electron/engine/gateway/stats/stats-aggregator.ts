@@ -192,6 +192,26 @@ export class GatewayStatsAggregator {
     for (const byUrl of this.instances.values()) for (const entity of byUrl.values()) entity.forgetWorker(worker);
   }
 
+  /**
+   * Forgets routers, services and instances the config no longer has, so a
+   * long run of config changes does not grow the totals and series without end.
+   */
+  retain(routers: ReadonlySet<string>, services: ReadonlyMap<string, ReadonlySet<string>>): void {
+    for (const name of [...this.routers.keys()]) if (!routers.has(name)) this.routers.delete(name);
+    for (const name of [...this.routerSeries.keys()]) if (!routers.has(name)) this.routerSeries.delete(name);
+    for (const name of [...this.services.keys()]) if (!services.has(name)) this.services.delete(name);
+    for (const name of [...this.serviceSeries.keys()]) if (!services.has(name)) this.serviceSeries.delete(name);
+    for (const [service, byUrl] of [...this.instances]) {
+      const urls = services.get(service);
+      if (!urls) {
+        this.instances.delete(service);
+        this.health.delete(service);
+        continue;
+      }
+      for (const url of [...byUrl.keys()]) if (!urls.has(url)) byUrl.delete(url);
+    }
+  }
+
   /** From active health checks; an instance never reported is shown healthy. */
   setInstanceHealthy(service: string, url: string, healthy: boolean): void {
     let byUrl = this.health.get(service);

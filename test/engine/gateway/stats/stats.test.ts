@@ -53,6 +53,22 @@ describe('GatewayStatsRecorder', () => {
 });
 
 describe('GatewayStatsAggregator', () => {
+  it('forgets routers, services and instances the config no longer has', () => {
+    const time = clock();
+    const aggregator = new GatewayStatsAggregator({ now: time.now });
+    const recorder = new GatewayStatsRecorder(layout, 0);
+    recorder.recordRequest(0, 0, 0, 200, 1000, 1, 1);
+    recorder.recordRequest(0, 0, 1, 200, 1000, 1, 1);
+    aggregator.apply(recorder.takeDelta(time.now()));
+    aggregator.retain(new Set(['other']), new Map([['backend', new Set(['http://127.0.0.1:9002'])]]));
+    const snapshot = aggregator.snapshot();
+    expect(snapshot.routers).toEqual([]);
+    expect(snapshot.services[0]!.instances.map((instance) => instance.url)).toEqual(['http://127.0.0.1:9002']);
+    aggregator.retain(new Set(), new Map());
+    expect(aggregator.snapshot().services).toEqual([]);
+    expect(aggregator.snapshot().total.requests).toBe(2);
+  });
+
   it('merges deltas from several workers into totals and a snapshot', () => {
     const time = clock();
     const aggregator = new GatewayStatsAggregator({ now: time.now });
