@@ -1,6 +1,6 @@
 import { useCallback, useId, useMemo, type FormEvent } from 'react';
 import { firewallAction, firewallProtocol, type FirewallRule } from '../../../shared/contract/index.ts';
-import { Dialog, FormField, useAction, useForm } from '../../components/index.ts';
+import { FormDialog, FormField, useAction, useForm } from '../../components/index.ts';
 import { MAX_RULE_PRIORITY, useAppStore, type AppState } from '../../store/index.ts';
 import { useFirewallApi } from './common.tsx';
 import {
@@ -77,142 +77,134 @@ export function RuleFormDialog({ target, onClose }: { target: RuleDialogTarget; 
   };
 
   return (
-    <Dialog
-      open
-      onClose={onClose}
+    <FormDialog
       title={target.kind === 'new' ? 'Add a rule' : `Edit rule "${target.rule.name}"`}
-      size="medium"
       testId="rule-dialog"
-      footer={
-        <>
-          <span className="dialog-footer-note muted">{unchanged ? 'No changes yet' : 'Applies to new connections; open ones are not cut.'}</span>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" data-testid="rule-save" disabled={!value || busy || unchanged}>
-            {busy ? 'Saving…' : target.kind === 'new' ? 'Add rule' : 'Save rule'}
-          </button>
-        </>
-      }
+      onClose={onClose}
+      onSubmit={submit}
+      note={unchanged ? 'No changes yet' : 'Applies to new connections; open ones are not cut.'}
+      submitLabel={target.kind === 'new' ? 'Add rule' : 'Save rule'}
+      submitTestId="rule-save"
+      submitDisabled={!value || busy || unchanged}
+      busy={busy}
+      formClassName="form-grid"
     >
-      <form id={formId} className="form-grid" onSubmit={(event) => void submit(event)} noValidate>
-        <FormField label="Name" field="name" error={errors.name} className="span-2">
-          <input
-            type="text"
-            value={values.name}
-            onChange={(event) => set('name', event.target.value)}
-            onBlur={() => form.touch('name')}
-            placeholder="e.g. Block scanners"
-            maxLength={200}
-            autoFocus
-            autoComplete="off"
-            data-testid="rule-name"
-          />
-        </FormField>
-        <FormField label="Action" field="action" error={errors.action}>
-          <select value={values.action} onChange={(event) => set('action', event.target.value as RuleFormValues['action'])} data-testid="rule-action">
-            {firewallAction.options.map((action) => (
-              <option key={action} value={action}>
-                {action === 'allow' ? 'Allow' : 'Deny'}
-              </option>
-            ))}
-          </select>
-        </FormField>
-        <FormField label="Protocol" field="protocol" error={errors.protocol} hint={hints.protocol}>
-          <select value={values.protocol} onChange={(event) => set('protocol', event.target.value as RuleFormValues['protocol'])} data-testid="rule-protocol">
-            {firewallProtocol.options.map((protocol) => (
-              <option key={protocol} value={protocol}>
-                {protocol === 'any' ? 'Any' : protocol.toUpperCase()}
-              </option>
-            ))}
-          </select>
-        </FormField>
-        <FormField label="Source" field="source" error={errors.source} hint={hints.source} help="any, an IP, a CIDR, or an address set (@office)">
-          <input
-            type="text"
-            className="mono"
-            value={values.source}
-            onChange={(event) => set('source', event.target.value)}
-            onBlur={() => form.touch('source')}
-            placeholder="any"
-            list={sourceListId}
-            spellCheck={false}
-            autoComplete="off"
-            data-testid="rule-source"
-          />
-        </FormField>
-        <FormField
-          label="Destination"
-          field="destination"
-          error={errors.destination}
-          hint={hints.destination}
-          help="any, an entry point by name, or an IP or CIDR of this host"
-        >
-          <input
-            type="text"
-            className="mono"
-            value={values.destination}
-            onChange={(event) => set('destination', event.target.value)}
-            onBlur={() => form.touch('destination')}
-            placeholder="any"
-            list={destinationListId}
-            spellCheck={false}
-            autoComplete="off"
-            data-testid="rule-destination"
-          />
-        </FormField>
-        <FormField label="Ports" field="ports" error={errors.ports} hint={hints.ports} help="any, 443, 8000-8080, or a list: 80,443">
-          <input
-            type="text"
-            className="mono"
-            value={values.ports}
-            onChange={(event) => set('ports', event.target.value)}
-            onBlur={() => form.touch('ports')}
-            placeholder="any"
-            spellCheck={false}
-            autoComplete="off"
-            data-testid="rule-ports"
-          />
-        </FormField>
-        <FormField label="Priority" field="priority" error={errors.priority} help="Lower runs first; the first match decides">
-          <input
-            type="text"
-            inputMode="numeric"
-            className="numeric"
-            value={values.priority}
-            onChange={(event) => set('priority', event.target.value)}
-            onBlur={() => form.touch('priority')}
-            autoComplete="off"
-            data-testid="rule-priority"
-          />
-        </FormField>
-        <FormField label="Comment" field="comment" error={errors.comment} className="span-2">
-          <textarea
-            value={values.comment}
-            onChange={(event) => set('comment', event.target.value)}
-            onBlur={() => form.touch('comment')}
-            rows={2}
-            placeholder="Why this rule exists (optional)"
-            data-testid="rule-comment"
-          />
-        </FormField>
-        <label className="checkbox span-2">
-          <input type="checkbox" checked={values.enabled} onChange={(event) => set('enabled', event.target.checked)} data-testid="rule-enabled-input" />
-          Enabled
-        </label>
-        <datalist id={sourceListId}>
-          <option value="any" />
-          {addressSets.map((name) => (
-            <option key={name} value={name} />
+      <FormField label="Name" field="name" error={errors.name} className="span-2">
+        <input
+          type="text"
+          value={values.name}
+          onChange={(event) => set('name', event.target.value)}
+          onBlur={() => form.touch('name')}
+          placeholder="e.g. Block scanners"
+          maxLength={200}
+          autoFocus
+          autoComplete="off"
+          data-testid="rule-name"
+        />
+      </FormField>
+      <FormField label="Action" field="action" error={errors.action}>
+        <select value={values.action} onChange={(event) => set('action', event.target.value as RuleFormValues['action'])} data-testid="rule-action">
+          {firewallAction.options.map((action) => (
+            <option key={action} value={action}>
+              {action === 'allow' ? 'Allow' : 'Deny'}
+            </option>
           ))}
-        </datalist>
-        <datalist id={destinationListId}>
-          <option value="any" />
-          {listeners.map((name) => (
-            <option key={name} value={name} />
+        </select>
+      </FormField>
+      <FormField label="Protocol" field="protocol" error={errors.protocol} hint={hints.protocol}>
+        <select value={values.protocol} onChange={(event) => set('protocol', event.target.value as RuleFormValues['protocol'])} data-testid="rule-protocol">
+          {firewallProtocol.options.map((protocol) => (
+            <option key={protocol} value={protocol}>
+              {protocol === 'any' ? 'Any' : protocol.toUpperCase()}
+            </option>
           ))}
-        </datalist>
-      </form>
-    </Dialog>
+        </select>
+      </FormField>
+      <FormField label="Source" field="source" error={errors.source} hint={hints.source} help="any, an IP, a CIDR, or an address set (@office)">
+        <input
+          type="text"
+          className="mono"
+          value={values.source}
+          onChange={(event) => set('source', event.target.value)}
+          onBlur={() => form.touch('source')}
+          placeholder="any"
+          list={sourceListId}
+          spellCheck={false}
+          autoComplete="off"
+          data-testid="rule-source"
+        />
+      </FormField>
+      <FormField
+        label="Destination"
+        field="destination"
+        error={errors.destination}
+        hint={hints.destination}
+        help="any, an entry point by name, or an IP or CIDR of this host"
+      >
+        <input
+          type="text"
+          className="mono"
+          value={values.destination}
+          onChange={(event) => set('destination', event.target.value)}
+          onBlur={() => form.touch('destination')}
+          placeholder="any"
+          list={destinationListId}
+          spellCheck={false}
+          autoComplete="off"
+          data-testid="rule-destination"
+        />
+      </FormField>
+      <FormField label="Ports" field="ports" error={errors.ports} hint={hints.ports} help="any, 443, 8000-8080, or a list: 80,443">
+        <input
+          type="text"
+          className="mono"
+          value={values.ports}
+          onChange={(event) => set('ports', event.target.value)}
+          onBlur={() => form.touch('ports')}
+          placeholder="any"
+          spellCheck={false}
+          autoComplete="off"
+          data-testid="rule-ports"
+        />
+      </FormField>
+      <FormField label="Priority" field="priority" error={errors.priority} help="Lower runs first; the first match decides">
+        <input
+          type="text"
+          inputMode="numeric"
+          className="numeric"
+          value={values.priority}
+          onChange={(event) => set('priority', event.target.value)}
+          onBlur={() => form.touch('priority')}
+          autoComplete="off"
+          data-testid="rule-priority"
+        />
+      </FormField>
+      <FormField label="Comment" field="comment" error={errors.comment} className="span-2">
+        <textarea
+          value={values.comment}
+          onChange={(event) => set('comment', event.target.value)}
+          onBlur={() => form.touch('comment')}
+          rows={2}
+          placeholder="Why this rule exists (optional)"
+          data-testid="rule-comment"
+        />
+      </FormField>
+      <label className="checkbox span-2">
+        <input type="checkbox" checked={values.enabled} onChange={(event) => set('enabled', event.target.checked)} data-testid="rule-enabled-input" />
+        Enabled
+      </label>
+      <datalist id={sourceListId}>
+        <option value="any" />
+        {addressSets.map((name) => (
+          <option key={name} value={name} />
+        ))}
+      </datalist>
+      <datalist id={destinationListId}>
+        <option value="any" />
+        {listeners.map((name) => (
+          <option key={name} value={name} />
+        ))}
+      </datalist>
+    </FormDialog>
   );
 }

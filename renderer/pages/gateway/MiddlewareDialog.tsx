@@ -1,6 +1,6 @@
-import { useId, type FormEvent, type ReactNode } from 'react';
+import { type FormEvent, type ReactNode } from 'react';
 import type { GatewayMiddlewareStatus } from '../../../shared/contract/index.ts';
-import { Dialog, FormField, useAction, useForm } from '../../components/index.ts';
+import { FormDialog, FormField, useAction, useForm } from '../../components/index.ts';
 import { useGatewayApi } from './common.tsx';
 import { fieldErrorsFromServer, type FieldTable } from './form-model.ts';
 import {
@@ -29,7 +29,6 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
     middlewareFieldOf,
   );
   const { values, errors, hints, set } = form;
-  const formId = useId();
   const api = useGatewayApi();
   const { busy, run } = useAction();
   const value = form.validation.value;
@@ -87,97 +86,89 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
   );
 
   return (
-    <Dialog
-      open
-      onClose={onClose}
+    <FormDialog
       title={target.kind === 'new' ? 'Add a middleware' : `Edit middleware "${target.middleware.name}"`}
-      size="medium"
       testId="middleware-dialog"
-      footer={
-        <>
-          <span className="dialog-footer-note muted">Applies to every router that names it.</span>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" data-testid="middleware-save" disabled={!value || busy}>
-            {busy ? 'Saving…' : target.kind === 'new' ? 'Add middleware' : 'Save middleware'}
-          </button>
-        </>
-      }
+      onClose={onClose}
+      onSubmit={submit}
+      note="Applies to every router that names it."
+      submitLabel={target.kind === 'new' ? 'Add middleware' : 'Save middleware'}
+      submitTestId="middleware-save"
+      submitDisabled={!value || busy}
+      busy={busy}
+      formClassName="form-grid gw-form"
     >
-      <form id={formId} className="form-grid gw-form" onSubmit={(event) => void submit(event)} noValidate>
-        <FormField label="Name" field="name" error={errors.name}>
-          <input
-            type="text"
-            className="mono"
-            value={values.name}
-            onChange={(event) => set('name', event.target.value)}
-            onBlur={() => form.touch('name')}
-            readOnly={target.kind === 'edit'}
-            autoFocus={target.kind === 'new'}
-            placeholder="e.g. api-limit"
-            autoComplete="off"
-            spellCheck={false}
-            data-testid="mw-name"
-          />
-        </FormField>
-        <FormField label="Type" field="type" error={errors.type}>
-          <select value={values.type} onChange={(event) => set('type', event.target.value as MiddlewareType)} disabled={target.kind === 'edit'} data-testid="mw-type">
-            {MIDDLEWARE_TYPES.map((type) => (
-              <option key={type} value={type}>
-                {MIDDLEWARE_TYPE_LABELS[type]}
-              </option>
-            ))}
-          </select>
-        </FormField>
-        {values.type === 'rateLimit' ? (
-          <>
-            {text('ratePerSecond', 'Requests per second', { help: 'Per key, refilled continuously', mono: false })}
-            {text('burst', 'Burst', { help: 'Requests allowed at once', mono: false })}
-            <FormField label="Key" field="keyKind">
-              <select value={values.keyKind} onChange={(event) => set('keyKind', event.target.value as MiddlewareFormValues['keyKind'])} data-testid="mw-keyKind">
-                <option value="ip">Client IP</option>
-                <option value="apiKey">API key</option>
-                <option value="header">A request header</option>
-              </select>
-            </FormField>
-            {values.keyKind === 'header' ? text('keyHeader', 'Header', { placeholder: 'x-tenant' }) : <div />}
-            {check('dryRun', 'Dry run: count what would be refused, refuse nothing')}
-          </>
-        ) : null}
-        {values.type === 'apiKey' ? (
-          <>
-            {text('apiHeader', 'Header', { help: 'Authorization: Bearer <key> is accepted too' })}
-            {text('allowKeyIds', 'Allowed key ids', { help: 'One per line; empty: any active key (see API keys)', rows: 3 })}
-          </>
-        ) : null}
-        {values.type === 'bodyLimit' ? text('maxBytes', 'Max body bytes', { help: 'Larger requests get 413', mono: false }) : null}
-        {values.type === 'headers' ? (
-          <>
-            {text('requestSet', 'Request: set', { help: 'Name: value per line', rows: 3, placeholder: 'x-forwarded-proto: https' })}
-            {text('requestRemove', 'Request: remove', { help: 'Names, separated by commas', placeholder: 'cookie' })}
-            {text('responseSet', 'Response: set', { help: 'Name: value per line', rows: 3, placeholder: 'strict-transport-security: max-age=63072000' })}
-            {text('responseRemove', 'Response: remove', { help: 'Names, separated by commas', placeholder: 'server' })}
-          </>
-        ) : null}
-        {values.type === 'cors' ? (
-          <>
-            {text('allowOrigins', 'Allowed origins', { help: 'One per line, or *', rows: 3, placeholder: 'https://app.example.com', span: true })}
-            {text('allowMethods', 'Allowed methods', { help: 'Separated by commas' })}
-            {text('maxAgeSeconds', 'Preflight max age (s)', { mono: false })}
-            {text('allowHeaders', 'Allowed request headers', { help: 'Separated by commas' })}
-            {text('exposeHeaders', 'Exposed response headers', { help: 'Separated by commas' })}
-            {check('allowCredentials', 'Allow credentials (cookies, Authorization)')}
-          </>
-        ) : null}
-        {values.type === 'firewall' ? (
-          <>
-            {text('allow', 'Allow', { help: 'One IP or CIDR per line; when set, only these pass', rows: 4, placeholder: '10.0.0.0/8' })}
-            {text('deny', 'Deny', { help: 'One IP or CIDR per line; wins over allow', rows: 4, placeholder: '203.0.113.7' })}
-          </>
-        ) : null}
-      </form>
-    </Dialog>
+      <FormField label="Name" field="name" error={errors.name}>
+        <input
+          type="text"
+          className="mono"
+          value={values.name}
+          onChange={(event) => set('name', event.target.value)}
+          onBlur={() => form.touch('name')}
+          readOnly={target.kind === 'edit'}
+          autoFocus={target.kind === 'new'}
+          placeholder="e.g. api-limit"
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="mw-name"
+        />
+      </FormField>
+      <FormField label="Type" field="type" error={errors.type}>
+        <select value={values.type} onChange={(event) => set('type', event.target.value as MiddlewareType)} disabled={target.kind === 'edit'} data-testid="mw-type">
+          {MIDDLEWARE_TYPES.map((type) => (
+            <option key={type} value={type}>
+              {MIDDLEWARE_TYPE_LABELS[type]}
+            </option>
+          ))}
+        </select>
+      </FormField>
+      {values.type === 'rateLimit' ? (
+        <>
+          {text('ratePerSecond', 'Requests per second', { help: 'Per key, refilled continuously', mono: false })}
+          {text('burst', 'Burst', { help: 'Requests allowed at once', mono: false })}
+          <FormField label="Key" field="keyKind">
+            <select value={values.keyKind} onChange={(event) => set('keyKind', event.target.value as MiddlewareFormValues['keyKind'])} data-testid="mw-keyKind">
+              <option value="ip">Client IP</option>
+              <option value="apiKey">API key</option>
+              <option value="header">A request header</option>
+            </select>
+          </FormField>
+          {values.keyKind === 'header' ? text('keyHeader', 'Header', { placeholder: 'x-tenant' }) : <div />}
+          {check('dryRun', 'Dry run: count what would be refused, refuse nothing')}
+        </>
+      ) : null}
+      {values.type === 'apiKey' ? (
+        <>
+          {text('apiHeader', 'Header', { help: 'Authorization: Bearer <key> is accepted too' })}
+          {text('allowKeyIds', 'Allowed key ids', { help: 'One per line; empty: any active key (see API keys)', rows: 3 })}
+        </>
+      ) : null}
+      {values.type === 'bodyLimit' ? text('maxBytes', 'Max body bytes', { help: 'Larger requests get 413', mono: false }) : null}
+      {values.type === 'headers' ? (
+        <>
+          {text('requestSet', 'Request: set', { help: 'Name: value per line', rows: 3, placeholder: 'x-forwarded-proto: https' })}
+          {text('requestRemove', 'Request: remove', { help: 'Names, separated by commas', placeholder: 'cookie' })}
+          {text('responseSet', 'Response: set', { help: 'Name: value per line', rows: 3, placeholder: 'strict-transport-security: max-age=63072000' })}
+          {text('responseRemove', 'Response: remove', { help: 'Names, separated by commas', placeholder: 'server' })}
+        </>
+      ) : null}
+      {values.type === 'cors' ? (
+        <>
+          {text('allowOrigins', 'Allowed origins', { help: 'One per line, or *', rows: 3, placeholder: 'https://app.example.com', span: true })}
+          {text('allowMethods', 'Allowed methods', { help: 'Separated by commas' })}
+          {text('maxAgeSeconds', 'Preflight max age (s)', { mono: false })}
+          {text('allowHeaders', 'Allowed request headers', { help: 'Separated by commas' })}
+          {text('exposeHeaders', 'Exposed response headers', { help: 'Separated by commas' })}
+          {check('allowCredentials', 'Allow credentials (cookies, Authorization)')}
+        </>
+      ) : null}
+      {values.type === 'firewall' ? (
+        <>
+          {text('allow', 'Allow', { help: 'One IP or CIDR per line; when set, only these pass', rows: 4, placeholder: '10.0.0.0/8' })}
+          {text('deny', 'Deny', { help: 'One IP or CIDR per line; wins over allow', rows: 4, placeholder: '203.0.113.7' })}
+        </>
+      ) : null}
+    </FormDialog>
   );
 }
 

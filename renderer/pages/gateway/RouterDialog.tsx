@@ -1,5 +1,5 @@
-import { useCallback, useId, type FormEvent } from 'react';
-import { Dialog, FormField, useAction, useForm } from '../../components/index.ts';
+import { useCallback, type FormEvent } from 'react';
+import { FormDialog, FormField, useAction, useForm } from '../../components/index.ts';
 import { useAppStore, type RouterRow } from '../../store/index.ts';
 import { selectHttpEntryPointNames, selectMiddlewareNames, selectServiceNames, useGatewayApi } from './common.tsx';
 import { fieldErrorsFromServer } from './form-model.ts';
@@ -36,7 +36,6 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
     routerFieldOf,
   );
   const { values, errors, hints, set } = form;
-  const formId = useId();
   const { busy, run } = useAction();
   const api = useGatewayApi();
   const value = form.validation.value;
@@ -58,221 +57,213 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
   };
 
   return (
-    <Dialog
-      open
-      onClose={onClose}
+    <FormDialog
       title={target.kind === 'new' ? 'Add a router' : `Edit router "${target.row.name}"`}
-      size="medium"
       testId="router-dialog"
-      footer={
-        <>
-          <span className="dialog-footer-note muted">Written to the config file and applied at once; in-flight requests finish on the old routes.</span>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" data-testid="router-save" disabled={!value || busy}>
-            {busy ? 'Saving…' : target.kind === 'new' ? 'Add router' : 'Save router'}
-          </button>
-        </>
-      }
+      onClose={onClose}
+      onSubmit={submit}
+      note="Written to the config file and applied at once; in-flight requests finish on the old routes."
+      submitLabel={target.kind === 'new' ? 'Add router' : 'Save router'}
+      submitTestId="router-save"
+      submitDisabled={!value || busy}
+      busy={busy}
+      formClassName="form-grid gw-form"
     >
-      <form id={formId} className="form-grid gw-form" onSubmit={(event) => void submit(event)} noValidate>
-        <FormField label="Name" field="name" error={errors.name} help={target.kind === 'edit' ? 'To rename, add a new router and delete this one' : undefined}>
+      <FormField label="Name" field="name" error={errors.name} help={target.kind === 'edit' ? 'To rename, add a new router and delete this one' : undefined}>
+        <input
+          type="text"
+          className="mono"
+          value={values.name}
+          onChange={(event) => set('name', event.target.value)}
+          onBlur={() => form.touch('name')}
+          placeholder="e.g. api"
+          readOnly={target.kind === 'edit'}
+          autoFocus={target.kind === 'new'}
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="router-name"
+        />
+      </FormField>
+      <FormField label="Priority" field="priority" error={errors.priority} help="Empty: the most specific match wins">
+        <input
+          type="text"
+          inputMode="numeric"
+          className="numeric"
+          value={values.priority}
+          onChange={(event) => set('priority', event.target.value)}
+          onBlur={() => form.touch('priority')}
+          placeholder="auto"
+          autoComplete="off"
+          data-testid="router-priority"
+        />
+      </FormField>
+      <FormField label="Entry points" field="entryPoints" error={errors.entryPoints} help="None ticked: every http entry point">
+        <TogglePills
+          options={entryPoints}
+          selected={values.entryPoints}
+          onChange={(next) => set('entryPoints', next)}
+          empty="No http entry points are configured"
+          testId="router-entrypoints"
+        />
+      </FormField>
+      <FormField label="Methods" field="methods" error={errors.methods} help="None ticked: any method">
+        <TogglePills options={HTTP_METHODS} selected={values.methods} onChange={(next) => set('methods', next)} testId="router-methods" />
+      </FormField>
+      <FormField label="Hosts" field="hosts" error={errors.hosts} help="Separated by commas; *.example.com for a wildcard; empty: any host" className="span-2">
+        <input
+          type="text"
+          className="mono"
+          value={values.hosts}
+          onChange={(event) => set('hosts', event.target.value)}
+          onBlur={() => form.touch('hosts')}
+          placeholder="any host"
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="router-hosts"
+        />
+      </FormField>
+      <div className="span-2 gw-path-row">
+        <FormField label="Path match" field="pathKind">
+          <select value={values.pathKind} onChange={(event) => set('pathKind', event.target.value as RouterFormValues['pathKind'])} data-testid="router-path-kind">
+            <option value="any">Any path</option>
+            <option value="prefix">Prefix</option>
+            <option value="exact">Exact</option>
+            <option value="pattern">Pattern</option>
+          </select>
+        </FormField>
+        <FormField label="Path" field="path" error={errors.path} help={PATH_HELP[values.pathKind]}>
           <input
             type="text"
             className="mono"
-            value={values.name}
-            onChange={(event) => set('name', event.target.value)}
-            onBlur={() => form.touch('name')}
-            placeholder="e.g. api"
-            readOnly={target.kind === 'edit'}
-            autoFocus={target.kind === 'new'}
+            value={values.pathValue}
+            onChange={(event) => set('pathValue', event.target.value)}
+            onBlur={() => form.touch('path')}
+            disabled={values.pathKind === 'any'}
+            placeholder={values.pathKind === 'pattern' ? '/users/:id' : '/api'}
             autoComplete="off"
             spellCheck={false}
-            data-testid="router-name"
+            data-testid="router-path"
           />
         </FormField>
-        <FormField label="Priority" field="priority" error={errors.priority} help="Empty: the most specific match wins">
-          <input
-            type="text"
-            inputMode="numeric"
-            className="numeric"
-            value={values.priority}
-            onChange={(event) => set('priority', event.target.value)}
-            onBlur={() => form.touch('priority')}
-            placeholder="auto"
-            autoComplete="off"
-            data-testid="router-priority"
-          />
+      </div>
+      <FormField label="Headers" field="headers" error={errors.headers} help="Name: value per line; value * means present">
+        <textarea
+          className="mono"
+          rows={2}
+          value={values.headers}
+          onChange={(event) => set('headers', event.target.value)}
+          onBlur={() => form.touch('headers')}
+          placeholder="x-tenant: acme"
+          spellCheck={false}
+          data-testid="router-headers"
+        />
+      </FormField>
+      <FormField label="Query" field="query" error={errors.query} help="key=value per line; value * means present">
+        <textarea
+          className="mono"
+          rows={2}
+          value={values.query}
+          onChange={(event) => set('query', event.target.value)}
+          onBlur={() => form.touch('query')}
+          placeholder="version=2"
+          spellCheck={false}
+          data-testid="router-query"
+        />
+      </FormField>
+      <FormField label="Middlewares" field="middlewares" error={errors.middlewares} hint={hints.middlewares} help="Run in the order ticked, before the service" className="span-2">
+        <MiddlewareChain options={middlewares} selected={values.middlewares} onChange={(next) => set('middlewares', next)} />
+      </FormField>
+      <div className="span-2 gw-target">
+        <div className="segmented" role="radiogroup" aria-label="Send to">
+          {(['service', 'redirect'] as const).map((kind) => (
+            <button
+              key={kind}
+              type="button"
+              role="radio"
+              aria-checked={values.target === kind}
+              className={`segment${values.target === kind ? ' is-active gw-segment-active' : ''}`}
+              onClick={() => set('target', kind)}
+              data-testid={`router-target-${kind}`}
+            >
+              {kind === 'service' ? 'Service' : 'Redirect'}
+            </button>
+          ))}
+        </div>
+      </div>
+      {values.target === 'service' ? (
+        <FormField label="Service" field="service" error={errors.service} hint={hints.service} className="span-2">
+          <select value={values.service} onChange={(event) => set('service', event.target.value)} data-testid="router-service">
+            <option value="" disabled>
+              {services.length === 0 ? 'No services yet' : 'Pick a service'}
+            </option>
+            {(values.service === '' || services.includes(values.service) ? services : [...services, values.service]).map((name) => (
+              <option key={name} value={name}>
+                {name}
+              </option>
+            ))}
+          </select>
         </FormField>
-        <FormField label="Entry points" field="entryPoints" error={errors.entryPoints} help="None ticked: every http entry point">
-          <TogglePills
-            options={entryPoints}
-            selected={values.entryPoints}
-            onChange={(next) => set('entryPoints', next)}
-            empty="No http entry points are configured"
-            testId="router-entrypoints"
-          />
-        </FormField>
-        <FormField label="Methods" field="methods" error={errors.methods} help="None ticked: any method">
-          <TogglePills options={HTTP_METHODS} selected={values.methods} onChange={(next) => set('methods', next)} testId="router-methods" />
-        </FormField>
-        <FormField label="Hosts" field="hosts" error={errors.hosts} help="Separated by commas; *.example.com for a wildcard; empty: any host" className="span-2">
-          <input
-            type="text"
-            className="mono"
-            value={values.hosts}
-            onChange={(event) => set('hosts', event.target.value)}
-            onBlur={() => form.touch('hosts')}
-            placeholder="any host"
-            autoComplete="off"
-            spellCheck={false}
-            data-testid="router-hosts"
-          />
-        </FormField>
-        <div className="span-2 gw-path-row">
-          <FormField label="Path match" field="pathKind">
-            <select value={values.pathKind} onChange={(event) => set('pathKind', event.target.value as RouterFormValues['pathKind'])} data-testid="router-path-kind">
-              <option value="any">Any path</option>
-              <option value="prefix">Prefix</option>
-              <option value="exact">Exact</option>
-              <option value="pattern">Pattern</option>
-            </select>
-          </FormField>
-          <FormField label="Path" field="path" error={errors.path} help={PATH_HELP[values.pathKind]}>
+      ) : (
+        <>
+          <FormField label="Redirect to" field="redirect" error={errors.redirect} help="A URL or a path; $path is the request's path and query">
             <input
               type="text"
               className="mono"
-              value={values.pathValue}
-              onChange={(event) => set('pathValue', event.target.value)}
-              onBlur={() => form.touch('path')}
-              disabled={values.pathKind === 'any'}
-              placeholder={values.pathKind === 'pattern' ? '/users/:id' : '/api'}
+              value={values.redirectTo}
+              onChange={(event) => set('redirectTo', event.target.value)}
+              onBlur={() => form.touch('redirect')}
+              placeholder="https://example.com$path"
               autoComplete="off"
               spellCheck={false}
-              data-testid="router-path"
+              data-testid="router-redirect"
             />
           </FormField>
-        </div>
-        <FormField label="Headers" field="headers" error={errors.headers} help="Name: value per line; value * means present">
-          <textarea
-            className="mono"
-            rows={2}
-            value={values.headers}
-            onChange={(event) => set('headers', event.target.value)}
-            onBlur={() => form.touch('headers')}
-            placeholder="x-tenant: acme"
-            spellCheck={false}
-            data-testid="router-headers"
-          />
-        </FormField>
-        <FormField label="Query" field="query" error={errors.query} help="key=value per line; value * means present">
-          <textarea
-            className="mono"
-            rows={2}
-            value={values.query}
-            onChange={(event) => set('query', event.target.value)}
-            onBlur={() => form.touch('query')}
-            placeholder="version=2"
-            spellCheck={false}
-            data-testid="router-query"
-          />
-        </FormField>
-        <FormField label="Middlewares" field="middlewares" error={errors.middlewares} hint={hints.middlewares} help="Run in the order ticked, before the service" className="span-2">
-          <MiddlewareChain options={middlewares} selected={values.middlewares} onChange={(next) => set('middlewares', next)} />
-        </FormField>
-        <div className="span-2 gw-target">
-          <div className="segmented" role="radiogroup" aria-label="Send to">
-            {(['service', 'redirect'] as const).map((kind) => (
-              <button
-                key={kind}
-                type="button"
-                role="radio"
-                aria-checked={values.target === kind}
-                className={`segment${values.target === kind ? ' is-active gw-segment-active' : ''}`}
-                onClick={() => set('target', kind)}
-                data-testid={`router-target-${kind}`}
-              >
-                {kind === 'service' ? 'Service' : 'Redirect'}
-              </button>
-            ))}
-          </div>
-        </div>
-        {values.target === 'service' ? (
-          <FormField label="Service" field="service" error={errors.service} hint={hints.service} className="span-2">
-            <select value={values.service} onChange={(event) => set('service', event.target.value)} data-testid="router-service">
-              <option value="" disabled>
-                {services.length === 0 ? 'No services yet' : 'Pick a service'}
-              </option>
-              {(values.service === '' || services.includes(values.service) ? services : [...services, values.service]).map((name) => (
-                <option key={name} value={name}>
-                  {name}
+          <FormField label="Status" field="redirectStatus">
+            <select value={values.redirectStatus} onChange={(event) => set('redirectStatus', event.target.value as RouterFormValues['redirectStatus'])}>
+              {REDIRECT_STATUSES.map((status) => (
+                <option key={status} value={status}>
+                  {status}
                 </option>
               ))}
             </select>
           </FormField>
-        ) : (
-          <>
-            <FormField label="Redirect to" field="redirect" error={errors.redirect} help="A URL or a path; $path is the request's path and query">
-              <input
-                type="text"
-                className="mono"
-                value={values.redirectTo}
-                onChange={(event) => set('redirectTo', event.target.value)}
-                onBlur={() => form.touch('redirect')}
-                placeholder="https://example.com$path"
-                autoComplete="off"
-                spellCheck={false}
-                data-testid="router-redirect"
-              />
-            </FormField>
-            <FormField label="Status" field="redirectStatus">
-              <select value={values.redirectStatus} onChange={(event) => set('redirectStatus', event.target.value as RouterFormValues['redirectStatus'])}>
-                {REDIRECT_STATUSES.map((status) => (
-                  <option key={status} value={status}>
-                    {status}
-                  </option>
-                ))}
-              </select>
-            </FormField>
-          </>
-        )}
-        {values.target === 'service' ? (
-          <>
-            <FormField label="Strip prefix" field="stripPrefix" error={errors.stripPrefix} hint={hints.stripPrefix} help="Removed from the path before it goes upstream">
-              <input
-                type="text"
-                className="mono"
-                value={values.stripPrefix}
-                onChange={(event) => set('stripPrefix', event.target.value)}
-                onBlur={() => form.touch('stripPrefix')}
-                placeholder="/api"
-                autoComplete="off"
-                spellCheck={false}
-                data-testid="router-strip-prefix"
-              />
-            </FormField>
-            <FormField label="Add prefix" field="addPrefix" error={errors.addPrefix} help="Put in front of the path after stripping">
-              <input
-                type="text"
-                className="mono"
-                value={values.addPrefix}
-                onChange={(event) => set('addPrefix', event.target.value)}
-                onBlur={() => form.touch('addPrefix')}
-                placeholder="/v2"
-                autoComplete="off"
-                spellCheck={false}
-                data-testid="router-add-prefix"
-              />
-            </FormField>
-          </>
-        ) : null}
-        <label className="checkbox span-2">
-          <input type="checkbox" checked={values.enabled} onChange={(event) => set('enabled', event.target.checked)} data-testid="router-enabled" />
-          Enabled
-        </label>
-      </form>
-    </Dialog>
+        </>
+      )}
+      {values.target === 'service' ? (
+        <>
+          <FormField label="Strip prefix" field="stripPrefix" error={errors.stripPrefix} hint={hints.stripPrefix} help="Removed from the path before it goes upstream">
+            <input
+              type="text"
+              className="mono"
+              value={values.stripPrefix}
+              onChange={(event) => set('stripPrefix', event.target.value)}
+              onBlur={() => form.touch('stripPrefix')}
+              placeholder="/api"
+              autoComplete="off"
+              spellCheck={false}
+              data-testid="router-strip-prefix"
+            />
+          </FormField>
+          <FormField label="Add prefix" field="addPrefix" error={errors.addPrefix} help="Put in front of the path after stripping">
+            <input
+              type="text"
+              className="mono"
+              value={values.addPrefix}
+              onChange={(event) => set('addPrefix', event.target.value)}
+              onBlur={() => form.touch('addPrefix')}
+              placeholder="/v2"
+              autoComplete="off"
+              spellCheck={false}
+              data-testid="router-add-prefix"
+            />
+          </FormField>
+        </>
+      ) : null}
+      <label className="checkbox span-2">
+        <input type="checkbox" checked={values.enabled} onChange={(event) => set('enabled', event.target.checked)} data-testid="router-enabled" />
+        Enabled
+      </label>
+    </FormDialog>
   );
 }
 

@@ -1,6 +1,6 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import type { GatewayServiceStatus } from '../../../shared/contract/index.ts';
-import { Dialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
+import { FormDialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
 import { useGatewayApi } from './common.tsx';
 import { fieldErrorsFromServer, type FieldTable } from './form-model.ts';
 import { reportSaved } from './report-saved.ts';
@@ -38,7 +38,6 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
   // Row errors show as the operator types in that row, or for every row after a save attempt.
   const [touchedRows, setTouchedRows] = useState<ReadonlySet<number>>(() => new Set());
   const [attempted, setAttempted] = useState(false);
-  const formId = useId();
   const api = useGatewayApi();
   const { busy, run } = useAction();
   const value = form.validation.value;
@@ -70,143 +69,135 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
   };
 
   return (
-    <Dialog
-      open
-      onClose={onClose}
+    <FormDialog
       title={target.kind === 'new' ? 'Add a service' : `Edit service "${target.service.name}"`}
-      size="medium"
       testId="service-dialog"
-      footer={
-        <>
-          <span className="dialog-footer-note muted">Open upstream connections are kept for instances that stay.</span>
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" form={formId} className="button button-primary" data-testid="service-save" disabled={busy}>
-            {busy ? 'Saving…' : target.kind === 'new' ? 'Add service' : 'Save service'}
-          </button>
-        </>
-      }
+      onClose={onClose}
+      onSubmit={submit}
+      note="Open upstream connections are kept for instances that stay."
+      submitLabel={target.kind === 'new' ? 'Add service' : 'Save service'}
+      submitTestId="service-save"
+      submitDisabled={busy}
+      busy={busy}
+      formClassName="form-grid gw-form"
     >
-      <form id={formId} className="form-grid gw-form" onSubmit={(event) => void submit(event)} noValidate>
-        <FormField label="Name" field="name" error={errors.name} help={target.kind === 'edit' ? 'To rename, add a new service' : undefined}>
-          <input
-            type="text"
-            className="mono"
-            value={values.name}
-            onChange={(event) => set('name', event.target.value)}
-            onBlur={() => form.touch('name')}
-            readOnly={target.kind === 'edit'}
-            autoFocus={target.kind === 'new'}
-            placeholder="e.g. api"
-            autoComplete="off"
-            spellCheck={false}
-            data-testid="service-name"
-          />
+      <FormField label="Name" field="name" error={errors.name} help={target.kind === 'edit' ? 'To rename, add a new service' : undefined}>
+        <input
+          type="text"
+          className="mono"
+          value={values.name}
+          onChange={(event) => set('name', event.target.value)}
+          onBlur={() => form.touch('name')}
+          readOnly={target.kind === 'edit'}
+          autoFocus={target.kind === 'new'}
+          placeholder="e.g. api"
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="service-name"
+        />
+      </FormField>
+      <FormField label="Balancer" field="balancer" error={errors.balancer}>
+        <select value={values.balancer} onChange={(event) => set('balancer', event.target.value as Balancer)} data-testid="service-balancer">
+          {BALANCERS.map((balancer) => (
+            <option key={balancer} value={balancer}>
+              {BALANCER_LABELS[balancer]}
+            </option>
+          ))}
+        </select>
+      </FormField>
+      {values.balancer === 'hash' ? (
+        <FormField label="Hash on" field="hashOn" error={errors.hashOn} help="ip, header:NAME or cookie:NAME" className="span-2">
+          <input type="text" className="mono" value={values.hashOn} onChange={(event) => set('hashOn', event.target.value)} autoComplete="off" spellCheck={false} />
         </FormField>
-        <FormField label="Balancer" field="balancer" error={errors.balancer}>
-          <select value={values.balancer} onChange={(event) => set('balancer', event.target.value as Balancer)} data-testid="service-balancer">
-            {BALANCERS.map((balancer) => (
-              <option key={balancer} value={balancer}>
-                {BALANCER_LABELS[balancer]}
-              </option>
-            ))}
-          </select>
-        </FormField>
-        {values.balancer === 'hash' ? (
-          <FormField label="Hash on" field="hashOn" error={errors.hashOn} help="ip, header:NAME or cookie:NAME" className="span-2">
-            <input type="text" className="mono" value={values.hashOn} onChange={(event) => set('hashOn', event.target.value)} autoComplete="off" spellCheck={false} />
+      ) : null}
+      <fieldset className="span-2 gw-fieldset">
+        <legend className="form-label">Instances</legend>
+        <div className="gw-instances" data-testid="service-instances">
+          {values.instances.map((row, index) => (
+            <div className="gw-instance-row" key={index}>
+              <FormField label={`URL ${index + 1}`} field={`instances.${index}.url`} error={rowError(index, 'url')}>
+                <input
+                  type="text"
+                  className="mono"
+                  value={row.url}
+                  onChange={(event) => setRow(index, { url: event.target.value })}
+                  placeholder="http://10.0.0.5:8080"
+                  autoComplete="off"
+                  spellCheck={false}
+                  data-testid="instance-url"
+                />
+              </FormField>
+              <FormField label="Weight" field={`instances.${index}.weight`} error={rowError(index, 'weight')}>
+                <input
+                  type="text"
+                  inputMode="numeric"
+                  className="numeric"
+                  value={row.weight}
+                  onChange={(event) => setRow(index, { weight: event.target.value })}
+                  autoComplete="off"
+                  data-testid="instance-weight"
+                />
+              </FormField>
+              <button
+                type="button"
+                className="icon-button icon-button-small icon-button-danger gw-instance-remove"
+                aria-label={`Remove instance ${index + 1}`}
+                onClick={() => set('instances', values.instances.filter((_, i) => i !== index))}
+              >
+                <TrashIcon />
+              </button>
+            </div>
+          ))}
+        </div>
+        <div className="gw-instances-footer">
+          <button type="button" className="button button-small" onClick={() => set('instances', [...values.instances, { url: '', weight: '1' }])} data-testid="instance-add">
+            <PlusIcon />
+            Add instance
+          </button>
+          {errors.instances ? (
+            <span className="field-error" data-testid="field-error" data-field="instances">
+              {errors.instances}
+            </span>
+          ) : hints.instances ? (
+            <span className="field-hint">{hints.instances}</span>
+          ) : (
+            <span className="field-help">Weight 0 keeps an instance configured but out of rotation</span>
+          )}
+        </div>
+      </fieldset>
+      <label className="checkbox span-2">
+        <input type="checkbox" checked={values.healthEnabled} onChange={(event) => set('healthEnabled', event.target.checked)} data-testid="service-health-enabled" />
+        Active health check
+      </label>
+      {values.healthEnabled ? (
+        <>
+          <FormField label="Health path" field="healthPath" error={errors.healthPath}>
+            <input type="text" className="mono" value={values.healthPath} onChange={(event) => set('healthPath', event.target.value)} autoComplete="off" spellCheck={false} />
           </FormField>
-        ) : null}
-        <fieldset className="span-2 gw-fieldset">
-          <legend className="form-label">Instances</legend>
-          <div className="gw-instances" data-testid="service-instances">
-            {values.instances.map((row, index) => (
-              <div className="gw-instance-row" key={index}>
-                <FormField label={`URL ${index + 1}`} field={`instances.${index}.url`} error={rowError(index, 'url')}>
-                  <input
-                    type="text"
-                    className="mono"
-                    value={row.url}
-                    onChange={(event) => setRow(index, { url: event.target.value })}
-                    placeholder="http://10.0.0.5:8080"
-                    autoComplete="off"
-                    spellCheck={false}
-                    data-testid="instance-url"
-                  />
-                </FormField>
-                <FormField label="Weight" field={`instances.${index}.weight`} error={rowError(index, 'weight')}>
-                  <input
-                    type="text"
-                    inputMode="numeric"
-                    className="numeric"
-                    value={row.weight}
-                    onChange={(event) => setRow(index, { weight: event.target.value })}
-                    autoComplete="off"
-                    data-testid="instance-weight"
-                  />
-                </FormField>
-                <button
-                  type="button"
-                  className="icon-button icon-button-small icon-button-danger gw-instance-remove"
-                  aria-label={`Remove instance ${index + 1}`}
-                  onClick={() => set('instances', values.instances.filter((_, i) => i !== index))}
-                >
-                  <TrashIcon />
-                </button>
-              </div>
-            ))}
-          </div>
-          <div className="gw-instances-footer">
-            <button type="button" className="button button-small" onClick={() => set('instances', [...values.instances, { url: '', weight: '1' }])} data-testid="instance-add">
-              <PlusIcon />
-              Add instance
-            </button>
-            {errors.instances ? (
-              <span className="field-error" data-testid="field-error" data-field="instances">
-                {errors.instances}
-              </span>
-            ) : hints.instances ? (
-              <span className="field-hint">{hints.instances}</span>
-            ) : (
-              <span className="field-help">Weight 0 keeps an instance configured but out of rotation</span>
-            )}
-          </div>
-        </fieldset>
-        <label className="checkbox span-2">
-          <input type="checkbox" checked={values.healthEnabled} onChange={(event) => set('healthEnabled', event.target.checked)} data-testid="service-health-enabled" />
-          Active health check
-        </label>
-        {values.healthEnabled ? (
-          <>
-            <FormField label="Health path" field="healthPath" error={errors.healthPath}>
-              <input type="text" className="mono" value={values.healthPath} onChange={(event) => set('healthPath', event.target.value)} autoComplete="off" spellCheck={false} />
-            </FormField>
-            <FormField label="Expected statuses" field="expectStatus" error={errors.expectStatus} help="Empty: any 2xx or 3xx">
-              <input type="text" className="mono" value={values.expectStatus} onChange={(event) => set('expectStatus', event.target.value)} placeholder="200, 204" autoComplete="off" />
-            </FormField>
-            <FormField label="Interval (ms)" field="healthIntervalMs" error={errors.healthIntervalMs}>
-              <input type="text" inputMode="numeric" className="numeric" value={values.healthIntervalMs} onChange={(event) => set('healthIntervalMs', event.target.value)} autoComplete="off" />
-            </FormField>
-            <FormField label="Timeout (ms)" field="healthTimeoutMs" error={errors.healthTimeoutMs}>
-              <input type="text" inputMode="numeric" className="numeric" value={values.healthTimeoutMs} onChange={(event) => set('healthTimeoutMs', event.target.value)} autoComplete="off" />
-            </FormField>
-            <FormField label="Healthy after" field="healthyThreshold" error={errors.healthyThreshold} help="Passing checks in a row">
-              <input type="text" inputMode="numeric" className="numeric" value={values.healthyThreshold} onChange={(event) => set('healthyThreshold', event.target.value)} autoComplete="off" />
-            </FormField>
-            <FormField label="Unhealthy after" field="unhealthyThreshold" error={errors.unhealthyThreshold} help="Failing checks in a row">
-              <input type="text" inputMode="numeric" className="numeric" value={values.unhealthyThreshold} onChange={(event) => set('unhealthyThreshold', event.target.value)} autoComplete="off" />
-            </FormField>
-          </>
-        ) : null}
-        <FormField label="Connect timeout (ms)" field="connectTimeoutMs" error={errors.connectTimeoutMs} help="Empty: 5000">
-          <input type="text" inputMode="numeric" className="numeric" value={values.connectTimeoutMs} onChange={(event) => set('connectTimeoutMs', event.target.value)} placeholder="5000" autoComplete="off" />
-        </FormField>
-        <FormField label="Response timeout (ms)" field="requestTimeoutMs" error={errors.requestTimeoutMs} help="Until the response head; empty: 30000">
-          <input type="text" inputMode="numeric" className="numeric" value={values.requestTimeoutMs} onChange={(event) => set('requestTimeoutMs', event.target.value)} placeholder="30000" autoComplete="off" />
-        </FormField>
-      </form>
-    </Dialog>
+          <FormField label="Expected statuses" field="expectStatus" error={errors.expectStatus} help="Empty: any 2xx or 3xx">
+            <input type="text" className="mono" value={values.expectStatus} onChange={(event) => set('expectStatus', event.target.value)} placeholder="200, 204" autoComplete="off" />
+          </FormField>
+          <FormField label="Interval (ms)" field="healthIntervalMs" error={errors.healthIntervalMs}>
+            <input type="text" inputMode="numeric" className="numeric" value={values.healthIntervalMs} onChange={(event) => set('healthIntervalMs', event.target.value)} autoComplete="off" />
+          </FormField>
+          <FormField label="Timeout (ms)" field="healthTimeoutMs" error={errors.healthTimeoutMs}>
+            <input type="text" inputMode="numeric" className="numeric" value={values.healthTimeoutMs} onChange={(event) => set('healthTimeoutMs', event.target.value)} autoComplete="off" />
+          </FormField>
+          <FormField label="Healthy after" field="healthyThreshold" error={errors.healthyThreshold} help="Passing checks in a row">
+            <input type="text" inputMode="numeric" className="numeric" value={values.healthyThreshold} onChange={(event) => set('healthyThreshold', event.target.value)} autoComplete="off" />
+          </FormField>
+          <FormField label="Unhealthy after" field="unhealthyThreshold" error={errors.unhealthyThreshold} help="Failing checks in a row">
+            <input type="text" inputMode="numeric" className="numeric" value={values.unhealthyThreshold} onChange={(event) => set('unhealthyThreshold', event.target.value)} autoComplete="off" />
+          </FormField>
+        </>
+      ) : null}
+      <FormField label="Connect timeout (ms)" field="connectTimeoutMs" error={errors.connectTimeoutMs} help="Empty: 5000">
+        <input type="text" inputMode="numeric" className="numeric" value={values.connectTimeoutMs} onChange={(event) => set('connectTimeoutMs', event.target.value)} placeholder="5000" autoComplete="off" />
+      </FormField>
+      <FormField label="Response timeout (ms)" field="requestTimeoutMs" error={errors.requestTimeoutMs} help="Until the response head; empty: 30000">
+        <input type="text" inputMode="numeric" className="numeric" value={values.requestTimeoutMs} onChange={(event) => set('requestTimeoutMs', event.target.value)} placeholder="30000" autoComplete="off" />
+      </FormField>
+    </FormDialog>
   );
 }
 
