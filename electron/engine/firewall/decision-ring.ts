@@ -59,7 +59,7 @@ export class DecisionRing {
     source: string,
     destination: string,
     port: number,
-    deny: boolean,
+    deny: 0 | 1,
     reason: ReasonCode,
     rule: RuleVerdict | null,
   ): number {
@@ -68,7 +68,7 @@ export class DecisionRing {
     this.at[slot] = time[0]!;
     this.seq[slot] = seq;
     this.ports[slot] = port;
-    this.flags[slot] = (udp ? 1 : 0) | (deny ? 2 : 0) | (reason << 2);
+    this.flags[slot] = (udp ? 1 : 0) | (deny << 1) | (reason << 2);
     this.families[slot] = family;
     const w = slot * 4;
     this.words[w] = address[0]!;
