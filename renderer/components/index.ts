@@ -12,3 +12,5 @@ export { ConfirmDialog } from './ConfirmDialog.tsx';
 export { FormField } from './FormField.tsx';
 export { useAction } from './use-action.ts';
 export { useForm, type FieldErrors, type FormState, type Validation } from './use-form.ts';
+export { LivePill } from './LivePill.tsx';
+export { StreamWaiting, type StreamWaitingProps } from './StreamWaiting.tsx';

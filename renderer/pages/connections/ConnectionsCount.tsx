@@ -1,4 +1,4 @@
-import { formatCount } from '../../components/index.ts';
+import { formatCount, LivePill } from '../../components/index.ts';
 import { selectConnectionsView, useAppStore } from '../../store/index.ts';
 
 export function ConnectionsCount() {
@@ -7,10 +7,7 @@ export function ConnectionsCount() {
   const live = useAppStore((state) => state.session.status === 'connected') && loaded;
   return (
     <div className="count-block">
-      <span className={`live-pill${live ? ' is-live' : ''}`} title={live ? 'Receiving live updates' : 'Live updates paused'}>
-        <span className="live-dot" aria-hidden="true" />
-        {live ? 'Live' : 'Paused'}
-      </span>
+      <LivePill live={live} />
       <span className="count numeric">
         <span data-testid="connections-count">{view.rows.length}</span>
         <span className="muted"> of {formatCount(view.total)}</span>

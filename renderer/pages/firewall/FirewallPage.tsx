@@ -1,4 +1,4 @@
-import { formatCount, useLiveStream } from '../../components/index.ts';
+import { formatCount, LivePill, StreamWaiting, useLiveStream } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { BlocklistPanel } from './BlocklistPanel.tsx';
 import { ConfigTransfer } from './ConfigTransfer.tsx';
@@ -56,10 +56,7 @@ function LiveState() {
   const generation = useAppStore((state) => state.firewall.state?.generation);
   return (
     <div className="count-block">
-      <span className={`live-pill${live ? ' is-live' : ''}`} title={live ? 'Receiving live updates' : 'Live updates paused'}>
-        <span className="live-dot" aria-hidden="true" />
-        {live ? 'Live' : 'Paused'}
-      </span>
+      <LivePill live={live} />
       {generation !== undefined ? (
         <span className="muted numeric" title="Rule-set generation: it goes up each time the data plane swaps in new rules">
           generation {formatCount(generation)}
@@ -70,23 +67,7 @@ function LiveState() {
 }
 
 function FirewallWaiting() {
-  const status = useAppStore((state) => state.session.status);
+  const connected = useAppStore((state) => state.session.status === 'connected');
   const error = useAppStore((state) => state.firewall.streamError);
-  if (error) {
-    return (
-      <div className="empty-state" data-testid="firewall-unavailable">
-        <p className="empty-title">The firewall state is not available.</p>
-        <p>
-          <code>{error.code}</code> {error.message}
-        </p>
-        <p>Retrying on its own.</p>
-      </div>
-    );
-  }
-  return (
-    <div className="empty-state">
-      <span className="spinner" aria-hidden="true" />
-      <p>{status === 'connected' ? 'Loading the firewall…' : 'Waiting for the console server…'}</p>
-    </div>
-  );
+  return <StreamWaiting error={error} connected={connected} unavailableTitle="The firewall state is not available." loadingText="Loading the firewall…" testId="firewall-unavailable" />;
 }

@@ -1,5 +1,5 @@
 import { useRef, type KeyboardEvent } from 'react';
-import { formatCount, formatEndpoint, formatRate, useLiveStream } from '../../components/index.ts';
+import { formatCount, formatEndpoint, formatRate, LivePill, StreamWaiting, useLiveStream } from '../../components/index.ts';
 import { GATEWAY_TABS, useAppStore, type AppState, type GatewayTab } from '../../store/index.ts';
 import { ApiKeysPanel } from './ApiKeysPanel.tsx';
 import { formatErrorRate, formatLatency } from './common.tsx';
@@ -178,10 +178,7 @@ function LiveState() {
   const workers = useAppStore((state) => state.gateway.status?.workers);
   return (
     <div className="count-block">
-      <span className={`live-pill${live ? ' is-live' : ''}`} title={live ? 'Receiving live updates' : 'Live updates paused'}>
-        <span className="live-dot" aria-hidden="true" />
-        {live ? 'Live' : 'Paused'}
-      </span>
+      <LivePill live={live} />
       {version !== undefined ? (
         <span className="muted numeric" title="The applied config version (see Config history)" data-testid="gw-version">
           version {formatCount(version)}
@@ -256,23 +253,7 @@ function Figure({ label, value, detail, tone, testId }: { label: string; value: 
 }
 
 function GatewayWaiting() {
-  const status = useAppStore((state) => state.session.status);
+  const connected = useAppStore((state) => state.session.status === 'connected');
   const error = useAppStore((state) => state.gateway.streamError);
-  if (error) {
-    return (
-      <div className="empty-state" data-testid="gateway-unavailable">
-        <p className="empty-title">The gateway status is not available.</p>
-        <p>
-          <code>{error.code}</code> {error.message}
-        </p>
-        <p>Retrying on its own.</p>
-      </div>
-    );
-  }
-  return (
-    <div className="empty-state">
-      <span className="spinner" aria-hidden="true" />
-      <p>{status === 'connected' ? 'Loading the gateway…' : 'Waiting for the console server…'}</p>
-    </div>
-  );
+  return <StreamWaiting error={error} connected={connected} unavailableTitle="The gateway status is not available." loadingText="Loading the gateway…" testId="gateway-unavailable" />;
 }
