@@ -14,3 +14,4 @@ export { useAction } from './use-action.ts';
 export { useForm, type FieldErrors, type FormState, type Validation } from './use-form.ts';
 export { LivePill } from './LivePill.tsx';
 export { StreamWaiting, type StreamWaitingProps } from './StreamWaiting.tsx';
+export { ActionsHeader } from './ActionsHeader.tsx';

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { ListenerStatus, RateLimit } from '../../../shared/contract/index.ts';
-import { ConfirmDialog, Dialog, EditIcon, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
+import { ActionsHeader, ConfirmDialog, Dialog, EditIcon, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
 import {
@@ -47,9 +47,7 @@ export function RateLimitsPanel() {
               <tr>
                 <th scope="col">Entry point</th>
                 <th scope="col">Limit per source</th>
-                <th scope="col" className="col-actions">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <ActionsHeader className="col-actions" />
               </tr>
             </thead>
             <tbody>

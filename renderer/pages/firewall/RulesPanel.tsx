@@ -1,6 +1,7 @@
 import { memo, useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { FirewallRule } from '../../../shared/contract/index.ts';
 import {
+  ActionsHeader,
   Age,
   ArrowDownIcon,
   ArrowUpIcon,
@@ -190,9 +191,7 @@ function RulesTable({
             <th scope="col" className="align-end" title="Connections this rule decided, and the last one">
               Hits
             </th>
-            <th scope="col" className="col-actions">
-              <span className="visually-hidden">Actions</span>
-            </th>
+            <ActionsHeader className="col-actions" />
           </tr>
         </thead>
         <tbody>

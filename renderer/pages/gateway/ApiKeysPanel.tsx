@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useId, useState, type FormEvent } from 'react';
 import type { z } from 'zod';
 import type { apiKeyInfo } from '../../../shared/contract/index.ts';
-import { AlertIcon, CheckIcon, ConfirmDialog, Dialog, formatTimestamp, FormField, PlusIcon, useAction } from '../../components/index.ts';
+import { ActionsHeader, AlertIcon, CheckIcon, ConfirmDialog, Dialog, formatTimestamp, FormField, PlusIcon, useAction } from '../../components/index.ts';
 import { errorToast, useAppStore } from '../../store/index.ts';
 import { useGatewayApi } from './common.tsx';
 
@@ -47,9 +47,7 @@ export function ApiKeysPanel() {
                 <th scope="col">Key starts with</th>
                 <th scope="col">Created</th>
                 <th scope="col">State</th>
-                <th scope="col" className="align-end">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { ConfigVersion } from '../../../shared/contract/index.ts';
-import { ConfirmDialog, formatClock, formatTimestamp, useAction } from '../../components/index.ts';
+import { ActionsHeader, ConfirmDialog, formatClock, formatTimestamp, useAction } from '../../components/index.ts';
 import { errorToast, useAppStore } from '../../store/index.ts';
 import { useGatewayApi } from './common.tsx';
 import { classifyDiff, diffRange, diffStats, toggleVersionPick } from './history.ts';
@@ -63,9 +63,7 @@ export function HistoryPanel() {
                   <th scope="col">Applied</th>
                   <th scope="col">Source</th>
                   <th scope="col">Summary</th>
-                  <th scope="col" className="align-end">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+                  <ActionsHeader />
                 </tr>
               </thead>
               <tbody>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { GatewayMiddlewareStatus } from '../../../shared/contract/index.ts';
-import { ConfirmDialog, EditIcon, formatCount, PlusIcon, TrashIcon, useAction } from '../../components/index.ts';
+import { ActionsHeader, ConfirmDialog, EditIcon, formatCount, PlusIcon, TrashIcon, useAction } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { ItemStatusBadge, useGatewayApi } from './common.tsx';
 import { MIDDLEWARE_TYPE_LABELS, MIDDLEWARE_TYPES, middlewareSummary, type MiddlewareType } from './middleware-form.ts';
@@ -51,9 +51,7 @@ export function MiddlewaresPanel() {
                 <th scope="col">Status</th>
                 <th scope="col">Settings</th>
                 <th scope="col">Counters</th>
-                <th scope="col" className="align-end">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>

@@ -1,4 +1,4 @@
-import { BanIcon, formatCount } from '../../components/index.ts';
+import { ActionsHeader, BanIcon, formatCount } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 
 /** The clients that sent the gateway the most requests in the last minute, each a click from the blocklist. */
@@ -26,9 +26,7 @@ export function TopClientsPanel() {
                 <th scope="col" className="align-end">
                   Errors
                 </th>
-                <th scope="col" className="align-end">
-                  <span className="visually-hidden">Actions</span>
-                </th>
+                <ActionsHeader />
               </tr>
             </thead>
             <tbody>
