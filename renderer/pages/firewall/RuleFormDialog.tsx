@@ -1,7 +1,7 @@
 import { useCallback, useId, useMemo, type FormEvent } from 'react';
 import { firewallAction, firewallProtocol, type FirewallRule } from '../../../shared/contract/index.ts';
 import { FormDialog, FormField, useAction, useForm } from '../../components/index.ts';
-import { MAX_RULE_PRIORITY, useAppStore, type AppState } from '../../store/index.ts';
+import { MAX_RULE_PRIORITY, namesSelector, useAppStore, type AppState } from '../../store/index.ts';
 import { useFirewallApi } from './common.tsx';
 import {
   emptyRuleForm,
@@ -15,22 +15,6 @@ import {
 } from './validation.ts';
 
 export type RuleDialogTarget = { kind: 'new' } | { kind: 'edit'; rule: FirewallRule };
-
-const NO_NAMES: readonly string[] = [];
-
-/** Names of a list, the same array while the list is the same and its names unchanged (selectors must not return new arrays). */
-function namesSelector<T extends { name: string }>(pick: (state: AppState) => readonly T[] | undefined): (state: AppState) => readonly string[] {
-  let lastItems: readonly T[] | undefined;
-  let lastNames: readonly string[] = NO_NAMES;
-  return (state) => {
-    const items = pick(state);
-    if (items === lastItems) return lastNames;
-    lastItems = items;
-    const names = items?.map((item) => item.name) ?? NO_NAMES;
-    if (names.length !== lastNames.length || names.some((name, i) => name !== lastNames[i])) lastNames = names;
-    return lastNames;
-  };
-}
 
 const selectAddressSetNames = namesSelector((state) => state.firewall.state?.addressSets);
 const selectListenerNames = namesSelector((state) => state.overview.latest?.listeners);

@@ -2,6 +2,7 @@ import type { GatewayRequest } from '../../../shared/contract/index.ts';
 import { formatBytes, formatClock, formatCount, formatTimestamp, PauseIcon, PlayIcon, VirtualTable, type VirtualColumn } from '../../components/index.ts';
 import {
   isFilterActive,
+  namesSelector,
   NO_ROUTER,
   selectRequestsArrivedWhilePaused,
   selectRequestsView,
@@ -9,7 +10,7 @@ import {
   useAppStore,
   type StatusClass,
 } from '../../store/index.ts';
-import { formatLatency, namesSelector } from './common.tsx';
+import { formatLatency } from './common.tsx';
 
 const selectRouterNames = namesSelector((state) => state.gateway.status?.routers);
 

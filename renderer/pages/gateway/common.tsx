@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
 import type { TrafficFigures } from '../../../shared/contract/index.ts';
 import { formatCount, formatRate, useSession } from '../../components/index.ts';
-import type { AppState } from '../../store/index.ts';
+import { namesSelector } from '../../store/index.ts';
 
 /** The gateway proxy of the current connection; throws NETOPS_DISCONNECTED while there is none. */
 export function useGatewayApi() {
@@ -53,22 +53,6 @@ export function TrafficCells({ traffic }: { traffic: TrafficFigures }) {
       <td className="align-end numeric">{formatLatency(traffic.p99Ms)}</td>
     </>
   );
-}
-
-const NO_NAMES: readonly string[] = [];
-
-/** Names of a list, the same array while the names are unchanged (selectors must not return new arrays). */
-export function namesSelector<T extends { name: string }>(pick: (state: AppState) => readonly T[] | undefined): (state: AppState) => readonly string[] {
-  let lastItems: readonly T[] | undefined;
-  let lastNames: readonly string[] = NO_NAMES;
-  return (state) => {
-    const items = pick(state);
-    if (items === lastItems) return lastNames;
-    lastItems = items;
-    const names = items?.map((item) => item.name) ?? NO_NAMES;
-    if (names.length !== lastNames.length || names.some((name, i) => name !== lastNames[i])) lastNames = names;
-    return lastNames;
-  };
 }
 
 export const selectServiceNames = namesSelector((state) => state.gateway.status?.services);
