@@ -1,8 +1,8 @@
 import { type FormEvent, type ReactNode } from 'react';
 import type { GatewayMiddlewareStatus } from '../../../shared/contract/index.ts';
-import { FormDialog, FormField, useAction, useForm } from '../../components/index.ts';
-import { useGatewayApi } from './common.tsx';
-import { fieldErrorsFromServer, type FieldTable } from './form-model.ts';
+import { FormDialog, FormField, useForm } from '../../components/index.ts';
+import type { FieldTable } from './form-model.ts';
+import { ItemNameField } from './inputs.tsx';
 import {
   emptyMiddlewareForm,
   MIDDLEWARE_FIELDS,
@@ -14,7 +14,7 @@ import {
   type MiddlewareFormValues,
   type MiddlewareType,
 } from './middleware-form.ts';
-import { reportSaved } from './report-saved.ts';
+import { useItemSave } from './use-item-save.ts';
 
 export type MiddlewareDialogTarget = { kind: 'new' } | { kind: 'edit'; middleware: GatewayMiddlewareStatus };
 
@@ -29,22 +29,13 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
     middlewareFieldOf,
   );
   const { values, errors, hints, set } = form;
-  const api = useGatewayApi();
-  const { busy, run } = useAction();
+  const { busy, save } = useItemSave('middleware', form, SERVER_FIELDS, target.kind === 'new');
   const value = form.validation.value;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!value) return form.touchAll();
-    if (busy) return;
-    const name = String(value.name);
-    const result = await run(
-      `Could not save middleware "${name}"`,
-      () => api().upsert({ kind: 'middleware', item: value as Record<string, unknown> }),
-      (error) => form.setServerErrors(fieldErrorsFromServer(error, SERVER_FIELDS)),
-    );
-    if (!result) return;
-    reportSaved('Middleware', name, target.kind === 'new', result);
+    const name = await save();
+    if (name === undefined) return;
     onClose();
   };
 
@@ -98,21 +89,15 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
       busy={busy}
       formClassName="form-grid gw-form"
     >
-      <FormField label="Name" field="name" error={errors.name}>
-        <input
-          type="text"
-          className="mono"
-          value={values.name}
-          onChange={(event) => set('name', event.target.value)}
-          onBlur={() => form.touch('name')}
-          readOnly={target.kind === 'edit'}
-          autoFocus={target.kind === 'new'}
-          placeholder="e.g. api-limit"
-          autoComplete="off"
-          spellCheck={false}
-          data-testid="mw-name"
-        />
-      </FormField>
+      <ItemNameField
+        value={values.name}
+        error={errors.name}
+        existing={target.kind === 'edit'}
+        onChange={(name) => set('name', name)}
+        onBlur={() => form.touch('name')}
+        placeholder="e.g. api-limit"
+        testId="mw-name"
+      />
       <FormField label="Type" field="type" error={errors.type}>
         <select value={values.type} onChange={(event) => set('type', event.target.value as MiddlewareType)} disabled={target.kind === 'edit'} data-testid="mw-type">
           {MIDDLEWARE_TYPES.map((type) => (

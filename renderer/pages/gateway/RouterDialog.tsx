@@ -1,9 +1,8 @@
 import { useCallback, type FormEvent } from 'react';
-import { FormDialog, FormField, useAction, useForm } from '../../components/index.ts';
+import { FormDialog, FormField, useForm } from '../../components/index.ts';
 import { useAppStore, type RouterRow } from '../../store/index.ts';
-import { selectHttpEntryPointNames, selectMiddlewareNames, selectServiceNames, useGatewayApi } from './common.tsx';
-import { fieldErrorsFromServer } from './form-model.ts';
-import { MiddlewareChain, TogglePills } from './inputs.tsx';
+import { selectHttpEntryPointNames, selectMiddlewareNames, selectServiceNames } from './common.tsx';
+import { ItemNameField, MiddlewareChain, TogglePills } from './inputs.tsx';
 import {
   emptyRouterForm,
   HTTP_METHODS,
@@ -14,7 +13,7 @@ import {
   type RouterField,
   type RouterFormValues,
 } from './router-form.ts';
-import { reportSaved } from './report-saved.ts';
+import { useItemSave } from './use-item-save.ts';
 
 export type RouterDialogTarget = { kind: 'new' } | { kind: 'edit'; row: RouterRow };
 
@@ -36,22 +35,13 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
     routerFieldOf,
   );
   const { values, errors, hints, set } = form;
-  const { busy, run } = useAction();
-  const api = useGatewayApi();
+  const { busy, save } = useItemSave('router', form, ROUTER_FIELD_TABLE, target.kind === 'new');
   const value = form.validation.value;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!value) return form.touchAll();
-    if (busy) return;
-    const name = String(value.name);
-    const result = await run(
-      `Could not save router "${name}"`,
-      () => api().upsert({ kind: 'router', item: value as Record<string, unknown> }),
-      (error) => form.setServerErrors(fieldErrorsFromServer(error, ROUTER_FIELD_TABLE)),
-    );
-    if (!result) return;
-    reportSaved('Router', name, target.kind === 'new', result);
+    const name = await save();
+    if (name === undefined) return;
     useAppStore.getState().selectRouter(name);
     onClose();
   };
@@ -69,21 +59,16 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
       busy={busy}
       formClassName="form-grid gw-form"
     >
-      <FormField label="Name" field="name" error={errors.name} help={target.kind === 'edit' ? 'To rename, add a new router and delete this one' : undefined}>
-        <input
-          type="text"
-          className="mono"
-          value={values.name}
-          onChange={(event) => set('name', event.target.value)}
-          onBlur={() => form.touch('name')}
-          placeholder="e.g. api"
-          readOnly={target.kind === 'edit'}
-          autoFocus={target.kind === 'new'}
-          autoComplete="off"
-          spellCheck={false}
-          data-testid="router-name"
-        />
-      </FormField>
+      <ItemNameField
+        value={values.name}
+        error={errors.name}
+        existing={target.kind === 'edit'}
+        onChange={(name) => set('name', name)}
+        onBlur={() => form.touch('name')}
+        placeholder="e.g. api"
+        help={target.kind === 'edit' ? 'To rename, add a new router and delete this one' : undefined}
+        testId="router-name"
+      />
       <FormField label="Priority" field="priority" error={errors.priority} help="Empty: the most specific match wins">
         <input
           type="text"

@@ -1,9 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { GatewayServiceStatus } from '../../../shared/contract/index.ts';
-import { FormDialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
-import { useGatewayApi } from './common.tsx';
-import { fieldErrorsFromServer, type FieldTable } from './form-model.ts';
-import { reportSaved } from './report-saved.ts';
+import { FormDialog, FormField, PlusIcon, TrashIcon, useForm } from '../../components/index.ts';
+import type { FieldTable } from './form-model.ts';
+import { ItemNameField } from './inputs.tsx';
 import {
   BALANCER_LABELS,
   BALANCERS,
@@ -15,6 +14,7 @@ import {
   type ServiceField,
   type ServiceFormValues,
 } from './service-form.ts';
+import { useItemSave } from './use-item-save.ts';
 
 export type ServiceDialogTarget = { kind: 'new' } | { kind: 'edit'; service: GatewayServiceStatus };
 
@@ -38,9 +38,7 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
   // Row errors show as the operator types in that row, or for every row after a save attempt.
   const [touchedRows, setTouchedRows] = useState<ReadonlySet<number>>(() => new Set());
   const [attempted, setAttempted] = useState(false);
-  const api = useGatewayApi();
-  const { busy, run } = useAction();
-  const value = form.validation.value;
+  const { busy, save } = useItemSave('service', form, SERVER_FIELDS, target.kind === 'new');
 
   const setRow = (index: number, patch: Partial<InstanceRow>) => {
     set(
@@ -55,16 +53,8 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setAttempted(true);
-    if (!value) return form.touchAll();
-    if (busy) return;
-    const name = String(value.name);
-    const result = await run(
-      `Could not save service "${name}"`,
-      () => api().upsert({ kind: 'service', item: value as Record<string, unknown> }),
-      (error) => form.setServerErrors(fieldErrorsFromServer(error, SERVER_FIELDS)),
-    );
-    if (!result) return;
-    reportSaved('Service', name, target.kind === 'new', result);
+    const name = await save();
+    if (name === undefined) return;
     onClose();
   };
 
@@ -81,21 +71,16 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
       busy={busy}
       formClassName="form-grid gw-form"
     >
-      <FormField label="Name" field="name" error={errors.name} help={target.kind === 'edit' ? 'To rename, add a new service' : undefined}>
-        <input
-          type="text"
-          className="mono"
-          value={values.name}
-          onChange={(event) => set('name', event.target.value)}
-          onBlur={() => form.touch('name')}
-          readOnly={target.kind === 'edit'}
-          autoFocus={target.kind === 'new'}
-          placeholder="e.g. api"
-          autoComplete="off"
-          spellCheck={false}
-          data-testid="service-name"
-        />
-      </FormField>
+      <ItemNameField
+        value={values.name}
+        error={errors.name}
+        existing={target.kind === 'edit'}
+        onChange={(name) => set('name', name)}
+        onBlur={() => form.touch('name')}
+        placeholder="e.g. api"
+        help={target.kind === 'edit' ? 'To rename, add a new service' : undefined}
+        testId="service-name"
+      />
       <FormField label="Balancer" field="balancer" error={errors.balancer}>
         <select value={values.balancer} onChange={(event) => set('balancer', event.target.value as Balancer)} data-testid="service-balancer">
           {BALANCERS.map((balancer) => (

@@ -1,4 +1,4 @@
-import { ArrowDownIcon, ArrowUpIcon, CloseIcon } from '../../components/index.ts';
+import { ArrowDownIcon, ArrowUpIcon, CloseIcon, FormField } from '../../components/index.ts';
 
 /**
  * Pills that toggle, for small sets (methods, entry points). A group of
@@ -102,5 +102,44 @@ export function MiddlewareChain({
         <span className="muted">No middlewares are defined</span>
       ) : null}
     </div>
+  );
+}
+
+/** An item's name: fixed once the item exists, since routers and services refer to it by name. */
+export function ItemNameField({
+  value,
+  error,
+  existing,
+  onChange,
+  onBlur,
+  placeholder,
+  help,
+  testId,
+}: {
+  value: string;
+  error: string | undefined;
+  existing: boolean;
+  onChange(value: string): void;
+  onBlur(): void;
+  placeholder: string;
+  help?: string;
+  testId: string;
+}) {
+  return (
+    <FormField label="Name" field="name" error={error} help={help}>
+      <input
+        type="text"
+        className="mono"
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        onBlur={onBlur}
+        readOnly={existing}
+        autoFocus={!existing}
+        placeholder={placeholder}
+        autoComplete="off"
+        spellCheck={false}
+        data-testid={testId}
+      />
+    </FormField>
   );
 }
