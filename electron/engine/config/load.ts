@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { DEFAULT_CONFIG_YAML, netopsConfig, type NetopsConfig } from './schema.ts';
 import { firstAliasOffset, formatFieldPath, locate } from './yaml-position.ts';
@@ -23,8 +23,8 @@ export function formatProblem(problem: ConfigProblem): string {
   return problem.field ? `${where}: ${problem.field}: ${problem.message}` : `${where}: ${problem.message}`;
 }
 
-/** Parses YAML text into a validated config; every problem names file, line and field. */
-export function parseConfig(text: string, file: string): NetopsConfig {
+/** The YAML document of a config file, built to plain data; YAML errors and bad aliases throw ConfigError with file and line. */
+export function parseYamlText(text: string, file: string): { doc: Document; lineCounter: LineCounter; raw: unknown } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
@@ -43,6 +43,12 @@ export function parseConfig(text: string, file: string): NetopsConfig {
     const pos = lineCounter.linePos(firstAliasOffset(doc) ?? 0);
     throw new ConfigError([{ file, line: pos.line, column: pos.col, field: '', message: (error as Error).message }]);
   }
+  return { doc, lineCounter, raw };
+}
+
+/** Parses YAML text into a validated config; every problem names file, line and field. */
+export function parseConfig(text: string, file: string): NetopsConfig {
+  const { doc, lineCounter, raw } = parseYamlText(text, file);
   const parsed = netopsConfig.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new ConfigError(

@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import {
   entryPointConfig,
@@ -13,7 +13,7 @@ import {
   type RouterConfig,
   type ServiceConfig,
 } from '../../../../shared/contract/gateway-config.ts';
-import { ConfigError, firstAliasOffset, formatFieldPath, formatProblem, locate, type ConfigProblem, type FieldPath } from '../../config/index.ts';
+import { ConfigError, formatFieldPath, formatProblem, locate, parseYamlText, type ConfigProblem, type FieldPath } from '../../config/index.ts';
 import { checkPathPattern } from '../routing/index.ts';
 import { flattenIssues } from './yaml-location.ts';
 
@@ -47,24 +47,7 @@ export interface LoadedGatewayConfig {
  * from the file's root (`gateway.routers[2].match.path`).
  */
 export function loadGatewayConfigText(text: string, fileName: string): LoadedGatewayConfig {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => {
-        const pos = lineCounter.linePos(error.pos[0]);
-        return { file: fileName, line: pos.line, column: pos.col, field: '', message: error.message.split('\n')[0] ?? error.message };
-      }),
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS() ?? {};
-  } catch (error) {
-    // Unresolved aliases and alias bombs surface only when the document is built.
-    const pos = lineCounter.linePos(firstAliasOffset(doc) ?? 0);
-    throw new ConfigError([{ file: fileName, line: pos.line, column: pos.col, field: '', message: (error as Error).message }]);
-  }
+  const { doc, lineCounter, raw } = parseYamlText(text, fileName);
   const checker = new Checker(doc, lineCounter, fileName);
   return checker.check(raw);
 }
