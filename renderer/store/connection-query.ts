@@ -1,5 +1,6 @@
 import type { ConnectionRow } from '../../shared/contract/index.ts';
 import { formatEndpoint } from '../components/index.ts';
+import { parseSearchQuery } from './search-query.ts';
 
 /**
  * The connections search box: whitespace-separated terms, all of which must
@@ -31,23 +32,7 @@ const FIELD_ALIASES: Record<string, QueryField> = {
 export const QUERY_FIELDS = Object.keys(FIELD_ALIASES);
 
 export function parseConnectionQuery(text: string): QueryTerm[] {
-  const terms: QueryTerm[] = [];
-  for (const raw of text.trim().toLowerCase().split(/\s+/)) {
-    if (!raw) continue;
-    const negate = raw.length > 1 && raw.startsWith('-');
-    const body = negate ? raw.slice(1) : raw;
-    const colon = body.indexOf(':');
-    // Only known field names make a field term, so `127.0.0.1:7007` or `::1` stay free text.
-    const field = colon > 0 ? FIELD_ALIASES[body.slice(0, colon)] : undefined;
-    if (field) {
-      const value = body.slice(colon + 1);
-      // `kind:` while still typing filters nothing rather than everything.
-      if (value) terms.push({ field, value, negate });
-    } else {
-      terms.push({ field: null, value: body, negate });
-    }
-  }
-  return terms;
+  return parseSearchQuery(text, FIELD_ALIASES);
 }
 
 interface RowText {

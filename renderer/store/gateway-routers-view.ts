@@ -1,5 +1,5 @@
 import type { GatewayRouterStatus, TrafficFigures } from '../../shared/contract/index.ts';
-import { matchesGatewayQuery, parseGatewayQuery, type RowTexts } from './gateway-query.ts';
+import { matchesSearchQuery, parseSearchQuery, type RowTexts } from './search-query.ts';
 
 export type PathKind = 'exact' | 'prefix' | 'pattern';
 
@@ -137,9 +137,9 @@ function statusMatches(row: RouterRow, status: RouterStatusFilter): boolean {
 }
 
 export function filterRouters(rows: readonly RouterRow[], filter: RoutersFilter): readonly RouterRow[] {
-  const terms = parseGatewayQuery(filter.text, ROUTER_FIELDS);
+  const terms = parseSearchQuery(filter.text, ROUTER_FIELDS);
   if (terms.length === 0 && filter.status === 'all') return rows;
-  return rows.filter((row) => statusMatches(row, filter.status) && matchesGatewayQuery(routerTexts(row), terms));
+  return rows.filter((row) => statusMatches(row, filter.status) && matchesSearchQuery(routerTexts(row), terms));
 }
 
 export interface RoutersView {

@@ -64,6 +64,6 @@ export {
   type RouterStatusFilter,
 } from './gateway-routers-view.ts';
 export { buildTrafficCharts, chartedServices, MAX_CHARTED_SERVICES, maxOfRows, type TrafficChartRow, type TrafficCharts, type TrafficMetric, type TrafficSeries } from './gateway-traffic.ts';
-export { parseGatewayQuery, matchesGatewayQuery, type GatewayQueryTerm } from './gateway-query.ts';
+export { parseSearchQuery, matchesSearchQuery, type SearchQueryTerm } from './search-query.ts';
 export { selectRequestsArrivedWhilePaused, selectRequestsView, selectRoutersView, selectSelectedGatewayRequest, selectTrafficCharts } from './gateway-selectors.ts';
 export { namesSelector } from './names-selector.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GatewayRouterStatus } from '../../../shared/contract/index.ts';
-import { createRoutersViewSelector, filterRouters, matchSummary, parseGatewayQuery, toRouterRow, type RouterRow } from '../../../renderer/store/index.ts';
+import { createRoutersViewSelector, filterRouters, matchSummary, parseSearchQuery, toRouterRow, type RouterRow } from '../../../renderer/store/index.ts';
 
 const TRAFFIC = { requests: 0, rps: 0, errorRate: 0, p50Ms: null, p99Ms: null, inFlight: 0 };
 
@@ -59,11 +59,11 @@ describe('the routers filter', () => {
   });
 
   it('keeps free text with a colon that names no field', () => {
-    expect(parseGatewayQuery('10.0.0.1:8080 svc:x', { svc: 'service' })).toEqual([
+    expect(parseSearchQuery('10.0.0.1:8080 svc:x', { svc: 'service' })).toEqual([
       { field: null, value: '10.0.0.1:8080', negate: false },
       { field: 'service', value: 'x', negate: false },
     ]);
-    expect(parseGatewayQuery('constructor:x', { svc: 'service' })).toEqual([{ field: null, value: 'constructor:x', negate: false }]);
+    expect(parseSearchQuery('constructor:x', { svc: 'service' })).toEqual([{ field: null, value: 'constructor:x', negate: false }]);
   });
 
   it('sorts by name and memoizes on the status list and the filter', () => {

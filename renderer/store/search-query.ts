@@ -1,17 +1,17 @@
 /**
- * The gateway screen's search boxes, in the connections box's grammar:
+ * The search boxes' grammar (connections, gateway tables):
  * whitespace-separated terms that must all match; `field:value` matches one
  * column, a bare term any column, a leading `-` negates. Each table names its
  * own fields; matching is a case-insensitive substring test.
  */
-export interface GatewayQueryTerm<F extends string> {
+export interface SearchQueryTerm<F extends string> {
   field: F | null;
   value: string;
   negate: boolean;
 }
 
-export function parseGatewayQuery<F extends string>(text: string, fields: Readonly<Record<string, F>>): GatewayQueryTerm<F>[] {
-  const terms: GatewayQueryTerm<F>[] = [];
+export function parseSearchQuery<F extends string>(text: string, fields: Readonly<Record<string, F>>): SearchQueryTerm<F>[] {
+  const terms: SearchQueryTerm<F>[] = [];
   for (const raw of text.trim().toLowerCase().split(/\s+/)) {
     if (!raw) continue;
     const negate = raw.length > 1 && raw.startsWith('-');
@@ -33,7 +33,7 @@ export function parseGatewayQuery<F extends string>(text: string, fields: Readon
 /** Columns of one row, lowered; `all` joins them with newlines so a term never spans two. */
 export type RowTexts<F extends string> = Record<F, string> & { all: string };
 
-export function matchesGatewayQuery<F extends string>(texts: RowTexts<F>, terms: readonly GatewayQueryTerm<F>[]): boolean {
+export function matchesSearchQuery<F extends string>(texts: RowTexts<F>, terms: readonly SearchQueryTerm<F>[]): boolean {
   for (const term of terms) {
     const haystack = term.field === null ? texts.all : texts[term.field];
     if (haystack.includes(term.value) === term.negate) return false;
