@@ -15,3 +15,4 @@ export { useForm, type FieldErrors, type FormState, type Validation } from './us
 export { LivePill } from './LivePill.tsx';
 export { StreamWaiting, type StreamWaitingProps } from './StreamWaiting.tsx';
 export { ActionsHeader } from './ActionsHeader.tsx';
+export { StatCard } from './StatCard.tsx';

@@ -1,5 +1,5 @@
 import { useRef, type KeyboardEvent } from 'react';
-import { formatCount, formatEndpoint, formatRate, LivePill, StreamWaiting, useLiveStream } from '../../components/index.ts';
+import { formatCount, formatEndpoint, formatRate, LivePill, StatCard, StreamWaiting, useLiveStream } from '../../components/index.ts';
 import { GATEWAY_TABS, useAppStore, type AppState, type GatewayTab } from '../../store/index.ts';
 import { ApiKeysPanel } from './ApiKeysPanel.tsx';
 import { formatErrorRate, formatLatency } from './common.tsx';
@@ -206,11 +206,11 @@ function GatewaySummary() {
         </p>
       ) : null}
       <div className="gw-figures">
-        <Figure label="Requests" value={formatRate(totals.rps)} detail={`${formatCount(totals.requests)} since start`} testId="gw-total-rps" />
-        <Figure label="Errors" value={formatErrorRate(totals.errorRate)} detail="5xx and gateway errors, 60 s" tone={totals.errorRate > 0 ? 'warning' : undefined} />
-        <Figure label="Latency p50" value={formatLatency(totals.p50Ms)} detail="since start" />
-        <Figure label="Latency p99" value={formatLatency(totals.p99Ms)} detail="since start" />
-        <Figure label="In flight" value={formatCount(totals.inFlight)} detail="requests being proxied" />
+        <StatCard label="Requests" value={formatRate(totals.rps)} detail={`${formatCount(totals.requests)} since start`} testId="gw-total-rps" />
+        <StatCard label="Errors" value={formatErrorRate(totals.errorRate)} detail="5xx and gateway errors, 60 s" tone={totals.errorRate > 0 ? 'warning' : undefined} />
+        <StatCard label="Latency p50" value={formatLatency(totals.p50Ms)} detail="since start" />
+        <StatCard label="Latency p99" value={formatLatency(totals.p99Ms)} detail="since start" />
+        <StatCard label="In flight" value={formatCount(totals.inFlight)} detail="requests being proxied" />
       </div>
       <div className="panel gw-entrypoints" data-testid="gw-entrypoints">
         <header className="panel-header">
@@ -239,16 +239,6 @@ function GatewaySummary() {
         )}
       </div>
     </section>
-  );
-}
-
-function Figure({ label, value, detail, tone, testId }: { label: string; value: string; detail: string; tone?: 'warning' | undefined; testId?: string }) {
-  return (
-    <div className={`stat-card${tone ? ` stat-${tone}` : ''}`} data-testid={testId}>
-      <div className="stat-label">{label}</div>
-      <div className="stat-value numeric">{value}</div>
-      <div className="stat-detail">{detail}</div>
-    </div>
   );
 }
 

@@ -1,4 +1,3 @@
-import type { ReactNode } from 'react';
 import {
   formatByteRate,
   formatBytes,
@@ -7,6 +6,7 @@ import {
   formatPercent,
   formatRate,
   formatTimestamp,
+  StatCard,
 } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 
@@ -44,27 +44,5 @@ export function StatCards() {
         tone={latest.rpc.rejectedMessages > 0 ? 'warning' : undefined}
       />
     </section>
-  );
-}
-
-function StatCard({
-  label,
-  value,
-  detail,
-  tone,
-  testId,
-}: {
-  label: string;
-  value: ReactNode;
-  detail: ReactNode;
-  tone?: 'warning' | undefined;
-  testId?: string;
-}) {
-  return (
-    <div className={`stat-card${tone ? ` stat-${tone}` : ''}`} data-testid={testId}>
-      <div className="stat-label">{label}</div>
-      <div className="stat-value numeric">{value}</div>
-      <div className="stat-detail">{detail}</div>
-    </div>
   );
 }
