@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { contract, type FirewallDecision, type FirewallState } from '../../../shared/contract/index.ts';
-import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
+import type { FirewallDecision, FirewallState } from '../../../shared/contract/index.ts';
+import { ErrorCodes } from '../../../shared/errors.ts';
 import { DisposableStore, toDisposable } from '../../../shared/lifecycle.ts';
-import { createPipePair, RpcServer, type StreamSink } from '../../../shared/rpc/index.ts';
+import type { StreamSink } from '../../../shared/rpc/index.ts';
 import { resetAppStore, selectDecisionsView, useAppStore } from '../../../renderer/store/index.ts';
-import { RendererSession, type TransportPipe } from '../../../renderer/transport/index.ts';
+import { RendererSession } from '../../../renderer/transport/index.ts';
+import { notUsed, startMemoryServer } from './memory-server.ts';
 
 const STATE: FirewallState = {
   defaultPolicy: 'allow',
@@ -30,20 +31,11 @@ const decision = (id: string, at: number): FirewallDecision => ({
   ruleName: null,
 });
 
-const notUsed = () => {
-  throw new NetopsError(ErrorCodes.internal, 'not used in this test');
-};
-
 /** A server with the firewall service; `firewall` false serves none of it, as before the engine was wired. */
 function startServer(options: { firewall: boolean }) {
-  const store = new DisposableStore();
   const counts = { live: 0, decisions: 0 };
   const sinks: { decisions?: StreamSink<unknown> } = {};
-  const rpc = store.add(new RpcServer(contract, { product: 'netops', version: '0', instanceId: 'i1' }, { streamFrameIntervalMs: 5 }));
-  rpc.registerService('system', {
-    info: () => ({ product: 'netops', version: '0', instanceId: 'i1', startedAt: 0, platform: 'test', mode: 'headless', dataDir: '/tmp', configFile: null }),
-    overview: () => toDisposable(() => undefined),
-  });
+  const { store, rpc, openPipe } = startMemoryServer();
   if (options.firewall) {
     rpc.registerService('firewall', {
       state: () => STATE,
@@ -75,11 +67,6 @@ function startServer(options: { firewall: boolean }) {
       },
     });
   }
-  const openPipe = async (): Promise<TransportPipe> => {
-    const [client, server] = createPipePair();
-    store.add(rpc.connect(server, { transport: 'memory' }));
-    return Object.assign(client, { closedUnauthorized: false });
-  };
   return { store, counts, sinks, openPipe };
 }
 

@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { contract, type GatewayRequest, type GatewayStatus, type GatewayTraffic } from '../../../shared/contract/index.ts';
-import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
+import type { GatewayRequest, GatewayStatus, GatewayTraffic } from '../../../shared/contract/index.ts';
+import { ErrorCodes } from '../../../shared/errors.ts';
 import { DisposableStore, toDisposable } from '../../../shared/lifecycle.ts';
-import { createPipePair, RpcServer, type StreamSink } from '../../../shared/rpc/index.ts';
+import type { StreamSink } from '../../../shared/rpc/index.ts';
 import { resetAppStore, selectRequestsView, useAppStore } from '../../../renderer/store/index.ts';
-import { RendererSession, type TransportPipe } from '../../../renderer/transport/index.ts';
+import { RendererSession } from '../../../renderer/transport/index.ts';
+import { notUsed, startMemoryServer } from './memory-server.ts';
 
 const TRAFFIC_FIGURES = { requests: 3, rps: 0.3, errorRate: 0, p50Ms: 1, p99Ms: 2, inFlight: 0 };
 const STATUS: GatewayStatus = {
@@ -37,20 +38,11 @@ const request = (id: string, at: number): GatewayRequest => ({
   error: null,
 });
 
-const notUsed = () => {
-  throw new NetopsError(ErrorCodes.internal, 'not used in this test');
-};
-
 /** A server with the gateway service; `gateway` false serves none of it, as a server without the gateway. */
 function startServer(options: { gateway: boolean }) {
-  const store = new DisposableStore();
   const counts = { live: 0, traffic: 0, requests: 0 };
   const sinks: { requests?: StreamSink<unknown>; traffic?: StreamSink<unknown> } = {};
-  const rpc = store.add(new RpcServer(contract, { product: 'netops', version: '0', instanceId: 'i1' }, { streamFrameIntervalMs: 5 }));
-  rpc.registerService('system', {
-    info: () => ({ product: 'netops', version: '0', instanceId: 'i1', startedAt: 0, platform: 'test', mode: 'headless', dataDir: '/tmp', configFile: null }),
-    overview: () => toDisposable(() => undefined),
-  });
+  const { store, rpc, openPipe } = startMemoryServer();
   if (options.gateway) {
     rpc.registerService('gateway', {
       status: () => STATUS,
@@ -85,11 +77,6 @@ function startServer(options: { gateway: boolean }) {
       },
     });
   }
-  const openPipe = async (): Promise<TransportPipe> => {
-    const [client, server] = createPipePair();
-    store.add(rpc.connect(server, { transport: 'memory' }));
-    return Object.assign(client, { closedUnauthorized: false });
-  };
   return { store, counts, sinks, openPipe };
 }
 
