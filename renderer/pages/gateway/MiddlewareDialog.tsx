@@ -1,8 +1,8 @@
 import { type FormEvent, type ReactNode } from 'react';
 import type { GatewayMiddlewareStatus } from '../../../shared/contract/index.ts';
-import { FormDialog, FormField, useForm } from '../../components/index.ts';
+import { FormField, useForm } from '../../components/index.ts';
 import type { FieldTable } from './form-model.ts';
-import { ItemNameField } from './inputs.tsx';
+import { ItemDialog } from './ItemDialog.tsx';
 import {
   emptyMiddlewareForm,
   MIDDLEWARE_FIELDS,
@@ -77,27 +77,18 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
   );
 
   return (
-    <FormDialog
-      title={target.kind === 'new' ? 'Add a middleware' : `Edit middleware "${target.middleware.name}"`}
-      testId="middleware-dialog"
+    <ItemDialog
+      kind="middleware"
+      existingName={target.kind === 'edit' ? target.middleware.name : null}
+      form={form}
       onClose={onClose}
       onSubmit={submit}
       note="Applies to every router that names it."
-      submitLabel={target.kind === 'new' ? 'Add middleware' : 'Save middleware'}
-      submitTestId="middleware-save"
       submitDisabled={!value || busy}
       busy={busy}
-      formClassName="form-grid gw-form"
+      namePlaceholder="e.g. api-limit"
+      nameTestId="mw-name"
     >
-      <ItemNameField
-        value={values.name}
-        error={errors.name}
-        existing={target.kind === 'edit'}
-        onChange={(name) => set('name', name)}
-        onBlur={() => form.touch('name')}
-        placeholder="e.g. api-limit"
-        testId="mw-name"
-      />
       <FormField label="Type" field="type" error={errors.type}>
         <select value={values.type} onChange={(event) => set('type', event.target.value as MiddlewareType)} disabled={target.kind === 'edit'} data-testid="mw-type">
           {MIDDLEWARE_TYPES.map((type) => (
@@ -153,7 +144,7 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
           {text('deny', 'Deny', { help: 'One IP or CIDR per line; wins over allow', rows: 4, placeholder: '203.0.113.7' })}
         </>
       ) : null}
-    </FormDialog>
+    </ItemDialog>
   );
 }
 

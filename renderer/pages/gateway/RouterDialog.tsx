@@ -1,8 +1,9 @@
 import { useCallback, type FormEvent } from 'react';
-import { FormDialog, FormField, useForm } from '../../components/index.ts';
+import { FormField, useForm } from '../../components/index.ts';
 import { useAppStore, type RouterRow } from '../../store/index.ts';
 import { selectHttpEntryPointNames, selectMiddlewareNames, selectServiceNames } from './common.tsx';
-import { ItemNameField, MiddlewareChain, TogglePills } from './inputs.tsx';
+import { MiddlewareChain, TogglePills } from './inputs.tsx';
+import { ItemDialog } from './ItemDialog.tsx';
 import {
   emptyRouterForm,
   HTTP_METHODS,
@@ -47,28 +48,19 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
   };
 
   return (
-    <FormDialog
-      title={target.kind === 'new' ? 'Add a router' : `Edit router "${target.row.name}"`}
-      testId="router-dialog"
+    <ItemDialog
+      kind="router"
+      existingName={target.kind === 'edit' ? target.row.name : null}
+      form={form}
       onClose={onClose}
       onSubmit={submit}
       note="Written to the config file and applied at once; in-flight requests finish on the old routes."
-      submitLabel={target.kind === 'new' ? 'Add router' : 'Save router'}
-      submitTestId="router-save"
       submitDisabled={!value || busy}
       busy={busy}
-      formClassName="form-grid gw-form"
+      namePlaceholder="e.g. api"
+      nameHelp={target.kind === 'edit' ? 'To rename, add a new router and delete this one' : undefined}
+      nameTestId="router-name"
     >
-      <ItemNameField
-        value={values.name}
-        error={errors.name}
-        existing={target.kind === 'edit'}
-        onChange={(name) => set('name', name)}
-        onBlur={() => form.touch('name')}
-        placeholder="e.g. api"
-        help={target.kind === 'edit' ? 'To rename, add a new router and delete this one' : undefined}
-        testId="router-name"
-      />
       <FormField label="Priority" field="priority" error={errors.priority} help="Empty: the most specific match wins">
         <input
           type="text"
@@ -248,7 +240,7 @@ export function RouterDialog({ target, onClose }: { target: RouterDialogTarget; 
         <input type="checkbox" checked={values.enabled} onChange={(event) => set('enabled', event.target.checked)} data-testid="router-enabled" />
         Enabled
       </label>
-    </FormDialog>
+    </ItemDialog>
   );
 }
 

@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import type { GatewayServiceStatus } from '../../../shared/contract/index.ts';
-import { FormDialog, FormField, PlusIcon, TrashIcon, useForm } from '../../components/index.ts';
+import { FormField, PlusIcon, TrashIcon, useForm } from '../../components/index.ts';
 import type { FieldTable } from './form-model.ts';
-import { ItemNameField } from './inputs.tsx';
+import { ItemDialog } from './ItemDialog.tsx';
 import {
   BALANCER_LABELS,
   BALANCERS,
@@ -59,28 +59,19 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
   };
 
   return (
-    <FormDialog
-      title={target.kind === 'new' ? 'Add a service' : `Edit service "${target.service.name}"`}
-      testId="service-dialog"
+    <ItemDialog
+      kind="service"
+      existingName={target.kind === 'edit' ? target.service.name : null}
+      form={form}
       onClose={onClose}
       onSubmit={submit}
       note="Open upstream connections are kept for instances that stay."
-      submitLabel={target.kind === 'new' ? 'Add service' : 'Save service'}
-      submitTestId="service-save"
       submitDisabled={busy}
       busy={busy}
-      formClassName="form-grid gw-form"
+      namePlaceholder="e.g. api"
+      nameHelp={target.kind === 'edit' ? 'To rename, add a new service' : undefined}
+      nameTestId="service-name"
     >
-      <ItemNameField
-        value={values.name}
-        error={errors.name}
-        existing={target.kind === 'edit'}
-        onChange={(name) => set('name', name)}
-        onBlur={() => form.touch('name')}
-        placeholder="e.g. api"
-        help={target.kind === 'edit' ? 'To rename, add a new service' : undefined}
-        testId="service-name"
-      />
       <FormField label="Balancer" field="balancer" error={errors.balancer}>
         <select value={values.balancer} onChange={(event) => set('balancer', event.target.value as Balancer)} data-testid="service-balancer">
           {BALANCERS.map((balancer) => (
@@ -182,7 +173,7 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
       <FormField label="Response timeout (ms)" field="requestTimeoutMs" error={errors.requestTimeoutMs} help="Until the response head; empty: 30000">
         <input type="text" inputMode="numeric" className="numeric" value={values.requestTimeoutMs} onChange={(event) => set('requestTimeoutMs', event.target.value)} placeholder="30000" autoComplete="off" />
       </FormField>
-    </FormDialog>
+    </ItemDialog>
   );
 }
 
