@@ -34,6 +34,10 @@ export const gatewayEntryPoint = z.object({
   connections: z.number().int(),
   refused: z.number().int(),
   service: z.string().optional(),
+  /** For tcp entry points: streams proxied since start, open now, failed connects, and bytes of closed streams. */
+  streams: z
+    .object({ total: z.number().int(), active: z.number().int(), connectErrors: z.number().int(), noInstance: z.number().int(), bytesIn: z.number(), bytesOut: z.number() })
+    .optional(),
 });
 
 export const gatewayRouter = z.object({

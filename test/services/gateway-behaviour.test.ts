@@ -227,6 +227,11 @@ describe('gateway protocols', () => {
     socket.write('PING\r\n');
     await waitFor(() => Buffer.concat(received).toString() === 'PING\r\n', 'the echo through the L4 proxy');
     socket.destroy();
+    // Counted per entry point (the workers report once a second).
+    await waitFor(async () => {
+      const entry = (await client.api.gateway.status({})).entryPoints.find((candidate) => candidate.name === 'redis');
+      return entry?.streams && entry.streams.total >= 1 && entry.streams.active === 0 && entry.streams.bytesIn >= 6 ? entry : undefined;
+    }, 'the stream counted');
   });
 });
 

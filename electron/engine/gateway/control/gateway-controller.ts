@@ -560,9 +560,11 @@ export class GatewayController implements Disposable {
         ejected.set(name, map);
       }
     }
+    const streams = this.l4Counters();
     const entryPoints = (checked?.entryPoints ?? []).map((item) => {
       const config = item.config;
       const live = entryStatus.get(item.name);
+      const l4 = streams[item.name];
       return {
         name: item.name,
         protocol: config?.protocol ?? 'http',
@@ -575,6 +577,7 @@ export class GatewayController implements Disposable {
         connections: live?.connections ?? 0,
         refused: live?.refused ?? 0,
         ...(config?.service ? { service: config.service } : {}),
+        ...(l4 ? { streams: { total: l4.streams, active: l4.active, connectErrors: l4.connectErrors, noInstance: l4.noInstance, bytesIn: l4.bytesIn, bytesOut: l4.bytesOut } } : {}),
       };
     });
     const routers = (checked?.routers ?? []).map((item) => ({
@@ -664,7 +667,7 @@ export class GatewayController implements Disposable {
     return this.stats.prometheus();
   }
 
-  l4Counters(): Record<string, L4Counters> {
+  private l4Counters(): Record<string, L4Counters> {
     const sum: Record<string, L4Counters> = {};
     for (const worker of this.workers) {
       for (const [name, counters] of Object.entries(worker.report?.l4 ?? {})) {

@@ -29,11 +29,11 @@ export interface L4Counters {
  * backpressure, and either side closing closes the other.
  */
 export class L4Proxy {
-  readonly counters: L4Counters = { streams: 0, active: 0, connectErrors: 0, noInstance: 0, bytesIn: 0, bytesOut: 0 };
-
   constructor(
     private readonly service: L4Service,
     private readonly hooks: DataPlaneHooks,
+    /** An earlier generation's counters, to carry on across a reload. */
+    readonly counters: L4Counters = { streams: 0, active: 0, connectErrors: 0, noInstance: 0, bytesIn: 0, bytesOut: 0 },
   ) {}
 
   readonly handle = (client: Socket): void => {

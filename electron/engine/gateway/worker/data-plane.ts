@@ -95,7 +95,8 @@ interface Generation {
   readonly services: Map<string, ServiceRuntime>;
   readonly middlewares: Map<string, RequestMiddleware>;
   readonly stats: GatewayStatsRecorder;
-  readonly routerIndex: Map<string, number>;
+  /** Each middleware's config as text, to keep the same object (and its rate-limit buckets) across a reload that leaves it alone. */
+  readonly middlewareKeys: Map<string, string>;
 }
 
 interface RunningEntryPoint {
@@ -131,7 +132,6 @@ export class GatewayDataPlane implements RequestSink {
   private accessLog = false;
   private records: RequestEntry[] = [];
   private clients = new Map<string, [number, number]>();
-  private readonly l4Retired: Record<string, L4Counters> = {};
 
   constructor(
     private readonly hooks: DataPlaneHooks,
@@ -244,6 +244,7 @@ export class GatewayDataPlane implements RequestSink {
       services.set(config.name, new ServiceRuntime(index, config, isHttp ? this.pools : undefined, (url) => carried.get(url)));
     });
     const middlewares = new Map<string, RequestMiddleware>();
+    const middlewareKeys = new Map<string, string>();
     for (const item of checked.middlewares) {
       if (item.status !== 'enabled' || !item.config) continue;
       const parsed = middlewareConfig.safeParse(item.config);
@@ -251,18 +252,17 @@ export class GatewayDataPlane implements RequestSink {
         errors.push(`middleware ${item.name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
         continue;
       }
+      const key = JSON.stringify(parsed.data);
+      middlewareKeys.set(parsed.data.name, key);
       const before = previous?.middlewares.get(parsed.data.name);
       // Same config, same middleware object: rate-limit buckets survive a reload.
-      if (before && (before as unknown as { configKey?: string }).configKey === JSON.stringify(parsed.data)) {
+      if (before && previous?.middlewareKeys.get(parsed.data.name) === key) {
         middlewares.set(parsed.data.name, before);
         continue;
       }
-      const middleware = createMiddleware(parsed.data, { apiKeys: { verify: (key) => this.keys.verify(key) } });
-      (middleware as unknown as { configKey?: string }).configKey = JSON.stringify(parsed.data);
-      middlewares.set(parsed.data.name, middleware);
+      middlewares.set(parsed.data.name, createMiddleware(parsed.data, { apiKeys: { verify: (presented) => this.keys.verify(presented) } }));
     }
     const routers = this.routerConfigs(checked);
-    const routerIndex = new Map(routers.map((router, index) => [router.name, index]));
     const stats = new GatewayStatsRecorder(
       {
         routers: routers.map((router) => ({ name: router.name, service: router.service ?? '' })),
@@ -270,7 +270,7 @@ export class GatewayDataPlane implements RequestSink {
       },
       this.options.workerIndex,
     );
-    return { version, services, middlewares, stats, routerIndex };
+    return { version, services, middlewares, stats, middlewareKeys };
   }
 
   private compileRouters(generation: Generation, routers: RouterConfig[], entryPoint: string): CompiledRouter[] {
@@ -307,8 +307,8 @@ export class GatewayDataPlane implements RequestSink {
     if (running.http) {
       running.http.generation = { table: compileRouteTable(routers, running.config.name), routers: this.compileRouters(generation, routers, running.config.name) };
     } else {
-      if (running.l4) Object.assign(this.l4Retired, { [running.config.name]: running.l4.counters });
-      running.l4 = new L4Proxy(this.l4Service(generation, running.config), this.hooks);
+      // The counters carry on: a reload is not a new entry point.
+      running.l4 = new L4Proxy(this.l4Service(generation, running.config), this.hooks, running.l4?.counters);
       running.listener.setHandler(running.l4.handle);
     }
   }
@@ -375,7 +375,7 @@ export class GatewayDataPlane implements RequestSink {
       // Keep a retired recorder while it still sees requests that started before the swap.
       if (delta.total.counters.some((value) => value !== 0)) this.retiredStats.push(recorder);
     }
-    const l4: Record<string, L4Counters> = { ...this.l4Retired };
+    const l4: Record<string, L4Counters> = {};
     const entryPoints: EntryPointStatus[] = [];
     let headerTimeouts = 0;
     let idleTimeouts = 0;
