@@ -88,6 +88,8 @@ export class GatewayController implements Disposable {
   private checked: CheckedGatewayConfig | undefined;
   private version = 0;
   private lastError: string | null = null;
+  /** Workers replaced after they died. */
+  workerRestarts = 0;
   private ports: Record<string, number> = {};
   private readonly healthCheckers = new Map<string, { checker: HealthChecker; instances: UpstreamInstance[]; key: string }>();
   private accessLog: AccessLog | undefined;
@@ -193,8 +195,6 @@ export class GatewayController implements Disposable {
     this.statusEmitter.fire();
   }
 
-  /** Workers replaced after they died. */
-  workerRestarts = 0;
 
   private onWorkerMessage(worker: WorkerState, raw: unknown): void {
     const parsed = workerToControl.safeParse(raw);
@@ -628,7 +628,7 @@ export class GatewayController implements Disposable {
       version: this.version,
       configFile: this.options.file,
       workers: this.workers.length,
-      entryPoints: this.lastError ? entryPoints.map((entry) => entry) : entryPoints,
+      entryPoints,
       routers,
       services,
       middlewares,
