@@ -270,7 +270,7 @@ export class Firewall implements Disposable {
       fallback = generation.fallbackFor(input.listener);
       limiter = generation.limiters.get(input.listener) ?? null;
     }
-    // The verdict object is returned, never read here: whether it denies is in the code. What follows
+    // The verdict object is returned and counts its hit, never read here: whether it denies is in the code. What follows
     // is arithmetic rather than branches on the code, which has just come from memory and often from
     // a cache miss: a mispredicted branch on it would throw away the work done while waiting.
     const slot = code >>> 1;
@@ -278,8 +278,7 @@ export class Firewall implements Disposable {
     /** 1 when a rule decided, 0 when the fallback did. */
     const ruled = (-slot >>> 31) as 0 | 1;
     const deny = ((code & 1) | (fallback.action === 'deny' ? 1 - ruled : 0)) as 0 | 1;
-    // Slot 0 is no rule's: its count is never read, and counting it spares a branch.
-    rules.hit(slot, time);
+    if (verdict !== null) verdict.hit(clock.stamp);
     if (limiter !== null && deny === 0) {
       const taken = limiter.take(family === FAMILY_V4 ? words[0]! | 0 : input.source, time);
       if (taken !== TAKE_ALLOWED) {

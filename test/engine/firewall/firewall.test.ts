@@ -85,6 +85,25 @@ describe('rules', () => {
     expect(fw.state().counters).toMatchObject({ allowed: 3, denied: 0 });
   });
 
+  it('keeps counting an unchanged rule across changes to others, with the time of its last hit', async () => {
+    const clock = manualClock();
+    const fw = await fixture.open({ now: clock.now });
+    const lan = fw.addRule({ name: 'lan', action: 'allow', source: '10.0.0.0/8' });
+    fw.decide(connection('10.0.0.1'));
+    fw.decide(connection('10.0.0.2'));
+    const other = fw.addRule({ name: 'doc', action: 'deny', source: '192.0.2.0/24' });
+    await clock.advance(2500);
+    const hitAt = clock.at;
+    fw.decide(connection('10.0.0.3'));
+    fw.decide(connection('192.0.2.1'));
+    await clock.advance(1000);
+    fw.removeRule(other.id);
+    fw.decide(connection('198.51.100.1'));
+    expect(fw.state().rules).toEqual([expect.objectContaining({ id: lan.id, hits: 3, lastHitAt: hitAt })]);
+    fw.decide(connection('10.0.0.4'));
+    expect(fw.state().rules[0]).toMatchObject({ hits: 4, lastHitAt: clock.at });
+  });
+
   it('refuses bad rules with the field named, and changes nothing', async () => {
     const fw = await fixture.open();
     fw.addRule({ name: 'keep', action: 'allow' });
