@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
@@ -21,7 +20,7 @@ import {
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { Emitter, type Disposable, type Event } from '../../../shared/lifecycle.ts';
 import { cidrContains, parseCidr, parseIp, parsePortSpec, portInSpec, type ParsedCidr, type ParsedIp } from '../../../shared/net/index.ts';
-import { writeFileAtomic } from '../store/index.ts';
+import { readFileIfExists, writeFileAtomic } from '../store/index.ts';
 import { FAMILY_NONE, FAMILY_V4, newAddressWords, parseAddressInto, type AddressFamily } from './address.ts';
 import { Blocklist, canonicalBlockAddress, newBlockRecord, toBlockEntry, type BlockRecord } from './blocklist.ts';
 import { parseBlocklistText, type SkippedLine } from './blocklist-text.ts';
@@ -182,14 +181,7 @@ export class Firewall implements Disposable {
   /** Loads firewall.json from the data dir, or starts empty (default policy allow) when there is none. */
   static async open(options: FirewallOptions): Promise<Firewall> {
     const file = join(options.dataDir, FIREWALL_FILE);
-    let text: string | undefined;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new NetopsError(ErrorCodes.unavailable, `cannot read ${file}: ${(error as Error).message}`, { cause: error });
-      }
-    }
+    const text = await readFileIfExists(file);
     return new Firewall(options, file, text === undefined ? undefined : parseStoredFile(text, file));
   }
 

@@ -1,10 +1,9 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { Emitter, type Disposable, type Event } from '../../../shared/lifecycle.ts';
-import { ensureDataDir, writeFileAtomic } from '../store/index.ts';
+import { ensureDataDir, readFileIfExists, writeFileAtomic } from '../store/index.ts';
 
 export const API_KEYS_FILE = 'api-keys.json';
 
@@ -91,14 +90,7 @@ export class ApiKeyStore implements ApiKeyVerifier, Disposable {
   static async open(options: ApiKeyStoreOptions): Promise<ApiKeyStore> {
     await ensureDataDir(options.dataDir);
     const file = join(options.dataDir, API_KEYS_FILE);
-    let text: string | undefined;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new NetopsError(ErrorCodes.unavailable, `cannot read ${file}: ${(error as Error).message}`, { cause: error });
-      }
-    }
+    const text = await readFileIfExists(file);
     return new ApiKeyStore(file, text === undefined ? [] : parseFile(text, file), options.now ?? Date.now);
   }
 

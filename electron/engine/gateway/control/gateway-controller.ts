@@ -17,7 +17,7 @@ import {
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
 import { Emitter, type Disposable } from '../../../../shared/lifecycle.ts';
 import type { Admission, ConnectionTracker } from '../../connections/index.ts';
-import { writeFileAtomic } from '../../store/index.ts';
+import { readFileIfExists, writeFileAtomic } from '../../store/index.ts';
 import type { ApiKeyStore } from '../../security/index.ts';
 import { HealthChecker } from '../balance/index.ts';
 import { editGatewayConfigText, GatewayConfigHistory, loadGatewayConfigText, type GatewayItemKind } from '../config/index.ts';
@@ -128,10 +128,7 @@ export class GatewayController implements Disposable {
   }
 
   private async init(): Promise<void> {
-    const text = await readFile(this.options.file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return '';
-      throw error;
-    });
+    const text = (await readFileIfExists(this.options.file)) ?? '';
     // A broken file at start is fatal for the gateway section only if YAML or its outer shape is broken.
     const loaded = loadGatewayConfigText(text, this.options.file);
     await this.install(text, loaded.checked, 'file', 'started');
@@ -537,17 +534,12 @@ export class GatewayController implements Disposable {
     const nowMs = Date.now();
     const routerStats = new Map(snapshot.routers.map((router) => [router.name, router]));
     const serviceStats = new Map(snapshot.services.map((service) => [service.name, service]));
-    const entryStatus = new Map<string, EntryPointStatus>();
     const pools: UpstreamPoolStats[] = [];
     const middlewareCounters = new Map<string, Record<string, number>>();
     const ejected = new Map<string, Map<number, number>>();
     for (const worker of this.workers) {
       const report = worker.report;
       if (!report) continue;
-      for (const entry of report.entryPoints) {
-        const before = entryStatus.get(entry.name);
-        entryStatus.set(entry.name, before ? { ...before, connections: before.connections + entry.connections, refused: before.refused + entry.refused } : { ...entry });
-      }
       pools.push(...report.pools);
       for (const [name, counters] of Object.entries(report.middlewares)) {
         const sum = middlewareCounters.get(name) ?? {};
@@ -560,26 +552,7 @@ export class GatewayController implements Disposable {
         ejected.set(name, map);
       }
     }
-    const streams = this.l4Counters();
-    const entryPoints = (checked?.entryPoints ?? []).map((item) => {
-      const config = item.config;
-      const live = entryStatus.get(item.name);
-      const l4 = streams[item.name];
-      return {
-        name: item.name,
-        protocol: config?.protocol ?? 'http',
-        host: config?.host ?? '',
-        port: live?.port ?? this.ports[item.name] ?? config?.port ?? 0,
-        state: item.status === 'disabled' ? ('stopped' as const) : (live?.state ?? 'starting'),
-        ...(live?.error ? { error: live.error } : {}),
-        status: item.status,
-        errors: item.errors,
-        connections: live?.connections ?? 0,
-        refused: live?.refused ?? 0,
-        ...(config?.service ? { service: config.service } : {}),
-        ...(l4 ? { streams: { total: l4.streams, active: l4.active, connectErrors: l4.connectErrors, noInstance: l4.noInstance, bytesIn: l4.bytesIn, bytesOut: l4.bytesOut } } : {}),
-      };
-    });
+    const entryPoints = this.entryPointStatuses();
     const routers = (checked?.routers ?? []).map((item) => ({
       name: item.name,
       status: item.status,
@@ -637,6 +610,37 @@ export class GatewayController implements Disposable {
     };
   }
 
+  /** Entry points with the workers' live figures summed: the status's part the Overview polls as listeners. */
+  private entryPointStatuses(): GatewayStatus['entryPoints'] {
+    const entryStatus = new Map<string, EntryPointStatus>();
+    for (const worker of this.workers) {
+      for (const entry of worker.report?.entryPoints ?? []) {
+        const before = entryStatus.get(entry.name);
+        entryStatus.set(entry.name, before ? { ...before, connections: before.connections + entry.connections, refused: before.refused + entry.refused } : { ...entry });
+      }
+    }
+    const streams = this.l4Counters();
+    return (this.checked?.entryPoints ?? []).map((item) => {
+      const config = item.config;
+      const live = entryStatus.get(item.name);
+      const l4 = streams[item.name];
+      return {
+        name: item.name,
+        protocol: config?.protocol ?? 'http',
+        host: config?.host ?? '',
+        port: live?.port ?? this.ports[item.name] ?? config?.port ?? 0,
+        state: item.status === 'disabled' ? ('stopped' as const) : (live?.state ?? 'starting'),
+        ...(live?.error ? { error: live.error } : {}),
+        status: item.status,
+        errors: item.errors,
+        connections: live?.connections ?? 0,
+        refused: live?.refused ?? 0,
+        ...(config?.service ? { service: config.service } : {}),
+        ...(l4 ? { streams: { total: l4.streams, active: l4.active, connectErrors: l4.connectErrors, noInstance: l4.noInstance, bytesIn: l4.bytesIn, bytesOut: l4.bytesOut } } : {}),
+      };
+    });
+  }
+
   /** An error that is not any one item's (a broken file save, a port in use). */
   get error(): string | null {
     return this.lastError;
@@ -689,7 +693,7 @@ export class GatewayController implements Disposable {
 
   /** Entry points as listeners, for the Overview and per-listener firewall policies. */
   listenerStatuses(): Array<{ name: string; protocol: 'tcp'; handler: string; host: string; port: number; state: EntryPointStatus['state']; error?: string; connections: number; refused: number; datagrams: number }> {
-    return this.status().entryPoints.map((entry) => ({
+    return this.entryPointStatuses().map((entry) => ({
       name: entry.name,
       protocol: 'tcp' as const,
       handler: entry.protocol === 'http' ? 'gateway-http' : 'gateway-tcp',

@@ -62,7 +62,11 @@ export class ConnectionMirror {
     for (const connected of message.connected) {
       const socket = this.sockets.get(connected.id);
       if (!socket) continue;
-      Object.assign(socket, { ...connected, connecting: false });
+      socket.localAddress = connected.localAddress;
+      socket.localPort = connected.localPort;
+      socket.remoteAddress = connected.remoteAddress;
+      socket.remotePort = connected.remotePort;
+      socket.connecting = false;
       socket.emit('connect');
     }
     for (const { id, kind } of message.kinds) {

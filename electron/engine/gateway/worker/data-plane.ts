@@ -162,7 +162,8 @@ export class GatewayDataPlane implements RequestSink {
     const errors: string[] = [];
     this.accessLog = checked.accessLog.enabled;
     const previous = this.generation;
-    const generation = this.compile(version, checked, previous, errors);
+    const routers = this.routerConfigs(checked);
+    const generation = this.compile(version, checked, routers, previous, errors);
     const entryConfigs: EntryPointConfig[] = [];
     for (const item of checked.entryPoints) {
       if (item.status !== 'enabled' || !item.config) continue;
@@ -170,7 +171,6 @@ export class GatewayDataPlane implements RequestSink {
       if (parsed.success) entryConfigs.push(parsed.data);
       else errors.push(`entry point ${item.name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     }
-    const routers = this.routerConfigs(checked);
     const keep = new Set<string>();
     const starting: Promise<void>[] = [];
     for (const config of entryConfigs) {
@@ -223,7 +223,7 @@ export class GatewayDataPlane implements RequestSink {
     return routers;
   }
 
-  private compile(version: number, checked: CheckedGatewayConfig, previous: Generation | undefined, errors: string[]): Generation {
+  private compile(version: number, checked: CheckedGatewayConfig, routers: readonly RouterConfig[], previous: Generation | undefined, errors: string[]): Generation {
     const serviceConfigs: ServiceConfig[] = [];
     for (const item of checked.services) {
       if (item.status !== 'enabled' || !item.config) continue;
@@ -262,7 +262,6 @@ export class GatewayDataPlane implements RequestSink {
       }
       middlewares.set(parsed.data.name, createMiddleware(parsed.data, { apiKeys: { verify: (presented) => this.keys.verify(presented) } }));
     }
-    const routers = this.routerConfigs(checked);
     const stats = new GatewayStatsRecorder(
       {
         routers: routers.map((router) => ({ name: router.name, service: router.service ?? '' })),

@@ -22,6 +22,7 @@ export class WorkerHooks implements DataPlaneHooks {
   private readonly pendingAdmissions = new Map<number, (allowed: boolean) => void>();
   private nextConnectionId = 1;
   private readonly tracked = new Map<number, Tracked>();
+  private readonly ids = new WeakMap<Socket, number>();
   private pending: Extract<WorkerToControl, { t: 'conn-update' }> = emptyUpdate();
   private dirty = false;
   private readonly timer: ReturnType<typeof setInterval>;
@@ -41,6 +42,7 @@ export class WorkerHooks implements DataPlaneHooks {
     const id = this.nextConnectionId++;
     const entry: Tracked = { socket, bytesRead: 0, bytesWritten: 0 };
     this.tracked.set(id, entry);
+    this.ids.set(socket, id);
     // Opens go out at once so a close from the UI always finds its row's socket.
     this.flush();
     this.post({
@@ -82,13 +84,10 @@ export class WorkerHooks implements DataPlaneHooks {
 
   /** A connection became something else, e.g. an HTTP connection upgraded to a WebSocket. */
   setKind(socket: Socket, kind: 'ws'): void {
-    for (const [id, entry] of this.tracked) {
-      if (entry.socket === socket) {
-        this.pending.kinds.push({ id, kind });
-        this.dirty = true;
-        return;
-      }
-    }
+    const id = this.ids.get(socket);
+    if (id === undefined || !this.tracked.has(id)) return;
+    this.pending.kinds.push({ id, kind });
+    this.dirty = true;
   }
 
   receive(message: ControlToWorker): boolean {
