@@ -253,9 +253,16 @@ export const serviceConfig = z
         /** A request that finds the pool full waits this long for a connection, then gets 503. */
         queueTimeoutMs: ms(600_000).default(5_000),
         maxQueue: z.number().int().min(0).max(1_000_000).default(4096),
+        /**
+         * Requests one connection may carry at once (HTTP/1.1 pipelining). Above 1, GET and HEAD
+         * requests without a body are sent behind others on a busy connection, and the requests of one
+         * turn of the event loop leave in one write. For upstreams known to answer pipelined requests
+         * in order (nginx, Node, Go, HAProxy do): a slow answer holds up those behind it.
+         */
+        pipeline: z.number().int().min(1).max(256).default(1),
       })
       .strict()
-      .default({ maxSize: 256, minIdle: 0, queueTimeoutMs: 5_000, maxQueue: 4096 }),
+      .default({ maxSize: 256, minIdle: 0, queueTimeoutMs: 5_000, maxQueue: 4096, pipeline: 1 }),
   })
   .strict();
 

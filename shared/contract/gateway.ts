@@ -67,6 +67,8 @@ export const gatewayPool = z.object({
   queued: z.number().int(),
   created: z.number().int(),
   reused: z.number().int(),
+  /** Requests sent behind others on a busy connection (pool.pipeline above 1). */
+  pipelined: z.number().int(),
 });
 
 export const gatewayService = z.object({

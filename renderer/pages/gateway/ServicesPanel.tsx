@@ -108,7 +108,7 @@ function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceSta
                     </td>
                     <TrafficCells traffic={instance.traffic} />
                     <td className="align-end numeric">{formatLatency(instance.traffic.p50Ms)}</td>
-                    <td className="align-end numeric muted" title={pool ? `${formatCount(pool.created)} opened, ${formatCount(pool.reused)} reuses` : undefined}>
+                    <td className="align-end numeric muted" title={pool ? `${formatCount(pool.created)} opened, ${formatCount(pool.reused)} reuses, ${formatCount(pool.pipelined)} pipelined` : undefined}>
                       {pool ? `${pool.open} · ${pool.idle} · ${pool.busy} · ${pool.queued}` : '–'}
                     </td>
                   </tr>

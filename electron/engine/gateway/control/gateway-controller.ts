@@ -585,7 +585,7 @@ export class GatewayController implements Disposable {
         instances,
         pools: pools
           .filter((pool) => pool.name.startsWith(`${item.name} `))
-          .map((pool) => ({ instance: pool.name.slice(item.name.length + 1), open: pool.open, idle: pool.idle, busy: pool.busy, queued: pool.queued, created: pool.created, reused: pool.reused })),
+          .map((pool) => ({ instance: pool.name.slice(item.name.length + 1), open: pool.open, idle: pool.idle, busy: pool.busy, queued: pool.queued, created: pool.created, reused: pool.reused, pipelined: pool.pipelined })),
         traffic: figures(stats, this.stats.series('service', item.name, 60)),
       };
     });

@@ -44,6 +44,10 @@ export class ResponseParser extends HttpMessageParser {
   private readonly handler: ResponseParserHandler;
   private headRequest = false;
   private contentLength = -1;
+  /** Where the head being emitted lies, for rawHead(). */
+  private headSource: Buffer | undefined = undefined;
+  private headSourceStart = 0;
+  private headSourceEnd = 0;
 
   constructor(handler: ResponseParserHandler, options: HttpParserOptions) {
     super(options, true);
@@ -53,6 +57,16 @@ export class ResponseParser extends HttpMessageParser {
   /** The method of the request this response answers; only HEAD changes anything, for that one response. */
   setRequestMethod(method: string): void {
     this.headRequest = method === 'HEAD';
+  }
+
+  /**
+   * The head being emitted, byte for byte as received: call it from
+   * onResponseHead. A view of the chunk it came in, or of the parser's copy
+   * when it spanned chunks (which the parser then lets go of, so the view
+   * stays valid).
+   */
+  rawHead(): Buffer {
+    return this.headSource!.subarray(this.headSourceStart, this.headSourceEnd);
   }
 
   override reset(): void {
@@ -154,7 +168,11 @@ export class ResponseParser extends HttpMessageParser {
       untilClose,
       headBytes: end - start,
     };
+    this.headSource = buffer;
+    this.headSourceStart = start;
+    this.headSourceEnd = end;
     this.handler.onResponseHead(head);
+    this.headSource = undefined;
     return end;
   }
 }

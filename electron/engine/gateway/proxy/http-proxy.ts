@@ -304,43 +304,81 @@ function badRequestRecord(connection: HttpClientConnection, status: number): Req
   };
 }
 
+/** Upstream sockets with pipelined requests waiting to go out in one write at the end of this turn of the event loop. */
+const corkedSockets: Socket[] = [];
+let corkFlushScheduled = false;
+
+function flushCorkedSockets(): void {
+  corkFlushScheduled = false;
+  for (let i = 0; i < corkedSockets.length; i++) {
+    const socket = corkedSockets[i]!;
+    (socket as CorkableSocket)[kDeferred] = false;
+    socket.uncork();
+  }
+  corkedSockets.length = 0;
+}
+
+const kDeferred = Symbol('netops.deferredWrite');
+type CorkableSocket = Socket & { [kDeferred]?: boolean };
+
 /**
- * An upstream connection's HTTP side: its response parser, and the exchange
- * it serves while lent out. Made once per pooled connection, so a request
- * costs no new closures or parsers.
+ * Writes a pipelined request head when the event loop has run this turn's
+ * reads: every request of the turn bound for the same connection then leaves
+ * in one writev, where one write each would cost a system call each.
+ */
+function writeDeferred(socket: Socket, text: string): void {
+  const corkable = socket as CorkableSocket;
+  if (corkable[kDeferred] !== true) {
+    corkable[kDeferred] = true;
+    socket.cork();
+    corkedSockets.push(socket);
+    if (!corkFlushScheduled) {
+      corkFlushScheduled = true;
+      setImmediate(flushCorkedSockets);
+    }
+  }
+  socket.write(text, 'latin1');
+}
+
+/**
+ * An upstream connection's HTTP side: its response parser, and the
+ * exchanges whose answers it is waiting for, in the order they were sent.
+ * Made once per pooled connection, so a request costs no new closures or
+ * parsers.
+ *
+ * With pipelining off (the pool's pipeline is 1) a connection carries one
+ * request at a time, and an answer that needs no change goes to the client
+ * chunk by chunk as it arrived. With pipelining on, one chunk may hold the
+ * ends and starts of several answers for different clients: the link is
+ * "sliced", and each answer is cut from the chunks by the parser's callbacks.
  */
 class UpstreamLink implements ResponseParserHandler {
   readonly parser: ResponseParser;
-  exchange: Exchange | undefined;
+  /** Whether several requests may be in flight (pool.pipeline > 1): answers are cut by the parser. */
+  readonly sliced: boolean;
+  /**
+   * Sent and not yet answered, oldest first. Each place has a number (base +
+   * index); an exchange holds the number of its place (linkSeq), and one that
+   * gave its place up, or holds a later one after a retry on this same
+   * connection, has the answer of that place read and dropped.
+   */
+  private readonly queue: Exchange[] = [];
+  private queueHead = 0;
+  private base = 0;
+  /** An answer said the connection ends after it: nothing more is sent on it. */
+  private closing = false;
+  /** A 101 answer met while slicing: the tunnel starts when the chunk holding it is parsed (see onData). */
+  private pendingTunnel: Exchange | undefined = undefined;
+  /** The oldest exchange already took the failure (a bad answer): on close, all the others go again. */
+  private failureTaken = false;
 
   constructor(readonly connection: UpstreamConnection) {
     this.parser = new ResponseParser(this, { maxHeaderBytes: 64 * 1024 });
+    this.sliced = connection.pool.pipeline > 1;
     const socket = connection.socket;
-    socket.on('data', (chunk: Buffer) => {
-      const exchange = this.exchange;
-      if (exchange === undefined) {
-        // Bytes from an idle upstream connection are a protocol error: it cannot be reused.
-        socket.destroy();
-        return;
-      }
-      if (exchange.passesRaw) {
-        exchange.onUpstreamChunk(chunk);
-        this.parser.execute(chunk);
-        return;
-      }
-      // A rewritten head and the body bytes of the same chunk leave in one writev, not one write each.
-      const client = exchange.clientSocket;
-      client.cork();
-      exchange.onUpstreamChunk(chunk);
-      this.parser.execute(chunk);
-      client.uncork();
-    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.parser.finish());
-    socket.on('close', () => {
-      const exchange = this.exchange;
-      this.exchange = undefined;
-      exchange?.onUpstreamFailure(this, 'the upstream closed the connection');
-    });
+    socket.on('close', () => this.onClose());
   }
 
   static of(connection: UpstreamConnection): UpstreamLink {
@@ -352,25 +390,180 @@ class UpstreamLink implements ResponseParserHandler {
     return link;
   }
 
+  /** The exchange whose answer is being read, if it still wants it. */
+  private get current(): Exchange | undefined {
+    if (this.queueHead >= this.queue.length) return undefined;
+    const exchange = this.queue[this.queueHead]!;
+    return exchange.link === this && exchange.linkSeq === this.base + this.queueHead ? exchange : undefined;
+  }
+
+  get inFlight(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /** Queues an exchange whose request is being sent now; its answer comes after those of the exchanges before it. */
+  push(exchange: Exchange, method: string, pipelinable: boolean): void {
+    if (this.inFlight === 0) {
+      this.parser.setRequestMethod(method);
+      this.closing = false;
+    }
+    exchange.linkSeq = this.base + this.queue.length;
+    this.queue.push(exchange);
+    const connection = this.connection;
+    connection.inFlight = this.inFlight;
+    connection.shareable = this.sliced && pipelinable && !this.closing && (connection.inFlight === 1 || connection.shareable);
+    if (connection.shareable && connection.inFlight < connection.pool.pipeline) connection.pool.share(connection);
+    this.armFirstLive();
+  }
+
+  /**
+   * Starts the request timeout of the oldest exchange still waiting for its
+   * answer. A request behind others is timed from when those before it are
+   * answered: what it waits for before that is theirs. An abandoned place at
+   * the front is covered too: if its answer never comes, the exchange behind
+   * it times out, the connection closes, and the rest go again.
+   */
+  private armFirstLive(): void {
+    const nowMs = Date.now();
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const exchange = this.queue[i]!;
+      if (exchange.link === this && exchange.linkSeq === this.base + i) {
+        exchange.armDeadline(nowMs);
+        return;
+      }
+    }
+  }
+
+  /** Sends a request head: at once, or with this turn's other pipelined requests on a sliced link. */
+  writeHead(text: string): void {
+    if (this.sliced) writeDeferred(this.connection.socket, text);
+    else this.connection.socket.write(text, 'latin1');
+  }
+
+  private onData(chunk: Buffer): void {
+    const socket = this.connection.socket;
+    if (this.inFlight === 0) {
+      // Bytes from an idle upstream connection are a protocol error: it cannot be reused.
+      socket.destroy();
+      return;
+    }
+    if (this.sliced) {
+      this.parser.execute(chunk);
+      // An answer still arriving goes out with what came of it in this chunk.
+      this.current?.flushToClient();
+      const tunnel = this.pendingTunnel;
+      if (tunnel !== undefined) {
+        this.pendingTunnel = undefined;
+        tunnel.startTunnelAfterChunk(this, this.parser.takeRemaining());
+      }
+      return;
+    }
+    // Without pipelining an exchange that gives up destroys the connection, so the one in flight is current.
+    const exchange = this.current;
+    if (exchange === undefined) {
+      socket.destroy();
+      return;
+    }
+    if (exchange.passesRaw) {
+      exchange.onUpstreamChunk(chunk);
+      this.parser.execute(chunk);
+      return;
+    }
+    // A rewritten head and the body bytes of the same chunk leave in one writev, not one write each.
+    const client = exchange.clientSocket;
+    client.cork();
+    exchange.onUpstreamChunk(chunk);
+    this.parser.execute(chunk);
+    client.uncork();
+  }
+
+  private onClose(): void {
+    const firstSeq = this.base + this.queueHead;
+    const queue = this.queue.splice(this.queueHead);
+    this.base += this.queueHead + queue.length;
+    this.queueHead = 0;
+    this.queue.length = 0;
+    this.connection.inFlight = 0;
+    this.pendingTunnel = undefined;
+    const firstOwnsFailure = !this.failureTaken;
+    // The oldest request owns the failure; those sent behind it never got an answer and go again.
+    for (let i = 0; i < queue.length; i++) {
+      const exchange = queue[i]!;
+      if (exchange.link !== this || exchange.linkSeq !== firstSeq + i) continue;
+      if (i === 0 && firstOwnsFailure) exchange.onUpstreamFailure(this, 'the upstream closed the connection');
+      else exchange.onPipelineLost(this);
+    }
+  }
+
   onResponseHead(head: ResponseHead): void {
-    this.exchange?.onResponseHead(head, this);
+    if (!head.keepAlive || head.upgrade) this.closing = true;
+    if (this.closing) this.connection.shareable = false;
+    this.current?.onResponseHead(head, this);
+  }
+
+  /** The head just parsed, as received: a view valid during onResponseHead (the parser does not reuse it). */
+  rawHead(): Buffer {
+    return this.parser.rawHead();
+  }
+
+  /** Called by the exchange for a 101 on a sliced link: the tunnel starts once the chunk is parsed. */
+  tunnelAfterChunk(exchange: Exchange): void {
+    this.pendingTunnel = exchange;
   }
 
   onResponseBody(chunk: Buffer): void {
-    this.exchange?.onResponseBody(chunk);
+    this.current?.onResponseBody(chunk);
   }
 
   onResponseEnd(): void {
-    const exchange = this.exchange;
-    this.exchange = undefined;
+    if (this.queueHead >= this.queue.length) return;
+    const exchange = this.current;
+    this.queueHead++;
+    if (this.queueHead === this.queue.length) {
+      this.base += this.queue.length;
+      this.queue.length = 0;
+      this.queueHead = 0;
+    }
+    const connection = this.connection;
+    connection.inFlight = this.inFlight;
+    // Every place an exchange held was for the same request: the method of whoever holds the next one frames its answer.
+    if (connection.inFlight > 0) this.parser.setRequestMethod(this.queue[this.queueHead]!.method);
+    if (connection.inFlight === 0) {
+      // Released before finishing: the next request of the same client may take this very connection.
+      const reusable = this.parser.isIdle && !this.closing && !connection.socket.destroyed && (exchange === undefined || exchange.requestSent);
+      connection.pool.release(connection, reusable);
+    } else {
+      if (this.sliced && connection.shareable && !this.closing) connection.pool.share(connection);
+      this.armFirstLive();
+    }
     exchange?.onResponseEnd(this);
   }
 
   onResponseError(error: HttpParseError): void {
-    const exchange = this.exchange;
-    this.exchange = undefined;
+    const exchange = this.current;
+    // The close that follows hands the error to the oldest exchange and sends the others again.
+    this.failureTaken = true;
     this.connection.socket.destroy();
     exchange?.onUpstreamFailure(this, error.message);
+  }
+
+  /** The connection stops being HTTP (a 101): it leaves the link with the one exchange it carried. */
+  clearForTunnel(): void {
+    this.base += this.queue.length;
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.connection.inFlight = 0;
+  }
+
+  /** An exchange gave up its place: the connection is destroyed unless its answer can be skipped cleanly (sliced, request fully sent). */
+  detach(keepConnection: boolean, pausedForIt: boolean): void {
+    if (!keepConnection || !this.sliced) {
+      this.connection.socket.destroy();
+      return;
+    }
+    // Its answer is read and dropped when it comes; the others on the connection are not disturbed.
+    if (pausedForIt) this.connection.socket.resume();
+    this.armFirstLive();
   }
 }
 
@@ -382,7 +575,14 @@ class Exchange {
   private service: ServiceRuntime | undefined;
   private instance: UpstreamInstance | undefined;
   private instanceHeld = false;
-  private link: UpstreamLink | undefined;
+  /** The link carrying this exchange's current attempt; cleared when it gives the link up. */
+  link: UpstreamLink | undefined;
+  /** Its place on that link (see UpstreamLink.queue). */
+  linkSeq = -1;
+  /** GET or HEAD with no body over HTTP/1.1: may go behind others on a pipelining connection. */
+  private readonly pipelinable: boolean;
+  /** Answer bytes waiting to go to the client together (sliced links; see queueOut). */
+  private pendingOut: Buffer | undefined = undefined;
   private readonly context: RequestContext;
   private readonly startedAtMs = Date.now();
   private readonly startedAt = performance.now();
@@ -406,6 +606,8 @@ class Exchange {
   /** Chunks of the response received before its head was complete. */
   private headChunks: Buffer[] = [];
   private waitingForDrain = false;
+  /** A 101 head on a sliced link, until the tunnel starts. */
+  private tunnelHead: Buffer | undefined = undefined;
 
   constructor(
     private readonly client: HttpClientConnection,
@@ -433,6 +635,21 @@ class Exchange {
       responseHeaders: [],
       responseHeadersRemove: [],
     };
+    this.pipelinable = (head.method === 'GET' || head.method === 'HEAD') && this.context.bodyLength === 0 && !head.upgrade && head.versionMinor === 1;
+  }
+
+  get method(): string {
+    return this.head.method;
+  }
+
+  /** Starts the request timeout, if its answer has not begun and it is not running already (see UpstreamLink.armFirstLive). */
+  armDeadline(nowMs: number): void {
+    if (this.responseDeadlineMs === 0 && !this.responseStarted) this.responseDeadlineMs = nowMs + this.service!.config.requestTimeoutMs;
+  }
+
+  /** The whole request has gone (or is going) upstream: its answer can be skipped without breaking the connection. */
+  get requestSent(): boolean {
+    return this.bodyDone;
   }
 
   start(generation: HttpGeneration): void {
@@ -474,7 +691,12 @@ class Exchange {
     this.instance = instance;
     this.instanceHeld = true;
     instance.inFlight++;
-    service.pools[instance.index]!.acquire((error, connection) => this.onUpstream(instance, error, connection));
+    const pool = service.pools[instance.index]!;
+    if (this.pipelinable && pool.pipeline > 1) {
+      const shared = pool.takeShared();
+      if (shared !== undefined) return this.onUpstream(instance, null, shared);
+    }
+    pool.acquire((error, connection) => this.onUpstream(instance, error, connection));
   }
 
   private onUpstream(instance: UpstreamInstance, error: UpstreamError | null, connection: UpstreamConnection | null): void {
@@ -491,13 +713,12 @@ class Exchange {
     }
     const link = UpstreamLink.of(connection);
     this.link = link;
-    link.exchange = this;
-    link.parser.setRequestMethod(this.head.method);
-    this.responseDeadlineMs = Date.now() + this.service!.config.requestTimeoutMs;
+    this.responseDeadlineMs = 0;
+    link.push(this, this.head.method, this.pipelinable);
     const socket = connection.socket;
     const head = this.serializeRequestHead();
     if (this.bodyChunks.length === 0) {
-      socket.write(head, 'latin1');
+      link.writeHead(head);
       return;
     }
     socket.cork();
@@ -564,7 +785,7 @@ class Exchange {
   abortFromClient(status: number, message: string): void {
     if (this.finished) return;
     this.error = status === 413 ? 'body-too-large' : 'bad-request';
-    this.dropUpstream();
+    this.dropUpstream(false);
     this.status = status;
     if (this.responseStarted) {
       this.client.socket.destroy();
@@ -635,7 +856,7 @@ class Exchange {
     if (head.status >= 500 && shouldRetryStatus(head.status, service.config.retry) && this.canRetry(nowMs)) {
       // The answer is dropped unseen, and the connection with it; the request goes to another instance.
       this.headChunks = [];
-      this.dropUpstream();
+      this.dropUpstream(true);
       service.retryBudget.recordRetry(nowMs);
       this.attempt(instance.index);
       return;
@@ -643,7 +864,12 @@ class Exchange {
     this.responseStarted = true;
     this.responseDeadlineMs = 0;
     this.status = head.status;
-    if (head.status === 101) return this.startTunnel(link);
+    if (head.status === 101) {
+      if (!link.sliced) return this.startTunnel(link, Buffer.concat(this.headChunks));
+      // The first bytes of the new protocol may follow in the same chunk: the link hands them over when it is parsed.
+      this.tunnelHead = link.rawHead();
+      return link.tunnelAfterChunk(this);
+    }
     const context = this.context;
     if (head.untilClose) this.client.closeWhenIdle();
     const chunks = this.headChunks;
@@ -652,7 +878,14 @@ class Exchange {
     // with no copy. Its Connection: keep-alive agrees with ours; a close, or edits, mean a rewritten head.
     const added = context.responseHeaders;
     if (head.keepAlive && !this.client.willClose() && context.responseHeadersRemove.length === 0) {
+      if (link.sliced) chunks.push(link.rawHead());
       if (added.length === 0) {
+        if (link.sliced) {
+          // The head as received; the body follows through onResponseBody, cut from the chunks by the parser.
+          this.bytesOut += head.headBytes;
+          this.queueOut(chunks[0]!);
+          return;
+        }
         this.rawResponse = true;
         for (const chunk of chunks) {
           this.bytesOut += chunk.length;
@@ -671,8 +904,12 @@ class Exchange {
         chunk.copy(out, 0, 0, split);
         out.write(lines, split, 'latin1');
         chunk.copy(out, split + lines.length, split);
-        this.rawResponse = true;
         this.bytesOut += out.length;
+        if (link.sliced) {
+          this.queueOut(out);
+          return;
+        }
+        this.rawResponse = true;
         this.writeToClient(out);
         return;
       }
@@ -685,22 +922,62 @@ class Exchange {
     if (this.client.willClose()) headers.set('connection', 'close');
     const text = `HTTP/1.1 ${head.status} ${head.reason || reasonPhrase(head.status)}\r\n${serializeHeaders(headers)}\r\n`;
     this.bytesOut += text.length;
-    this.writeToClient(Buffer.from(text, 'latin1'));
+    if (link.sliced) this.queueOut(Buffer.from(text, 'latin1'));
+    else this.writeToClient(Buffer.from(text, 'latin1'));
   }
 
   onResponseBody(chunk: Buffer): void {
     if (this.rawResponse) return;
     this.bytesOut += chunk.length;
-    this.writeToClient(chunk);
+    if (this.link?.sliced === true) this.queueOut(chunk);
+    else this.writeToClient(chunk);
   }
 
-  onResponseEnd(link: UpstreamLink): void {
-    const connection = link.connection;
+  /**
+   * Holds answer bytes to send with the next ones: on a sliced link a head
+   * and its body arrive as separate views of one chunk, and adjacent views
+   * are joined into one, so an answer costs one write, not two.
+   */
+  private queueOut(chunk: Buffer): void {
+    const pending = this.pendingOut;
+    if (pending === undefined) {
+      this.pendingOut = chunk;
+    } else if (pending.buffer === chunk.buffer && pending.byteOffset + pending.length === chunk.byteOffset) {
+      this.pendingOut = Buffer.from(pending.buffer, pending.byteOffset, pending.length + chunk.length);
+    } else {
+      this.writeToClient(pending);
+      this.pendingOut = chunk;
+    }
+  }
+
+  /** Sends what queueOut holds (at the end of the answer, or of the chunk it arrived in). */
+  flushToClient(): void {
+    const pending = this.pendingOut;
+    if (pending === undefined) return;
+    this.pendingOut = undefined;
+    this.writeToClient(pending);
+  }
+
+  /** The link released the connection already (see UpstreamLink.onResponseEnd). */
+  onResponseEnd(_link: UpstreamLink): void {
+    this.flushToClient();
     this.link = undefined;
     this.releaseInstance();
-    // Released before finishing: the next pipelined request may take this very connection.
-    connection.pool.release(connection, link.parser.isIdle && this.bodyDone && !connection.socket.destroyed);
     this.finish();
+  }
+
+  /**
+   * This request went behind one whose connection failed, and got no answer:
+   * it goes again, on another connection, without counting as an attempt
+   * (the failure is the oldest request's).
+   */
+  onPipelineLost(link: UpstreamLink): void {
+    if (this.link !== link || this.finished) return;
+    this.link = undefined;
+    this.pendingOut = undefined;
+    this.releaseInstance();
+    this.attempts--;
+    this.attempt(-1);
   }
 
   onUpstreamFailure(link: UpstreamLink, message: string): void {
@@ -728,12 +1005,19 @@ class Exchange {
     this.failAttempt('reset', `${this.instance!.url}: ${message}`, true);
   }
 
-  private startTunnel(link: UpstreamLink): void {
+  /** After a 101 on a sliced link, once the chunk that held it is parsed: `remaining` is what came after the head. */
+  startTunnelAfterChunk(link: UpstreamLink, remaining: Buffer | undefined): void {
+    const head = this.tunnelHead!;
+    this.tunnelHead = undefined;
+    this.startTunnel(link, remaining === undefined || remaining.length === 0 ? head : Buffer.concat([head, remaining]));
+  }
+
+  /** toClient: the 101 head as received and any first bytes of the new protocol after it. */
+  private startTunnel(link: UpstreamLink, toClient: Buffer): void {
     const connection = link.connection;
     const socket = connection.socket;
-    link.exchange = undefined;
+    link.clearForTunnel();
     this.link = undefined;
-    // The head chunks hold the 101 head as received and any first bytes of the new protocol after it.
     link.parser.takeRemaining();
     socket.removeAllListeners('data');
     socket.removeAllListeners('end');
@@ -745,7 +1029,7 @@ class Exchange {
     const hooks = this.client.entry.hooks;
     hooks.setKind(socket, 'ws');
     hooks.setKind(this.client.socket, 'ws');
-    this.client.tunnel(socket, Buffer.concat(this.headChunks));
+    this.client.tunnel(socket, toClient);
     this.headChunks = [];
     this.finish();
   }
@@ -767,26 +1051,33 @@ class Exchange {
   checkDeadline(nowMs: number): void {
     if (this.responseDeadlineMs === 0 || nowMs < this.responseDeadlineMs || this.link === undefined) return;
     this.responseDeadlineMs = 0;
-    this.dropUpstream();
+    this.dropUpstream(false);
     this.service!.outlier.onResult(this.instance!, 'error', nowMs);
     this.failAttempt('timeout', `no response from ${this.instance!.url} within ${this.service!.config.requestTimeoutMs} ms`, true);
   }
 
   onClientGone(): void {
     if (this.finished) return;
-    this.dropUpstream();
+    this.dropUpstream(true);
     if (this.error === null) this.error = 'client-closed';
     if (this.status === 0) this.status = 499;
     this.finish();
   }
 
-  /** Abandons the current upstream connection (it cannot be reused mid-message). */
-  private dropUpstream(): void {
+  /**
+   * Gives up the current attempt's link. Without pipelining the connection
+   * cannot be reused mid-message and is destroyed; on a pipelining one the
+   * answer is read and dropped when it comes, if the request went out whole
+   * and `keepConnection` (not after a timeout: that answer may never come).
+   */
+  private dropUpstream(keepConnection: boolean): void {
     const link = this.link;
     if (link === undefined) return;
     this.link = undefined;
-    link.exchange = undefined;
-    link.connection.socket.destroy();
+    this.pendingOut = undefined;
+    const pausedForIt = this.waitingForDrain;
+    this.waitingForDrain = false;
+    link.detach(keepConnection && this.bodyDone, pausedForIt);
     this.releaseInstance();
   }
 

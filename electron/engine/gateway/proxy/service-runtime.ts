@@ -22,7 +22,7 @@ export class PoolRegistry {
 
   get(service: ServiceConfig, url: string): UpstreamPool {
     const { host, port } = parseInstanceUrl(url);
-    const key = `${service.name}|${url}|${service.pool.maxSize}|${service.pool.minIdle}|${service.pool.maxQueue}|${service.pool.queueTimeoutMs}|${service.connectTimeoutMs}|${service.idleTimeoutMs}`;
+    const key = `${service.name}|${url}|${service.pool.maxSize}|${service.pool.minIdle}|${service.pool.maxQueue}|${service.pool.queueTimeoutMs}|${service.pool.pipeline}|${service.connectTimeoutMs}|${service.idleTimeoutMs}`;
     let pool = this.pools.get(key);
     if (!pool) {
       pool = new UpstreamPool({
@@ -33,6 +33,7 @@ export class PoolRegistry {
         minIdle: service.pool.minIdle,
         maxQueue: service.pool.maxQueue,
         queueTimeoutMs: service.pool.queueTimeoutMs,
+        pipeline: service.pool.pipeline,
         connectTimeoutMs: service.connectTimeoutMs,
         idleTimeoutMs: service.idleTimeoutMs,
         onSocket: (socket) => this.onSocket(socket, `${service.name} ${url}`),

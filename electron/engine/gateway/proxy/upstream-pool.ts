@@ -12,6 +12,8 @@ export interface UpstreamPoolOptions {
   readonly queueTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly idleTimeoutMs: number;
+  /** Requests a connection may carry at once (HTTP/1.1 pipelining); 1 means one at a time. Default 1. */
+  readonly pipeline?: number;
   /** Called for every socket the pool opens, so the tracker sees it. */
   readonly onSocket?: (socket: Socket) => void;
 }
@@ -38,6 +40,10 @@ export class UpstreamConnection {
   detached = false;
   /** The proxy's own state for this connection (its response parser), made once per connection. */
   user: unknown = undefined;
+  /** Requests sent and not yet answered (set by the proxy). */
+  inFlight = 0;
+  /** Whether one more pipelined request may go behind those in flight (set by the proxy). */
+  shareable = false;
 
   constructor(
     readonly socket: Socket,
@@ -60,6 +66,8 @@ export interface UpstreamPoolStats {
   queued: number;
   created: number;
   reused: number;
+  /** Requests sent behind others on a busy connection (pipelining). */
+  pipelined: number;
   connectErrors: number;
   queueTimeouts: number;
   queueRejected: number;
@@ -83,9 +91,14 @@ export class UpstreamPool implements Disposable {
   private queueTimeouts = 0;
   private queueRejected = 0;
   private closed = false;
+  /** The connection pipelined requests fill before another is taken (see takeShared). */
+  private sharing: UpstreamConnection | undefined = undefined;
+  private shared = 0;
+  readonly pipeline: number;
   private readonly sweeper: ReturnType<typeof setInterval>;
 
   constructor(readonly options: UpstreamPoolOptions) {
+    this.pipeline = options.pipeline ?? 1;
     // One timer per pool sweeps idle and queued deadlines, instead of a timer per connection or waiter.
     this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(50, Math.min(1000, options.queueTimeoutMs / 4, options.idleTimeoutMs / 4)));
     this.sweeper.unref();
@@ -116,9 +129,33 @@ export class UpstreamPool implements Disposable {
     this.waiters.push({ callback, deadlineMs: Date.now() + this.options.queueTimeoutMs });
   }
 
+  /**
+   * For a request that may be pipelined: the busy connection such requests
+   * are filling, if it has room. One connection is filled before the next is
+   * taken, so the requests of one turn of the event loop share a write and
+   * the answers come back in one read.
+   */
+  takeShared(): UpstreamConnection | undefined {
+    const connection = this.sharing;
+    if (connection === undefined) return undefined;
+    if (!connection.shareable || connection.inFlight >= this.pipeline || connection.socket.destroyed) {
+      this.sharing = undefined;
+      return undefined;
+    }
+    this.shared++;
+    return connection;
+  }
+
+  /** Offers a lent connection to pipelined requests (its current ones are all pipelinable). */
+  share(connection: UpstreamConnection): void {
+    this.sharing = connection;
+  }
+
   /** Gives a connection back: reusable ones serve the next waiter or go idle; others are destroyed. */
   release(connection: UpstreamConnection, reusable: boolean): void {
     connection.requests++;
+    connection.shareable = false;
+    if (this.sharing === connection) this.sharing = undefined;
     if (!reusable || this.closed || connection.socket.destroyed) {
       connection.socket.destroy();
       return;
@@ -156,6 +193,7 @@ export class UpstreamPool implements Disposable {
       queued: this.waiters.length - this.waiterHead,
       created: this.created,
       reused: this.reused,
+      pipelined: this.shared,
       connectErrors: this.connectErrors,
       queueTimeouts: this.queueTimeouts,
       queueRejected: this.queueRejected,
@@ -196,6 +234,8 @@ export class UpstreamPool implements Disposable {
   }
 
   private onClose(connection: UpstreamConnection): void {
+    connection.shareable = false;
+    if (this.sharing === connection) this.sharing = undefined;
     if (connection.detached) return;
     this.openCount--;
     if (connection.idle) {
