@@ -192,9 +192,16 @@ routers:
     match: { path: { prefix: /single } }
     rewrite: { stripPrefix: /single }
     service: single
+  - name: limited
+    match: { path: { prefix: /mw } }
+    rewrite: { stripPrefix: /mw }
+    middlewares: [ limit ]
+    service: piped
   - name: all
     match: { path: { prefix: / } }
     service: piped
+middlewares:
+  - { name: limit, type: rateLimit, ratePerSecond: 1000000, burst: 1000000 }
 services:
   - name: piped
     requestTimeoutMs: 400
@@ -288,6 +295,21 @@ describe('gateway upstream pipelining', () => {
       const want = expected(methods[i]!, paths[i]!);
       expect(answer.status, paths[i]).toBe(want.status);
       expect(answer.body, `${methods[i]} ${paths[i]}`).toBe(want.body);
+    });
+    expect(backend.maxWaiting).toBeGreaterThan(1);
+  });
+
+  it('middleware fields join pipelined answers of every framing, heads and bodies intact', async () => {
+    const paths = Array.from({ length: 48 }, (_, i) => ['/echo', '/chunked', '/big', '/slow'][i % 4]! + `/${i}`);
+    const methods = paths.map((_, i) => (i % 5 === 0 ? 'HEAD' : 'GET'));
+    const answers = await Promise.all(paths.map((path, i) => send(port, `/mw${path}`, { method: methods[i]! })));
+    answers.forEach((answer, i) => {
+      const want = expected(methods[i]!, paths[i]!);
+      expect(answer.status, paths[i]).toBe(want.status);
+      expect(answer.body, `${methods[i]} ${paths[i]}`).toBe(want.body);
+      expect(answer.headers['ratelimit-policy'], paths[i]).toBe('"limit";q=1000000;w=1');
+      expect(answer.headers['ratelimit'], paths[i]).toMatch(/^"limit";r=\d+;t=\d+$/);
+      if (want.body.length > 0 && paths[i]!.startsWith('/echo')) expect(answer.headers['content-length']).toBe(String(want.body.length));
     });
     expect(backend.maxWaiting).toBeGreaterThan(1);
   });

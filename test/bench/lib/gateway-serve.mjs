@@ -17,14 +17,14 @@ export const BENCH_MIDDLEWARES = [
 ];
 
 /** The config file's text; JSON is YAML, and leaves nothing to quoting. */
-export function gatewayConfigText({ port, backendPort, workers, withMiddlewares }) {
+export function gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline = 1 }) {
   const config = {
     gateway: {
       workers,
       entryPoints: [{ name: 'bench', host: '127.0.0.1', port }],
       routers: [{ name: 'all', match: { path: { prefix: '/' } }, service: 'backend', ...(withMiddlewares ? { middlewares: BENCH_MIDDLEWARES.map((m) => m.name) } : {}) }],
       ...(withMiddlewares ? { middlewares: BENCH_MIDDLEWARES } : {}),
-      services: [{ name: 'backend', instances: [{ url: `http://127.0.0.1:${backendPort}` }] }],
+      services: [{ name: 'backend', instances: [{ url: `http://127.0.0.1:${backendPort}` }], ...(pipeline > 1 ? { pool: { pipeline } } : {}) }],
     },
   };
   return `${JSON.stringify(config, null, 2)}\n`;
@@ -35,12 +35,12 @@ export function gatewayConfigText({ port, backendPort, workers, withMiddlewares 
  * config and resolves once it prints its console line. Whether the entry
  * point proxies is the caller's check: the API key must exist first.
  */
-export async function startGatewayServe({ node, cli, cpu, workers, backendPort, withMiddlewares }) {
+export async function startGatewayServe({ node, cli, cpu, workers, backendPort, withMiddlewares, pipeline = 1 }) {
   const root = makeTempDir('netops-bench-gateway-');
   const dataDir = join(root, 'data');
   const configFile = join(root, 'config.yaml');
   const port = await freePort();
-  const configText = gatewayConfigText({ port, backendPort, workers, withMiddlewares });
+  const configText = gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline });
   writeFileSync(configFile, configText);
   const args = [cli, 'serve', '--ui-port', '0', '--data-dir', dataDir, '--config', configFile];
   const [file, argv] = cpu === undefined ? [node, args] : [requireBinary('taskset'), ['-c', String(cpu), node, ...args]];
@@ -48,7 +48,7 @@ export async function startGatewayServe({ node, cli, cpu, workers, backendPort, 
   const output = keepLastLines(child);
   const describe = () => (output.length > 0 ? `; its output:\n    ${output.join('\n    ')}` : '; it printed nothing');
   const instance = {
-    name: `gateway (${workers} worker${workers === 1 ? '' : 's'}${withMiddlewares ? ', rateLimit + apiKey' : ''})`,
+    name: `gateway (${workers} worker${workers === 1 ? '' : 's'}${pipeline > 1 ? `, pipeline ${pipeline}` : ''}${withMiddlewares ? ', rateLimit + apiKey' : ''})`,
     child,
     pid: child.pid,
     port,

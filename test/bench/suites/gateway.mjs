@@ -1,8 +1,10 @@
 // The gateway suite: HTTP/1.1 keep-alive proxying on loopback, one run per
 // target, side by side: the backend direct, nginx (1 worker, upstream
 // keepalive), HAProxy (1 thread), Caddy (GOMAXPROCS=1) and the gateway with
-// one router and no middleware; then the gateway with the rate limit and API
-// key middlewares; then nginx and the gateway on both cores.
+// one router and no middleware, with upstream pipelining off (the default) and
+// on (pool.pipeline 16, NETOPS_BENCH_GATEWAY_PIPELINE); then the pipelined
+// gateway with the rate limit and API key middlewares (their cost is against
+// the pipelined run); then nginx and the gateway, both ways, on both cores.
 //
 // How it measures:
 // - One backend serves every target: nginx `return 200` or a bare node:http
@@ -51,6 +53,8 @@ const PROXY_CPU = 1;
 const MIDDLEWARE_BUDGET = 0.15;
 /** A proxy this close to the backend's direct rate may have been held back by the load side, not by itself. */
 const LOAD_SIDE_LIMIT_SHARE = 0.9;
+/** pool.pipeline of the pipelined gateway runs (NETOPS_BENCH_GATEWAY_PIPELINE): up to this many requests per upstream connection. */
+const PIPELINE = Number(process.env.NETOPS_BENCH_GATEWAY_PIPELINE ?? 16);
 
 /**
  * What runs, in order. `cores` 1: pinned to PROXY_CPU; 2: not pinned.
@@ -61,10 +65,18 @@ const TARGETS = [
   { id: 'nginx', label: 'nginx, 1 worker', cores: 1, reference: 'nginx', binary: 'nginx', start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 1, cpu: c }) },
   { id: 'haproxy', label: 'HAProxy, 1 thread', cores: 1, reference: 'nginx', binary: 'haproxy', start: (c, b) => startHaproxy({ backendPort: b.port, cpu: c }) },
   { id: 'caddy', label: 'Caddy, GOMAXPROCS=1', cores: 1, reference: 'nginx', binary: 'caddy', start: (c, b) => startCaddy({ backendPort: b.port, cpu: c, maxProcs: 1 }) },
-  { id: 'gateway', label: 'gateway, 1 worker', cores: 1, reference: 'nginx', gateway: { workers: 1, withMiddlewares: false } },
-  { id: 'gatewayMiddleware', label: 'gateway + rateLimit + apiKey', cores: 1, reference: 'nginx', gateway: { workers: 1, withMiddlewares: true } },
+  { id: 'gateway', label: 'gateway, 1 worker', cores: 1, reference: 'nginx', gateway: { workers: 1, withMiddlewares: false, pipeline: 1 } },
+  { id: 'gatewayPipelined', label: `gateway, 1 worker, pipeline ${PIPELINE}`, cores: 1, reference: 'nginx', gateway: { workers: 1, withMiddlewares: false, pipeline: PIPELINE } },
+  {
+    id: 'gatewayMiddleware',
+    label: `gateway, pipeline ${PIPELINE}, + rateLimit + apiKey`,
+    cores: 1,
+    reference: 'nginx',
+    gateway: { workers: 1, withMiddlewares: true, pipeline: PIPELINE },
+  },
   { id: 'nginx2', label: 'nginx, 2 workers', cores: 2, reference: 'nginx2', binary: 'nginx', start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 2, cpu: c }) },
-  { id: 'gateway2', label: 'gateway, 2 workers', cores: 2, reference: 'nginx2', gateway: { workers: 2, withMiddlewares: false } },
+  { id: 'gateway2', label: 'gateway, 2 workers', cores: 2, reference: 'nginx2', gateway: { workers: 2, withMiddlewares: false, pipeline: 1 } },
+  { id: 'gateway2Pipelined', label: `gateway, 2 workers, pipeline ${PIPELINE}`, cores: 2, reference: 'nginx2', gateway: { workers: 2, withMiddlewares: false, pipeline: PIPELINE } },
 ];
 
 export const gateway = {
@@ -244,8 +256,8 @@ function checkAnswers(run, name) {
   if (run.requests === 0) throw new Error(`${name} answered no request`);
 }
 
-async function startGateway(ctx, { workers, withMiddlewares }, backend, cpu) {
-  const server = await startGatewayServe({ node: ctx.node, cli: ctx.dist.cli, cpu, workers, backendPort: backend.port, withMiddlewares });
+async function startGateway(ctx, { workers, withMiddlewares, pipeline }, backend, cpu) {
+  const server = await startGatewayServe({ node: ctx.node, cli: ctx.dist.cli, cpu, workers, backendPort: backend.port, withMiddlewares, pipeline });
   try {
     const headers = withMiddlewares ? { 'x-api-key': await createApiKey(ctx, server) } : {};
     try {
@@ -323,8 +335,9 @@ function loadSideWarnings(parts) {
   );
 }
 
+/** The middlewares' cost, against the same gateway without them (both pipelined). */
 function middlewareCost(parts) {
-  const plain = parts.gateway;
+  const plain = parts.gatewayPipelined;
   const withMiddlewares = parts.gatewayMiddleware;
   if (!plain?.ok || !withMiddlewares?.ok) return null;
   return {
@@ -346,20 +359,30 @@ function summarize(results) {
     const p = parts[target.id];
     summary.push([`${target.label} (${target.cores} core${target.cores === 1 ? '' : 's'}): rps / p99 ms / CPU µs per request`, p?.ok ? `${p.rps.toLocaleString('en-US')} / ${p.p99Ms} / ${p.cpuUsPerRequest}` : failed(target.id)]);
   }
-  for (const [id, ref, cores] of [
-    ['gateway', 'nginx', 1],
-    ['gateway2', 'nginx2', 2],
+  for (const [id, ref, cores, how] of [
+    ['gateway', 'nginx', 1, 'pipeline off'],
+    ['gatewayPipelined', 'nginx', 1, `pipeline ${PIPELINE}`],
+    ['gateway2', 'nginx2', 2, 'pipeline off'],
+    ['gateway2Pipelined', 'nginx2', 2, `pipeline ${PIPELINE}`],
   ]) {
     const g = parts[id];
     const n = parts[ref];
-    summary.push([`gateway / nginx at ${cores} core${cores === 1 ? '' : 's'}: rps ratio / p99 ratio / CPU per request ratio`, g?.ok && n?.ok ? `${ratio(g.rps, n.rps)} / ${ratio(g.p99Ms, n.p99Ms)} / ${ratio(g.cpuUsPerRequest, n.cpuUsPerRequest)}` : 'n/a (a run failed)']);
+    summary.push([
+      `gateway (${how}) / nginx at ${cores} core${cores === 1 ? '' : 's'}: rps ratio / p99 ratio / CPU per request ratio`,
+      g?.ok && n?.ok ? `${ratio(g.rps, n.rps)} / ${ratio(g.p99Ms, n.p99Ms)} / ${ratio(g.cpuUsPerRequest, n.cpuUsPerRequest)}` : 'n/a (a run failed)',
+    ]);
   }
   const cost = results.middlewareCost;
   summary.push(['middleware cost (rateLimit + apiKey): throughput % / CPU per request %', cost ? `${cost.throughputPercent} / ${cost.cpuPerRequestPercent}` : 'n/a (a gateway run failed)']);
   const goal = (ok) => (ok === null ? 'n/a (a run failed)' : ok ? 'met' : 'NOT met');
   const both = (a, b, test) => (parts[a]?.ok && parts[b]?.ok ? test(parts[a], parts[b]) : null);
-  summary.push(['goal: gateway rps >= nginx at equal cores (1 / 2)', `${goal(both('gateway', 'nginx', (g, n) => g.rps >= n.rps))} / ${goal(both('gateway2', 'nginx2', (g, n) => g.rps >= n.rps))}`]);
-  summary.push(['goal: gateway p99 <= nginx p99 (1 / 2 cores)', `${goal(both('gateway', 'nginx', (g, n) => g.p99Ms <= n.p99Ms))} / ${goal(both('gateway2', 'nginx2', (g, n) => g.p99Ms <= n.p99Ms))}`]);
+  for (const [one, two, how] of [
+    ['gateway', 'gateway2', 'pipeline off'],
+    ['gatewayPipelined', 'gateway2Pipelined', `pipeline ${PIPELINE}`],
+  ]) {
+    summary.push([`goal: gateway (${how}) rps >= nginx at equal cores (1 / 2)`, `${goal(both(one, 'nginx', (g, n) => g.rps >= n.rps))} / ${goal(both(two, 'nginx2', (g, n) => g.rps >= n.rps))}`]);
+    summary.push([`goal: gateway (${how}) p99 <= nginx p99 (1 / 2 cores)`, `${goal(both(one, 'nginx', (g, n) => g.p99Ms <= n.p99Ms))} / ${goal(both(two, 'nginx2', (g, n) => g.p99Ms <= n.p99Ms))}`]);
+  }
   summary.push([`goal: middleware costs under ${MIDDLEWARE_BUDGET * 100}% of throughput`, goal(cost ? cost.throughputPercent < MIDDLEWARE_BUDGET * 100 : null)]);
   const missing = Object.keys(TOOLS).filter((name) => results.versions[name] === null);
   if (missing.length > 0) summary.push(['missing tools', `${missing.join(', ')}: ${INSTALL_COMMAND}`]);

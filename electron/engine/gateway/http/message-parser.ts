@@ -103,6 +103,9 @@ export abstract class HttpMessageParser {
   /** A CR was the last byte of the empty lines that may precede a message. */
   private sawLeadingCR = false;
 
+  /** While a head that spanned chunks is parsed from the parser's copy: nothing follows it in that buffer. */
+  protected headCopied = false;
+
   /** Set by parseHead: how the body that follows is framed. */
   protected bodyKind = BODY_NONE;
   /** Set by parseHead for a 1xx other than 101: another head follows for the same request, with no end in between. */
@@ -369,7 +372,10 @@ export abstract class HttpMessageParser {
     const head = this.headBuffer!;
     this.headBuffer = undefined;
     this.headLength = 0;
-    return this.completeHead(head, 0) < 0 ? -1 : headEnd;
+    this.headCopied = true;
+    const parsed = this.completeHead(head, 0);
+    this.headCopied = false;
+    return parsed < 0 ? -1 : headEnd;
   }
 
   /** Where the head ends in this chunk when its first bytes are buffered: the CRLFCRLF may straddle the two. */

@@ -69,6 +69,17 @@ export class ResponseParser extends HttpMessageParser {
     return this.headSource!.subarray(this.headSourceStart, this.headSourceEnd);
   }
 
+  /**
+   * The first `length` body bytes, if they came in the same chunk as the
+   * head being emitted (call it from onResponseHead): a view, for a caller
+   * that wants head and body in one buffer. The parser still emits them.
+   */
+  bodyWithHead(length: number): Buffer | undefined {
+    const source = this.headSource;
+    if (source === undefined || this.headCopied || source.length - this.headSourceEnd < length) return undefined;
+    return source.subarray(this.headSourceEnd, this.headSourceEnd + length);
+  }
+
   override reset(): void {
     super.reset();
     this.headRequest = false;

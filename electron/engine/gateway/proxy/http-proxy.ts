@@ -583,6 +583,8 @@ class Exchange {
   private readonly pipelinable: boolean;
   /** Answer bytes waiting to go to the client together (sliced links; see queueOut). */
   private pendingOut: Buffer | undefined = undefined;
+  /** Earlier pieces that could not be joined to pendingOut (a rewritten head before its body). */
+  private pendingOutBefore: Buffer[] | undefined = undefined;
   private readonly context: RequestContext;
   private readonly startedAtMs = Date.now();
   private readonly startedAt = performance.now();
@@ -606,6 +608,8 @@ class Exchange {
   /** Chunks of the response received before its head was complete. */
   private headChunks: Buffer[] = [];
   private waitingForDrain = false;
+  /** Body bytes the parser will emit that went out already with the head (see onResponseHead). */
+  private skipBodyBytes = 0;
   /** A 101 head on a sliced link, until the tunnel starts. */
   private tunnelHead: Buffer | undefined = undefined;
 
@@ -900,10 +904,18 @@ class Exchange {
         let lines = '';
         for (const [name, value] of added) lines += `${name}: ${value}\r\n`;
         const split = head.headBytes - 2;
-        const out = Buffer.allocUnsafe(chunk.length + lines.length);
+        // On a sliced link the chunk is the head alone: a small body that came with it joins the copy, and
+        // the parser's emission of it is skipped, so the answer still leaves in one write.
+        const body = link.sliced && head.hasBody && !head.chunked && head.contentLength > 0 && head.contentLength <= INSERT_COPY_LIMIT ? link.parser.bodyWithHead(head.contentLength) : undefined;
+        const bodyLength = body === undefined ? 0 : body.length;
+        const out = Buffer.allocUnsafe(chunk.length + lines.length + bodyLength);
         chunk.copy(out, 0, 0, split);
         out.write(lines, split, 'latin1');
         chunk.copy(out, split + lines.length, split);
+        if (body !== undefined) {
+          body.copy(out, chunk.length + lines.length);
+          this.skipBodyBytes = bodyLength;
+        }
         this.bytesOut += out.length;
         if (link.sliced) {
           this.queueOut(out);
@@ -928,6 +940,13 @@ class Exchange {
 
   onResponseBody(chunk: Buffer): void {
     if (this.rawResponse) return;
+    if (this.skipBodyBytes > 0) {
+      // Sent already, copied in with the head.
+      const skipped = Math.min(this.skipBodyBytes, chunk.length);
+      this.skipBodyBytes -= skipped;
+      if (skipped === chunk.length) return;
+      chunk = chunk.subarray(skipped);
+    }
     this.bytesOut += chunk.length;
     if (this.link?.sliced === true) this.queueOut(chunk);
     else this.writeToClient(chunk);
@@ -936,7 +955,9 @@ class Exchange {
   /**
    * Holds answer bytes to send with the next ones: on a sliced link a head
    * and its body arrive as separate views of one chunk, and adjacent views
-   * are joined into one, so an answer costs one write, not two.
+   * are joined into one, so an answer costs one write, not two. Pieces that
+   * cannot be joined (a head with middleware fields, then its body) leave
+   * together in one writev.
    */
   private queueOut(chunk: Buffer): void {
     const pending = this.pendingOut;
@@ -945,7 +966,8 @@ class Exchange {
     } else if (pending.buffer === chunk.buffer && pending.byteOffset + pending.length === chunk.byteOffset) {
       this.pendingOut = Buffer.from(pending.buffer, pending.byteOffset, pending.length + chunk.length);
     } else {
-      this.writeToClient(pending);
+      if (this.pendingOutBefore === undefined) this.pendingOutBefore = [pending];
+      else this.pendingOutBefore.push(pending);
       this.pendingOut = chunk;
     }
   }
@@ -955,7 +977,17 @@ class Exchange {
     const pending = this.pendingOut;
     if (pending === undefined) return;
     this.pendingOut = undefined;
+    const before = this.pendingOutBefore;
+    if (before === undefined) {
+      this.writeToClient(pending);
+      return;
+    }
+    this.pendingOutBefore = undefined;
+    const socket = this.client.socket;
+    socket.cork();
+    for (const piece of before) this.writeToClient(piece);
     this.writeToClient(pending);
+    socket.uncork();
   }
 
   /** The link released the connection already (see UpstreamLink.onResponseEnd). */
@@ -975,6 +1007,7 @@ class Exchange {
     if (this.link !== link || this.finished) return;
     this.link = undefined;
     this.pendingOut = undefined;
+    this.pendingOutBefore = undefined;
     this.releaseInstance();
     this.attempts--;
     this.attempt(-1);
@@ -1075,6 +1108,7 @@ class Exchange {
     if (link === undefined) return;
     this.link = undefined;
     this.pendingOut = undefined;
+    this.pendingOutBefore = undefined;
     const pausedForIt = this.waitingForDrain;
     this.waitingForDrain = false;
     link.detach(keepConnection && this.bodyDone, pausedForIt);
