@@ -38,6 +38,9 @@ interface Pending {
   post?: { before: number; behind: number };
 }
 
+/** More than loopback socket buffers hold, so a client that does not read pushes back on the gateway. */
+const HUGE_BYTES = 16 * 1024 * 1024;
+
 function bigBody(id: string): string {
   return `${id}:`.padEnd(200_000, 'x');
 }
@@ -53,6 +56,8 @@ function answerFor(method: string, path: string, body: string, backend: Pipeline
       return { parts: [plain(200, `slow ${id}`)], delayMs: 120, closeAfter: false, never: false, upgrade: false };
     case 'big':
       return { parts: [plain(200, bigBody(id))], delayMs: 0, closeAfter: false, never: false, upgrade: false };
+    case 'huge':
+      return { parts: [plain(200, 'h'.repeat(HUGE_BYTES))], delayMs: 0, closeAfter: false, never: false, upgrade: false };
     case 'chunked': {
       if (method === 'HEAD') return { parts: [Buffer.from('HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n')], delayMs: 0, closeAfter: false, never: false, upgrade: false };
       const pieces = [`chunked `, `${id}`, ` end`];
@@ -188,6 +193,14 @@ beforeAll(async () => {
   - name: web
     port: 0
 routers:
+  - name: one
+    match: { path: { prefix: /one } }
+    rewrite: { stripPrefix: /one }
+    service: one
+  - name: onepiped
+    match: { path: { prefix: /pone } }
+    rewrite: { stripPrefix: /pone }
+    service: onepiped
   - name: single
     match: { path: { prefix: /single } }
     rewrite: { stripPrefix: /single }
@@ -209,7 +222,15 @@ services:
     pool: { pipeline: 8 }
     instances: [ { url: "${backend.url}" } ]
   - name: single
-    instances: [ { url: "${oneAtATime.url}" } ]`),
+    instances: [ { url: "${oneAtATime.url}" } ]
+  - name: one
+    requestTimeoutMs: 2000
+    pool: { maxSize: 1 }
+    instances: [ { url: "${oneAtATime.url}" } ]
+  - name: onepiped
+    requestTimeoutMs: 2000
+    pool: { maxSize: 1, pipeline: 4 }
+    instances: [ { url: "${backend.url}" } ]`),
   );
   port = console.running.host.gateway.boundPorts()['web']!;
 });
@@ -385,6 +406,36 @@ describe('gateway upstream pipelining', () => {
     socket.write('ping');
     expect(await until('hello ping')).toMatch(/hello ping$/);
     socket.destroy();
+  });
+
+  it.each([
+    ['without pipelining', '/one'],
+    ['with pipelining', '/pone'],
+  ])('%s, a connection paused for a slow client is reading again once its answer is through', async (_how, prefix) => {
+    const slow = connect({ host: '127.0.0.1', port });
+    slow.on('error', () => undefined);
+    await new Promise<void>((resolve) => slow.once('connect', () => resolve()));
+    slow.pause();
+    slow.write(`GET ${prefix}/huge/1 HTTP/1.1\r\nhost: x\r\n\r\n`);
+    // Not reading: the gateway's writes back up and it stops reading the upstream connection.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let received = 0;
+    const done = new Promise<void>((resolve) => {
+      slow.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= HUGE_BYTES) resolve();
+        // A slow reader to the end, so the gateway's last writes back up too.
+        slow.pause();
+        setTimeout(() => slow.resume(), 1);
+      });
+    });
+    slow.resume();
+    await done;
+    slow.destroy();
+    // The pool has one connection: the next request gets the same one, which must be reading.
+    const next = await send(port, `${prefix}/echo/after`);
+    expect(next.status).toBe(200);
+    expect(next.body).toBe('GET after');
   });
 
   it('any mix of requests, sent at once, gets exactly the answers the backend gives one at a time', async () => {

@@ -991,8 +991,13 @@ class Exchange {
   }
 
   /** The link released the connection already (see UpstreamLink.onResponseEnd). */
-  onResponseEnd(_link: UpstreamLink): void {
+  onResponseEnd(link: UpstreamLink): void {
     this.flushToClient();
+    if (this.waitingForDrain) {
+      // Paused for this client's backpressure: the connection now serves others (or the pool), reading.
+      this.waitingForDrain = false;
+      link.connection.socket.resume();
+    }
     this.link = undefined;
     this.releaseInstance();
     this.finish();
