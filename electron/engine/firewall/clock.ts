@@ -10,19 +10,9 @@
  * a double passed as an argument or returned is boxed into a new heap number.
  */
 const READS_PER_SAMPLE = 32;
-/** A stamp's low part spans 2^21 ms; the high part is ms / 2^21, a small integer until the year 70,000. */
-export const STAMP_LOW_SPAN = 2 ** 21;
-const STAMP_LOW_SCALE = 1 / STAMP_LOW_SPAN;
 
 export class CoarseClock {
   readonly time = new Float64Array(1);
-  /**
-   * `time[0]` in whole ms as two small integers, ms / 2^21 and the rest (see
-   * RuleVerdict.hit), which an object field stores as they are: a double
-   * stored there is a heap number, and a Float64Array here measured slower.
-   * Date.now() reads whole ms; a fake clock's fraction is dropped here.
-   */
-  readonly stamp = new Int32Array(2);
   private reads = 0;
   private fresh = false;
   private readonly expire = (): void => {
@@ -45,11 +35,7 @@ export class CoarseClock {
   }
 
   private sample(): void {
-    const ms = this.source();
-    this.time[0] = ms;
-    const high = Math.floor(ms * STAMP_LOW_SCALE);
-    this.stamp[0] = high;
-    this.stamp[1] = ms - high * STAMP_LOW_SPAN;
+    this.time[0] = this.source();
   }
 
   /** A reading for work off the hot path (config changes, tests of a connection): always fresh. */

@@ -26,12 +26,14 @@ import { Blocklist, canonicalBlockAddress, newBlockRecord, toBlockEntry, type Bl
 import { parseBlocklistText, type SkippedLine } from './blocklist-text.ts';
 import { CoarseClock } from './clock.ts';
 import { crossCheck, firewallExport, firewallFile, listenerName, parseOrThrow, problemsMessage, type FirewallExport, type FirewallFile } from './config-file.ts';
+import { BLOCKLISTED, RATE_LIMIT_DENIED, RULE_OR_DEFAULT, type Decision } from './decision.ts';
 import { DecisionRing, REASON_BLOCKLIST, REASON_DEFAULT, REASON_RATE_LIMIT, REASON_RULE } from './decision-ring.ts';
 import { explainBlocked, explainDefault, explainRateLimited, explainRule, type Query } from './explain.ts';
 import { ExpiryQueue } from './expiry-queue.ts';
 import { Generation } from './generation.ts';
+import { HitLog } from './hit-log.ts';
 import { RateLimiter, TAKE_ALLOWED, TAKE_BAN } from './rate-limit.ts';
-import { CompiledRuleSet, newRuleRecord, PROTOCOL_TCP, PROTOCOL_UDP, type DecisionResult, type MatchContext, type NormalizedRule, type RuleRecord, type RuleVerdict } from './rule-set.ts';
+import { CompiledRuleSet, newRuleRecord, PROTOCOL_TCP, PROTOCOL_UDP, type DecisionResult, type MatchContext, type NormalizedRule, type RuleRecord } from './rule-set.ts';
 
 export const FIREWALL_FILE = 'firewall.json';
 const SAVE_DEBOUNCE_MS = 100;
@@ -40,8 +42,9 @@ const MAX_RULES = 1_000_000;
 /** setTimeout's longest delay; a later expiry re-arms the timer when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export const BLOCKED: Readonly<DecisionResult> = Object.freeze({ action: 'deny', reason: 'blocklist', ruleId: null, ruleName: null });
-export const RATE_LIMITED: Readonly<DecisionResult> = Object.freeze({ action: 'deny', reason: 'rate-limit', ruleId: null, ruleName: null });
+/** What test() answers for a blocked or rate-limited source. */
+const BLOCKED: Readonly<DecisionResult> = Object.freeze({ action: 'deny', reason: 'blocklist', ruleId: null, ruleName: null });
+const RATE_LIMITED: Readonly<DecisionResult> = Object.freeze({ action: 'deny', reason: 'rate-limit', ruleId: null, ruleName: null });
 
 export interface DecideInput {
   protocol: 'tcp' | 'udp';
@@ -151,7 +154,8 @@ export class Firewall implements Disposable {
   private readonly expiries = new ExpiryQueue<BlockRecord>();
   private expiryTimer: ReturnType<typeof setTimeout> | undefined;
   private expiryTimerAt = Infinity;
-  private readonly ring = new DecisionRing(RECENT_DECISIONS);
+  private readonly ring: DecisionRing;
+  private readonly hits: HitLog;
   private readonly words = newAddressWords();
   private readonly clock: CoarseClock;
   private readonly maxRateLimitSources: number;
@@ -218,13 +222,19 @@ export class Firewall implements Disposable {
     } catch (error) {
       throw new NetopsError(ErrorCodes.configInvalid, `${file}: ${(error as Error).message}`, { cause: error });
     }
+    this.ring = new DecisionRing(RECENT_DECISIONS, this.generation.rules.verdicts);
+    this.hits = new HitLog(this.generation.rules.hitCounts);
     this.armExpiryTimer();
   }
 
   // ---- the hot path ------------------------------------------------------
 
-  /** Decides on a new connection: counts the rule's hit, takes a rate-limit token, records the decision. */
-  decide(input: DecideInput): DecisionResult {
+  /**
+   * Decides on a new connection: logs the rule's hit, takes a rate-limit
+   * token, records the decision. The answer is one of the Decision
+   * constants; the rule that decided is in lastDecision().
+   */
+  decide(input: DecideInput): Decision {
     const generation = this.generation;
     const clock = this.clock;
     clock.tick();
@@ -238,20 +248,20 @@ export class Firewall implements Disposable {
         blocked.hits++;
         this.deniedByBlocklist++;
         this.denied++;
-        this.note(time, udp, family, input, 1, REASON_BLOCKLIST, null);
-        return BLOCKED;
+        this.note(generation, time, udp, family, input, 1, REASON_BLOCKLIST, 0);
+        return BLOCKLISTED;
       }
     }
-    const rules = generation.rules;
     const service = generation.service(udp ? PROTOCOL_UDP : PROTOCOL_TCP, input.listener, input.localAddress, input.port);
     let code: number;
-    let fallback: Readonly<DecisionResult>;
+    let fallbackDeny: 0 | 1;
     let limiter: RateLimiter | null;
     if (service !== null) {
       code = service.table.code(family, words);
-      fallback = service.fallback;
+      fallbackDeny = service.fallbackDeny;
       limiter = service.limiter;
     } else {
+      const rules = generation.rules;
       const ordinal = rules.firstMatch(rules.listFor(family, words), {
         protocol: udp ? PROTOCOL_UDP : PROTOCOL_TCP,
         listener: input.listener,
@@ -259,37 +269,46 @@ export class Firewall implements Disposable {
         port: input.port,
       });
       code = ordinal < 0 ? 0 : rules.codeOf(ordinal);
-      fallback = generation.fallbackFor(input.listener);
+      fallbackDeny = generation.fallbackFor(input.listener).action === 'deny' ? 1 : 0;
       limiter = generation.limiters.get(input.listener) ?? null;
     }
-    // The verdict object is returned and counts its hit, never read here: whether it denies is in the code. What follows
-    // is arithmetic rather than branches on the code, which has just come from memory and often from
-    // a cache miss: a mispredicted branch on it would throw away the work done while waiting.
+    // Nothing of the rule itself is read here: whether it denies is in the code, its hit goes to the
+    // log, the ring keeps its slot. What follows is arithmetic rather than branches on the code, which
+    // has just come from memory and often from a cache miss: a mispredicted branch on it would throw
+    // away the work done while waiting.
     const slot = code >>> 1;
-    const verdict = rules.verdicts[slot] as RuleVerdict | null;
     /** 1 when a rule decided, 0 when the fallback did. */
     const ruled = (-slot >>> 31) as 0 | 1;
-    const deny = ((code & 1) | (fallback.action === 'deny' ? 1 - ruled : 0)) as 0 | 1;
-    if (verdict !== null) verdict.hit(clock.stamp);
+    const deny = ((code & 1) | (fallbackDeny & (1 - ruled))) as 0 | 1;
+    if (generation === this.generation) this.hits.log(slot, ruled, time);
+    // A change made while this decision read the clock: the log counts against the new generation, and the old
+    // one's counts are folded already. Straight onto the rule's verdict, then (rare, and off the data plane's path).
+    else if (ruled === 1) generation.rules.verdicts[slot]!.addHits(1, Math.floor(time[0]!));
     if (limiter !== null && deny === 0) {
       const taken = limiter.take(family === FAMILY_V4 ? words[0]! | 0 : input.source, time);
       if (taken !== TAKE_ALLOWED) {
         this.deniedByRateLimit++;
         this.denied++;
-        this.note(time, udp, family, input, 1, REASON_RATE_LIMIT, null);
+        this.note(generation, time, udp, family, input, 1, REASON_RATE_LIMIT, 0);
         if (taken === TAKE_BAN && family !== FAMILY_NONE) this.banFromRateLimit(input.source, limiter.config, time[0]!);
-        return RATE_LIMITED;
+        return RATE_LIMIT_DENIED;
       }
     }
     this.allowed += 1 - deny;
     this.denied += deny;
-    this.note(time, udp, family, input, deny, ruled === 1 ? REASON_RULE : REASON_DEFAULT, verdict);
-    return verdict ?? fallback;
+    this.note(generation, time, udp, family, input, deny, ruled === 1 ? REASON_RULE : REASON_DEFAULT, slot);
+    return RULE_OR_DEFAULT[(ruled << 1) | deny]!;
   }
 
-  private note(time: Float64Array, udp: boolean, family: AddressFamily, input: DecideInput, deny: 0 | 1, reason: 0 | 1 | 2 | 3, rule: RuleVerdict | null): void {
-    const slot = this.ring.record(time, udp, family, this.words, input.source, input.listener, input.port, deny, reason, rule);
+  private note(generation: Generation, time: Float64Array, udp: boolean, family: AddressFamily, input: DecideInput, deny: 0 | 1, reason: 0 | 1 | 2 | 3, ruleSlot: number): void {
+    const slot = this.ring.record(time, udp, family, this.words, input.source, input.listener, input.port, deny, reason, ruleSlot);
+    if (generation !== this.generation) this.ring.resolve(slot, generation.rules.verdicts[ruleSlot]!);
     if (this.decideEmitter.listenerCount !== 0) this.decideEmitter.fire(this.ring.decisionAt(slot));
+  }
+
+  /** The newest decision, with the rule that made it; null before the first. */
+  lastDecision(): FirewallDecision | null {
+    return this.ring.latest();
   }
 
   // ---- questions without side effects ------------------------------------
@@ -348,6 +367,7 @@ export class Firewall implements Disposable {
   }
 
   state(): FirewallState {
+    this.hits.flush();
     this.generation.rules.foldHits();
     const config = this.config;
     return {
@@ -391,6 +411,7 @@ export class Firewall implements Disposable {
     const index = this.config.rules.findIndex((r) => r.id === id);
     if (index < 0) throw new NetopsError(ErrorCodes.notFound, `no rule with id ${id}`);
     const current = this.config.rules[index]!;
+    this.hits.flush();
     this.generation.rules.foldHits();
     const defined = Object.fromEntries(Object.entries(patch ?? {}).filter(([, value]) => value !== undefined));
     const rule = this.parseRule({ ...current.rule, ...defined });
@@ -653,6 +674,9 @@ export class Firewall implements Disposable {
     // Contexts the old generation served get their tables now, not on the next connection.
     for (const c of this.generation.contexts()) generation.service(c.protocol, c.listener, c.localAddress, c.port);
     const previous = this.generation;
+    // Logged hits and recorded decisions name slots of the previous generation: settle them against it first.
+    this.hits.switchTo(generation.rules.hitCounts);
+    this.ring.useVerdicts(generation.rules.verdicts);
     this.config = config;
     this.generation = generation;
     previous.rules.foldHits();
@@ -766,6 +790,7 @@ export class Firewall implements Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.hits.flush();
     if (this.saveTimer !== undefined) clearTimeout(this.saveTimer);
     this.saveTimer = undefined;
     if (this.expiryTimer !== undefined) clearTimeout(this.expiryTimer);

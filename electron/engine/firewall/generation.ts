@@ -27,7 +27,8 @@ export class Service {
     readonly localAddress: string,
     readonly port: number,
     readonly table: WinnerTable,
-    readonly fallback: Readonly<DecisionResult>,
+    /** 1 when the listener's (or the global) default policy denies. */
+    readonly fallbackDeny: 0 | 1,
     readonly limiter: RateLimiter | null,
   ) {}
 }
@@ -107,7 +108,7 @@ export class Generation {
     };
     const table = this.tableFor(this.rules.admitted(context));
     if (table === null) return null;
-    const service = new Service(protocol, listener, this.rules.usesLocalAddress ? localAddress : '', port, table, this.fallbackFor(listener), this.limiters.get(listener) ?? null);
+    const service = new Service(protocol, listener, this.rules.usesLocalAddress ? localAddress : '', port, table, this.fallbackFor(listener).action === 'deny' ? 1 : 0, this.limiters.get(listener) ?? null);
     const known = this.services.get(listener);
     if (known) known.push(service);
     else this.services.set(listener, [service]);

@@ -4,7 +4,6 @@ import { cidrContains, parseCidr, parsePortSpec, type ParsedCidr, type ParsedIp 
 import { newAddressWords, FAMILY_V4, FAMILY_V6, type AddressFamily, type AddressWords } from './address.ts';
 import { lookupV4, lookupV6, lookupV6Skipping, TrieBuilder, V4_LAYOUT, V6_LAYOUT, v6WinnerLayout, WinnerTrieBuilder, type TrieLayout } from './prefix-trie.ts';
 import { parsePortsInto, parsePrefixInto } from './rule-text.ts';
-import { STAMP_LOW_SPAN as LOW_SPAN } from './clock.ts';
 
 /** A rule as stored: the contract's input with every default applied. */
 export type NormalizedRule = z.output<typeof ruleInput>;
@@ -17,11 +16,10 @@ export interface DecisionResult {
 }
 
 /**
- * What decide() returns when a rule decides: one frozen object per rule, so a
- * decision allocates none. A record's verdict also holds the rule's hit
- * count, in private fields invisible to whoever reads a result; decisions
- * count on their generation's copy of the verdict (see hit), which
- * CompiledRuleSet.foldHits adds here.
+ * A rule as test() answers with it, and its hit count and last hit, in
+ * private fields invisible to whoever reads a result. decide() never reads
+ * it: hits are counted in the generation's array (CompiledRuleSet.hitCounts),
+ * which CompiledRuleSet.foldHits adds here.
  */
 export class RuleVerdict implements DecisionResult {
   readonly reason = 'rule' as const;
@@ -29,8 +27,7 @@ export class RuleVerdict implements DecisionResult {
   /**
    * The last hit in ms as two small integers (high and low 21 bits); -1 for
    * never. V8 allocates a fresh heap number for every double stored into an
-   * object field, which at millions of hits a second is garbage; small
-   * integers are stored as they are.
+   * object field; small integers are stored as they are.
    */
   #lastHitHigh: number;
   #lastHitLow = 0;
@@ -54,26 +51,7 @@ export class RuleVerdict implements DecisionResult {
     this.#lastHitLow = ms - high * LOW_SPAN;
   }
 
-  /**
-   * Counts a decision by this rule at the clock's stamp (CoarseClock.stamp).
-   * Decisions count on their generation's copy of the verdict, the object
-   * they return: the caller reads it anyway, so counting here costs no
-   * cache miss of its own, where a separate counter array cost one.
-   */
-  hit(stamp: Int32Array): void {
-    this.#hits++;
-    this.#lastHitHigh = stamp[0]!;
-    this.#lastHitLow = stamp[1]!;
-  }
-
-  /** Moves the hits counted on this verdict (a generation's copy) to another (its record's). */
-  moveHitsTo(target: RuleVerdict): void {
-    if (this.#hits === 0) return;
-    target.addHits(this.#hits, this.lastHitAt!);
-    this.#hits = 0;
-  }
-
-  /** Adds hits counted elsewhere (a generation's copy of this verdict, see CompiledRuleSet.foldHits). */
+  /** Adds hits counted elsewhere (a generation's hitCounts, see CompiledRuleSet.foldHits). */
   addHits(hits: number, lastHitAt: number): void {
     this.#hits += hits;
     const last = this.lastHitAt;
@@ -89,13 +67,15 @@ export class RuleVerdict implements DecisionResult {
   }
 }
 
+/** A last hit's low part spans 2^21 ms; the high part is ms / 2^21, a small integer until the year 70,000. */
+const LOW_SPAN = 2 ** 21;
 const LOW_SCALE = 1 / LOW_SPAN;
 
 /**
  * One rule as configured. The record and its verdict outlive generations (an
- * unchanged rule keeps both). Decisions count hits on the generation's own
- * copy of the verdict (see CompiledRuleSet.verdicts), which foldHits moves
- * here, so hits counted on an old generation are not lost.
+ * unchanged rule keeps both). Decisions count hits in the generation's
+ * hitCounts, which foldHits moves to the verdict, so hits counted on an old
+ * generation are not lost.
  */
 export interface RuleRecord {
   readonly id: string;
@@ -199,24 +179,27 @@ export class CompiledRuleSet {
   /** Enabled rules by ordinal: priority order, ties by creation. */
   readonly ordered: readonly RuleRecord[];
   /**
-   * What a decision by each rule returns and counts its hits on, by the
-   * rule's slot (a winner trie's value, see slotOf); slot 0, no winner, is
-   * null. Copies of the records' verdicts made together, so they sit side by
-   * side in memory: the records' own are spread over the heap, and at
-   * 100,000 rules a hit on one is a TLB and cache miss. foldHits moves the
-   * counts to the records.
+   * The records' verdicts by the rule's slot (a winner trie's value, see
+   * slotOf); slot 0, no winner, is null. Read only off the hot path (the
+   * decision ring names its rules from here when read).
    */
   readonly verdicts: ReadonlyArray<RuleVerdict | null>;
+  /**
+   * Hits counted in this generation, two doubles a slot: the count and the
+   * last hit in ms. The hit log adds to them (see HitLog); foldHits moves them
+   * to the verdicts. At 100,000 rules this is 1.6 MB, out of cache, but a
+   * logged hit touches one line of it, with no pointer to follow first.
+   */
+  readonly hitCounts: Float64Array;
   /** 1 for a slot whose rule denies. */
   readonly denies: Uint8Array;
   /**
-   * Each rule's slot in verdicts, by ordinal. Slots go to rules by how wide
-   * their source is (any first, host routes last), so the verdicts that
-   * traffic hits most often, those of wide sources, share cache lines and
+   * Each rule's slot in verdicts and hitCounts, by ordinal. Slots go to rules
+   * by how wide their source is (any first, host routes last), so the counts
+   * that traffic hits most often, those of wide sources, share cache lines and
    * pages rather than lie among the rarely hit.
    */
   private readonly slotOf: Int32Array;
-  private readonly ordinalAt: Int32Array;
   /** Whether any rule has an address destination; when not, the local address never matters. */
   readonly usesLocalAddress: boolean;
   private readonly protocols: Uint8Array;
@@ -249,8 +232,6 @@ export class CompiledRuleSet {
     prefixes: Prefixes;
     prefixStart: Int32Array;
     addressSets: ReadonlyMap<string, readonly string[]>;
-    /** By ordinal: the previous generation's verdict of the same record, if any. */
-    reused: Array<RuleVerdict | null>;
     /** By ordinal: 1 for a rule that denies. */
     denyByOrdinal: Uint8Array;
     fromSet: Uint8Array;
@@ -283,17 +264,11 @@ export class CompiledRuleSet {
     this.denies = new Uint8Array(count + 1);
     for (let slot = 1; slot <= count; slot++) {
       const ordinal = ordinalAt[slot]!;
-      const reused = parts.reused[ordinal];
-      if (reused) {
-        verdicts.push(reused);
-      } else {
-        const record = parts.ordered[ordinal]!;
-        verdicts.push(new RuleVerdict(record.rule.action, record.id, record.rule.name));
-      }
+      verdicts.push(parts.ordered[ordinal]!.verdict);
       this.denies[slot] = parts.denyByOrdinal[ordinal]!;
     }
     this.verdicts = verdicts;
-    this.ordinalAt = ordinalAt;
+    this.hitCounts = new Float64Array(2 * (count + 1));
     this.protocols = parts.protocols;
     this.portStart = parts.portStart;
     this.portBounds = parts.portBounds;
@@ -310,7 +285,7 @@ export class CompiledRuleSet {
    * parse or whose set is missing: callers validate first, so that is a bug.
    *
    * With `previous` (the generation being replaced), a rule whose record is
-   * unchanged takes its parsed fields and its verdict object from there
+   * unchanged takes its parsed fields from there
    * instead of parsing again: records are immutable, and both lists are in
    * the same order, so one walk finds them. A change of one rule then parses
    * one rule. Against other address sets, set-sourced rules are parsed anew.
@@ -326,7 +301,6 @@ export class CompiledRuleSet {
     const destKinds = new Uint8Array(count);
     const destListeners: Array<string | null> = new Array(count).fill(null);
     const destCidrs: Array<ParsedCidr | null> = new Array(count).fill(null);
-    const reused: Array<RuleVerdict | null> = new Array(count).fill(null);
     const denyByOrdinal = new Uint8Array(count);
     const fromSet = new Uint8Array(count);
     const prefixes = new PrefixList();
@@ -356,7 +330,6 @@ export class CompiledRuleSet {
         destListeners[ordinal] = p.destListeners[from]!;
         destCidrs[ordinal] = p.destCidrs[from]!;
         const slot = p.slotOf[from]!;
-        reused[ordinal] = p.verdicts[slot]!;
         denyByOrdinal[ordinal] = p.denies[slot]!;
         fromSet[ordinal] = p.fromSet[from]!;
         for (let k = p.portStart[from]!; k < p.portStart[from + 1]!; k++) portBounds.push(p.portBounds[k]!);
@@ -416,7 +389,6 @@ export class CompiledRuleSet {
       prefixes: prefixes.finish(),
       prefixStart,
       addressSets,
-      reused,
       denyByOrdinal,
       fromSet,
       // A copy: a caller that changes its array in place must not change what the next compile compares with.
@@ -491,11 +463,15 @@ export class CompiledRuleSet {
     return { ordered: out, from };
   }
 
-  /** Moves the hits counted in this generation to the rules' records, for reading them or before retiring it. */
+  /** Moves the hits counted in this generation to the rules' verdicts, for reading them or before retiring it. */
   foldHits(): void {
     const verdicts = this.verdicts;
+    const counts = this.hitCounts;
     for (let slot = 1; slot < verdicts.length; slot++) {
-      verdicts[slot]!.moveHitsTo(this.ordered[this.ordinalAt[slot]!]!.verdict);
+      const hits = counts[2 * slot]!;
+      if (hits === 0) continue;
+      verdicts[slot]!.addHits(hits, counts[2 * slot + 1]!);
+      counts[2 * slot] = 0;
     }
   }
 
@@ -618,7 +594,7 @@ export class CompiledRuleSet {
       this.prefixStart.byteLength +
       this.fromSet.byteLength +
       this.slotOf.byteLength +
-      this.ordinalAt.byteLength +
+      this.hitCounts.byteLength +
       this.denies.byteLength +
       (lists === null ? 0 : lists.v4.byteLength + lists.v6.byteLength + lists.parents.byteLength + lists.ordinals.byteLength)
     );

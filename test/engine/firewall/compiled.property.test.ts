@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CompiledRuleSet, Firewall, newAddressWords, newRuleRecord, parseAddressInto, PROTOCOL_TCP, PROTOCOL_UDP } from '../../../electron/engine/firewall/index.ts';
 import { cidrContains, formatIPv4, formatIPv6, parseCidr, parseIp } from '../../../shared/net/index.ts';
 import { referenceDecide, referenceMatch, type ReferenceConfig, type ReferenceQuery, type ReferenceRule } from './reference.ts';
+import { decideWithRule } from './helpers.ts';
 
 let dataDir: string;
 let runs = 0;
@@ -144,7 +145,7 @@ describe('the compiled rule set against a linear reference', () => {
             const want = referenceDecide(c, q);
             // Twice: the first fills the context's memo table, the second reads it.
             for (let round = 0; round < 2; round++) {
-              const got = fw.decide({ protocol: q.protocol, source: q.source, listener: q.listener, localAddress: q.localAddress, port: q.port });
+              const got = decideWithRule(fw, { protocol: q.protocol, source: q.source, listener: q.listener, localAddress: q.localAddress, port: q.port });
               expect({ action: got.action, reason: got.reason, ruleId: got.ruleId }, JSON.stringify({ q, round })).toEqual(want);
               compared++;
             }
@@ -240,7 +241,7 @@ describe('rule changes against a linear reference', () => {
               current.addressSets = current.addressSets.map((set) => (set.name === e.set ? { name: e.set, entries: e.entries } : set));
             }
             for (const q of withEdges(current, queries)) {
-              const got = fw.decide({ protocol: q.protocol, source: q.source, listener: q.listener, localAddress: q.localAddress, port: q.port });
+              const got = decideWithRule(fw, { protocol: q.protocol, source: q.source, listener: q.listener, localAddress: q.localAddress, port: q.port });
               expect({ action: got.action, reason: got.reason, ruleId: got.ruleId }, JSON.stringify({ q, e })).toEqual(referenceDecide(current, q));
             }
           }

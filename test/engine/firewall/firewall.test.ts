@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FirewallDecision } from '../../../shared/contract/firewall.ts';
 import { ErrorCodes } from '../../../shared/errors.ts';
-import { connection, errorOf, firewallFixture, manualClock } from './helpers.ts';
+import { connection, decideWithRule, errorOf, firewallFixture, manualClock } from './helpers.ts';
 
 const fixture = firewallFixture();
 afterEach(async () => {
@@ -13,10 +13,10 @@ describe('rules', () => {
   it('a rule for 192.168.1.0/24 matches 192.168.1.100, also written IPv4-mapped, and nothing outside', async () => {
     const fw = await fixture.open();
     const rule = fw.addRule({ name: 'lan', action: 'deny', source: '192.168.1.0/24' });
-    expect(fw.decide(connection('192.168.1.100'))).toMatchObject({ action: 'deny', reason: 'rule', ruleId: rule.id, ruleName: 'lan' });
-    expect(fw.decide(connection('::ffff:192.168.1.100'))).toMatchObject({ action: 'deny', ruleId: rule.id });
-    expect(fw.decide(connection('::FFFF:c0a8:0164'))).toMatchObject({ action: 'deny', ruleId: rule.id });
-    expect(fw.decide(connection('192.168.2.1'))).toMatchObject({ action: 'allow', reason: 'default', ruleId: null });
+    expect(decideWithRule(fw, connection('192.168.1.100'))).toMatchObject({ action: 'deny', reason: 'rule', ruleId: rule.id, ruleName: 'lan' });
+    expect(decideWithRule(fw, connection('::ffff:192.168.1.100'))).toMatchObject({ action: 'deny', ruleId: rule.id });
+    expect(decideWithRule(fw, connection('::FFFF:c0a8:0164'))).toMatchObject({ action: 'deny', ruleId: rule.id });
+    expect(decideWithRule(fw, connection('192.168.2.1'))).toMatchObject({ action: 'allow', reason: 'default', ruleId: null });
     expect(fw.decide(connection('2001:db8::1'))).toMatchObject({ action: 'allow', reason: 'default' });
   });
 
@@ -24,15 +24,15 @@ describe('rules', () => {
     const fw = await fixture.open();
     const broad = fw.addRule({ name: 'deny 10/8', action: 'deny', source: '10.0.0.0/8', priority: 100 });
     const narrow = fw.addRule({ name: 'allow 10.1/16', action: 'allow', source: '10.1.0.0/16', priority: 50 });
-    expect(fw.decide(connection('10.1.2.3')).ruleId).toBe(narrow.id);
-    expect(fw.decide(connection('10.2.2.3')).ruleId).toBe(broad.id);
+    expect(decideWithRule(fw, connection('10.1.2.3')).ruleId).toBe(narrow.id);
+    expect(decideWithRule(fw, connection('10.2.2.3')).ruleId).toBe(broad.id);
 
     const first = fw.addRule({ name: 'first', action: 'deny', source: '172.16.0.0/12', priority: 7 });
     fw.addRule({ name: 'second', action: 'allow', source: '172.16.0.0/12', priority: 7 });
-    expect(fw.decide(connection('172.16.5.5')).ruleId).toBe(first.id);
+    expect(decideWithRule(fw, connection('172.16.5.5')).ruleId).toBe(first.id);
 
     fw.updateRule(narrow.id, { priority: 200 });
-    expect(fw.decide(connection('10.1.2.3')).ruleId).toBe(broad.id);
+    expect(decideWithRule(fw, connection('10.1.2.3')).ruleId).toBe(broad.id);
   });
 
   it('matches protocol, destination listener or address, and ports', async () => {
@@ -41,12 +41,12 @@ describe('rules', () => {
     const ssh = fw.addRule({ name: 'ssh', action: 'allow', protocol: 'tcp', destination: 'ssh', ports: '22' });
     const dns = fw.addRule({ name: 'dns', action: 'allow', protocol: 'udp', ports: '53' });
     const web = fw.addRule({ name: 'web', action: 'allow', destination: '192.0.2.0/24', ports: '80,443,8000-8080' });
-    expect(fw.decide(connection('1.2.3.4', { listener: 'ssh', port: 22 })).ruleId).toBe(ssh.id);
+    expect(decideWithRule(fw, connection('1.2.3.4', { listener: 'ssh', port: 22 })).ruleId).toBe(ssh.id);
     expect(fw.decide(connection('1.2.3.4', { listener: 'ssh', port: 22, protocol: 'udp' })).reason).toBe('default');
     expect(fw.decide(connection('1.2.3.4', { listener: 'other', port: 22, localAddress: '198.51.100.1' })).reason).toBe('default');
-    expect(fw.decide(connection('1.2.3.4', { listener: 'dns', protocol: 'udp', port: 53 })).ruleId).toBe(dns.id);
-    expect(fw.decide(connection('1.2.3.4', { port: 8080 })).ruleId).toBe(web.id);
-    expect(fw.decide(connection('1.2.3.4', { port: 8080, localAddress: '::ffff:192.0.2.9' })).ruleId).toBe(web.id);
+    expect(decideWithRule(fw, connection('1.2.3.4', { listener: 'dns', protocol: 'udp', port: 53 })).ruleId).toBe(dns.id);
+    expect(decideWithRule(fw, connection('1.2.3.4', { port: 8080 })).ruleId).toBe(web.id);
+    expect(decideWithRule(fw, connection('1.2.3.4', { port: 8080, localAddress: '::ffff:192.0.2.9' })).ruleId).toBe(web.id);
     expect(fw.decide(connection('1.2.3.4', { port: 8081 })).reason).toBe('default');
     expect(fw.decide(connection('1.2.3.4', { port: 443, localAddress: '198.51.100.1' })).reason).toBe('default');
   });
@@ -55,12 +55,12 @@ describe('rules', () => {
     const fw = await fixture.open();
     fw.setAddressSet({ name: '@office', entries: ['203.0.113.0/24', '2001:db8:1::/48'] });
     const rule = fw.addRule({ name: 'office', action: 'deny', source: '@office' });
-    expect(fw.decide(connection('203.0.113.9')).ruleId).toBe(rule.id);
-    expect(fw.decide(connection('2001:db8:1::5')).ruleId).toBe(rule.id);
+    expect(decideWithRule(fw, connection('203.0.113.9')).ruleId).toBe(rule.id);
+    expect(decideWithRule(fw, connection('2001:db8:1::5')).ruleId).toBe(rule.id);
     expect(fw.decide(connection('198.51.100.1')).reason).toBe('default');
     fw.setAddressSet({ name: '@office', entries: ['198.51.100.0/24'] });
     expect(fw.decide(connection('203.0.113.9')).reason).toBe('default');
-    expect(fw.decide(connection('198.51.100.1')).ruleId).toBe(rule.id);
+    expect(decideWithRule(fw, connection('198.51.100.1')).ruleId).toBe(rule.id);
   });
 
   it('disabled rules do not match', async () => {
@@ -68,7 +68,7 @@ describe('rules', () => {
     const rule = fw.addRule({ name: 'off', action: 'deny', source: '10.0.0.0/8', enabled: false });
     expect(fw.decide(connection('10.0.0.1')).reason).toBe('default');
     fw.updateRule(rule.id, { enabled: true });
-    expect(fw.decide(connection('10.0.0.1')).ruleId).toBe(rule.id);
+    expect(decideWithRule(fw, connection('10.0.0.1')).ruleId).toBe(rule.id);
   });
 
   it('counts hits and the last hit per rule; an update keeps them', async () => {
@@ -169,7 +169,7 @@ describe('the blocklist', () => {
     const entry = fw.block({ address: '203.0.113.0/24', reason: 'abuse', addedBy: 'admin' });
     expect(entry).toMatchObject({ address: '203.0.113.0/24', reason: 'abuse', addedBy: 'admin', expiresAt: null, hits: 0 });
     expect(blocks).toEqual(['203.0.113.0/24 203.0.113.0/24']);
-    expect(fw.decide(connection('203.0.113.7'))).toEqual({ action: 'deny', reason: 'blocklist', ruleId: null, ruleName: null });
+    expect(decideWithRule(fw, connection('203.0.113.7'))).toEqual({ action: 'deny', reason: 'blocklist', ruleId: null, ruleName: null });
     expect(fw.decide(connection('::ffff:203.0.113.7')).reason).toBe('blocklist');
     expect(fw.decide(connection('203.0.114.7')).reason).toBe('rule');
     expect(fw.isBlocked('203.0.113.200')).toBe(true);
@@ -285,7 +285,7 @@ describe('rate limits', () => {
     fw.setRateLimit({ listener: 'echo', ratePerSecond: 1, burst: 2, banAfter: 3, banWindowSeconds: 60, banSeconds: 600 });
     const blocks: string[] = [];
     fixture.track(fw.onDidBlock(({ entry }) => blocks.push(entry.address)));
-    const echo = (source: string) => fw.decide(connection(source, { listener: 'echo', port: 7 }));
+    const echo = (source: string) => decideWithRule(fw, connection(source, { listener: 'echo', port: 7 }));
     expect(echo('10.0.0.1').action).toBe('allow');
     expect(echo('10.0.0.1').action).toBe('allow');
     expect(echo('10.0.0.1')).toEqual({ action: 'deny', reason: 'rate-limit', ruleId: null, ruleName: null });
@@ -438,9 +438,9 @@ describe('generations', () => {
       fw.removeRule(old.id);
       fw.addRule({ name: 'new', action: 'allow', source: '10.0.0.0/8', priority: 0 });
     };
-    expect(fw.decide(connection('10.0.0.1'))).toMatchObject({ action: 'deny', ruleId: old.id });
+    expect(decideWithRule(fw, connection('10.0.0.1'))).toMatchObject({ action: 'deny', ruleId: old.id });
     expect(during).toBeUndefined();
-    expect(fw.decide(connection('10.0.0.1'))).toMatchObject({ action: 'allow', ruleName: 'new' });
+    expect(decideWithRule(fw, connection('10.0.0.1'))).toMatchObject({ action: 'allow', ruleName: 'new' });
   });
 
   it('a listener of the change sees the whole new rule set, never part of it', async () => {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Firewall, type DecideInput, type FirewallOptions } from '../../../electron/engine/firewall/index.ts';
+import type { FirewallDecision } from '../../../shared/contract/firewall.ts';
 import { isNetopsError, type ErrorCode, type NetopsError } from '../../../shared/errors.ts';
 import { DisposableStore, toDisposable } from '../../../shared/lifecycle.ts';
 
@@ -43,6 +44,19 @@ export function manualClock(start = Date.UTC(2025, 0, 1)) {
       await Promise.resolve();
     },
   };
+}
+
+/**
+ * decide(), with the rule that decided as lastDecision() reports it: decide()
+ * answers only action and reason. Throws when the two disagree.
+ */
+export function decideWithRule(fw: Firewall, input: DecideInput): { action: 'allow' | 'deny'; reason: FirewallDecision['reason']; ruleId: string | null; ruleName: string | null } {
+  const decision = fw.decide(input);
+  const recorded = fw.lastDecision();
+  if (recorded === null || recorded.action !== decision.action || recorded.reason !== decision.reason) {
+    throw new Error(`decide() answered ${JSON.stringify(decision)}, lastDecision() says ${JSON.stringify(recorded)}`);
+  }
+  return { action: decision.action, reason: decision.reason, ruleId: recorded.ruleId, ruleName: recorded.ruleName };
 }
 
 export function connection(source: string, overrides: Partial<DecideInput> = {}): DecideInput {

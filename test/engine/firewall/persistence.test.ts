@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FIREWALL_FILE, type Firewall } from '../../../electron/engine/firewall/index.ts';
 import { ErrorCodes } from '../../../shared/errors.ts';
-import { asyncErrorOf, connection, errorOf, firewallFixture } from './helpers.ts';
+import { asyncErrorOf, connection, decideWithRule, errorOf, firewallFixture } from './helpers.ts';
 
 const fixture = firewallFixture();
 afterEach(async () => {
@@ -46,7 +46,7 @@ describe('persistence', () => {
 
     const second = await fixture.open({ dataDir });
     expect(configOf(second)).toEqual(before);
-    expect(second.decide(connection('203.0.113.5', { listener: 'ssh', port: 22 }))).toMatchObject({ action: 'allow', ruleName: 'office ssh' });
+    expect(decideWithRule(second, connection('203.0.113.5', { listener: 'ssh', port: 22 }))).toMatchObject({ action: 'allow', ruleName: 'office ssh' });
     expect(second.decide(connection('203.0.114.5', { listener: 'ssh', port: 22 }))).toMatchObject({ action: 'deny', reason: 'default' });
     expect(second.decide(connection('198.51.100.1')).reason).toBe('blocklist');
     // Ids go on from where they were, never reused.
@@ -185,8 +185,8 @@ describe('export and import', () => {
       ['defaultPolicy: deny', 'rules:', '  - name: web', '    action: allow', '    ports: 80,443', '  - name: lan', '    action: allow', '    source: 192.168.1.0/24'].join('\n'),
     );
     expect(result).toEqual({ rules: 2, blocklist: 0, addressSets: 0 });
-    expect(fw.decide(connection('8.8.8.8', { port: 443 }))).toMatchObject({ action: 'allow', ruleName: 'web' });
-    expect(fw.decide(connection('192.168.1.100', { port: 22 }))).toMatchObject({ action: 'allow', ruleName: 'lan' });
+    expect(decideWithRule(fw, connection('8.8.8.8', { port: 443 }))).toMatchObject({ action: 'allow', ruleName: 'web' });
+    expect(decideWithRule(fw, connection('192.168.1.100', { port: 22 }))).toMatchObject({ action: 'allow', ruleName: 'lan' });
     expect(fw.decide(connection('8.8.8.8', { port: 22 }))).toMatchObject({ action: 'deny', reason: 'default' });
   });
 });
