@@ -32,6 +32,8 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
  * built before any callback runs, so no two parses ever share it.
  */
 const SLOT_SIZE = 5;
+/** Int32 slots per field in what copyFieldSlots returns. */
+export const FIELD_SLOT_SIZE = SLOT_SIZE;
 const NAME_AS_IS = -1;
 const NAME_NEEDS_LOWER_CASE = -2;
 let fieldSlots = new Int32Array(64 * SLOT_SIZE);
@@ -727,22 +729,12 @@ export abstract class HttpMessageParser {
 
   /** Second pass: the strings of the fields scanFields found, cut from `text`, which holds the head's bytes from `textBase`. */
   protected buildFields(text: string, textBase: number): HeaderListImpl {
-    const slots = fieldSlots;
-    const names: string[] = [];
-    const values: string[] = [];
-    for (let i = 0, slot = 0; i < this.fieldCount; i++, slot += SLOT_SIZE) {
-      const known = slots[slot]!;
-      if (known >= 0) {
-        names.push(KNOWN_HEADER_NAMES[known]!);
-      } else {
-        const name = text.substring(slots[slot + 1]! - textBase, slots[slot + 2]! - textBase);
-        names.push(known === NAME_NEEDS_LOWER_CASE ? name.toLowerCase() : name);
-      }
-      const valueStart = slots[slot + 3]!;
-      const valueEnd = slots[slot + 4]!;
-      values.push(valueEnd > valueStart ? text.substring(valueStart - textBase, valueEnd - textBase) : '');
-    }
-    return new HeaderListImpl(names, values);
+    return fieldsFromSlots(text, textBase, fieldSlots, this.fieldCount);
+  }
+
+  /** What scanFields noted of the last head, kept for building its fields later (see fieldsFromSlots). */
+  protected copyFieldSlots(): Int32Array {
+    return fieldSlots.slice(0, this.fieldCount * SLOT_SIZE);
   }
 
   private refuse(message: string): false {
@@ -888,4 +880,23 @@ function hasBareLF(buffer: Buffer, start: number, end: number, before: number): 
     if ((at === start ? before : buffer[at - 1]) !== CR) return true;
     from = at + 1;
   }
+}
+
+/** The fields scanFields noted in `slots` (positions in the buffer `text` was decoded from at `textBase`). */
+export function fieldsFromSlots(text: string, textBase: number, slots: Int32Array, count: number): HeaderListImpl {
+  const names: string[] = [];
+  const values: string[] = [];
+  for (let i = 0, slot = 0; i < count; i++, slot += SLOT_SIZE) {
+    const known = slots[slot]!;
+    if (known >= 0) {
+      names.push(KNOWN_HEADER_NAMES[known]!);
+    } else {
+      const name = text.substring(slots[slot + 1]! - textBase, slots[slot + 2]! - textBase);
+      names.push(known === NAME_NEEDS_LOWER_CASE ? name.toLowerCase() : name);
+    }
+    const valueStart = slots[slot + 3]!;
+    const valueEnd = slots[slot + 4]!;
+    values.push(valueEnd > valueStart ? text.substring(valueStart - textBase, valueEnd - textBase) : '');
+  }
+  return new HeaderListImpl(names, values);
 }
