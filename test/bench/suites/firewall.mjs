@@ -14,11 +14,13 @@
 //   some rule's CIDR, 15% IPv6, a quarter of the IPv4 ones written IPv4-mapped
 //   as a dual-stack socket reports them; each arrives on one of six listeners
 //   with its own protocol and port.
-// - decide() runs as the product runs it: hit counting on, the decision
-//   ring on, no decision listener. Each batch of 1,024 inputs is made just
-//   before it is timed, with fresh source strings, as accept() makes them: a
-//   decision then pays for the firewall's memory, not for fetching a
-//   65,536-entry query table from DRAM.
+// - decide() runs as the product runs it: hit counting on (the hit log's
+//   flushes happen inside the timed calls), the decision ring on, no
+//   decision listener; only `.action` of its answer is read. Each batch of
+//   1,024 inputs is made just before it is timed, with fresh source
+//   strings, as accept() makes them: a decision then pays for the
+//   firewall's memory, not for fetching a 65,536-entry query table from
+//   DRAM.
 // - "compiled lookup" is the winner tries of each listener alone, on
 //   pre-parsed addresses. The linear scan gets the same rules priority-sorted in flat
 //   typed arrays and pre-parsed query addresses. net.BlockList gets the deny
