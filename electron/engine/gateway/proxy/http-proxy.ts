@@ -28,6 +28,7 @@ export interface HttpGeneration {
 
 /** Where finished requests are reported: stats, the inspector, the access log, top clients. */
 export interface RequestSink {
+  /** The record is one object reused for every request of the thread: read it during the call, copy what you keep. */
   onRequestDone(record: RequestRecord): void;
   /** Whether anyone wants whole records (inspector or access log); stats alone need only numbers. */
   readonly wantsRecords: boolean;
@@ -53,6 +54,27 @@ export interface RequestRecord {
   requestId: string;
   userAgent: string;
 }
+
+/** The record every finished exchange fills in for the sink (see RequestSink): one object, not one per request. */
+const doneRecord: RequestRecord = {
+  entryPoint: '',
+  router: undefined,
+  service: undefined,
+  instance: undefined,
+  method: '',
+  host: '',
+  path: '',
+  status: 0,
+  startedAtMs: 0,
+  durationUs: 0,
+  client: '',
+  bytesIn: 0,
+  bytesOut: 0,
+  error: null,
+  local: false,
+  requestId: '',
+  userAgent: '',
+};
 
 /** Bodies up to this size are kept while the request is in flight, so an idempotent request with a body can be retried. */
 const RETRYABLE_BODY_BYTES = 64 * 1024;
@@ -1134,25 +1156,29 @@ class Exchange {
     const router = this.router;
     if (this.inFlightCounted && router) router.stats.inFlight(router.index, router.service?.index ?? -1, -1, -1);
     const sink = this.client.entry.sink;
-    sink.onRequestDone({
-      entryPoint: this.context.entryPoint,
-      router: this.router,
-      service: this.service,
-      instance: this.instance,
-      method: this.context.method,
-      host: this.context.host,
-      path: this.context.path,
-      status: this.status,
-      startedAtMs: this.startedAtMs,
-      durationUs: (performance.now() - this.startedAt) * 1000,
-      client: this.context.clientIp,
-      bytesIn: this.bodyBytes,
-      bytesOut: this.bytesOut,
-      error: this.error,
-      local: this.localAnswer,
-      requestId: this.context.requestId,
-      userAgent: sink.wantsRecords ? (this.context.headers.get('user-agent') ?? '') : '',
-    });
+    const record = doneRecord;
+    record.entryPoint = this.context.entryPoint;
+    record.router = this.router;
+    record.service = this.service;
+    record.instance = this.instance;
+    record.method = this.context.method;
+    record.host = this.context.host;
+    record.path = this.context.path;
+    record.status = this.status;
+    record.startedAtMs = this.startedAtMs;
+    record.durationUs = (performance.now() - this.startedAt) * 1000;
+    record.client = this.context.clientIp;
+    record.bytesIn = this.bodyBytes;
+    record.bytesOut = this.bytesOut;
+    record.error = this.error;
+    record.local = this.localAnswer;
+    record.requestId = this.context.requestId;
+    record.userAgent = sink.wantsRecords ? (this.context.headers.get('user-agent') ?? '') : '';
+    sink.onRequestDone(record);
+    // Nothing of this request stays reachable from the shared record.
+    record.router = undefined;
+    record.service = undefined;
+    record.instance = undefined;
     this.client.exchangeDone(this);
   }
 }
