@@ -900,3 +900,24 @@ export function fieldsFromSlots(text: string, textBase: number, slots: Int32Arra
   }
   return new HeaderListImpl(names, values);
 }
+
+/** Whether a field named `lowerName` (lower case) is among those scanFields noted in `slots`, read from `source` without making strings. */
+export function slotsHaveName(source: Buffer, slots: Int32Array, count: number, lowerName: string): boolean {
+  const length = lowerName.length;
+  for (let i = 0, slot = 0; i < count; i++, slot += SLOT_SIZE) {
+    const known = slots[slot]!;
+    if (known >= 0) {
+      if (KNOWN_HEADER_NAMES[known] === lowerName) return true;
+      continue;
+    }
+    const start = slots[slot + 1]!;
+    if (slots[slot + 2]! - start !== length) continue;
+    let same = true;
+    for (let k = 0; k < length && same; k++) {
+      const byte = source[start + k]!;
+      same = (byte >= 65 && byte <= 90 ? byte | 0x20 : byte) === lowerName.charCodeAt(k);
+    }
+    if (same) return true;
+  }
+  return false;
+}

@@ -1,7 +1,7 @@
 import { CR, FIELD_CHAR, LF, SLASH, SP, latin1 } from './chars.ts';
 import { type HttpParseError } from './errors.ts';
 import { type HeaderListImpl } from './header-list.ts';
-import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, BODY_TUNNEL, BODY_UNTIL_CLOSE, FIELD_SLOT_SIZE, fieldsFromSlots, HttpMessageParser, type HttpParserOptions } from './message-parser.ts';
+import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, BODY_TUNNEL, BODY_UNTIL_CLOSE, FIELD_SLOT_SIZE, fieldsFromSlots, HttpMessageParser, slotsHaveName, type HttpParserOptions } from './message-parser.ts';
 
 /** One response head from an upstream. Strings are latin1, byte for byte. */
 export interface ResponseHead {
@@ -21,6 +21,8 @@ export interface ResponseHead {
   /** A body framed by nothing but the connection's end. */
   readonly untilClose: boolean;
   readonly headBytes: number;
+  /** Whether the head has a field of this (lower-case) name; unlike `headers`, makes no strings. */
+  hasField(lowerName: string): boolean;
 }
 
 export interface ResponseParserHandler {
@@ -222,6 +224,12 @@ class ParsedResponseHead implements ResponseHead {
     this.#source = source;
     this.#start = start;
     this.#slots = slots;
+  }
+
+  hasField(lowerName: string): boolean {
+    const headers = this.#headers;
+    if (headers !== undefined) return headers.has(lowerName);
+    return slotsHaveName(this.#source, this.#slots, this.#slots.length / FIELD_SLOT_SIZE, lowerName);
   }
 
   get headers(): HeaderListImpl {

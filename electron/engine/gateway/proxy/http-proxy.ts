@@ -922,7 +922,7 @@ class Exchange {
       // Middleware only adds fields the upstream did not send (rate-limit fields, CORS): they go in
       // before the head's empty line, and head, fields and the chunk's body leave as one buffer.
       const chunk = chunks.length === 1 ? chunks[0]! : undefined;
-      if (chunk !== undefined && head.headBytes <= chunk.length && chunk.length <= INSERT_COPY_LIMIT && !sendsAny(head.headers, added)) {
+      if (chunk !== undefined && head.headBytes <= chunk.length && chunk.length <= INSERT_COPY_LIMIT && !sendsAny(head, added)) {
         let lines = '';
         for (const [name, value] of added) lines += `${name}: ${value}\r\n`;
         const split = head.headBytes - 2;
@@ -1187,9 +1187,8 @@ class Exchange {
 const INSERT_COPY_LIMIT = 16 * 1024;
 
 /** Whether the upstream sent any of these fields (then the middleware's value must replace, not add). */
-function sendsAny(headers: HeaderListImpl, added: ReadonlyArray<readonly [string, string]>): boolean {
-  const names = headers.names;
-  for (const [name] of added) if (names.indexOf(name.toLowerCase()) !== -1) return true;
+function sendsAny(head: ResponseHead, added: ReadonlyArray<readonly [string, string]>): boolean {
+  for (const [name] of added) if (head.hasField(name.toLowerCase())) return true;
   return false;
 }
 

@@ -17,6 +17,17 @@ describe('ResponseParser', () => {
     expect(recorder.normalized()).toMatchObject([{ type: 'head' }, { type: 'body', text: 'nop' }, { type: 'end' }]);
   });
 
+  it('hasField finds names in any case without making the fields, and agrees with the fields once made', () => {
+    const raw = 'HTTP/1.1 200 OK\nContent-Type: text/plain\nX-Custom-Thing: a\nRateLimit-Policy: "x";q=1\nContent-Length: 0\n\n';
+    const asked = ['content-type', 'x-custom-thing', 'ratelimit-policy', 'content-length', 'x-custom-thin', 'x-custom-things', 'ratelimit', 'server', ''];
+    const want = [true, true, true, true, false, false, false, false, false];
+    const lazy = parse(raw).head!;
+    expect(asked.map((name) => lazy.hasField(name))).toEqual(want);
+    const built = parse(raw).head!;
+    expect(built.headers.names).toEqual(['content-type', 'x-custom-thing', 'ratelimit-policy', 'content-length']);
+    expect(asked.map((name) => built.hasField(name))).toEqual(want);
+  });
+
   it.each([
     ['HTTP/1.1 200 OK\n', 200, 'OK'],
     ['HTTP/1.1 200 \n', 200, ''],
