@@ -138,7 +138,7 @@ export class UpstreamPool implements Disposable {
   takeShared(): UpstreamConnection | undefined {
     const connection = this.sharing;
     if (connection === undefined) return undefined;
-    if (!connection.shareable || connection.inFlight >= this.pipeline || connection.socket.destroyed) {
+    if (this.closed || !connection.shareable || connection.inFlight >= this.pipeline || connection.socket.destroyed) {
       this.sharing = undefined;
       return undefined;
     }

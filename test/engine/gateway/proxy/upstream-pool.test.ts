@@ -57,6 +57,30 @@ describe('the upstream pool', () => {
     target.release(second.connection!, true);
   });
 
+  it('offers a shared connection to pipelined requests while it has room, and never once released, full or closed', async () => {
+    const target = pool({ pipeline: 2 });
+    const { connection } = await acquire(target);
+    const shared = connection!;
+    expect(target.takeShared()).toBeUndefined();
+    shared.inFlight = 1;
+    shared.shareable = true;
+    target.share(shared);
+    expect(target.takeShared()).toBe(shared);
+    shared.inFlight = 2;
+    expect(target.takeShared()).toBeUndefined();
+    shared.inFlight = 1;
+    target.share(shared);
+    target.release(shared, true);
+    expect(target.takeShared()).toBeUndefined();
+    const again = (await acquire(target)).connection!;
+    again.inFlight = 1;
+    again.shareable = true;
+    target.share(again);
+    target.dispose();
+    expect(target.takeShared()).toBeUndefined();
+    expect(target.stats().pipelined).toBe(1);
+  });
+
   it('queues callers past maxSize, hands them the next released connection, and times out the rest', async () => {
     const target = pool({ maxSize: 1, queueTimeoutMs: 150 });
     const held = await acquire(target);
