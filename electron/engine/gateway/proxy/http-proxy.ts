@@ -326,40 +326,14 @@ function badRequestRecord(connection: HttpClientConnection, status: number): Req
   };
 }
 
-/** Upstream sockets with pipelined requests waiting to go out in one write at the end of this turn of the event loop. */
-const corkedSockets: Socket[] = [];
+/** Links with pipelined request heads corked until the end of this turn of the event loop (see UpstreamLink.writeHead). */
+const corkedLinks: UpstreamLink[] = [];
 let corkFlushScheduled = false;
 
-function flushCorkedSockets(): void {
+function flushCorkedLinks(): void {
   corkFlushScheduled = false;
-  for (let i = 0; i < corkedSockets.length; i++) {
-    const socket = corkedSockets[i]!;
-    (socket as CorkableSocket)[kDeferred] = false;
-    socket.uncork();
-  }
-  corkedSockets.length = 0;
-}
-
-const kDeferred = Symbol('netops.deferredWrite');
-type CorkableSocket = Socket & { [kDeferred]?: boolean };
-
-/**
- * Writes a pipelined request head when the event loop has run this turn's
- * reads: every request of the turn bound for the same connection then leaves
- * in one writev, where one write each would cost a system call each.
- */
-function writeDeferred(socket: Socket, text: string): void {
-  const corkable = socket as CorkableSocket;
-  if (corkable[kDeferred] !== true) {
-    corkable[kDeferred] = true;
-    socket.cork();
-    corkedSockets.push(socket);
-    if (!corkFlushScheduled) {
-      corkFlushScheduled = true;
-      setImmediate(flushCorkedSockets);
-    }
-  }
-  socket.write(text, 'latin1');
+  for (let i = 0; i < corkedLinks.length; i++) corkedLinks[i]!.uncork();
+  corkedLinks.length = 0;
 }
 
 /**
@@ -393,6 +367,8 @@ class UpstreamLink implements ResponseParserHandler {
   private pendingTunnel: Exchange | undefined = undefined;
   /** The oldest exchange already took the failure (a bad answer): on close, all the others go again. */
   private failureTaken = false;
+  /** Request heads are held in the socket until flushCorkedLinks. */
+  private corked = false;
 
   constructor(readonly connection: UpstreamConnection) {
     this.parser = new ResponseParser(this, { maxHeaderBytes: 64 * 1024 });
@@ -456,10 +432,28 @@ class UpstreamLink implements ResponseParserHandler {
     }
   }
 
-  /** Sends a request head: at once, or with this turn's other pipelined requests on a sliced link. */
+  /**
+   * Sends a request head: at once, or on a sliced link when the event loop
+   * has run this turn's reads, so every request of the turn bound for this
+   * connection leaves in one writev instead of a system call each.
+   */
   writeHead(text: string): void {
-    if (this.sliced) writeDeferred(this.connection.socket, text);
-    else this.connection.socket.write(text, 'latin1');
+    const socket = this.connection.socket;
+    if (this.sliced && !this.corked) {
+      this.corked = true;
+      socket.cork();
+      corkedLinks.push(this);
+      if (!corkFlushScheduled) {
+        corkFlushScheduled = true;
+        setImmediate(flushCorkedLinks);
+      }
+    }
+    socket.write(text, 'latin1');
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.connection.socket.uncork();
   }
 
   private onData(chunk: Buffer): void {
