@@ -11,6 +11,8 @@ import { FIELD_CHAR, TOKEN_LOWER } from './chars.ts';
 export class HeaderListImpl implements HeaderList {
   readonly names: string[];
   readonly values: string[];
+  /** Whether set(), append() or remove() changed the list since the parser made it: its fields then no longer match the bytes received. */
+  modified = false;
 
   constructor(names: string[] = [], values: string[] = []) {
     this.names = names;
@@ -41,6 +43,7 @@ export class HeaderListImpl implements HeaderList {
     checkValue(lower, value);
     const names = this.names;
     const first = names.indexOf(lower);
+    this.modified = true;
     if (first === -1) {
       names.push(lower);
       this.values.push(value);
@@ -53,13 +56,16 @@ export class HeaderListImpl implements HeaderList {
   append(name: string, value: string): void {
     const lower = checkedName(name);
     checkValue(lower, value);
+    this.modified = true;
     this.names.push(lower);
     this.values.push(value);
   }
 
   remove(name: string): void {
     const first = this.names.indexOf(name.toLowerCase());
-    if (first !== -1) this.removeFrom(this.names[first]!, first);
+    if (first === -1) return;
+    this.modified = true;
+    this.removeFrom(this.names[first]!, first);
   }
 
   /** Drops every `name` at or after `from`, compacting in place. */

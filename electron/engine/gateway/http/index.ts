@@ -9,4 +9,4 @@ export { HeaderListImpl } from './header-list.ts';
 export { type HttpParserOptions } from './message-parser.ts';
 export { RequestParser, type RequestHead, type RequestParserHandler } from './request-parser.ts';
 export { ResponseParser, type ResponseHead, type ResponseParserHandler } from './response-parser.ts';
-export { reasonPhrase, removeConnectionHeaders, serializeLocalResponse, serializeRequestHead, serializeResponseHead } from './serialize.ts';
+export { connectionNamed, reasonPhrase, removeConnectionHeaders, serializeLocalResponse, serializeRequestHead, serializeResponseHead } from './serialize.ts';

@@ -25,6 +25,20 @@ export interface RequestHead {
   readonly expectContinue: boolean;
   /** Bytes of the request line and headers, the empty line included. */
   readonly headBytes: number;
+  /**
+   * The bytes the head was parsed from: the received chunk, or the parser's
+   * copy of a head that came in pieces; neither is written again, so the
+   * proxy can forward field lines as received (see Exchange.serializeRequestHead).
+   * The request line is raw[rawStart, fieldsStart), the field lines
+   * raw[fieldsStart, fieldsEnd), and the empty line follows.
+   */
+  readonly raw: Buffer;
+  readonly rawStart: number;
+  readonly fieldsStart: number;
+  readonly fieldsEnd: number;
+  /** The Host field's value in raw, without surrounding whitespace; -1 and -1 without one. */
+  readonly hostStart: number;
+  readonly hostEnd: number;
 }
 
 export interface RequestParserHandler {
@@ -167,6 +181,12 @@ export class RequestParser extends HttpMessageParser {
       upgrade,
       expectContinue: this.fieldExpectContinue,
       headBytes: end - start,
+      raw: buffer,
+      rawStart: start,
+      fieldsStart: pos + 10,
+      fieldsEnd: end - 2,
+      hostStart: this.fieldHostCount === 0 ? -1 : this.fieldHostStart,
+      hostEnd: this.fieldHostCount === 0 ? -1 : this.fieldHostEnd,
     };
     this.handler.onRequestHead(head);
     return end;

@@ -89,6 +89,25 @@ export function removeConnectionHeaders(headers: HeaderListImpl): void {
 
 const PROTECTED = new Set(['content-length', 'transfer-encoding', 'host', 'upgrade']);
 
+/**
+ * The fields the Connection header of these fields names (RFC 9110 7.6.1:
+ * a proxy forwards none of them), lower case, without the ones never
+ * removed on its say-so (see removeConnectionHeaders); undefined when there
+ * is no Connection header.
+ */
+export function connectionNamed(names: readonly string[], values: readonly string[]): string[] | undefined {
+  if (names.indexOf('connection') === -1) return undefined;
+  const named: string[] = [];
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] !== 'connection') continue;
+    for (const token of values[i]!.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name !== '' && !PROTECTED.has(name)) named.push(name);
+    }
+  }
+  return named;
+}
+
 function checkField(name: string, value: string): void {
   let valid = name.length > 0;
   for (let i = 0; i < name.length && valid; i++) {

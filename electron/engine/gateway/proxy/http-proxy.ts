@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { EntryPointConfig, RouterConfig } from '../../../../shared/contract/gateway-config.ts';
 import { isIdempotent, shouldRetryStatus } from '../balance/index.ts';
-import { reasonPhrase, RequestParser, ResponseParser, serializeLocalResponse, type HeaderListImpl, type HttpParseError, type RequestHead, type RequestParserHandler, type ResponseHead, type ResponseParserHandler } from '../http/index.ts';
+import { connectionNamed, reasonPhrase, RequestParser, ResponseParser, serializeLocalResponse, type HeaderListImpl, type HttpParseError, type RequestHead, type RequestParserHandler, type ResponseHead, type ResponseParserHandler } from '../http/index.ts';
 import { routeRedirect, type RouteTable } from '../routing/index.ts';
 import type { LocalResponse, RequestContext, RequestMiddleware, UpstreamInstance } from '../types.ts';
 import type { GatewayStatsRecorder } from '../stats/index.ts';
@@ -80,6 +80,37 @@ const doneRecord: RequestRecord = {
 const RETRYABLE_BODY_BYTES = 64 * 1024;
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'x-forwarded-proto', 'x-forwarded-host']);
+
+/** The fixed bytes serializeRequestHead writes, encoded once: copying bytes costs less than reading a string's characters. */
+const CRLF = Buffer.from('\r\n', 'latin1');
+const XFF_FIELD = Buffer.from('x-forwarded-for: ', 'latin1');
+const XFP_FIELD = Buffer.from('x-forwarded-proto: ', 'latin1');
+const XFH_FIELD = Buffer.from('x-forwarded-host: ', 'latin1');
+const REQUEST_ID_FIELD = Buffer.from('x-request-id: ', 'latin1');
+/** Field lines serializeRequestHead leaves out of one head, by index, then as byte ranges; a head with more takes the text form. */
+const MAX_SKIPPED_LINES = 32;
+const skipLines = new Int32Array(MAX_SKIPPED_LINES);
+const skipStarts = new Int32Array(MAX_SKIPPED_LINES);
+const skipEnds = new Int32Array(MAX_SKIPPED_LINES);
+
+/** Writes a string's chars as bytes (latin1, as the parser read them) at `at`; returns the end. A loop: these are short. */
+function putLatin1(out: Buffer, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
+  return at + text.length;
+}
+
+/** Copies all of `source` to `at`; returns the end. */
+function putAll(out: Buffer, at: number, source: Buffer): number {
+  for (let i = 0; i < source.length; i++) out[at + i] = source[i]!;
+  return at + source.length;
+}
+
+/** Copies source[start, end) to `at`; returns the end. Short runs by a loop, which costs less than a call into the runtime. */
+function putBytes(out: Buffer, at: number, source: Buffer, start: number, end: number): number {
+  if (end - start > 64) return at + source.copy(out, at, start, end);
+  for (let i = start; i < end; i++) out[at++] = source[i]!;
+  return at;
+}
 
 let requestCounter = 0;
 const requestIdPrefix = `${process.pid.toString(36)}-${Math.floor(Math.random() * 0xffffff).toString(36)}-`;
@@ -437,7 +468,7 @@ class UpstreamLink implements ResponseParserHandler {
    * has run this turn's reads, so every request of the turn bound for this
    * connection leaves in one writev instead of a system call each.
    */
-  writeHead(text: string): void {
+  writeHead(text: string | Buffer): void {
     const socket = this.connection.socket;
     if (this.sliced && !this.corked) {
       this.corked = true;
@@ -448,7 +479,8 @@ class UpstreamLink implements ResponseParserHandler {
         setImmediate(flushCorkedLinks);
       }
     }
-    socket.write(text, 'latin1');
+    if (typeof text === 'string') socket.write(text, 'latin1');
+    else socket.write(text);
   }
 
   uncork(): void {
@@ -742,26 +774,125 @@ class Exchange {
       return;
     }
     socket.cork();
-    socket.write(head, 'latin1');
+    if (typeof head === 'string') socket.write(head, 'latin1');
+    else socket.write(head);
     for (const chunk of this.bodyChunks) socket.write(chunk);
     socket.uncork();
     if (!this.bodyRetained) this.bodyChunks = [];
   }
 
-  private serializeRequestHead(): string {
+  /**
+   * The head that goes upstream. The fields the client sent go as received,
+   * byte for byte (names in the client's case), copied from the bytes the
+   * head was parsed from, with the connection's own fields left out and the
+   * proxy's appended: this makes no string per field and no string of the
+   * head, which the text form below costs (about 750 bytes of garbage a
+   * request, measured with --trace-gc). The request line goes as received
+   * too unless the router rewrote the path or the target was absolute-form.
+   * HTTP/1.0 clients, upgrades and heads middleware changed take the text form.
+   */
+  private serializeRequestHead(): Buffer | string {
+    const head = this.head;
     const context = this.context;
-    const target = context.query.length > 0 ? `${this.upstreamPath}?${context.query}` : this.upstreamPath;
-    // An HTTP/1.0 client cannot read a chunked answer: its request goes upstream as 1.0 too, so the
-    // upstream frames the answer by length or by closing, on a connection used just this once.
-    const http10 = this.head.versionMinor === 0;
-    let head = http10 ? `${context.method} ${target} HTTP/1.0\r\nconnection: close\r\n` : `${context.method} ${target} HTTP/1.1\r\n`;
-    const names = context.headers.names;
-    const values = context.headers.values;
-    const upgrade = this.head.upgrade;
+    const headers = head.headers;
+    if (head.versionMinor === 0 || head.upgrade || headers.modified || context.headers !== headers) return this.serializeRequestHeadText();
+    const names = headers.names;
+    const values = headers.values;
+    const named = connectionNamed(names, values);
+    let skips = 0;
     let forwardedFor: string | undefined;
     let hasRequestId = false;
     for (let index = 0; index < names.length; index++) {
       const name = names[index]!;
+      if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name))) {
+        skipLines[skips++] = index;
+      } else if (name === 'x-forwarded-for') {
+        skipLines[skips++] = index;
+        forwardedFor = forwardedFor === undefined ? values[index] : `${forwardedFor}, ${values[index]}`;
+      } else if (name === 'x-request-id') {
+        hasRequestId = true;
+      }
+      if (skips === skipLines.length) return this.serializeRequestHeadText();
+    }
+    const raw = head.raw;
+    const clientIp = context.clientIp.startsWith('::ffff:') ? context.clientIp.slice(7) : context.clientIp;
+    const xff = forwardedFor === undefined ? clientIp : `${forwardedFor}, ${clientIp}`;
+    const line = this.upstreamPath === head.path && raw[head.rawStart + context.method.length + 1] === 47 ? undefined : this.requestLine(false);
+    // The field lines to leave out, as byte ranges: each line ends at its LF (the parser allowed no other line ending).
+    let fieldBytes = head.fieldsEnd - head.fieldsStart;
+    if (skips > 0) {
+      let at = head.fieldsStart;
+      let index = 0;
+      for (let k = 0; k < skips; k++) {
+        const target = skipLines[k]!;
+        for (; index < target; index++) at = raw.indexOf(10, at) + 1;
+        const lineEnd = raw.indexOf(10, at) + 1;
+        skipStarts[k] = at;
+        skipEnds[k] = lineEnd;
+        fieldBytes -= lineEnd - at;
+        at = lineEnd;
+        index++;
+      }
+    }
+    const hostBytes = head.hostStart >= 0 ? head.hostEnd - head.hostStart : context.host.length;
+    const size =
+      (line === undefined ? head.fieldsStart - head.rawStart : line.length) +
+      fieldBytes +
+      XFF_FIELD.length + xff.length + 2 +
+      XFP_FIELD.length + context.scheme.length + 2 +
+      (hostBytes > 0 ? XFH_FIELD.length + hostBytes + 2 : 0) +
+      (hasRequestId ? 0 : REQUEST_ID_FIELD.length + context.requestId.length + 2) +
+      2;
+    const out = Buffer.allocUnsafe(size);
+    let at = line === undefined ? putBytes(out, 0, raw, head.rawStart, head.fieldsStart) : putLatin1(out, 0, line);
+    let from = head.fieldsStart;
+    for (let k = 0; k < skips; k++) {
+      at = putBytes(out, at, raw, from, skipStarts[k]!);
+      from = skipEnds[k]!;
+    }
+    at = putBytes(out, at, raw, from, head.fieldsEnd);
+    at = putAll(out, at, XFF_FIELD);
+    at = putLatin1(out, at, xff);
+    at = putAll(out, at, CRLF);
+    at = putAll(out, at, XFP_FIELD);
+    at = putLatin1(out, at, context.scheme);
+    at = putAll(out, at, CRLF);
+    if (hostBytes > 0) {
+      at = putAll(out, at, XFH_FIELD);
+      at = head.hostStart >= 0 ? putBytes(out, at, raw, head.hostStart, head.hostEnd) : putLatin1(out, at, context.host);
+      at = putAll(out, at, CRLF);
+    }
+    if (!hasRequestId) {
+      at = putAll(out, at, REQUEST_ID_FIELD);
+      at = putLatin1(out, at, context.requestId);
+      at = putAll(out, at, CRLF);
+    }
+    putAll(out, at, CRLF);
+    return out;
+  }
+
+  /** The request line as the upstream gets it; HTTP/1.0 clients' requests go as 1.0, on a connection used once. */
+  private requestLine(http10: boolean): string {
+    const context = this.context;
+    const target = context.query.length > 0 ? `${this.upstreamPath}?${context.query}` : this.upstreamPath;
+    return http10 ? `${context.method} ${target} HTTP/1.0\r\nconnection: close\r\n` : `${context.method} ${target} HTTP/1.1\r\n`;
+  }
+
+  /** The head as text, built from the header list: for what the byte-for-byte form does not cover (see serializeRequestHead). */
+  private serializeRequestHeadText(): string {
+    const context = this.context;
+    // An HTTP/1.0 client cannot read a chunked answer: its request goes upstream as 1.0 too, so the
+    // upstream frames the answer by length or by closing, on a connection used just this once.
+    let head = this.requestLine(this.head.versionMinor === 0);
+    const names = context.headers.names;
+    const values = context.headers.values;
+    const upgrade = this.head.upgrade;
+    const named = connectionNamed(names, values);
+    let forwardedFor: string | undefined;
+    let hasRequestId = false;
+    for (let index = 0; index < names.length; index++) {
+      const name = names[index]!;
+      if (named !== undefined && named.includes(name)) continue;
       if (HOP_BY_HOP.has(name)) {
         // A WebSocket handshake keeps its Connection and Upgrade headers: the upstream must see them.
         if (upgrade && (name === 'connection' || name === 'upgrade')) head += `${name}: ${values[index]}\r\n`;

@@ -19,7 +19,7 @@ export class Recorder implements RequestParserHandler, ResponseParserHandler {
   }
 
   onRequestHead(head: RequestHead): void {
-    this.push({ type: 'head', head });
+    this.push({ type: 'head', head: portableRequestHead(head) });
   }
   onRequestBody(chunk: Buffer): void {
     this.push({ type: 'body', bytes: Buffer.from(chunk) });
@@ -107,4 +107,26 @@ export function feed(parser: RequestParser | ResponseParser, bytes: Buffer, spli
     if (at > from) parser.execute(bytes.subarray(from, at));
     from = Math.max(from, at);
   }
+}
+
+/**
+ * A request head with its positions in the parsed bytes replaced by what
+ * they point at: the request line, the field lines and the Host value as
+ * text. The same request cut into different chunks then records the same,
+ * and a wrong position shows as wrong text.
+ */
+export function portableRequestHead(head: RequestHead): RequestHead & { requestLine: string; fieldLines: string; hostValue: string | null } {
+  const { raw } = head;
+  return {
+    ...head,
+    raw: undefined as unknown as Buffer,
+    rawStart: 0,
+    fieldsStart: 0,
+    fieldsEnd: 0,
+    hostStart: 0,
+    hostEnd: 0,
+    requestLine: raw.toString('latin1', head.rawStart, head.fieldsStart),
+    fieldLines: raw.toString('latin1', head.fieldsStart, head.fieldsEnd),
+    hostValue: head.hostStart < 0 ? null : raw.toString('latin1', head.hostStart, head.hostEnd),
+  };
 }

@@ -193,7 +193,9 @@ describe('round trip', () => {
           const again = parseRequest(serializeRequestHead(first.method, first.target, first.headers));
           expect(again.headers.names).toEqual(first.headers.names);
           expect(again.headers.values).toEqual(first.headers.values);
-          expect({ ...again, headers: undefined, versionMinor: 1, keepAlive: true, headBytes: 0 }).toEqual({ ...first, headers: undefined, versionMinor: 1, keepAlive: true, headBytes: 0 });
+          // The bytes differ by spelling; where they sit is checked by the split tests (see portableRequestHead).
+          const positions = { raw: undefined, rawStart: 0, fieldsStart: 0, fieldsEnd: 0, hostStart: 0, hostEnd: 0, requestLine: '', fieldLines: '', hostValue: '' };
+          expect({ ...again, headers: undefined, versionMinor: 1, keepAlive: true, headBytes: 0, ...positions }).toEqual({ ...first, headers: undefined, versionMinor: 1, keepAlive: true, headBytes: 0, ...positions });
         },
       ),
       { numRuns: 500 },

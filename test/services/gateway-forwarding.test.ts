@@ -1,0 +1,191 @@
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gatewayYaml } from '../helpers/gateway.ts';
+import { startTestConsole, type TestConsole } from '../helpers/console.ts';
+
+/**
+ * What the upstream receives, byte for byte. The gateway forwards the
+ * client's field lines as received (see Exchange.serializeRequestHead), so
+ * these tests read the raw heads a plain TCP backend got, not a parsed view
+ * that would hide case, spacing, order and duplicates.
+ */
+
+interface RawBackend {
+  server: Server;
+  url: string;
+  /** Every request head received, as text, in arrival order. */
+  heads: string[];
+}
+
+/** Answers every request with 200 "ok", keeping the connection; GETs only (no bodies). */
+async function startRawBackend(): Promise<RawBackend> {
+  const backend: RawBackend = { server: undefined as unknown as Server, url: '', heads: [] };
+  backend.server = createServer((socket: Socket) => {
+    let held = '';
+    socket.on('data', (chunk: Buffer) => {
+      held += chunk.toString('latin1');
+      for (let end = held.indexOf('\r\n\r\n'); end !== -1; end = held.indexOf('\r\n\r\n')) {
+        backend.heads.push(held.slice(0, end + 4));
+        held = held.slice(end + 4);
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => backend.server.listen(0, '127.0.0.1', resolve));
+  backend.url = `http://127.0.0.1:${(backend.server.address() as AddressInfo).port}`;
+  return backend;
+}
+
+let backend: RawBackend;
+let gateway: TestConsole;
+let port: number;
+
+beforeAll(async () => {
+  backend = await startRawBackend();
+  gateway = await startTestConsole(
+    gatewayYaml(`entryPoints:
+  - name: web
+    port: 0
+middlewares:
+  - name: edit
+    type: headers
+    request: { set: { x-added: "yes" }, remove: [x-secret] }
+routers:
+  - name: api
+    match: { path: { prefix: /api } }
+    rewrite: { stripPrefix: /api }
+    service: raw
+  - name: edited
+    match: { path: { prefix: /edited } }
+    middlewares: [edit]
+    service: raw
+  - name: all
+    match: { path: { prefix: / } }
+    service: raw
+services:
+  - name: raw
+    instances:
+      - url: ${backend.url}`),
+  );
+  port = gateway.running.host.gateway.boundPorts()['web']!;
+});
+
+afterAll(async () => {
+  await gateway?.close();
+  await new Promise<void>((resolve) => backend?.server.close(() => resolve()));
+});
+
+/** Sends raw bytes (in pieces, with a pause between, when given several), waits for `answers` answers, and returns the heads the backend got meanwhile. */
+async function exchange(pieces: string[], answers = 1): Promise<string[]> {
+  const before = backend.heads.length;
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise((resolve) => socket.once('connect', resolve));
+  let received = '';
+  const done = new Promise<void>((resolve, reject) => {
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.split('HTTP/1.1 200 OK').length - 1 >= answers && received.endsWith('ok')) resolve();
+    });
+    socket.on('error', reject);
+    setTimeout(() => reject(new Error(`no answer; got ${JSON.stringify(received)}`)), 5_000);
+  });
+  for (let i = 0; i < pieces.length; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.write(pieces[i]!, 'latin1');
+  }
+  await done;
+  socket.destroy();
+  return backend.heads.slice(before);
+}
+
+/** Splits a forwarded head into its request line, its field lines (as sent) and the empty line's check. */
+function lines(head: string): { requestLine: string; fields: string[] } {
+  expect(head.endsWith('\r\n\r\n')).toBe(true);
+  const all = head.slice(0, -4).split('\r\n');
+  return { requestLine: all[0]!, fields: all.slice(1) };
+}
+
+const proxyFields = (host: string, forwardedFor = '127.0.0.1') => [`x-forwarded-for: ${forwardedFor}`, 'x-forwarded-proto: http', `x-forwarded-host: ${host}`];
+
+describe('what the upstream receives', () => {
+  it("gets the client's field lines byte for byte, in order, with the proxy's fields after them", async () => {
+    const fields = ['Host: Example.COM:8080', 'User-Agent:   curl/8.0  ', 'accept: */*', 'X-Custom:yes', 'x-custom: again', 'Cookie: ' + 'a=1; '.repeat(40) + 'b=2'];
+    const [head] = await exchange([`GET /hello?x=1&y=%20 HTTP/1.1\r\n${fields.join('\r\n')}\r\n\r\n`]);
+    const { requestLine, fields: got } = lines(head!);
+    expect(requestLine).toBe('GET /hello?x=1&y=%20 HTTP/1.1');
+    expect(got.slice(0, fields.length)).toEqual(fields);
+    expect(got.slice(fields.length, fields.length + 3)).toEqual(proxyFields('Example.COM:8080'));
+    expect(got[fields.length + 3]).toMatch(/^x-request-id: \S+$/);
+    expect(got).toHaveLength(fields.length + 4);
+  });
+
+  it("leaves out the connection's own fields, those Connection names (never Host), and the client's forwarding fields, and appends its X-Forwarded-For", async () => {
+    const kept = ['Host: a.test', 'Accept: text/html', 'X-Keep: 1', 'X-Request-Id: client-chosen-id', 'X-Last: z'];
+    const sent = [
+      kept[0],
+      'X-Named: dropped, since Connection names it',
+      'Connection: keep-alive, X-Named, Host, Content-Length',
+      kept[1],
+      'Keep-Alive: timeout=5',
+      'X-Forwarded-For: 10.0.0.1',
+      'TE: trailers',
+      kept[2],
+      'x-forwarded-for: 10.0.0.2',
+      'X-Forwarded-Proto: https',
+      'X-Forwarded-Host: evil.test',
+      'Proxy-Connection: keep-alive',
+      kept[3],
+      'Trailer: x',
+      kept[4],
+    ];
+    const [head] = await exchange([`GET /h HTTP/1.1\r\n${sent.join('\r\n')}\r\n\r\n`]);
+    const { requestLine, fields } = lines(head!);
+    expect(requestLine).toBe('GET /h HTTP/1.1');
+    // The client's request id is kept, once, and none is added.
+    expect(fields).toEqual([...kept, ...proxyFields('a.test', '10.0.0.1, 10.0.0.2, 127.0.0.1')]);
+  });
+
+  it('writes the request line anew when the router rewrites the path or the target is absolute-form; the fields still go as received', async () => {
+    const [rewritten] = await exchange(['GET /api/users?page=2 HTTP/1.1\r\nHost: h.test\r\nX-One: 1\r\n\r\n']);
+    expect(lines(rewritten!).requestLine).toBe('GET /users?page=2 HTTP/1.1');
+    expect(lines(rewritten!).fields.slice(0, 2)).toEqual(['Host: h.test', 'X-One: 1']);
+    const [absolute] = await exchange(['GET http://h.test/abs?q=1 HTTP/1.1\r\nHost: h.test\r\nX-Two: 2\r\n\r\n']);
+    expect(lines(absolute!).requestLine).toBe('GET /abs?q=1 HTTP/1.1');
+    expect(lines(absolute!).fields.slice(0, 2)).toEqual(['Host: h.test', 'X-Two: 2']);
+  });
+
+  it('forwards a head that arrived in pieces, and each of several pipelined in one packet, as received', async () => {
+    const request = 'GET /pieces HTTP/1.1\r\nHost: p.test\r\nX-Long: ' + 'v'.repeat(200) + '\r\nX-End: e\r\n\r\n';
+    const [pieced] = await exchange([request.slice(0, 7), request.slice(7, 40), request.slice(40, request.length - 3), request.slice(request.length - 3)]);
+    expect(lines(pieced!).requestLine).toBe('GET /pieces HTTP/1.1');
+    expect(lines(pieced!).fields.slice(0, 3)).toEqual(['Host: p.test', 'X-Long: ' + 'v'.repeat(200), 'X-End: e']);
+    const three = [1, 2, 3].map((n) => `GET /p${n} HTTP/1.1\r\nHost: q${n}.test\r\nX-N: ${n}\r\n\r\n`).join('');
+    const heads = await exchange([three], 3);
+    expect(heads.map((h) => lines(h).requestLine)).toEqual(['GET /p1 HTTP/1.1', 'GET /p2 HTTP/1.1', 'GET /p3 HTTP/1.1']);
+    expect(heads.map((h) => lines(h).fields.slice(0, 5))).toEqual([1, 2, 3].map((n) => [`Host: q${n}.test`, `X-N: ${n}`, ...proxyFields(`q${n}.test`)]));
+  });
+
+  it('applies header middleware: a changed head is written from the edited fields, without what Connection names', async () => {
+    const [head] = await exchange(['GET /edited HTTP/1.1\r\nHost: e.test\r\nX-Secret: s3cret\r\nX-Visible: v\r\nX-Hop: h\r\nConnection: x-hop\r\n\r\n']);
+    const { fields } = lines(head!);
+    expect(fields).toContain('x-added: yes');
+    expect(fields).toContain('x-visible: v');
+    expect(fields.some((line) => /x-secret|x-hop|connection/i.test(line))).toBe(false);
+  });
+
+  it('sends an HTTP/1.0 request as 1.0 with connection: close', async () => {
+    const before = backend.heads.length;
+    const socket = connect({ host: '127.0.0.1', port });
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /old HTTP/1.0\r\nHost: o.test\r\nX-Old: 1\r\n\r\n');
+    await new Promise((resolve) => socket.once('close', resolve));
+    expect(received).toMatch(/ok$/);
+    const { requestLine, fields } = lines(backend.heads[before]!);
+    expect(requestLine).toBe('GET /old HTTP/1.0');
+    expect(fields).toContain('connection: close');
+    expect(fields).toContain('x-old: 1');
+  });
+});
