@@ -8,8 +8,12 @@ export function percentile(values, p) {
   return sorted[rank];
 }
 
+/** The middle value, or the mean of the two middle values of an even count (nearest rank would lean low); undefined when empty. */
 export function median(values) {
-  return percentile(values, 50);
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
 }
 
 export function max(values) {

@@ -14,6 +14,13 @@
 //   test is pinned to CPU 1 in the one-core runs and not pinned in the
 //   both-cores runs. Every target gets a 2 s warm-up, then one measured run
 //   (10 s, NETOPS_BENCH_GATEWAY_SECONDS), one target at a time.
+// - Rounds: nginx and the gateways the goals are about run again, in the
+//   same order, for 3 rounds in all (NETOPS_BENCH_GATEWAY_ROUNDS); HAProxy,
+//   Caddy and the backend direct run in the first. This machine's speed
+//   drifts by 10-20% over minutes (a VM with neighbours), so a ratio is taken
+//   within each round, between runs a minute apart at most, and the figures
+//   and ratios printed are the medians over the rounds; every round's ratios
+//   are in the results.
 // - rps and p99 are wrk's. CPU per request is utime+stime from /proc of the
 //   target's process and every process it started (nginx's master and
 //   workers), before and after the measured run, over wrk's request count.
@@ -41,7 +48,7 @@ import {
 } from '../lib/gateway-peers.mjs';
 import { connectRpc } from '../lib/netops.mjs';
 import { cpuMeter, delay, readCpuMsOf, waitForQuietMachine } from '../lib/processes.mjs';
-import { formatTable, round } from '../lib/stats.mjs';
+import { formatTable, median, round } from '../lib/stats.mjs';
 
 const RUN_SECONDS = Number(process.env.NETOPS_BENCH_GATEWAY_SECONDS ?? 10);
 const WARMUP_SECONDS = 2;
@@ -55,6 +62,10 @@ const MIDDLEWARE_BUDGET = 0.15;
 const LOAD_SIDE_LIMIT_SHARE = 0.9;
 /** pool.pipeline of the pipelined gateway runs (NETOPS_BENCH_GATEWAY_PIPELINE): up to this many requests per upstream connection. */
 const PIPELINE = Number(process.env.NETOPS_BENCH_GATEWAY_PIPELINE ?? 16);
+/** Rounds of the targets in REPEATED (see the header). */
+const ROUNDS = Math.max(1, Number(process.env.NETOPS_BENCH_GATEWAY_ROUNDS ?? 3));
+/** The targets the goals compare, run in every round; the others run in the first only. */
+const REPEATED = new Set(['nginx', 'gateway', 'gatewayPipelined', 'gatewayMiddleware', 'nginx2', 'gateway2', 'gateway2Pipelined']);
 
 /**
  * What runs, in order. `cores` 1: pinned to PROXY_CPU; 2: not pinned.
@@ -108,33 +119,42 @@ export const gateway = {
       if (!gate.quiet) ctx.log(`   WARNING: the machine is still ${gate.busyPercent}% busy with other work after ${gate.waitedMs} ms; measuring anyway`);
       else if (gate.waitedMs > 1500) ctx.log(`   waited ${gate.waitedMs} ms for other work on the machine to calm down`);
       const started = performance.now();
+      let outcome;
       try {
-        results.parts[name] = { ok: true, ...(await fn()) };
+        outcome = { ok: true, ...(await fn()) };
       } catch (error) {
         ctx.log(`   FAILED: ${error.stack ?? error.message}`);
-        results.parts[name] = { ok: false, error: String(error.message).split('\n')[0] };
+        outcome = { ok: false, error: String(error.message).split('\n')[0] };
       }
-      results.parts[name].seconds = round((performance.now() - started) / 1000, 1);
-      results.parts[name].quietGate = { busyPercentBefore: gate.busyPercent, waitedMs: gate.waitedMs, quiet: gate.quiet };
+      outcome.seconds = round((performance.now() - started) / 1000, 1);
+      outcome.quietGate = { busyPercentBefore: gate.busyPercent, waitedMs: gate.waitedMs, quiet: gate.quiet };
+      return outcome;
     };
 
+    /** Per target, its runs in round order. */
+    const runs = Object.fromEntries(TARGETS.map((target) => [target.id, []]));
     let backend;
     try {
-      await part('backend', async () => {
+      results.parts.backend = await part('backend', async () => {
         const chosen = await chooseBackend(ctx, loadCpu);
         backend = chosen.backend;
         return chosen.report;
       });
-      for (const target of TARGETS) {
-        await part(target.id, async () => {
-          if (!backend) throw new Error('no backend: see the backend part');
-          if (target.binary) requireBinary(target.binary);
-          return { label: target.label, cores: target.cores, ...(await measureTarget(ctx, target, backend, cpuOf(target.cores), loadCpu)) };
-        });
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const target of TARGETS) {
+          if (round > 1 && !REPEATED.has(target.id)) continue;
+          const run = await part(ROUNDS > 1 ? `${target.id} (round ${round} of ${ROUNDS})` : target.id, async () => {
+            if (!backend) throw new Error('no backend: see the backend part');
+            if (target.binary) requireBinary(target.binary);
+            return { label: target.label, cores: target.cores, ...(await measureTarget(ctx, target, backend, cpuOf(target.cores), loadCpu)) };
+          });
+          runs[target.id].push(run);
+        }
       }
     } finally {
       await backend?.stop();
     }
+    for (const target of TARGETS) results.parts[target.id] = combineRounds(target, runs);
 
     ctx.log('');
     ctx.log(formatTable(['target', 'cores', 'rps', 'p99 ms', 'CPU µs/request', 'rps / nginx', 'p99 / nginx', 'note'], tableRows(results.parts)));
@@ -300,6 +320,51 @@ function ratio(value, reference) {
   return value === null || value === undefined || !reference ? null : round(value / reference, 2);
 }
 
+/**
+ * One target's rounds as one part: the median rps, p99 and CPU per request,
+ * the other readings of the run with the median rps, and the medians of the
+ * ratios to its reference taken within each round (see the header). A
+ * target with a failed round is failed.
+ */
+function combineRounds(target, runs) {
+  const own = runs[target.id];
+  const failed = own.find((run) => !run.ok);
+  if (failed) return failed;
+  if (own.length === 0) return { ok: false, error: 'not run' };
+  const byRps = [...own].sort((a, b) => a.rps - b.rps);
+  const middle = byRps[Math.floor((byRps.length - 1) / 2)];
+  const rounds = own.map((run, index) => {
+    const ref = runs[target.reference][index];
+    const refOk = ref?.ok === true;
+    return {
+      rps: run.rps,
+      p99Ms: run.p99Ms,
+      cpuUsPerRequest: run.cpuUsPerRequest,
+      ratios: refOk ? { rps: ratio(run.rps, ref.rps), p99: ratio(run.p99Ms, ref.p99Ms), cpu: ratio(run.cpuUsPerRequest, ref.cpuUsPerRequest) } : null,
+    };
+  });
+  const medianOf = (values) => (values.length === 0 ? null : round(median(values), 2));
+  const withRatios = rounds.filter((r) => r.ratios !== null);
+  return {
+    ...middle,
+    rps: Math.round(median(own.map((r) => r.rps))),
+    p99Ms: round(median(own.map((r) => r.p99Ms)), 3),
+    cpuUsPerRequest: round(median(own.map((r) => r.cpuUsPerRequest)), 2),
+    ratios:
+      withRatios.length === 0
+        ? null
+        : { rps: medianOf(withRatios.map((r) => r.ratios.rps)), p99: medianOf(withRatios.map((r) => r.ratios.p99)), cpu: medianOf(withRatios.map((r) => r.ratios.cpu)) },
+    rounds,
+  };
+}
+
+/** A target's ratio to its reference: the median of the ratios within rounds, when it has them. */
+function ratioOf(part, reference, key) {
+  if (part?.ratios?.[key] !== undefined && part.ratios[key] !== null) return part.ratios[key];
+  const field = { rps: 'rps', p99: 'p99Ms', cpu: 'cpuUsPerRequest' }[key];
+  return ratio(part?.[field], reference?.ok && reference[field]);
+}
+
 function tableRows(parts) {
   return TARGETS.map((target) => {
     const p = parts[target.id];
@@ -312,8 +377,8 @@ function tableRows(parts) {
       p.rps.toLocaleString('en-US'),
       p.p99Ms,
       p.cpuUsPerRequest,
-      isReference ? 1 : ratio(p.rps, ref?.ok && ref.rps),
-      isReference ? 1 : ratio(p.p99Ms, ref?.ok && ref.p99Ms),
+      isReference ? 1 : ratioOf(p, ref, 'rps'),
+      isReference ? 1 : ratioOf(p, ref, 'p99'),
       '',
     ];
   });
@@ -340,9 +405,14 @@ function middlewareCost(parts) {
   const plain = parts.gatewayPipelined;
   const withMiddlewares = parts.gatewayMiddleware;
   if (!plain?.ok || !withMiddlewares?.ok) return null;
+  // Within each round, as the ratios (see combineRounds); the median of the rounds.
+  const pairs = withMiddlewares.rounds.map((m, index) => [m, plain.rounds[index]]).filter(([, p]) => p !== undefined);
+  const throughput = pairs.map(([m, p]) => (1 - m.rps / p.rps) * 100);
+  const cpu = pairs.map(([m, p]) => (m.cpuUsPerRequest / p.cpuUsPerRequest - 1) * 100);
   return {
-    throughputPercent: round((1 - withMiddlewares.rps / plain.rps) * 100, 1),
-    cpuPerRequestPercent: round((withMiddlewares.cpuUsPerRequest / plain.cpuUsPerRequest - 1) * 100, 1),
+    throughputPercent: round(median(throughput), 1),
+    cpuPerRequestPercent: round(median(cpu), 1),
+    rounds: pairs.map((_, index) => ({ throughputPercent: round(throughput[index], 1), cpuPerRequestPercent: round(cpu[index], 1) })),
   };
 }
 
@@ -369,19 +439,26 @@ function summarize(results) {
     const n = parts[ref];
     summary.push([
       `gateway (${how}) / nginx at ${cores} core${cores === 1 ? '' : 's'}: rps ratio / p99 ratio / CPU per request ratio`,
-      g?.ok && n?.ok ? `${ratio(g.rps, n.rps)} / ${ratio(g.p99Ms, n.p99Ms)} / ${ratio(g.cpuUsPerRequest, n.cpuUsPerRequest)}` : 'n/a (a run failed)',
+      g?.ok && n?.ok ? `${ratioOf(g, n, 'rps')} / ${ratioOf(g, n, 'p99')} / ${ratioOf(g, n, 'cpu')}` : 'n/a (a run failed)',
     ]);
+    if (g?.ok && g.rounds.length > 1) {
+      summary.push([
+        `  each round: rps ratio / p99 ratio`,
+        g.rounds.map((r) => (r.ratios ? `${r.ratios.rps} / ${r.ratios.p99}` : 'n/a')).join(', '),
+      ]);
+    }
   }
   const cost = results.middlewareCost;
   summary.push(['middleware cost (rateLimit + apiKey): throughput % / CPU per request %', cost ? `${cost.throughputPercent} / ${cost.cpuPerRequestPercent}` : 'n/a (a gateway run failed)']);
+  if (cost && cost.rounds.length > 1) summary.push(['  each round: throughput %', cost.rounds.map((r) => r.throughputPercent).join(', ')]);
   const goal = (ok) => (ok === null ? 'n/a (a run failed)' : ok ? 'met' : 'NOT met');
   const both = (a, b, test) => (parts[a]?.ok && parts[b]?.ok ? test(parts[a], parts[b]) : null);
   for (const [one, two, how] of [
     ['gateway', 'gateway2', 'pipeline off'],
     ['gatewayPipelined', 'gateway2Pipelined', `pipeline ${PIPELINE}`],
   ]) {
-    summary.push([`goal: gateway (${how}) rps >= nginx at equal cores (1 / 2)`, `${goal(both(one, 'nginx', (g, n) => g.rps >= n.rps))} / ${goal(both(two, 'nginx2', (g, n) => g.rps >= n.rps))}`]);
-    summary.push([`goal: gateway (${how}) p99 <= nginx p99 (1 / 2 cores)`, `${goal(both(one, 'nginx', (g, n) => g.p99Ms <= n.p99Ms))} / ${goal(both(two, 'nginx2', (g, n) => g.p99Ms <= n.p99Ms))}`]);
+    summary.push([`goal: gateway (${how}) rps >= nginx at equal cores (1 / 2)`, `${goal(both(one, 'nginx', (g, n) => ratioOf(g, n, 'rps') >= 1))} / ${goal(both(two, 'nginx2', (g, n) => ratioOf(g, n, 'rps') >= 1))}`]);
+    summary.push([`goal: gateway (${how}) p99 <= nginx p99 (1 / 2 cores)`, `${goal(both(one, 'nginx', (g, n) => ratioOf(g, n, 'p99') <= 1))} / ${goal(both(two, 'nginx2', (g, n) => ratioOf(g, n, 'p99') <= 1))}`]);
   }
   summary.push([`goal: middleware costs under ${MIDDLEWARE_BUDGET * 100}% of throughput`, goal(cost ? cost.throughputPercent < MIDDLEWARE_BUDGET * 100 : null)]);
   const missing = Object.keys(TOOLS).filter((name) => results.versions[name] === null);
