@@ -357,15 +357,18 @@ function badRequestRecord(connection: HttpClientConnection, status: number): Req
   };
 }
 
-/** Links with pipelined request heads corked until the end of this turn of the event loop (see UpstreamLink.writeHead). */
-const corkedLinks: UpstreamLink[] = [];
-let corkFlushScheduled = false;
+/** Links holding request heads until the end of this turn of the event loop (see UpstreamLink.reserveHeads). */
+const linksWithHeads: UpstreamLink[] = [];
+let headsFlushScheduled = false;
 
-function flushCorkedLinks(): void {
-  corkFlushScheduled = false;
-  for (let i = 0; i < corkedLinks.length; i++) corkedLinks[i]!.uncork();
-  corkedLinks.length = 0;
+function flushHeads(): void {
+  headsFlushScheduled = false;
+  for (let i = 0; i < linksWithHeads.length; i++) linksWithHeads[i]!.writeHeads();
+  linksWithHeads.length = 0;
 }
+
+/** The first size of a link's buffer of request heads: sixteen heads of a browser's size. */
+const HEADS_BUFFER_BYTES = 8192;
 
 /**
  * An upstream connection's HTTP side: its response parser, and the
@@ -398,8 +401,13 @@ class UpstreamLink implements ResponseParserHandler {
   private pendingTunnel: Exchange | undefined = undefined;
   /** The oldest exchange already took the failure (a bad answer): on close, all the others go again. */
   private failureTaken = false;
-  /** Request heads are held in the socket until flushCorkedLinks. */
-  private corked = false;
+  /**
+   * Request heads of this turn, bytes [0, headsLength), written together by
+   * writeHeads. The buffer is the link's and is written into again next
+   * turn, unless the socket kept it queued (see writeHeads).
+   */
+  private headsBuffer: Buffer | undefined = undefined;
+  private headsLength = 0;
 
   constructor(readonly connection: UpstreamConnection) {
     this.parser = new ResponseParser(this, { maxHeaderBytes: 64 * 1024 });
@@ -463,29 +471,61 @@ class UpstreamLink implements ResponseParserHandler {
     }
   }
 
-  /**
-   * Sends a request head: at once, or on a sliced link when the event loop
-   * has run this turn's reads, so every request of the turn bound for this
-   * connection leaves in one writev instead of a system call each.
-   */
+  /** Sends a request head at once: for a request with a body, whose bytes follow it on the socket. */
   writeHead(text: string | Buffer): void {
+    this.writeHeads();
     const socket = this.connection.socket;
-    if (this.sliced && !this.corked) {
-      this.corked = true;
-      socket.cork();
-      corkedLinks.push(this);
-      if (!corkFlushScheduled) {
-        corkFlushScheduled = true;
-        setImmediate(flushCorkedLinks);
-      }
-    }
     if (typeof text === 'string') socket.write(text, 'latin1');
     else socket.write(text);
   }
 
-  uncork(): void {
-    this.corked = false;
-    this.connection.socket.uncork();
+  /**
+   * Room for a request head of `size` bytes that leaves at the end of this
+   * turn of the event loop, with every other head bound for this connection
+   * in the turn: one write of one buffer for all of them, where a write per
+   * head cost a Buffer, a stream write and an iovec each. The caller writes
+   * the head at headsEnd and then calls commitHeads(size). Only for
+   * requests without a body: a body written at once would overtake its head.
+   */
+  reserveHeads(size: number): Buffer {
+    let buffer = this.headsBuffer;
+    const used = this.headsLength;
+    if (buffer === undefined || used + size > buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(HEADS_BUFFER_BYTES, 2 * (used + size)));
+      if (buffer !== undefined && used > 0) buffer.copy(grown, 0, 0, used);
+      this.headsBuffer = buffer = grown;
+    }
+    if (used === 0) {
+      linksWithHeads.push(this);
+      if (!headsFlushScheduled) {
+        headsFlushScheduled = true;
+        setImmediate(flushHeads);
+      }
+    }
+    return buffer;
+  }
+
+  /** Where the next reserved head goes in the buffer reserveHeads returned. */
+  get headsEnd(): number {
+    return this.headsLength;
+  }
+
+  commitHeads(size: number): void {
+    this.headsLength += size;
+  }
+
+  /** Writes the heads held for this turn, if any. */
+  writeHeads(): void {
+    const length = this.headsLength;
+    if (length === 0) return;
+    this.headsLength = 0;
+    const socket = this.connection.socket;
+    // A connection gone before the turn ended: its requests go again on another (see onClose).
+    if (socket.destroyed) return;
+    const buffer = this.headsBuffer!;
+    socket.write(length === buffer.length ? buffer : buffer.subarray(0, length));
+    // Written through, the bytes are in the kernel and the buffer is free for the next turn; queued, the socket holds it until written.
+    if (socket.writableLength !== 0) this.headsBuffer = undefined;
   }
 
   private onData(chunk: Buffer): void {
@@ -768,11 +808,17 @@ class Exchange {
     this.responseDeadlineMs = 0;
     link.push(this, this.head.method, this.pipelinable);
     const socket = connection.socket;
-    const head = this.serializeRequestHead();
+    // A request without a body on a pipelining connection: its head joins the others of this turn (see reserveHeads).
+    if (link.sliced && this.context.bodyLength === 0 && this.bodyChunks.length === 0) {
+      this.serializeRequestHead(link);
+      return;
+    }
+    const head = this.serializeRequestHead(undefined)!;
     if (this.bodyChunks.length === 0) {
       link.writeHead(head);
       return;
     }
+    link.writeHeads();
     socket.cork();
     if (typeof head === 'string') socket.write(head, 'latin1');
     else socket.write(head);
@@ -790,12 +836,14 @@ class Exchange {
    * request, measured with --trace-gc). The request line goes as received
    * too unless the router rewrote the path or the target was absolute-form.
    * HTTP/1.0 clients, upgrades and heads middleware changed take the text form.
+   * With `batch`, the head goes into the link's heads of this turn and
+   * nothing is returned; without, it is returned.
    */
-  private serializeRequestHead(): Buffer | string {
+  private serializeRequestHead(batch: UpstreamLink | undefined): Buffer | string | undefined {
     const head = this.head;
     const context = this.context;
     const headers = head.headers;
-    if (head.versionMinor === 0 || head.upgrade || headers.modified || context.headers !== headers) return this.serializeRequestHeadText();
+    if (head.versionMinor === 0 || head.upgrade || headers.modified || context.headers !== headers) return this.textHead(batch);
     const names = headers.names;
     const values = headers.values;
     const named = connectionNamed(names, values);
@@ -812,7 +860,7 @@ class Exchange {
       } else if (name === 'x-request-id') {
         hasRequestId = true;
       }
-      if (skips === skipLines.length) return this.serializeRequestHeadText();
+      if (skips === skipLines.length) return this.textHead(batch);
     }
     const raw = head.raw;
     const clientIp = context.clientIp.startsWith('::ffff:') ? context.clientIp.slice(7) : context.clientIp;
@@ -843,8 +891,9 @@ class Exchange {
       (hostBytes > 0 ? XFH_FIELD.length + hostBytes + 2 : 0) +
       (hasRequestId ? 0 : REQUEST_ID_FIELD.length + context.requestId.length + 2) +
       2;
-    const out = Buffer.allocUnsafe(size);
-    let at = line === undefined ? putBytes(out, 0, raw, head.rawStart, head.fieldsStart) : putLatin1(out, 0, line);
+    const out = batch === undefined ? Buffer.allocUnsafe(size) : batch.reserveHeads(size);
+    const start = batch === undefined ? 0 : batch.headsEnd;
+    let at = line === undefined ? putBytes(out, start, raw, head.rawStart, head.fieldsStart) : putLatin1(out, start, line);
     let from = head.fieldsStart;
     for (let k = 0; k < skips; k++) {
       at = putBytes(out, at, raw, from, skipStarts[k]!);
@@ -867,8 +916,21 @@ class Exchange {
       at = putLatin1(out, at, context.requestId);
       at = putAll(out, at, CRLF);
     }
-    putAll(out, at, CRLF);
-    return out;
+    // The size above and the writes here must agree: a head that came out shorter would leave stale bytes in the link's buffer.
+    if (putAll(out, at, CRLF) !== start + size) throw new Error('request head written with a size other than the one computed');
+    if (batch === undefined) return out;
+    batch.commitHeads(size);
+    return undefined;
+  }
+
+  /** The text form of the head (see serializeRequestHeadText), into the link's heads of this turn with `batch`. */
+  private textHead(batch: UpstreamLink | undefined): string | undefined {
+    const text = this.serializeRequestHeadText();
+    if (batch === undefined) return text;
+    const out = batch.reserveHeads(text.length);
+    out.write(text, batch.headsEnd, 'latin1');
+    batch.commitHeads(text.length);
+    return undefined;
   }
 
   /** The request line as the upstream gets it; HTTP/1.0 clients' requests go as 1.0, on a connection used once. */
