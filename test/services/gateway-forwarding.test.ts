@@ -162,6 +162,15 @@ describe('what the upstream receives', () => {
     expect(fields).toEqual([...kept, ...proxyFields('a.test', '10.0.0.1, 10.0.0.2, 127.0.0.1')]);
   });
 
+  it('a head with more connection fields than the byte-for-byte form tracks goes in the text form, without them', async () => {
+    const hops = Array.from({ length: 40 }, (_, n) => `Keep-Alive: timeout=${n}`);
+    const [head] = await exchange([`GET /many HTTP/1.1\r\nHost: m.test\r\n${hops.join('\r\n')}\r\nX-Keep: 1\r\n\r\n`]);
+    const { requestLine, fields } = lines(head!);
+    expect(requestLine).toBe('GET /many HTTP/1.1');
+    expect(fields.slice(0, 2)).toEqual(['host: m.test', 'x-keep: 1']);
+    expect(fields.some((line) => /keep-alive/i.test(line))).toBe(false);
+  });
+
   it('writes the request line anew when the router rewrites the path or the target is absolute-form; the fields still go as received', async () => {
     const [rewritten] = await exchange(['GET /api/users?page=2 HTTP/1.1\r\nHost: h.test\r\nX-One: 1\r\n\r\n']);
     expect(lines(rewritten!).requestLine).toBe('GET /users?page=2 HTTP/1.1');
