@@ -70,16 +70,8 @@ export function serializeLocalResponse(response: LocalResponse, keepAlive: boole
  */
 export function removeConnectionHeaders(headers: HeaderListImpl): void {
   const names = headers.names;
-  if (names.indexOf('connection') !== -1) {
-    const values = headers.values;
-    const named: string[] = [];
-    for (let i = 0; i < names.length; i++) {
-      if (names[i] !== 'connection') continue;
-      for (const token of values[i]!.split(',')) {
-        const name = token.trim().toLowerCase();
-        if (name !== '' && !PROTECTED.has(name)) named.push(name);
-      }
-    }
+  const named = connectionNamed(names, headers.values);
+  if (named !== undefined) {
     for (const name of named) headers.remove(name);
     headers.remove('connection');
   }

@@ -7,7 +7,7 @@ const data = workerData as { workerIndex: number; reusePort: boolean };
 if (!parentPort) throw new Error('the gateway worker must run in a worker thread');
 
 /**
- * Young-generation collections on one thread. A data plane makes about 4.5 KB
+ * Young-generation collections on one thread. A data plane makes about 4 KB
  * of short-lived garbage per proxied request and keeps little of it alive, so
  * a scavenge has little to copy, and handing it out to V8's helper threads
  * costs more than it saves: measured with --trace-gc under wrk, a scavenge
