@@ -55,26 +55,31 @@ export interface RequestRecord {
   userAgent: string;
 }
 
+/** A record with nothing filled in yet. */
+function blankRecord(): RequestRecord {
+  return {
+    entryPoint: '',
+    router: undefined,
+    service: undefined,
+    instance: undefined,
+    method: '',
+    host: '',
+    path: '',
+    status: 0,
+    startedAtMs: 0,
+    durationUs: 0,
+    client: '',
+    bytesIn: 0,
+    bytesOut: 0,
+    error: null,
+    local: false,
+    requestId: '',
+    userAgent: '',
+  };
+}
+
 /** The record every finished exchange fills in for the sink (see RequestSink): one object, not one per request. */
-const doneRecord: RequestRecord = {
-  entryPoint: '',
-  router: undefined,
-  service: undefined,
-  instance: undefined,
-  method: '',
-  host: '',
-  path: '',
-  status: 0,
-  startedAtMs: 0,
-  durationUs: 0,
-  client: '',
-  bytesIn: 0,
-  bytesOut: 0,
-  error: null,
-  local: false,
-  requestId: '',
-  userAgent: '',
-};
+const doneRecord = blankRecord();
 
 /** Bodies up to this size are kept while the request is in flight, so an idempotent request with a body can be retried. */
 const RETRYABLE_BODY_BYTES = 64 * 1024;
@@ -336,25 +341,14 @@ class HttpClientConnection implements RequestParserHandler {
 }
 
 function badRequestRecord(connection: HttpClientConnection, status: number): RequestRecord {
-  return {
-    entryPoint: connection.entry.config.name,
-    router: undefined,
-    service: undefined,
-    instance: undefined,
-    method: '',
-    host: '',
-    path: '',
-    status,
-    startedAtMs: Date.now(),
-    durationUs: 0,
-    client: connection.socket.remoteAddress ?? '',
-    bytesIn: 0,
-    bytesOut: 0,
-    error: 'bad-request',
-    local: true,
-    requestId: '',
-    userAgent: '',
-  };
+  const record = blankRecord();
+  record.entryPoint = connection.entry.config.name;
+  record.status = status;
+  record.startedAtMs = Date.now();
+  record.client = connection.socket.remoteAddress ?? '';
+  record.error = 'bad-request';
+  record.local = true;
+  return record;
 }
 
 /** Links holding request heads until the end of this turn of the event loop (see UpstreamLink.reserveHeads). */
