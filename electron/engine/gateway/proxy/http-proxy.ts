@@ -106,8 +106,7 @@ function putLatin1(out: Buffer, at: number, text: string): number {
 
 /** Copies all of `source` to `at`; returns the end. */
 function putAll(out: Buffer, at: number, source: Buffer): number {
-  for (let i = 0; i < source.length; i++) out[at + i] = source[i]!;
-  return at + source.length;
+  return putBytes(out, at, source, 0, source.length);
 }
 
 /** Copies source[start, end) to `at`; returns the end. Short runs by a loop, which costs less than a call into the runtime. */
