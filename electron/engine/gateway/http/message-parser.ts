@@ -32,11 +32,20 @@ const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
  * built before any callback runs, so no two parses ever share it.
  */
 const SLOT_SIZE = 5;
-/** Int32 slots per field in what copyFieldSlots returns. */
-export const FIELD_SLOT_SIZE = SLOT_SIZE;
 const NAME_AS_IS = -1;
 const NAME_NEEDS_LOWER_CASE = -2;
 let fieldSlots = new Int32Array(64 * SLOT_SIZE);
+
+/**
+ * The slab keepFieldSlots copies a head's slots into, 64 KB at a time, each
+ * head holding on to its slab. A typed array of its own per head (`slice`)
+ * would be an ArrayBuffer per proxied response, which V8 tracks one by one
+ * and frees in every young collection: that sweep was the largest part of
+ * the gateway's collection pauses, and so of its latency tail.
+ */
+const KEPT_SLAB_INTS = 16_384;
+let keptSlab = new Int32Array(KEPT_SLAB_INTS);
+let keptUsed = 0;
 
 const STATE_HEAD = 0;
 /** The head was delivered while paused; the body starts on resume. */
@@ -138,7 +147,7 @@ export abstract class HttpMessageParser {
   protected fieldExpectContinue = false;
 
   /** How many fields the last scanFields found. */
-  private fieldCount = 0;
+  protected fieldCount = 0;
   private failKind: HttpErrorKind = 'bad-request';
   private failMessage = '';
 
@@ -729,12 +738,31 @@ export abstract class HttpMessageParser {
 
   /** Second pass: the strings of the fields scanFields found, cut from `text`, which holds the head's bytes from `textBase`. */
   protected buildFields(text: string, textBase: number): HeaderListImpl {
-    return fieldsFromSlots(text, textBase, fieldSlots, this.fieldCount);
+    return fieldsFromSlots(text, textBase, fieldSlots, 0, this.fieldCount);
   }
 
-  /** What scanFields noted of the last head, kept for building its fields later (see fieldsFromSlots). */
-  protected copyFieldSlots(): Int32Array {
-    return fieldSlots.slice(0, this.fieldCount * SLOT_SIZE);
+  /**
+   * Keeps what scanFields noted of the last head, for building its fields
+   * later (see fieldsFromSlots): copies it into the current slab and returns
+   * where it starts there. Read `keptSlots` after this call: it may start a
+   * new slab.
+   */
+  protected keepFieldSlots(): number {
+    const length = this.fieldCount * SLOT_SIZE;
+    if (keptUsed + length > keptSlab.length) {
+      keptSlab = new Int32Array(Math.max(KEPT_SLAB_INTS, length));
+      keptUsed = 0;
+    }
+    const slab = keptSlab;
+    const at = keptUsed;
+    for (let i = 0; i < length; i++) slab[at + i] = fieldSlots[i]!;
+    keptUsed = at + length;
+    return at;
+  }
+
+  /** The slab the last keepFieldSlots copied into. */
+  protected get keptSlots(): Int32Array {
+    return keptSlab;
   }
 
   private refuse(message: string): false {
@@ -882,29 +910,30 @@ function hasBareLF(buffer: Buffer, start: number, end: number, before: number): 
   }
 }
 
-/** The fields scanFields noted in `slots` (positions in the buffer `text` was decoded from at `textBase`). */
-export function fieldsFromSlots(text: string, textBase: number, slots: Int32Array, count: number): HeaderListImpl {
-  const names: string[] = [];
-  const values: string[] = [];
-  for (let i = 0, slot = 0; i < count; i++, slot += SLOT_SIZE) {
+/** The `count` fields scanFields noted in `slots` from index `first` (positions in the buffer `text` was decoded from at `textBase`). */
+export function fieldsFromSlots(text: string, textBase: number, slots: Int32Array, first: number, count: number): HeaderListImpl {
+  // Sized up front: grown by push, each would take room for 16 fields or more, for the one or few a request has.
+  const names = new Array<string>(count);
+  const values = new Array<string>(count);
+  for (let i = 0, slot = first; i < count; i++, slot += SLOT_SIZE) {
     const known = slots[slot]!;
     if (known >= 0) {
-      names.push(KNOWN_HEADER_NAMES[known]!);
+      names[i] = KNOWN_HEADER_NAMES[known]!;
     } else {
       const name = text.substring(slots[slot + 1]! - textBase, slots[slot + 2]! - textBase);
-      names.push(known === NAME_NEEDS_LOWER_CASE ? name.toLowerCase() : name);
+      names[i] = known === NAME_NEEDS_LOWER_CASE ? name.toLowerCase() : name;
     }
     const valueStart = slots[slot + 3]!;
     const valueEnd = slots[slot + 4]!;
-    values.push(valueEnd > valueStart ? text.substring(valueStart - textBase, valueEnd - textBase) : '');
+    values[i] = valueEnd > valueStart ? text.substring(valueStart - textBase, valueEnd - textBase) : '';
   }
   return new HeaderListImpl(names, values);
 }
 
-/** Whether a field named `lowerName` (lower case) is among those scanFields noted in `slots`, read from `source` without making strings. */
-export function slotsHaveName(source: Buffer, slots: Int32Array, count: number, lowerName: string): boolean {
+/** Whether a field named `lowerName` (lower case) is among the `count` that scanFields noted in `slots` from index `first`, read from `source` without making strings. */
+export function slotsHaveName(source: Buffer, slots: Int32Array, first: number, count: number, lowerName: string): boolean {
   const length = lowerName.length;
-  for (let i = 0, slot = 0; i < count; i++, slot += SLOT_SIZE) {
+  for (let i = 0, slot = first; i < count; i++, slot += SLOT_SIZE) {
     const known = slots[slot]!;
     if (known >= 0) {
       if (KNOWN_HEADER_NAMES[known] === lowerName) return true;

@@ -1,7 +1,7 @@
 import { CR, FIELD_CHAR, LF, SLASH, SP, latin1 } from './chars.ts';
 import { type HttpParseError } from './errors.ts';
 import { type HeaderListImpl } from './header-list.ts';
-import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, BODY_TUNNEL, BODY_UNTIL_CLOSE, FIELD_SLOT_SIZE, fieldsFromSlots, HttpMessageParser, slotsHaveName, type HttpParserOptions } from './message-parser.ts';
+import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, BODY_TUNNEL, BODY_UNTIL_CLOSE, fieldsFromSlots, HttpMessageParser, slotsHaveName, type HttpParserOptions } from './message-parser.ts';
 
 /** One response head from an upstream. Strings are latin1, byte for byte. */
 export interface ResponseHead {
@@ -167,6 +167,7 @@ export class ResponseParser extends HttpMessageParser {
     let reason = '';
     if (reasonEnd - reasonStart === 2 && buffer[reasonStart] === 79 && buffer[reasonStart + 1] === 75) reason = 'OK';
     else if (reasonEnd > reasonStart) reason = latin1(buffer, reasonStart, reasonEnd);
+    const slotsAt = this.keepFieldSlots();
     const head = new ParsedResponseHead(
       status,
       reason,
@@ -180,7 +181,9 @@ export class ResponseParser extends HttpMessageParser {
       end - start,
       buffer,
       start,
-      this.copyFieldSlots(),
+      slotsAt,
+      this.keptSlots,
+      this.fieldCount,
     );
     this.headSource = buffer;
     this.headSourceStart = start;
@@ -204,6 +207,8 @@ class ParsedResponseHead implements ResponseHead {
   readonly #source: Buffer;
   readonly #start: number;
   readonly #slots: Int32Array;
+  readonly #slotsAt: number;
+  readonly #fieldCount: number;
   #headers: HeaderListImpl | undefined = undefined;
 
   constructor(
@@ -219,24 +224,28 @@ class ParsedResponseHead implements ResponseHead {
     readonly headBytes: number,
     source: Buffer,
     start: number,
+    slotsAt: number,
     slots: Int32Array,
+    fieldCount: number,
   ) {
     this.#source = source;
     this.#start = start;
     this.#slots = slots;
+    this.#slotsAt = slotsAt;
+    this.#fieldCount = fieldCount;
   }
 
   hasField(lowerName: string): boolean {
     const headers = this.#headers;
     if (headers !== undefined) return headers.has(lowerName);
-    return slotsHaveName(this.#source, this.#slots, this.#slots.length / FIELD_SLOT_SIZE, lowerName);
+    return slotsHaveName(this.#source, this.#slots, this.#slotsAt, this.#fieldCount, lowerName);
   }
 
   get headers(): HeaderListImpl {
     let headers = this.#headers;
     if (headers === undefined) {
       const start = this.#start;
-      headers = fieldsFromSlots(latin1(this.#source, start, start + this.headBytes), start, this.#slots, this.#slots.length / FIELD_SLOT_SIZE);
+      headers = fieldsFromSlots(latin1(this.#source, start, start + this.headBytes), start, this.#slots, this.#slotsAt, this.#fieldCount);
       this.#headers = headers;
     }
     return headers;

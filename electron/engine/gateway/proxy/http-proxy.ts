@@ -1078,18 +1078,18 @@ class Exchange {
     }
     const context = this.context;
     if (head.untilClose) this.client.closeWhenIdle();
+    // Chunks gather here only on an unsliced link; on a sliced one the head is the parser's view of it.
     const chunks = this.headChunks;
-    this.headChunks = [];
+    if (chunks.length !== 0) this.headChunks = [];
     // The upstream's head goes through byte for byte when nothing in it must change: the common case,
     // with no copy. Its Connection: keep-alive agrees with ours; a close, or edits, mean a rewritten head.
     const added = context.responseHeaders;
     if (head.keepAlive && !this.client.willClose() && context.responseHeadersRemove.length === 0) {
-      if (link.sliced) chunks.push(link.rawHead());
       if (added.length === 0) {
         if (link.sliced) {
           // The head as received; the body follows through onResponseBody, cut from the chunks by the parser.
           this.bytesOut += head.headBytes;
-          this.queueOut(chunks[0]!);
+          this.queueOut(link.rawHead());
           return;
         }
         this.rawResponse = true;
@@ -1101,7 +1101,7 @@ class Exchange {
       }
       // Middleware only adds fields the upstream did not send (rate-limit fields, CORS): they go in
       // before the head's empty line, and head, fields and the chunk's body leave as one buffer.
-      const chunk = chunks.length === 1 ? chunks[0]! : undefined;
+      const chunk = link.sliced ? link.rawHead() : chunks.length === 1 ? chunks[0]! : undefined;
       if (chunk !== undefined && head.headBytes <= chunk.length && chunk.length <= INSERT_COPY_LIMIT && !sendsAny(head, added)) {
         let lines = '';
         for (const [name, value] of added) lines += `${name}: ${value}\r\n`;

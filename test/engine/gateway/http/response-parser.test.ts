@@ -28,6 +28,31 @@ describe('ResponseParser', () => {
     expect(asked.map((name) => built.hasField(name))).toEqual(want);
   });
 
+  it('heads kept unread keep their own fields while later heads are parsed, across slabs of kept slots and with more fields than a slab holds', () => {
+    // Every head on one keep-alive connection, none read until all are parsed: the kept slots of early
+    // heads must survive everything parsed after them (the slab holds 16,384 ints, 5 a field).
+    const { parser, recorder } = responseParser({ maxHeaderBytes: 1 << 20 });
+    const fieldsOf = (i: number) => (i === 700 ? 3_500 : 1 + (i % 9));
+    let raw = '';
+    for (let i = 0; i < 1_500; i++) {
+      raw += 'HTTP/1.1 200 OK\n';
+      for (let f = 0; f < fieldsOf(i); f++) raw += `X-F${f}-${i}: v${i}.${f}\n`;
+      raw += 'Content-Length: 0\n\n';
+    }
+    parser.execute(crlf(raw));
+    const heads = recorder.heads as ResponseHead[];
+    expect(heads).toHaveLength(1_500);
+    for (const i of [0, 1, 699, 700, 701, 1_499]) {
+      expect(heads[i]!.hasField(`x-f0-${i}`)).toBe(true);
+      expect(heads[i]!.hasField(`x-f0-${i + 1}`)).toBe(false);
+    }
+    heads.forEach((head, i) => {
+      const names = Array.from({ length: fieldsOf(i) }, (_, f) => `x-f${f}-${i}`);
+      expect(head.headers.names).toEqual([...names, 'content-length']);
+      expect(head.headers.get(`x-f${fieldsOf(i) - 1}-${i}`)).toBe(`v${i}.${fieldsOf(i) - 1}`);
+    });
+  });
+
   it.each([
     ['HTTP/1.1 200 OK\n', 200, 'OK'],
     ['HTTP/1.1 200 \n', 200, ''],
