@@ -6,6 +6,7 @@ import { routeRedirect, type RouteTable } from '../routing/index.ts';
 import type { LocalResponse, RequestContext, RequestMiddleware, UpstreamInstance } from '../types.ts';
 import type { GatewayStatsRecorder } from '../stats/index.ts';
 import type { DataPlaneHooks } from './hooks.ts';
+import { readOwn } from './own-reads.ts';
 import type { ServiceRuntime } from './service-runtime.ts';
 import type { UpstreamConnection, UpstreamError } from './upstream-pool.ts';
 
@@ -196,6 +197,10 @@ class HttpClientConnection implements RequestParserHandler {
   private readingPaused = false;
   private readonly clientIp: string;
   private readonly clientPort: number;
+  /** Read into the thread's buffer, not through 'data' events (see own-reads.ts). */
+  private readonly ownReads: boolean;
+  /** Where a tunnel's client bytes go, on a connection with own reads. */
+  private tunnelTo: Socket | undefined;
 
   constructor(
     readonly entry: HttpEntryPoint,
@@ -204,7 +209,8 @@ class HttpClientConnection implements RequestParserHandler {
     this.clientIp = socket.remoteAddress ?? '';
     this.clientPort = socket.remotePort ?? 0;
     this.parser = new RequestParser(this, { maxHeaderBytes: entry.config.maxHeaderBytes });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.ownReads = readOwn(socket, (chunk) => (this.tunnelTo === undefined ? this.onData(chunk) : this.toTunnel(this.tunnelTo, chunk)));
+    if (!this.ownReads) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.parser.finish());
     socket.on('drain', () => this.exchange?.onClientDrain());
   }
@@ -292,12 +298,23 @@ class HttpClientConnection implements RequestParserHandler {
     const leftover = this.parser.takeRemaining();
     if (leftover && leftover.length > 0) upstream.write(leftover);
     if (toClient.length > 0) this.socket.write(toClient);
-    this.socket.pipe(upstream);
+    if (this.ownReads) {
+      // No 'data' events to pipe: toTunnel writes the bytes on, with a pipe's backpressure and end.
+      this.tunnelTo = upstream;
+      upstream.on('drain', () => this.socket.resume());
+      this.socket.once('end', () => upstream.end());
+    } else {
+      this.socket.pipe(upstream);
+    }
     upstream.pipe(this.socket);
     upstream.once('close', () => this.socket.destroySoon());
     this.socket.once('close', () => upstream.destroy());
     this.socket.resume();
     upstream.resume();
+  }
+
+  private toTunnel(upstream: Socket, chunk: Buffer): void {
+    if (!upstream.write(chunk)) this.socket.pause();
   }
 
   /** Answers from the gateway itself (a 404, 429, 401, a redirect, a preflight); returns the bytes written. */
