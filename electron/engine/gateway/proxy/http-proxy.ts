@@ -6,7 +6,7 @@ import { routeRedirect, type RouteTable } from '../routing/index.ts';
 import type { LocalResponse, RequestContext, RequestMiddleware, UpstreamInstance } from '../types.ts';
 import type { GatewayStatsRecorder } from '../stats/index.ts';
 import type { DataPlaneHooks } from './hooks.ts';
-import { readOwn } from './own-reads.ts';
+import { forwardReads, readOwn } from './own-reads.ts';
 import type { ServiceRuntime } from './service-runtime.ts';
 import type { UpstreamConnection, UpstreamError } from './upstream-pool.ts';
 
@@ -200,7 +200,7 @@ class HttpClientConnection implements RequestParserHandler {
   /** Read into the thread's buffer, not through 'data' events (see own-reads.ts). */
   private readonly ownReads: boolean;
   /** Where a tunnel's client bytes go, on a connection with own reads. */
-  private tunnelTo: Socket | undefined;
+  private toTunnel: ((chunk: Buffer) => void) | undefined;
 
   constructor(
     readonly entry: HttpEntryPoint,
@@ -209,7 +209,7 @@ class HttpClientConnection implements RequestParserHandler {
     this.clientIp = socket.remoteAddress ?? '';
     this.clientPort = socket.remotePort ?? 0;
     this.parser = new RequestParser(this, { maxHeaderBytes: entry.config.maxHeaderBytes });
-    this.ownReads = readOwn(socket, (chunk) => (this.tunnelTo === undefined ? this.onData(chunk) : this.toTunnel(this.tunnelTo, chunk)));
+    this.ownReads = readOwn(socket, (chunk) => (this.toTunnel === undefined ? this.onData(chunk) : this.toTunnel(chunk)));
     if (!this.ownReads) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.parser.finish());
     socket.on('drain', () => this.exchange?.onClientDrain());
@@ -289,8 +289,9 @@ class HttpClientConnection implements RequestParserHandler {
     if (this.phase === Phase.Idle && !this.parser.isIdle) this.phase = Phase.Head;
   }
 
-  /** Turns the connection into a raw tunnel to `upstream` (after a 101 Switching Protocols). */
-  tunnel(upstream: Socket, toClient: Buffer): void {
+  /** Turns the connection into a raw tunnel to `connection` (after a 101 Switching Protocols). */
+  tunnel(connection: UpstreamConnection, toClient: Buffer): void {
+    const upstream = connection.socket;
     this.phase = Phase.Tunnel;
     this.socket.removeAllListeners('data');
     this.socket.removeAllListeners('drain');
@@ -298,23 +299,14 @@ class HttpClientConnection implements RequestParserHandler {
     const leftover = this.parser.takeRemaining();
     if (leftover && leftover.length > 0) upstream.write(leftover);
     if (toClient.length > 0) this.socket.write(toClient);
-    if (this.ownReads) {
-      // No 'data' events to pipe: toTunnel writes the bytes on, with a pipe's backpressure and end.
-      this.tunnelTo = upstream;
-      upstream.on('drain', () => this.socket.resume());
-      this.socket.once('end', () => upstream.end());
-    } else {
-      this.socket.pipe(upstream);
-    }
-    upstream.pipe(this.socket);
+    // Sockets with own reads have no 'data' events to pipe.
+    if (this.ownReads) this.toTunnel = forwardReads(this.socket, upstream);
+    else this.socket.pipe(upstream);
+    connection.onBytes = forwardReads(upstream, this.socket);
     upstream.once('close', () => this.socket.destroySoon());
     this.socket.once('close', () => upstream.destroy());
     this.socket.resume();
     upstream.resume();
-  }
-
-  private toTunnel(upstream: Socket, chunk: Buffer): void {
-    if (!upstream.write(chunk)) this.socket.pause();
   }
 
   /** Answers from the gateway itself (a 404, 429, 401, a redirect, a preflight); returns the bytes written. */
@@ -423,7 +415,7 @@ class UpstreamLink implements ResponseParserHandler {
     this.parser = new ResponseParser(this, { maxHeaderBytes: 64 * 1024 });
     this.sliced = connection.pool.pipeline > 1;
     const socket = connection.socket;
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    connection.onBytes = (chunk) => this.onData(chunk);
     socket.on('end', () => this.parser.finish());
     socket.on('close', () => this.onClose());
   }
@@ -1276,7 +1268,6 @@ class Exchange {
     link.clearForTunnel();
     this.link = undefined;
     link.parser.takeRemaining();
-    socket.removeAllListeners('data');
     socket.removeAllListeners('end');
     socket.removeAllListeners('close');
     socket.on('error', () => undefined);
@@ -1286,7 +1277,7 @@ class Exchange {
     const hooks = this.client.entry.hooks;
     hooks.setKind(socket, 'ws');
     hooks.setKind(this.client.socket, 'ws');
-    this.client.tunnel(socket, toClient);
+    this.client.tunnel(connection, toClient);
     this.headChunks = [];
     this.finish();
   }

@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Disposable } from '../../../../shared/lifecycle.ts';
+import { ownReadOption } from './own-reads.ts';
 
 export interface UpstreamPoolOptions {
   /** For the Connections screen: `service/instance-url`. */
@@ -45,10 +46,24 @@ export class UpstreamConnection {
   /** Whether one more pipelined request may go behind those in flight (set by the proxy). */
   shareable = false;
 
+  readonly socket: Socket;
+  /**
+   * Where the socket's bytes go. It reads into the thread's buffer (see
+   * own-reads.ts), so it has no 'data' events: the proxy sets this when it
+   * first uses the connection. Bytes before that, from an upstream nobody
+   * asked anything, are a protocol error: the connection cannot be reused.
+   */
+  onBytes: (chunk: Buffer) => void = (): void => {
+    this.socket.destroy();
+  };
+
   constructor(
-    readonly socket: Socket,
     readonly pool: UpstreamPool,
-  ) {}
+    host: string,
+    port: number,
+  ) {
+    this.socket = connect({ host, port, noDelay: true, onread: ownReadOption((chunk) => this.onBytes(chunk)) });
+  }
 }
 
 export type AcquireCallback = (error: UpstreamError | null, connection: UpstreamConnection | null) => void;
@@ -202,8 +217,8 @@ export class UpstreamPool implements Disposable {
 
   private open(callback: AcquireCallback): void {
     this.connectingCount++;
-    const socket = connect({ host: this.options.host, port: this.options.port, noDelay: true });
-    const connection = new UpstreamConnection(socket, this);
+    const connection = new UpstreamConnection(this, this.options.host, this.options.port);
+    const socket = connection.socket;
     let settled = false;
     const timer = setTimeout(() => {
       socket.destroy();

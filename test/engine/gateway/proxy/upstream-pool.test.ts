@@ -129,4 +129,53 @@ describe('the upstream pool', () => {
     expect(result.error!.kind).toBe('connect');
     expect(target.stats().connectErrors).toBe(1);
   });
+
+  it("reads into the thread's buffer: every byte reaches onBytes in order, as copies that outlive later reads, with no data events; pause holds reading back", async () => {
+    const target = pool({});
+    const index = accepted.length;
+    const { connection } = await acquire(target);
+    const upstream = connection!;
+    const peer = await waitFor(() => accepted[index], 'the connection accepted');
+    const chunks: Buffer[] = [];
+    let dataEvents = 0;
+    upstream.socket.on('data', () => dataEvents++);
+    upstream.onBytes = (chunk) => chunks.push(chunk);
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 120; i++) {
+      // Small reads land in the shared slab, big ones in buffers of their own.
+      const piece = Buffer.alloc(i % 40 === 0 ? 30_000 : 1 + (i % 89), i);
+      sent.push(piece);
+      peer.write(piece);
+      if (i % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    const all = Buffer.concat(sent);
+    await waitFor(() => Buffer.concat(chunks).length === all.length || undefined, 'every byte read');
+    expect(Buffer.concat(chunks).equals(all)).toBe(true);
+    expect(dataEvents).toBe(0);
+
+    upstream.socket.pause();
+    const before = Buffer.concat(chunks).length;
+    peer.write('held back');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(Buffer.concat(chunks).length).toBe(before);
+    upstream.socket.resume();
+    await waitFor(() => Buffer.concat(chunks).subarray(before).toString() === 'held back' || undefined, 'the bytes after resume');
+
+    const ended = new Promise((resolve) => upstream.socket.once('end', resolve));
+    peer.end();
+    await ended;
+    upstream.socket.destroy();
+  });
+
+  it('closes a connection whose upstream speaks before anyone asked it anything: it cannot be reused', async () => {
+    const target = pool({});
+    const index = accepted.length;
+    const { connection } = await acquire(target);
+    target.release(connection!, true);
+    expect(target.stats().idle).toBe(1);
+    const peer = await waitFor(() => accepted[index], 'the connection accepted');
+    peer.write('HTTP/1.1 200 OK\r\n\r\n');
+    await waitFor(() => target.stats().open === 0 || undefined, 'the connection closed');
+    expect(connection!.socket.destroyed).toBe(true);
+  });
 });
