@@ -16,5 +16,5 @@ export { HashRingBalancer, MAX_RING_POINTS, POINTS_PER_WEIGHT } from './hash-rin
 export { hashBalanceKey, parseBalanceKey, type BalanceKey } from './balance-key.ts';
 export { hashRange, hashString } from './hash.ts';
 export { HealthChecker, type HealthChange, type HealthCheckerOptions, type HealthSnapshot } from './health-checker.ts';
-export { OutlierDetector, type OutlierEjection, type OutlierInstanceSnapshot, type OutlierResult, type OutlierSnapshot } from './outlier-detector.ts';
+export { OutlierDetector, type OutlierCarry, type OutlierEjection, type OutlierInstanceCarry, type OutlierInstanceSnapshot, type OutlierResult, type OutlierSnapshot } from './outlier-detector.ts';
 export { RetryBudget, RETRY_WINDOW_SECONDS, isIdempotent, shouldRetryStatus } from './retry-budget.ts';

@@ -26,6 +26,28 @@ export interface OutlierInstanceSnapshot {
   consecutive5xx: number;
 }
 
+/** One instance's record, as a rebuilt service takes it over (see OutlierCarry). */
+export interface OutlierInstanceCarry {
+  readonly ejections: number;
+  readonly lastEjectionEndMs: number;
+  readonly consecutiveErrors: number;
+  readonly consecutive5xx: number;
+}
+
+/**
+ * What a detector hands to the one that replaces it when a reload changes
+ * its service (an instance added, a weight or a timeout changed): each
+ * instance's record by URL and the totals. Without it a config edit would
+ * forgive a repeat offender: its next ejection would last the base time
+ * again instead of its grown backoff.
+ */
+export interface OutlierCarry {
+  readonly instances: ReadonlyMap<string, OutlierInstanceCarry>;
+  readonly ejectionsByErrors: number;
+  readonly ejectionsBy5xx: number;
+  readonly ejectionsHeldBack: number;
+}
+
 export interface OutlierSnapshot {
   ejectionsTotal: number;
   ejectionsByErrors: number;
@@ -70,6 +92,7 @@ export class OutlierDetector implements Disposable {
   constructor(
     private readonly config: OutlierConfig,
     private readonly instances: readonly UpstreamInstance[],
+    carried?: OutlierCarry,
   ) {
     let slots = 0;
     for (const instance of instances) slots = Math.max(slots, instance.index + 1);
@@ -77,6 +100,19 @@ export class OutlierDetector implements Disposable {
     this.fiveXx = new Int32Array(slots);
     this.ejections = new Int32Array(slots);
     this.lastEjectionEndMs = new Float64Array(slots);
+    if (carried) {
+      for (const instance of instances) {
+        const record = carried.instances.get(instance.url);
+        if (!record) continue;
+        this.ejections[instance.index] = record.ejections;
+        this.lastEjectionEndMs[instance.index] = record.lastEjectionEndMs;
+        this.errors[instance.index] = record.consecutiveErrors;
+        this.fiveXx[instance.index] = record.consecutive5xx;
+      }
+      this.ejectionsByErrors = carried.ejectionsByErrors;
+      this.ejectionsBy5xx = carried.ejectionsBy5xx;
+      this.ejectionsHeldBack = carried.ejectionsHeldBack;
+    }
     const byPercent = Math.floor((instances.length * config.maxEjectedPercent) / 100);
     // Below 100%, someone must stay to take the traffic, even when the share rounds up to everyone.
     this.maxEjected = config.maxEjectedPercent >= 100 ? instances.length : Math.min(byPercent, instances.length - 1);
@@ -122,6 +158,20 @@ export class OutlierDetector implements Disposable {
       ejectedNow: instances.filter((instance) => instance.ejected).length,
       instances,
     };
+  }
+
+  /** The record a replacing detector takes over (see OutlierCarry); counts as they stand, decay is applied when read. */
+  carry(): OutlierCarry {
+    const instances = new Map<string, OutlierInstanceCarry>();
+    for (const { index, url } of this.instances) {
+      instances.set(url, {
+        ejections: this.ejections[index]!,
+        lastEjectionEndMs: this.lastEjectionEndMs[index]!,
+        consecutiveErrors: this.errors[index]!,
+        consecutive5xx: this.fiveXx[index]!,
+      });
+    }
+    return { instances, ejectionsByErrors: this.ejectionsByErrors, ejectionsBy5xx: this.ejectionsBy5xx, ejectionsHeldBack: this.ejectionsHeldBack };
   }
 
   dispose(): void {

@@ -62,12 +62,6 @@ export class PoolRegistry {
   }
 }
 
-/** Health and ejection state carried from one generation to the next, by service and instance URL. */
-export interface InstanceCarry {
-  healthy: boolean;
-  ejectedUntilMs: number;
-}
-
 /**
  * A service as the data plane runs it: instances (their live fields shared
  * with the balancer), one pool per instance, passive outlier ejection and a
@@ -87,11 +81,13 @@ export class ServiceRuntime implements L4Service {
     readonly index: number,
     readonly config: ServiceConfig,
     pools: PoolRegistry | undefined,
-    carry: (url: string) => InstanceCarry | undefined,
+    /** The runtime this one replaces, when a reload changed the service: health and passive-health records carry over by instance URL. */
+    previous: ServiceRuntime | undefined,
   ) {
+    const before = new Map(previous?.instances.map((instance) => [instance.url, instance]));
     this.instances = config.instances.map((instance, instanceIndex) => {
       const { host, port } = parseInstanceUrl(instance.url);
-      const carried = carry(instance.url);
+      const carried = before.get(instance.url);
       return {
         index: instanceIndex,
         url: instance.url,
@@ -105,7 +101,7 @@ export class ServiceRuntime implements L4Service {
     });
     this.pools = pools ? config.instances.map((instance) => pools.get(config, instance.url)) : [];
     this.balancer = createBalancer(config.balancer, this.instances, config.hashOn);
-    this.outlier = new OutlierDetector(config.outlier, this.instances);
+    this.outlier = new OutlierDetector(config.outlier, this.instances, previous?.outlier.carry());
     this.retryBudget = new RetryBudget(config.retry);
     this.connectTimeoutMs = config.connectTimeoutMs;
     this.connectAttempts = 1 + config.retry.attempts;

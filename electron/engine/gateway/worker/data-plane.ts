@@ -239,9 +239,8 @@ export class GatewayDataPlane implements RequestSink {
         services.set(config.name, before);
         return;
       }
-      const carried = new Map(before?.instances.map((instance) => [instance.url, { healthy: instance.healthy, ejectedUntilMs: instance.ejectedUntilMs }]));
       const isHttp = config.instances.every((instance) => instance.url.startsWith('http://'));
-      services.set(config.name, new ServiceRuntime(index, config, isHttp ? this.pools : undefined, (url) => carried.get(url)));
+      services.set(config.name, new ServiceRuntime(index, config, isHttp ? this.pools : undefined, before));
     });
     const middlewares = new Map<string, RequestMiddleware>();
     const middlewareKeys = new Map<string, string>();
@@ -299,7 +298,7 @@ export class GatewayDataPlane implements RequestSink {
     const service = generation.services.get(config.service ?? '');
     if (service) return service;
     // The config check disables a tcp entry point without a usable service; this only guards a race with a reload.
-    return new ServiceRuntime(-1, serviceConfig.parse({ name: config.service ?? 'missing' }), undefined, () => undefined);
+    return new ServiceRuntime(-1, serviceConfig.parse({ name: config.service ?? 'missing' }), undefined, undefined);
   }
 
   private swap(running: RunningEntryPoint, generation: Generation, routers: RouterConfig[]): void {

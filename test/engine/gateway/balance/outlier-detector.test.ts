@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createBalancer, OutlierDetector, type OutlierEjection } from '../../../../electron/engine/gateway/balance/index.ts';
 import type { OutlierConfig } from '../../../../shared/contract/gateway-config.ts';
 import { DisposableStore } from '../../../../shared/lifecycle.ts';
-import { keySource, upstreams } from './helpers.ts';
+import { keySource, upstream, upstreams } from './helpers.ts';
 
 const T0 = 1_700_000_000_000;
 const config: OutlierConfig = { consecutiveErrors: 5, consecutive5xx: 3, baseEjectionMs: 1_000, maxEjectionMs: 8_000, maxEjectedPercent: 50 };
@@ -134,5 +134,39 @@ describe('OutlierDetector', () => {
     expect(a.ejectedUntilMs).toBe(T0 + 1_000);
     expect(outliers.snapshot(T0 + 10).instances[0]).toMatchObject({ consecutiveErrors: 0 });
     expect(ejections).toHaveLength(1);
+  });
+
+  it('hands its records to the detector of a rebuilt service by URL: the backoff keeps growing, counts and totals carry, a new instance starts clean', () => {
+    const { instances, outliers } = detector([1, 1, 1, 1]);
+    const a = instances[0]!;
+    const b = instances[1]!;
+    for (let i = 0; i < 5; i++) outliers.onResult(a, 'error', T0);
+    expect(a.ejectedUntilMs - T0).toBe(1_000);
+    for (let i = 0; i < 5; i++) outliers.onResult(a, 'error', T0 + 1_000);
+    expect(a.ejectedUntilMs - (T0 + 1_000)).toBe(2_000);
+    outliers.onResult(b, '5xx', T0 + 3_000);
+    outliers.onResult(b, '5xx', T0 + 3_000);
+
+    // The reload: a moves to index 2, a new instance takes index 0, weights change.
+    const rebuilt = [upstream(0, 3, 9000), upstream(1, 2, b.port), upstream(2, 1, a.port)];
+    // Up to all three may be ejected in the new config, so that b's ejection is not held back by a's.
+    const next = store.add(new OutlierDetector({ ...config, maxEjectedPercent: 100 }, rebuilt, outliers.carry()));
+    const seen: OutlierEjection[] = [];
+    store.add(next.onDidEject((ejection) => seen.push(ejection)));
+    expect(next.snapshot(T0 + 3_000)).toMatchObject({ ejectionsTotal: 2, ejectionsByErrors: 2, ejectionsBy5xx: 0 });
+    expect(next.snapshot(T0 + 3_000).instances).toEqual([
+      { index: 0, url: 'http://10.0.0.1:9000', ejected: false, ejectedUntilMs: 0, ejections: 0, consecutiveErrors: 0, consecutive5xx: 0 },
+      { index: 1, url: b.url, ejected: false, ejectedUntilMs: 0, ejections: 0, consecutiveErrors: 0, consecutive5xx: 2 },
+      { index: 2, url: a.url, ejected: false, ejectedUntilMs: 0, ejections: 2, consecutiveErrors: 0, consecutive5xx: 0 },
+    ]);
+    // a's third ejection lasts 4 s, as it would have without the reload; b needed one more 5xx, not three.
+    for (let i = 0; i < 5; i++) next.onResult(rebuilt[2]!, 'error', T0 + 3_000);
+    next.onResult(rebuilt[1]!, '5xx', T0 + 3_000);
+    expect(seen.map((e) => [e.url, e.durationMs, e.ejections])).toEqual([
+      [a.url, 4_000, 3],
+      [b.url, 1_000, 1],
+    ]);
+    // Decay still counts from the last ejection's end.
+    expect(next.ejectionsOf(2, T0 + 7_000 + 8_000)).toBe(1);
   });
 });
