@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { HeaderList } from '../../../electron/engine/gateway/types.ts';
 
 /** A HeaderList over plain arrays, as the proxy's parser hands them over: names lower-cased. */
@@ -28,4 +29,21 @@ export function headerList(pairs: Array<[string, string]> = []): HeaderList {
       }
     },
   };
+}
+
+/**
+ * Writes `count` pieces to `socket`: small ones of 1-97 bytes and every 40th
+ * one of 30 KB, so a reader with own reads sees pieces of the shared slab and
+ * buffers of their own; it yields now and then so that they arrive as many
+ * reads. Returns every byte written, in order.
+ */
+export async function writeMixedPieces(socket: Socket, count: number): Promise<Buffer> {
+  const sent: Buffer[] = [];
+  for (let i = 0; i < count; i++) {
+    const piece = Buffer.alloc(i % 40 === 0 ? 30_000 : 1 + (i % 97), i);
+    sent.push(piece);
+    socket.write(piece);
+    if (i % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return Buffer.concat(sent);
 }

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ownReadsAvailable, readOwn, setOwnReads } from '../../../../electron/engine/gateway/proxy/own-reads.ts';
+import { writeMixedPieces } from '../helpers.ts';
 
 const servers: Server[] = [];
 const sockets: Socket[] = [];
@@ -36,19 +37,12 @@ describe('own reads of accepted sockets', () => {
     expect(readOwn(accepted, (chunk) => chunks.push(chunk))).toBe(true);
     accepted.on('data', () => dataEvents++);
     accepted.resume();
-    const sent: Buffer[] = [];
-    for (let i = 0; i < 200; i++) {
-      // Small pieces land in the shared slab, the big ones in buffers of their own.
-      const piece = Buffer.alloc(i % 50 === 0 ? 20_000 : 1 + (i % 97), i);
-      sent.push(piece);
-      client.write(piece);
-      if (i % 10 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
+    const sent = await writeMixedPieces(client, 200);
     client.end();
     await once(accepted, 'end');
     expect(dataEvents).toBe(0);
-    expect(Buffer.concat(chunks).equals(Buffer.concat(sent))).toBe(true);
-    expect(accepted.bytesRead).toBe(Buffer.concat(sent).length);
+    expect(Buffer.concat(chunks).equals(sent)).toBe(true);
+    expect(accepted.bytesRead).toBe(sent.length);
     accepted.end();
     await once(accepted, 'close');
   });

@@ -2,6 +2,7 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamPool, type UpstreamConnection, type UpstreamError, type UpstreamPoolOptions } from '../../../../electron/engine/gateway/proxy/index.ts';
 import { waitFor } from '../../../helpers/console.ts';
+import { writeMixedPieces } from '../helpers.ts';
 
 let server: Server;
 let port: number;
@@ -140,15 +141,7 @@ describe('the upstream pool', () => {
     let dataEvents = 0;
     upstream.socket.on('data', () => dataEvents++);
     upstream.onBytes = (chunk) => chunks.push(chunk);
-    const sent: Buffer[] = [];
-    for (let i = 0; i < 120; i++) {
-      // Small reads land in the shared slab, big ones in buffers of their own.
-      const piece = Buffer.alloc(i % 40 === 0 ? 30_000 : 1 + (i % 89), i);
-      sent.push(piece);
-      peer.write(piece);
-      if (i % 8 === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-    const all = Buffer.concat(sent);
+    const all = await writeMixedPieces(peer, 120);
     await waitFor(() => Buffer.concat(chunks).length === all.length || undefined, 'every byte read');
     expect(Buffer.concat(chunks).equals(all)).toBe(true);
     expect(dataEvents).toBe(0);
