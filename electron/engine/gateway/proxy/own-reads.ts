@@ -112,12 +112,14 @@ export function readOwn(socket: Socket, onBytes: (chunk: Buffer) => void): boole
   if (!ownReadsAvailable()) return false;
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (!handle || typeof handle.useUserBuffer !== 'function' || socket.readableFlowing === true) return false;
+  // The public option's own fields, set as net's constructor sets them.
+  const option = ownReadOption(onBytes);
   const keys = symbols!;
   const fields = socket as unknown as Record<symbol, unknown>;
-  fields[keys.buffer] = threadReadBuffer();
+  fields[keys.buffer] = option.buffer;
   fields[keys.generator] = null;
-  fields[keys.callback] = (nread: number, buffer: Buffer): void => onBytes(keep(buffer, nread));
-  handle.useUserBuffer(threadReadBuffer());
+  fields[keys.callback] = option.callback;
+  handle.useUserBuffer(option.buffer as Buffer);
   return true;
 }
 
