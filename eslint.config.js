@@ -41,6 +41,17 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Node defines these two on globalThis as getters (lazy loading): each use in a hot path is an IC miss and a call.
+    files: ['electron/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: "Import it: `import { Buffer } from 'node:buffer'` (the global is a getter)." },
+        { name: 'performance', message: "Import it: `import { performance } from 'node:perf_hooks'` (the global is a getter)." },
+      ],
+    },
+  },
   { files: ['shared/**/*.ts'], rules: restrict(rules.noNode, rules.noElectron, rules.noUi, rules.noTransport, rules.noRenderer, rules.noElectronTree) },
   {
     files: ['electron/engine/**/*.ts'],

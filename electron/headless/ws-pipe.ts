@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { WebSocket } from 'ws';
 import { Emitter } from '../../shared/lifecycle.ts';
 import type { MessagePipe } from '../../shared/rpc/index.ts';

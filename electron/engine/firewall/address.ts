@@ -7,6 +7,8 @@
  * An address is four 32-bit words, most significant first. IPv4 (and
  * IPv4-mapped IPv6, folded as parseIp does) uses word 0 only.
  */
+import { Buffer } from 'node:buffer';
+
 export const FAMILY_NONE = 0;
 export const FAMILY_V4 = 4;
 export const FAMILY_V6 = 6;

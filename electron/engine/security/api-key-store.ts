@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import { z } from 'zod';

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { HealthCheckConfig } from '../../../../shared/contract/gateway-config.ts';
 import { Emitter, type Disposable, type Event } from '../../../../shared/lifecycle.ts';
 import type { UpstreamInstance } from '../types.ts';

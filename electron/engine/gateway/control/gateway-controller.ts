@@ -1,8 +1,10 @@
+import { Buffer } from 'node:buffer';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, isAbsolute, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { isMap, isNode, isScalar, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { ConfigVersion, GatewayRequest, GatewayStatus, GatewayTraffic, TrafficFigures, TrafficPoint } from '../../../../shared/contract/gateway.ts';

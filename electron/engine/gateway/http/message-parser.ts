@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
 import { ASCII_LOWER, COLON, COMMA, CR, FIELD_CHAR, HEX_VALUE, HTAB, LF, SEMICOLON, SP, TOKEN_LOWER, latin1 } from './chars.ts';
 import { HttpParseError, type HttpErrorKind } from './errors.ts';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { ASCII_LOWER, COLON, CR, HEX_VALUE, HOST_LOWER, LF, QUESTION, SLASH, SP, TARGET_CHAR, TOKEN_LOWER, latin1 } from './chars.ts';
 import { type HttpParseError } from './errors.ts';
 import { type HeaderListImpl } from './header-list.ts';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { STATUS_CODES } from 'node:http';
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
 import type { HeaderList, LocalResponse } from '../types.ts';

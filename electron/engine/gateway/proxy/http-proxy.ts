@@ -1,4 +1,6 @@
+import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { EntryPointConfig, RouterConfig } from '../../../../shared/contract/gateway-config.ts';
 import { isIdempotent, shouldRetryStatus } from '../balance/index.ts';
 import { connectionNamed, reasonPhrase, RequestParser, ResponseParser, serializeLocalResponse, type HeaderListImpl, type HttpParseError, type RequestHead, type RequestParserHandler, type ResponseHead, type ResponseParserHandler } from '../http/index.ts';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Disposable } from '../../../../shared/lifecycle.ts';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyVerifier } from '../../security/index.ts';
 
