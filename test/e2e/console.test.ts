@@ -78,7 +78,7 @@ describe('the console in headless Chromium against netops serve', () => {
   it('opens with its token, drops it from the address bar, and connects', async () => {
     await page.goto(serve.url);
     expect(page.url()).not.toContain('token=');
-    await expect.poll(() => page.getByTestId('status-badge').getAttribute('data-status')).toBe('connected');
+    await expect.poll(() => page.getByTestId('status-badge').getAttribute('data-status'), { timeout: 15_000 }).toBe('connected');
     await expect.poll(() => page.getByTestId('listeners-table').textContent()).toContain('echo');
   });
 

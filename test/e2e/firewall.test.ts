@@ -82,7 +82,7 @@ async function testConnection(source: string): Promise<{ action: string | null; 
 describe('the Firewall screen against netops serve', () => {
   it('opens the console and answers firewall calls', async () => {
     await page.goto(serve.url);
-    await expect.poll(() => page.getByTestId('status-badge').getAttribute('data-status')).toBe('connected');
+    await expect.poll(() => page.getByTestId('status-badge').getAttribute('data-status'), { timeout: 15_000 }).toBe('connected');
     await page.keyboard.press('g');
     await page.keyboard.press('f');
     await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/firewall');
