@@ -12,8 +12,14 @@
 //   (the choice and both figures are in the results). It is pinned to CPU 0.
 // - wrk -t1 -c64 --latency, pinned to CPU 0 with the backend; the proxy under
 //   test is pinned to CPU 1 in the one-core runs and not pinned in the
-//   both-cores runs. Every target gets a 2 s warm-up, then one measured run
-//   (10 s, NETOPS_BENCH_GATEWAY_SECONDS), one target at a time.
+//   both-cores runs. Every target gets a warm-up of two wrk runs, 1 s then
+//   2 s, then one measured run (10 s, NETOPS_BENCH_GATEWAY_SECONDS), one
+//   target at a time. The first warm-up's connections close before the
+//   second's open, so the measured run does not start with the target's
+//   first close and reopen of its client connections: in the gateway that
+//   runs code for the first time, which deoptimized hot functions and
+//   recompiled them on the proxy's core inside the measured window (see
+//   README, "Warm-up").
 // - Rounds: nginx and the gateways the goals are about run again, in the
 //   same order, for 3 rounds in all (NETOPS_BENCH_GATEWAY_ROUNDS); HAProxy,
 //   Caddy and the backend direct run in the first. This machine's speed
@@ -51,6 +57,8 @@ import { cpuMeter, delay, readCpuMsOf, waitForQuietMachine } from '../lib/proces
 import { formatTable, median, round } from '../lib/stats.mjs';
 
 const RUN_SECONDS = Number(process.env.NETOPS_BENCH_GATEWAY_SECONDS ?? 10);
+/** The warm-up's two wrk runs (see the header): the first one's connections close before the second's open. */
+const CHURN_SECONDS = 1;
 const WARMUP_SECONDS = 2;
 const BACKEND_TRIAL_SECONDS = 4;
 const CONNECTIONS = 64;
@@ -104,7 +112,7 @@ export const gateway = {
     const results = {
       parts: {},
       method: {
-        wrk: `wrk -t1 -c${CONNECTIONS} -d${RUN_SECONDS}s --latency, after a ${WARMUP_SECONDS} s warm-up`,
+        wrk: `wrk -t1 -c${CONNECTIONS} -d${RUN_SECONDS}s --latency, after warm-ups of ${CHURN_SECONDS} s and ${WARMUP_SECONDS} s, each with its own connections`,
         layout: pinning ? `wrk and the backend on CPU ${LOAD_CPU}; one-core targets on CPU ${PROXY_CPU}; both-cores targets not pinned` : 'not pinned (one core)',
         body: BODY,
         gatewayCpu: 'the whole netops serve process: data-plane worker threads and control plane',
@@ -222,6 +230,8 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
   try {
     // The direct run's target is the backend, which stays where it was started: with wrk.
     ctx.log(`   ${server.name} on 127.0.0.1:${server.port}${server.cpu === undefined ? ', not pinned' : `, pinned to CPU ${server.cpu}`}`);
+    const churn = await startWrk({ port: server.port, cpu: loadCpu, seconds: CHURN_SECONDS, connections: CONNECTIONS, headers }).result;
+    checkAnswers(churn, server.name);
     const warmup = await startWrk({ port: server.port, cpu: loadCpu, seconds: WARMUP_SECONDS, connections: CONNECTIONS, headers }).result;
     checkAnswers(warmup, server.name);
 
