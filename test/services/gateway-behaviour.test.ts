@@ -220,6 +220,26 @@ describe('gateway protocols', () => {
     socket.close();
   });
 
+  it("shows a WebSocket's two sockets as ws rows while it is open, and drops both when it closes", async () => {
+    // The gateway's WebSocket rows: the client's on entry point 'web', the upstream's outbound (not the console's own).
+    const wsRows = async () => (await client.api.connections.list({})).rows.filter((row) => row.kind === 'ws' && (row.owner === 'web' || row.direction === 'out'));
+    await waitFor(async () => ((await wsRows()).length === 0 ? true : undefined), 'no WebSocket rows left by earlier tests');
+    const socket = new WebSocket(`ws://127.0.0.1:${ports['web']}/ws`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const open = await waitFor(async () => {
+      const rows = await wsRows();
+      return rows.length === 2 ? rows : undefined;
+    }, 'the client and upstream rows as ws');
+    expect(open.map((row) => row.direction).sort()).toEqual(['in', 'out']);
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.close();
+    await closed;
+    await waitFor(async () => ((await wsRows()).length === 0 ? true : undefined), 'both rows gone once the WebSocket closed');
+  });
+
   it('carries 16 MB each way through a WebSocket tunnel, in order, faster than the sockets drain', async () => {
     const socket = new WebSocket(`ws://127.0.0.1:${ports['web']}/ws`);
     await new Promise((resolve, reject) => {

@@ -212,10 +212,14 @@ class HttpClientConnection implements RequestParserHandler {
     this.clientPort = socket.remotePort ?? 0;
     this.parser = new RequestParser(this, { maxHeaderBytes: entry.config.maxHeaderBytes });
     this.ownReads = readOwn(socket, (chunk) => (this.toTunnel === undefined ? this.onData(chunk) : this.toTunnel(chunk)));
-    if (!this.ownReads) socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('end', () => this.parser.finish());
-    socket.on('drain', () => this.exchange?.onClientDrain());
+    if (!this.ownReads) socket.on('data', this.onDataEvent);
+    socket.on('end', this.onSocketEnd);
+    socket.on('drain', this.onSocketDrain);
   }
+
+  private readonly onDataEvent = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onSocketEnd = (): void => this.parser.finish();
+  private readonly onSocketDrain = (): void => this.exchange?.onClientDrain();
 
   private onData(chunk: Buffer): void {
     if (this.phase === Phase.Idle) {
@@ -295,9 +299,10 @@ class HttpClientConnection implements RequestParserHandler {
   tunnel(connection: UpstreamConnection, toClient: Buffer): void {
     const upstream = connection.socket;
     this.phase = Phase.Tunnel;
-    this.socket.removeAllListeners('data');
-    this.socket.removeAllListeners('drain');
-    this.socket.removeAllListeners('end');
+    // Only this connection's own listeners: the connection tracker's stay.
+    this.socket.off('data', this.onDataEvent);
+    this.socket.off('drain', this.onSocketDrain);
+    this.socket.off('end', this.onSocketEnd);
     const leftover = this.parser.takeRemaining();
     if (leftover && leftover.length > 0) upstream.write(leftover);
     if (toClient.length > 0) this.socket.write(toClient);
@@ -418,9 +423,12 @@ class UpstreamLink implements ResponseParserHandler {
     this.sliced = connection.pool.pipeline > 1;
     const socket = connection.socket;
     connection.onBytes = (chunk) => this.onData(chunk);
-    socket.on('end', () => this.parser.finish());
-    socket.on('close', () => this.onClose());
+    socket.on('end', this.onSocketEnd);
+    socket.on('close', this.onSocketClose);
   }
+
+  private readonly onSocketEnd = (): void => this.parser.finish();
+  private readonly onSocketClose = (): void => this.onClose();
 
   static of(connection: UpstreamConnection): UpstreamLink {
     let link = connection.user as UpstreamLink | undefined;
@@ -640,11 +648,18 @@ class UpstreamLink implements ResponseParserHandler {
   }
 
   /** The connection stops being HTTP (a 101): it leaves the link with the one exchange it carried. */
+  /**
+   * The connection becomes a tunnel: the link lets go of it. Only the link's
+   * own listeners go: the connection tracker's stay, so the socket's row
+   * still closes with it.
+   */
   clearForTunnel(): void {
     this.base += this.queue.length;
     this.queue.length = 0;
     this.queueHead = 0;
     this.connection.inFlight = 0;
+    this.connection.socket.off('end', this.onSocketEnd);
+    this.connection.socket.off('close', this.onSocketClose);
   }
 
   /** An exchange gave up its place: the connection is destroyed unless its answer can be skipped cleanly (sliced, request fully sent). */
@@ -1270,8 +1285,6 @@ class Exchange {
     link.clearForTunnel();
     this.link = undefined;
     link.parser.takeRemaining();
-    socket.removeAllListeners('end');
-    socket.removeAllListeners('close');
     socket.on('error', () => undefined);
     // The connection leaves the pool for good: it is a WebSocket now, and its pool slot frees at once.
     connection.pool.detach(connection);
