@@ -214,7 +214,6 @@ export class GatewayController implements Disposable {
         worker.runner.post({ t: 'admitted', id: message.id, allowed });
         return;
       }
-      case 'conn-open':
       case 'conn-update':
         worker.mirror.apply(message);
         return;

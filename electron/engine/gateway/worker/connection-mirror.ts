@@ -14,7 +14,7 @@ class MirroredSocket extends EventEmitter implements TrackableSocket {
   trackerId = '';
 
   constructor(
-    opened: Extract<WorkerToControl, { t: 'conn-open' }>['connection'],
+    opened: Extract<WorkerToControl, { t: 'conn-update' }>['opened'][number],
     private readonly requestClose: () => void,
   ) {
     super();
@@ -43,15 +43,13 @@ export class ConnectionMirror {
     return this.sockets.size;
   }
 
-  apply(message: WorkerToControl): void {
-    if (message.t === 'conn-open') {
-      const opened = message.connection;
+  /** Applies one update: its opened sockets first, then the events of every socket it names. */
+  apply(message: Extract<WorkerToControl, { t: 'conn-update' }>): void {
+    for (const opened of message.opened) {
       const socket = new MirroredSocket(opened, () => this.requestClose(opened.id));
       this.sockets.set(opened.id, socket);
       socket.trackerId = this.tracker.track(socket, { kind: opened.kind, direction: opened.direction, owner: opened.owner });
-      return;
     }
-    if (message.t !== 'conn-update') return;
     const { counters } = message;
     for (let index = 0; index + 2 < counters.length; index += 3) {
       const socket = this.sockets.get(counters[index]!);

@@ -6,6 +6,13 @@ import { z } from 'zod';
  * counted and dropped, never acted on.
  */
 
+/**
+ * At most this many opened sockets in one update: a worker sends what one
+ * turn of its loop opened, far fewer; a bigger batch is split (see
+ * WorkerHooks).
+ */
+export const MAX_BATCH = 4096;
+
 const admissionRequest = z.object({
   protocol: z.enum(['tcp', 'udp']),
   source: z.string().max(64),
@@ -28,10 +35,12 @@ const connectionOpen = z.object({
 
 export const workerToControl = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ready') }),
+  /** Asked at once for every accepted socket: the socket waits, paused, for the answer. */
   z.object({ t: z.literal('admit'), id: z.number().int(), request: admissionRequest }),
-  z.object({ t: z.literal('conn-open'), connection: connectionOpen }),
   z.object({
     t: z.literal('conn-update'),
+    /** Sockets opened since the last update; applied before everything else in the message. */
+    opened: z.array(connectionOpen).max(MAX_BATCH),
     /** Flattened [id, bytesRead, bytesWritten, ...] for sockets whose counters moved. */
     counters: z.array(z.number()),
     /** Connections that finished connecting, went half-closed, or changed kind. */

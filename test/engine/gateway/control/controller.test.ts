@@ -78,6 +78,16 @@ describe('the gateway controller and its workers', () => {
       { t: 'nope' },
       { t: 'admit', id: 'x', request: {} },
       { t: 'conn-open', connection: { id: 1 } },
+      { t: 'conn-update', opened: [{ id: 1 }], counters: [], connected: [], ended: [], kinds: [], closed: [] },
+      {
+        t: 'conn-update',
+        opened: Array.from({ length: 4097 }, (_, id) => ({ id, kind: 'tcp', direction: 'in', owner: 'web', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '192.0.2.1', remotePort: 5000, connecting: false })),
+        counters: [],
+        connected: [],
+        ended: [],
+        kinds: [],
+        closed: [],
+      },
       { t: 'conn-update', counters: 'lots' },
       { t: 'report', report: { worker: 0, stats: 'x' } },
       { t: 'applied', version: 'one' },
@@ -120,19 +130,24 @@ describe('the gateway controller and its workers', () => {
   });
 
   it("mirrors a worker's sockets into the tracker, and a close from the UI goes back to the worker", () => {
-    runner.emit({
-      t: 'conn-open',
-      connection: { id: 5, kind: 'http', direction: 'in', owner: 'web', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '192.0.2.1', remotePort: 5000, connecting: false },
-    });
+    const open = { id: 5, kind: 'http', direction: 'in', owner: 'web', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '192.0.2.1', remotePort: 5000, connecting: false };
+    runner.emit({ t: 'conn-update', opened: [open], counters: [5, 100, 200], connected: [], ended: [], kinds: [], closed: [] });
     const row = tracker.list().find((candidate) => candidate.owner === 'web')!;
     expect(row.remoteAddress).toBe('192.0.2.1');
-    runner.emit({ t: 'conn-update', counters: [5, 100, 200], connected: [], ended: [], kinds: [], closed: [] });
     expect(tracker.get(row.id)).toMatchObject({ bytesIn: 100, bytesOut: 200 });
     tracker.close(row.id);
     expect(runner.posted).toContainEqual({ t: 'close', id: 5 });
-    runner.emit({ t: 'conn-update', counters: [], connected: [], ended: [], kinds: [], closed: [{ id: 5, bytesRead: 120, bytesWritten: 240 }] });
+    runner.emit({ t: 'conn-update', opened: [], counters: [], connected: [], ended: [], kinds: [], closed: [{ id: 5, bytesRead: 120, bytesWritten: 240 }] });
     expect(tracker.get(row.id)).toBeUndefined();
     expect(tracker.totals().bytesInTotal).toBe(120);
+  });
+
+  it('applies a socket that opens and closes within one update, opened first', () => {
+    const open = { id: 9, kind: 'tcp', direction: 'in', owner: 'brief', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '192.0.2.9', remotePort: 5001, connecting: false };
+    const openedBefore = tracker.totals().openedTotal;
+    runner.emit({ t: 'conn-update', opened: [open], counters: [], connected: [], ended: [9], kinds: [], closed: [{ id: 9, bytesRead: 7, bytesWritten: 8 }] });
+    expect(tracker.totals().openedTotal).toBe(openedBefore + 1);
+    expect(tracker.list().some((row) => row.owner === 'brief')).toBe(false);
   });
 
   it('replaces a worker that dies and hands the new one the running config and keys', async () => {
