@@ -4,7 +4,10 @@
 // one router and no middleware, with upstream pipelining off (the default) and
 // on (pool.pipeline 16, NETOPS_BENCH_GATEWAY_PIPELINE); then the pipelined
 // gateway with the rate limit and API key middlewares (their cost is against
-// the pipelined run); then nginx and the gateway, both ways, on both cores.
+// the pipelined run); then nginx and the pipelined gateway with a new
+// connection per request (wrk sends Connection: close; first round only, no
+// goal: what accepting and closing costs); then nginx and the gateway, both
+// ways, on both cores.
 //
 // How it measures:
 // - One backend serves every target: nginx `return 200` or a bare node:http
@@ -92,6 +95,24 @@ const TARGETS = [
     cores: 1,
     reference: 'nginx',
     gateway: { workers: 1, withMiddlewares: true, pipeline: PIPELINE },
+  },
+  // A new connection per request (wrk sends Connection: close), first round only: what accepting and closing costs.
+  {
+    id: 'nginxClose',
+    label: 'nginx, 1 worker, a connection per request',
+    cores: 1,
+    reference: 'nginxClose',
+    connectionPerRequest: true,
+    binary: 'nginx',
+    start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 1, cpu: c }),
+  },
+  {
+    id: 'gatewayClose',
+    label: `gateway, pipeline ${PIPELINE}, a connection per request`,
+    cores: 1,
+    reference: 'nginxClose',
+    connectionPerRequest: true,
+    gateway: { workers: 1, withMiddlewares: false, pipeline: PIPELINE },
   },
   { id: 'nginx2', label: 'nginx, 2 workers', cores: 2, reference: 'nginx2', binary: 'nginx', start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 2, cpu: c }) },
   { id: 'gateway2', label: 'gateway, 2 workers', cores: 2, reference: 'nginx2', gateway: { workers: 2, withMiddlewares: false, pipeline: 1 } },
@@ -226,7 +247,8 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
   if (isDirect) started = { server: backend, headers: {} };
   else if (target.gateway) started = await startGateway(ctx, target.gateway, backend, cpu);
   else started = { server: await target.start(cpu, backend), headers: {} };
-  const { server, headers } = started;
+  const { server } = started;
+  const headers = target.connectionPerRequest ? { ...started.headers, Connection: 'close' } : started.headers;
   try {
     // The direct run's target is the backend, which stays where it was started: with wrk.
     ctx.log(`   ${server.name} on 127.0.0.1:${server.port}${server.cpu === undefined ? ', not pinned' : `, pinned to CPU ${server.cpu}`}`);
@@ -442,6 +464,7 @@ function summarize(results) {
   for (const [id, ref, cores, how] of [
     ['gateway', 'nginx', 1, 'pipeline off'],
     ['gatewayPipelined', 'nginx', 1, `pipeline ${PIPELINE}`],
+    ['gatewayClose', 'nginxClose', 1, `pipeline ${PIPELINE}, a connection per request`],
     ['gateway2', 'nginx2', 2, 'pipeline off'],
     ['gateway2Pipelined', 'nginx2', 2, `pipeline ${PIPELINE}`],
   ]) {
