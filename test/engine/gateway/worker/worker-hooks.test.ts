@@ -30,8 +30,9 @@ describe('WorkerHooks', () => {
     cleanup = [];
   });
 
-  it("asks each admission question at once, and sends one turn's opened sockets as one update at its end", async () => {
-    const { server, clients, accepted } = await acceptedSockets(3);
+  /** Hooks that record what they post, and `count` accepted loopback sockets; all closed after the test. */
+  async function hooksWithSockets(count: number) {
+    const { server, clients, accepted } = await acceptedSockets(count);
     const posted: WorkerToControl[] = [];
     const hooks = new WorkerHooks((message) => posted.push(message));
     cleanup.push(() => {
@@ -39,6 +40,11 @@ describe('WorkerHooks', () => {
       for (const client of clients) client.destroy();
       server.close();
     });
+    return { clients, accepted, posted, hooks };
+  }
+
+  it("asks each admission question at once, and sends one turn's opened sockets as one update at its end", async () => {
+    const { clients, accepted, posted, hooks } = await hooksWithSockets(3);
 
     const answers: boolean[] = [];
     for (const socket of accepted) hooks.admit(request(socket.localPort!), (allowed) => answers.push(allowed));
@@ -63,14 +69,7 @@ describe('WorkerHooks', () => {
   });
 
   it('sends byte counters and closes with the next update, after the opens they follow', async () => {
-    const { server, clients, accepted } = await acceptedSockets(2);
-    const posted: WorkerToControl[] = [];
-    const hooks = new WorkerHooks((message) => posted.push(message));
-    cleanup.push(() => {
-      hooks.dispose();
-      for (const client of clients) client.destroy();
-      server.close();
-    });
+    const { clients, accepted, posted, hooks } = await hooksWithSockets(2);
     for (const socket of accepted) hooks.track(socket, { kind: 'tcp', direction: 'in', owner: 'l4' });
     await nextTurn();
     const opened = (posted[0] as Extract<WorkerToControl, { t: 'conn-update' }>).opened;
