@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { platform } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { contract, type Contract, type ListenerStatus, type SystemInfo } from '../../shared/contract/index.ts';
+import { contract, type ConnectionRow, type Contract, type ListenerStatus, type SystemInfo } from '../../shared/contract/index.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../../shared/lifecycle.ts';
 import { cidrContains, parseIp, type ParsedCidr } from '../../shared/net/index.ts';
 import { RpcServer } from '../../shared/rpc/index.ts';
@@ -84,6 +84,9 @@ export class Host {
     this.store.add(firewall);
     // A block (by an operator or by a rate-limit ban) cuts the peer's open connections too.
     this.store.add(firewall.onDidBlock(({ cidr }) => this.closeConnectionsFrom(cidr)));
+    // A connection admitted just before a block can reach the tracker after it (a gateway
+    // worker reports its opens at the end of its loop's turn): it is cut as it arrives.
+    this.store.add(this.tracker.onDidOpen((row) => this.cutIfBlocked(row)));
     this.store.add(
       registerServices(this.rpc, {
         info: this.info,
@@ -159,6 +162,14 @@ export class Host {
   registerListener(status: () => ListenerStatus): Disposable {
     this.outsideListeners.add(status);
     return toDisposable(() => this.outsideListeners.delete(status));
+  }
+
+  private cutIfBlocked(row: ConnectionRow): void {
+    if (row.direction !== 'in' || parseIp(row.remoteAddress) === undefined || !this.firewall.isBlocked(row.remoteAddress)) return;
+    // After the open's other listeners, so that the console sees the row open, then closing.
+    queueMicrotask(() => {
+      if (this.tracker.get(row.id)) this.tracker.close(row.id);
+    });
   }
 
   /** Closes every tracked connection whose peer is inside the prefix; returns how many. */

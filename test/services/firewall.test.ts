@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTableFrame, type Contract, type FirewallDecision } from '../../shared/contract/index.ts';
 import { ErrorCodes, type NetopsError } from '../../shared/errors.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
+import { ConnectionMirror } from '../../electron/engine/gateway/worker/index.ts';
 import { runCli, startConsole } from '../../electron/headless/index.ts';
 import { connectClient, openTcp, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
 
@@ -92,6 +93,22 @@ describe('the firewall on real sockets', () => {
     expect(verdict.reason).toBe('blocklist');
     await client.api.firewall.unblock({ address: '127.0.0.4' });
     expect(await probe('127.0.0.4')).toBe('echo');
+  });
+
+  it("cuts a gateway worker's connection whose open reaches the host after its peer was blocked", async () => {
+    // A worker admits a socket, the peer is blocked, and then the worker's report of the open arrives.
+    await client.api.firewall.block({ address: '192.0.2.77', reason: 'late report', ttlSeconds: 600 });
+    const asked: number[] = [];
+    const mirror = new ConnectionMirror(console.running.host.tracker, (id) => asked.push(id));
+    const open = (id: number, remoteAddress: string) => ({ id, kind: 'http' as const, direction: 'in' as const, owner: 'late-web', localAddress: '127.0.0.1', localPort: 8080, remoteAddress, remotePort: 40000 + id, connecting: false });
+    const update = { t: 'conn-update' as const, counters: [], connected: [], ended: [], kinds: [], closed: [] };
+    mirror.apply({ ...update, opened: [open(41, '192.0.2.77'), open(42, '192.0.2.78'), open(43, '::ffff:192.0.2.77')] });
+    await waitFor(() => (asked.length === 2 ? asked : undefined), 'the worker asked to close the blocked peer');
+    expect(asked).toEqual([41, 43]);
+    // The worker closes them; the other stays until it closes too.
+    mirror.apply({ ...update, opened: [], closed: [41, 42, 43].map((id) => ({ id, bytesRead: 0, bytesWritten: 0 })) });
+    expect(console.running.host.tracker.list().some((row) => row.owner === 'late-web')).toBe(false);
+    await client.api.firewall.unblock({ address: '192.0.2.77' });
   });
 
   it('bans a source that exceeds its rate limit, shows the ban with reason and expiry, and lifts it on time', async () => {
