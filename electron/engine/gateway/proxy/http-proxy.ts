@@ -647,11 +647,10 @@ class UpstreamLink implements ResponseParserHandler {
     exchange?.onUpstreamFailure(this, error.message);
   }
 
-  /** The connection stops being HTTP (a 101): it leaves the link with the one exchange it carried. */
   /**
-   * The connection becomes a tunnel: the link lets go of it. Only the link's
-   * own listeners go: the connection tracker's stay, so the socket's row
-   * still closes with it.
+   * The connection stops being HTTP (a 101): it leaves the link with the one
+   * exchange it carried. Only the link's own listeners go: the connection
+   * tracker's stay, so the socket's row still closes with it.
    */
   clearForTunnel(): void {
     this.base += this.queue.length;
