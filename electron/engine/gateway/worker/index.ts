@@ -3,5 +3,5 @@ export { GatewayDataPlane, type DataPlaneOptions, type RequestEntry, type Worker
 export { HashedKeyVerifier, type ActiveKeyHash } from './key-verifier.ts';
 export { controlToWorker, workerToControl, type ControlToWorker, type WorkerToControl } from './protocol.ts';
 export { REPORT_INTERVAL_MS, runDataPlane } from './run-data-plane.ts';
-export { inThreadRunner, spawnThreadRunner, type DataPlaneMain, type DataPlaneRunner, type PortLike } from './runner.ts';
+export { inThreadRunner, spawnThreadRunner, WORKER_SEMI_SPACE_MB, type DataPlaneMain, type DataPlaneRunner, type PortLike } from './runner.ts';
 export { WorkerHooks } from './worker-hooks.ts';
