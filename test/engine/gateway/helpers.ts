@@ -47,3 +47,22 @@ export async function writeMixedPieces(socket: Socket, count: number): Promise<B
   }
   return Buffer.concat(sent);
 }
+
+/**
+ * Names the turn of the event loop it is called in: the same object for
+ * every call until the microtask queue next drains. Node drains it after
+ * every timer callback, so two timers' callbacks never share a turn's name.
+ */
+export function turnNamer(): () => object {
+  let current: object | undefined;
+  return () => {
+    if (current === undefined) {
+      const name = {};
+      current = name;
+      queueMicrotask(() => {
+        if (current === name) current = undefined;
+      });
+    }
+    return current;
+  };
+}

@@ -2,12 +2,14 @@ import { Buffer } from 'node:buffer';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { EntryPointConfig, RouterConfig } from '../../../../shared/contract/gateway-config.ts';
+import type { Disposable } from '../../../../shared/lifecycle.ts';
 import { isIdempotent, shouldRetryStatus } from '../balance/index.ts';
 import { connectionNamed, reasonPhrase, RequestParser, ResponseParser, serializeLocalResponse, type HeaderListImpl, type HttpParseError, type RequestHead, type RequestParserHandler, type ResponseHead, type ResponseParserHandler } from '../http/index.ts';
 import { routeRedirect, type RouteTable } from '../routing/index.ts';
 import type { LocalResponse, RequestContext, RequestMiddleware, UpstreamInstance } from '../types.ts';
 import type { GatewayStatsRecorder } from '../stats/index.ts';
 import type { DataPlaneHooks } from './hooks.ts';
+import { onHousekeeping } from './housekeeping.ts';
 import { forwardReads, readOwn } from './own-reads.ts';
 import type { ServiceRuntime } from './service-runtime.ts';
 import type { UpstreamConnection, UpstreamError } from './upstream-pool.ts';
@@ -131,7 +133,7 @@ function nextRequestId(): string {
 export class HttpEntryPoint {
   generation: HttpGeneration;
   private readonly connections = new Set<HttpClientConnection>();
-  private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly sweeper: Disposable;
   /** Cut by the header timeout (slowloris) and by the idle timeout. */
   headerTimeouts = 0;
   idleTimeouts = 0;
@@ -144,8 +146,7 @@ export class HttpEntryPoint {
   ) {
     this.generation = generation;
     // One sweep for all connections' header, idle and upstream deadlines, instead of a timer per request.
-    this.sweeper = setInterval(() => this.sweep(Date.now()), 250);
-    this.sweeper.unref();
+    this.sweeper = onHousekeeping((nowMs) => this.sweep(nowMs));
   }
 
   readonly handle = (socket: Socket): void => {
@@ -168,7 +169,7 @@ export class HttpEntryPoint {
   }
 
   dispose(): void {
-    clearInterval(this.sweeper);
+    this.sweeper.dispose();
   }
 }
 

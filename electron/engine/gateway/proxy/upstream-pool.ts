@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { Disposable } from '../../../../shared/lifecycle.ts';
+import { HOUSEKEEPING_MS, onHousekeeping } from './housekeeping.ts';
 import { ownReadOption } from './own-reads.ts';
 
 export interface UpstreamPoolOptions {
@@ -110,13 +111,14 @@ export class UpstreamPool implements Disposable {
   private sharing: UpstreamConnection | undefined = undefined;
   private shared = 0;
   readonly pipeline: number;
-  private readonly sweeper: ReturnType<typeof setInterval>;
+  private readonly sweeper: Disposable;
 
   constructor(readonly options: UpstreamPoolOptions) {
     this.pipeline = options.pipeline ?? 1;
-    // One timer per pool sweeps idle and queued deadlines, instead of a timer per connection or waiter.
-    this.sweeper = setInterval(() => this.sweep(Date.now()), Math.max(50, Math.min(1000, options.queueTimeoutMs / 4, options.idleTimeoutMs / 4)));
-    this.sweeper.unref();
+    // One sweep per pool for idle and queued deadlines, instead of a timer per connection or waiter:
+    // on the data plane's housekeeping tick, unless a short queue timeout needs a finer one.
+    const sweepMs = Math.max(50, Math.min(1000, options.queueTimeoutMs / 4, options.idleTimeoutMs / 4));
+    this.sweeper = sweepMs >= HOUSEKEEPING_MS ? onHousekeeping((nowMs) => this.sweep(nowMs), Math.floor(sweepMs / HOUSEKEEPING_MS)) : ownTimer(() => this.sweep(Date.now()), sweepMs);
     this.fillMinIdle();
   }
 
@@ -306,7 +308,7 @@ export class UpstreamPool implements Disposable {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.sweeper);
+    this.sweeper.dispose();
     for (const connection of this.idleConnections.splice(0)) connection.socket.end();
     let waiter = this.nextWaiter();
     while (waiter) {
@@ -314,4 +316,10 @@ export class UpstreamPool implements Disposable {
       waiter = this.nextWaiter();
     }
   }
+}
+
+function ownTimer(task: () => void, everyMs: number): Disposable {
+  const timer = setInterval(task, everyMs);
+  timer.unref();
+  return { dispose: () => clearInterval(timer) };
 }

@@ -1,11 +1,13 @@
 import type { CheckedGatewayConfig } from '../../../../shared/contract/gateway-config.ts';
+import { HOUSEKEEPING_MS, onHousekeeping } from '../proxy/index.ts';
 import { GatewayDataPlane } from './data-plane.ts';
 import { controlToWorker, type WorkerToControl } from './protocol.ts';
 import type { PortLike } from './runner.ts';
 import { WorkerHooks } from './worker-hooks.ts';
 
-/** How often a worker reports stats, pools and recent requests. */
+/** How often a worker reports stats, pools and recent requests: on the housekeeping tick, with the other periodic work. */
 export const REPORT_INTERVAL_MS = 1000;
+const REPORT_EVERY_TICKS = REPORT_INTERVAL_MS / HOUSEKEEPING_MS;
 
 /**
  * A data plane's message loop, the same in a worker thread and on the
@@ -18,7 +20,7 @@ export function runDataPlane(port: PortLike, workerIndex: number, reusePort: boo
   const plane = new GatewayDataPlane(hooks, { workerIndex, reusePort });
   let rejected = 0;
   let stopped = false;
-  const reporter = setInterval(() => post({ t: 'report', report: { ...plane.report(), rejectedMessages: rejected } }), REPORT_INTERVAL_MS);
+  const reporter = onHousekeeping(() => post({ t: 'report', report: { ...plane.report(), rejectedMessages: rejected } }), REPORT_EVERY_TICKS);
   // Applies run one at a time, in order: a later config never lands under an earlier one.
   let applying: Promise<void> = Promise.resolve();
   port.on('message', (raw: unknown) => {
@@ -47,7 +49,7 @@ export function runDataPlane(port: PortLike, workerIndex: number, reusePort: boo
         return;
       case 'stop':
         stopped = true;
-        clearInterval(reporter);
+        reporter.dispose();
         void applying
           .then(() => plane.stop(message.drainMs))
           .then(() => {

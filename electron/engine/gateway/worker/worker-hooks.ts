@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { AdmissionRequest, TrackOptions } from '../../connections/index.ts';
-import type { DataPlaneHooks } from '../proxy/index.ts';
+import type { Disposable } from '../../../../shared/lifecycle.ts';
+import { onHousekeeping, type DataPlaneHooks } from '../proxy/index.ts';
 import { MAX_BATCH, type ControlToWorker, type WorkerToControl } from './protocol.ts';
 
 interface Tracked {
@@ -8,9 +9,6 @@ interface Tracked {
   bytesRead: number;
   bytesWritten: number;
 }
-
-/** How often a worker reports byte counters and state changes of its sockets. */
-export const CONNECTION_REPORT_MS = 250;
 
 /**
  * The data plane's side of admission and tracking in a worker: asks the host
@@ -21,7 +19,8 @@ export const CONNECTION_REPORT_MS = 250;
  * Tracking goes in batches, since each message wakes the host's thread (and,
  * on a shared core, takes the CPU from the worker): the sockets opened in
  * one turn of the loop go together at its end (setImmediate), and byte
- * counters, ends and closes every 250 ms or with the next opens. With a
+ * counters, ends and closes on the data plane's housekeeping tick (every
+ * 250 ms, see housekeeping.ts) or with the next opens. With a
  * message per open, and the pending events sent ahead of each, a client
  * opening a connection per request cost the worker three postMessage calls
  * a connection instead of two.
@@ -35,11 +34,10 @@ export class WorkerHooks implements DataPlaneHooks {
   private pending: Extract<WorkerToControl, { t: 'conn-update' }> = emptyUpdate();
   private dirty = false;
   private turnEndScheduled = false;
-  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly ticking: Disposable;
 
   constructor(private readonly post: (message: WorkerToControl) => void) {
-    this.timer = setInterval(() => this.flush(), CONNECTION_REPORT_MS);
-    this.timer.unref();
+    this.ticking = onHousekeeping(() => this.flush());
   }
 
   admit(request: AdmissionRequest, done: (allowed: boolean) => void): void {
@@ -146,7 +144,7 @@ export class WorkerHooks implements DataPlaneHooks {
   }
 
   dispose(): void {
-    clearInterval(this.timer);
+    this.ticking.dispose();
     this.flush();
     // Whoever still waits for a decision is refused: the host is going away.
     for (const done of this.pendingAdmissions.values()) done(false);

@@ -2,7 +2,10 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HOUSEKEEPING_MS, onHousekeeping } from '../../../../electron/engine/gateway/proxy/index.ts';
 import { workerToControl, WorkerHooks, type WorkerToControl } from '../../../../electron/engine/gateway/worker/index.ts';
+import { waitFor } from '../../../helpers/console.ts';
+import { turnNamer } from '../helpers.ts';
 
 /** A loopback server and `count` clients connected to it; resolves with the server's side of each. */
 async function acceptedSockets(count: number): Promise<{ server: Server; clients: Socket[]; accepted: Socket[] }> {
@@ -89,6 +92,31 @@ describe('WorkerHooks', () => {
     const count = posted.length;
     hooks.flush();
     expect(posted).toHaveLength(count);
+  });
+
+  it('sends counters on the housekeeping tick, in the same turn as the rest of the periodic work', async () => {
+    const { server, clients, accepted } = await acceptedSockets(1);
+    const turn = turnNamer();
+    const posted: Array<{ message: WorkerToControl; turn: object }> = [];
+    const hooks = new WorkerHooks((message) => posted.push({ message, turn: turn() }));
+    const tickTurns = new Set<object>();
+    const ticking = onHousekeeping(() => tickTurns.add(turn()));
+    cleanup.push(() => {
+      ticking.dispose();
+      hooks.dispose();
+      clients[0]!.destroy();
+      server.close();
+    });
+    hooks.track(accepted[0]!, { kind: 'tcp', direction: 'in', owner: 'l4' });
+    await nextTurn();
+    expect(posted).toHaveLength(1);
+
+    accepted[0]!.write('hello');
+    await once(clients[0]!, 'data');
+    await waitFor(() => posted.length > 1, 'a counters update', 2_000 + 2 * HOUSEKEEPING_MS);
+    const update = posted[1]!;
+    expect(update.message).toMatchObject({ t: 'conn-update', opened: [], counters: [expect.any(Number), 0, 5] });
+    expect(tickTurns.has(update.turn)).toBe(true);
   });
 
   it('refuses every question still open when it is disposed', () => {
