@@ -22,10 +22,11 @@ let tick = 0;
  * point's sweep and the connection report every 250 ms, the pools' sweeps,
  * the stats report every second, a dozen turns a second. With 64 clients at
  * 47,000 requests a second, a dozen turns of 64 requests is 1.6% of them,
- * and it showed as a knee in the latency curve between p98 and p99. On one
- * tick they land together: the same periodic work touches a quarter as many
- * turns. Tasks of a longer period share ticks too (every fourth tick is a
- * second for all of them).
+ * about where the one-core latency curve bends (between p98 and p99), and a
+ * throwaway build with those timers slowed to 1 s had a lower p99
+ * (test/bench/README.md, "Session 10"). On one tick they land together: the
+ * same periodic work touches a quarter as many turns. Tasks of a longer
+ * period share ticks too (every fourth tick is a second for all of them).
  *
  * The state is the module's, and so the thread's: each worker thread has
  * its own.

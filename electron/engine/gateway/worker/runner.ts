@@ -21,14 +21,14 @@ export type DataPlaneMain = (port: PortLike, workerIndex: number, reusePort: boo
 /**
  * The size of each half of a data-plane worker's young generation, fixed
  * from the start. A worker makes about 2.5 KB of short-lived garbage per
- * proxied request, so at 50,000 requests a second V8's default (a nursery
- * that starts small and grows only when much of it survives, which here it
- * never does) collected 16 times a second. Every scavenge stops the worker,
- * and each one lands on the requests in flight: 16 a second times 64
- * connections is 2% of the requests, enough to move the p99. With 32 MB the
- * worker scavenges about 4 times a second (0.7 ms each against 0.3-0.4),
- * 25 ms of collection in 8 s of load instead of 65; the process's RSS under
- * load grew 166 MB to 193 MB. Measured in the bench's one-core setup with
+ * proxied request, and V8's default nursery starts small and grows only as
+ * objects survive it, which here few do: at 47,000 requests a second the
+ * worker scavenged 16 times a second. Every scavenge stops the worker, and
+ * each one lands on the requests in flight (64 connections in the bench:
+ * 2% of the requests). With 32 MB it scavenges about 4 times a second (0.7
+ * ms each against 0.3-0.4), 25 ms of collection in 8 s of load instead of
+ * 65, and the one-core p99.9 about halved; the process's RSS under load
+ * grew from 166 MB to 193 MB. Measured in the bench's one-core layout with
  * --trace-gc-nvp; the numbers are in test/bench/README.md ("Session 10").
  */
 export const WORKER_SEMI_SPACE_MB = 32;
