@@ -120,7 +120,7 @@ export class WorkerHooks implements DataPlaneHooks {
     });
   }
 
-  /** Sends the pending tracking events; counters wait for the timer (see flush). */
+  /** Sends the pending tracking events; counters wait for the housekeeping tick (see flush). */
   private sendPending(): void {
     if (!this.dirty) return;
     const update = this.pending;
