@@ -44,7 +44,9 @@ describe('spawnThreadRunner', () => {
 
     // The nursery starts at its full size, before any load (V8's default starts a worker's at 4 MB).
     expect(workerNewSpace).toBe(WORKER_SEMI_SPACE_MB * MB);
-    // The flags do not resize an isolate already running.
-    expect(newSpaceBytes()).toBe(before);
+    // The flags do not reach an isolate already running: this thread's young generation keeps V8's default
+    // ceiling (16 MB a semi-space on 64-bit), though it may have grown or shrunk within it meanwhile.
+    expect(before).toBeLessThan(WORKER_SEMI_SPACE_MB * MB);
+    expect(newSpaceBytes()).toBeLessThan(WORKER_SEMI_SPACE_MB * MB);
   });
 });
