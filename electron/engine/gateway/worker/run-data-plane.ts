@@ -5,7 +5,11 @@ import { controlToWorker, type WorkerToControl } from './protocol.ts';
 import type { PortLike } from './runner.ts';
 import { WorkerHooks } from './worker-hooks.ts';
 
-/** How often a worker reports stats, pools and recent requests: on the housekeeping tick, with the other periodic work. */
+/**
+ * How often a worker reports stats, pools and recent requests, and sends its
+ * connections' byte counters: on the same housekeeping ticks, so the host's
+ * thread wakes for both at once.
+ */
 export const REPORT_INTERVAL_MS = 1000;
 const REPORT_EVERY_TICKS = REPORT_INTERVAL_MS / HOUSEKEEPING_MS;
 
@@ -16,7 +20,7 @@ const REPORT_EVERY_TICKS = REPORT_INTERVAL_MS / HOUSEKEEPING_MS;
  */
 export function runDataPlane(port: PortLike, workerIndex: number, reusePort: boolean): void {
   const post = (message: WorkerToControl): void => port.postMessage(message);
-  const hooks = new WorkerHooks(post);
+  const hooks = new WorkerHooks(post, REPORT_EVERY_TICKS);
   const plane = new GatewayDataPlane(hooks, { workerIndex, reusePort });
   let rejected = 0;
   let stopped = false;

@@ -18,12 +18,21 @@ interface Tracked {
  * Admission questions go out at once: the socket waits for the answer.
  * Tracking goes in batches, since each message wakes the host's thread (and,
  * on a shared core, takes the CPU from the worker): the sockets opened in
- * one turn of the loop go together at its end (setImmediate), and byte
- * counters, ends and closes on the data plane's housekeeping tick (every
- * 250 ms, see housekeeping.ts) or with the next opens. With a
- * message per open, and the pending events sent ahead of each, a client
- * opening a connection per request cost the worker three postMessage calls
- * a connection instead of two.
+ * one turn of the loop go together at its end (setImmediate); ends, closes
+ * and kind changes on the data plane's next housekeeping tick (every 250 ms,
+ * see housekeeping.ts) or with the next opens; and byte counters every
+ * `countersEveryTicks` ticks. With a message per open, and the pending
+ * events sent ahead of each, a client opening a connection per request cost
+ * the worker three postMessage calls a connection instead of two.
+ *
+ * Why counters wait longer: under load they move on every tick, so sending
+ * them each tick was a message, and a wake-up of the host, four times a
+ * second. On the bench's one-core layout, where the host's thread shares
+ * the worker's core, the woken host runs first: each counters message stopped
+ * the worker for about 0.23 ms (timed around postMessage in the worker),
+ * with all its requests in flight. runDataPlane sends them on the report's
+ * ticks (once a second), so the host wakes once a second for both; the
+ * screens show counters once a second, as they show the gateway's stats.
  */
 export class WorkerHooks implements DataPlaneHooks {
   private nextAdmissionId = 1;
@@ -35,9 +44,15 @@ export class WorkerHooks implements DataPlaneHooks {
   private dirty = false;
   private turnEndScheduled = false;
   private readonly ticking: Disposable;
+  private readonly countersTicking: Disposable;
 
-  constructor(private readonly post: (message: WorkerToControl) => void) {
-    this.ticking = onHousekeeping(() => this.flush());
+  /** `countersEveryTicks`: byte counters go out on every so many housekeeping ticks (see above). */
+  constructor(
+    private readonly post: (message: WorkerToControl) => void,
+    countersEveryTicks: number,
+  ) {
+    this.countersTicking = onHousekeeping(() => this.flush(), countersEveryTicks);
+    this.ticking = onHousekeeping(() => this.sendPending());
   }
 
   admit(request: AdmissionRequest, done: (allowed: boolean) => void): void {
@@ -120,7 +135,7 @@ export class WorkerHooks implements DataPlaneHooks {
     });
   }
 
-  /** Sends the pending tracking events; counters wait for the housekeeping tick (see flush). */
+  /** Sends the pending tracking events, if there are any; counters wait for their tick (see flush). */
   private sendPending(): void {
     if (!this.dirty) return;
     const update = this.pending;
@@ -145,6 +160,7 @@ export class WorkerHooks implements DataPlaneHooks {
 
   dispose(): void {
     this.ticking.dispose();
+    this.countersTicking.dispose();
     this.flush();
     // Whoever still waits for a decision is refused: the host is going away.
     for (const done of this.pendingAdmissions.values()) done(false);

@@ -37,7 +37,7 @@ describe('WorkerHooks', () => {
   async function hooksWithSockets(count: number) {
     const { server, clients, accepted } = await acceptedSockets(count);
     const posted: WorkerToControl[] = [];
-    const hooks = new WorkerHooks((message) => posted.push(message));
+    const hooks = new WorkerHooks((message) => posted.push(message), 4);
     cleanup.push(() => {
       hooks.dispose();
       for (const client of clients) client.destroy();
@@ -98,7 +98,7 @@ describe('WorkerHooks', () => {
     const { server, clients, accepted } = await acceptedSockets(1);
     const turn = turnNamer();
     const posted: Array<{ message: WorkerToControl; turn: object }> = [];
-    const hooks = new WorkerHooks((message) => posted.push({ message, turn: turn() }));
+    const hooks = new WorkerHooks((message) => posted.push({ message, turn: turn() }), 4);
     const tickTurns = new Set<object>();
     const ticking = onHousekeeping(() => tickTurns.add(turn()));
     cleanup.push(() => {
@@ -119,9 +119,54 @@ describe('WorkerHooks', () => {
     expect(tickTurns.has(update.turn)).toBe(true);
   });
 
+  it("sends moving counters only on every nth tick, with that tick's other work, and a close on the next tick", async () => {
+    const { server, clients, accepted } = await acceptedSockets(2);
+    const turn = turnNamer();
+    const posted: Array<{ message: Extract<WorkerToControl, { t: 'conn-update' }>; turn: object }> = [];
+    const hooks = new WorkerHooks((message) => posted.push({ message: message as Extract<WorkerToControl, { t: 'conn-update' }>, turn: turn() }), 4);
+    // Bytes move on every tick, so the old wiring (counters on every tick) would post four times a second.
+    const ticks: object[] = [];
+    const everyTick = onHousekeeping(() => {
+      ticks.push(turn());
+      if (!accepted[0]!.destroyed) accepted[0]!.write('x');
+    });
+    const fourthTicks = new Set<object>();
+    const everyFourth = onHousekeeping(() => fourthTicks.add(turn()), 4);
+    for (const client of clients) client.on('data', () => undefined);
+    for (const socket of [...clients, ...accepted]) socket.on('error', () => undefined);
+    cleanup.push(() => {
+      everyTick.dispose();
+      everyFourth.dispose();
+      hooks.dispose();
+      for (const client of clients) client.destroy();
+      server.close();
+    });
+    for (const socket of accepted) hooks.track(socket, { kind: 'tcp', direction: 'in', owner: 'l4' });
+    await nextTurn();
+    expect(posted).toHaveLength(1);
+
+    await waitFor(() => fourthTicks.size >= 3, 'three of every fourth tick', 5_000 + 12 * HOUSEKEEPING_MS);
+    const withCounters = posted.filter((post) => post.message.counters.length > 0);
+    expect(ticks.length).toBeGreaterThanOrEqual(9);
+    expect(withCounters.length).toBeGreaterThanOrEqual(2);
+    for (const post of withCounters) expect(fourthTicks.has(post.turn)).toBe(true);
+    // Only counter messages so far, one per fourth tick at most.
+    expect(posted.length - 1).toBe(withCounters.length);
+    expect(withCounters.length).toBeLessThanOrEqual(fourthTicks.size);
+
+    const closed = once(accepted[1]!, 'close');
+    clients[1]!.destroy();
+    await closed;
+    const ticksAtClose = ticks.length;
+    await waitFor(() => posted.some((post) => post.message.closed.length > 0), 'the close', 2_000 + 2 * HOUSEKEEPING_MS);
+    const closePost = posted.find((post) => post.message.closed.length > 0)!;
+    // The first tick after the close event carries it, whether or not it is a counters tick.
+    expect(closePost.turn).toBe(ticks[ticksAtClose]);
+  });
+
   it('refuses every question still open when it is disposed', () => {
     const posted: WorkerToControl[] = [];
-    const hooks = new WorkerHooks((message) => posted.push(message));
+    const hooks = new WorkerHooks((message) => posted.push(message), 4);
     const answers: boolean[] = [];
     hooks.admit(request(80), (allowed) => answers.push(allowed));
     hooks.dispose();
