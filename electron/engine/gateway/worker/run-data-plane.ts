@@ -8,7 +8,7 @@ import { WorkerHooks } from './worker-hooks.ts';
 /**
  * How often a worker reports stats, pools and recent requests, and sends its
  * connections' byte counters: on the same housekeeping ticks, so the host's
- * thread wakes for both at once.
+ * thread is woken on one tick a second for both, not on four.
  */
 export const REPORT_INTERVAL_MS = 1000;
 const REPORT_EVERY_TICKS = REPORT_INTERVAL_MS / HOUSEKEEPING_MS;

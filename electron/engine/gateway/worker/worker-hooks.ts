@@ -31,8 +31,9 @@ interface Tracked {
  * the worker's core, the woken host runs first: each counters message stopped
  * the worker for about 0.23 ms (timed around postMessage in the worker),
  * with all its requests in flight. runDataPlane sends them on the report's
- * ticks (once a second), so the host wakes once a second for both; the
- * screens show counters once a second, as they show the gateway's stats.
+ * ticks (once a second), so the host is woken on one tick a second, for
+ * both; the screens show counters once a second, as they show the gateway's
+ * stats.
  */
 export class WorkerHooks implements DataPlaneHooks {
   private nextAdmissionId = 1;
