@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import type { Disposable } from '../../../../shared/lifecycle.ts';
+import { toDisposable, type Disposable } from '../../../../shared/lifecycle.ts';
 import { HOUSEKEEPING_MS, onHousekeeping } from './housekeeping.ts';
 import { ownReadOption } from './own-reads.ts';
 
@@ -321,5 +321,5 @@ export class UpstreamPool implements Disposable {
 function ownTimer(task: () => void, everyMs: number): Disposable {
   const timer = setInterval(task, everyMs);
   timer.unref();
-  return { dispose: () => clearInterval(timer) };
+  return toDisposable(() => clearInterval(timer));
 }
