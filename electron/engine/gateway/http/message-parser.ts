@@ -91,9 +91,12 @@ const MAX_LENGTH_DIGITS = 15;
  *
  * Everything runs synchronously inside execute() or resume(); callbacks go to
  * one handler object given at construction, so nothing allocates a closure
- * per message. Body bytes are handed on as views of the chunk they arrived
- * in (the chunk itself when it is all body), raw: a chunked body comes out
- * with its framing, ready to forward as it is.
+ * per message. Body bytes are handed on as a range of the chunk they
+ * arrived in, raw: a chunked body comes out with its framing, ready to
+ * forward as it is. The request parser's handler gets them as a view (the
+ * chunk itself when it is all body); the response parser's gets the range,
+ * so a proxy can join a head and its body into one view without making one
+ * for each.
  */
 export abstract class HttpMessageParser {
   protected readonly maxHeaderBytes: number;
@@ -106,6 +109,8 @@ export abstract class HttpMessageParser {
   private executing = false;
   private endPending = false;
   private eof = false;
+  /** The end of the range run() is parsing (see chunkEnd). */
+  private runEnd = 0;
   /** Bytes received while paused or after HTTP ended, not parsed yet. */
   private pending: Buffer | undefined = undefined;
 
@@ -167,18 +172,27 @@ export abstract class HttpMessageParser {
   }
 
   /**
-   * Parses a chunk, calling the handler for each head, body piece, message
-   * end or error, in order. Returns false when the caller should stop
-   * reading for now: paused, failed, or HTTP is over for this connection.
+   * Parses a chunk, `chunk[start, end)` (all of it by default), calling the
+   * handler for each head, body piece, message end or error, in order. The
+   * bytes past `end` are not read: a caller may pass the shared slab its
+   * reads are kept in, with no view of its own for each read. Returns false
+   * when the caller should stop reading for now: paused, failed, or HTTP is
+   * over for this connection.
    */
-  execute(chunk: Buffer): boolean {
+  execute(chunk: Buffer, start = 0, end = chunk.length): boolean {
     if (this.state === STATE_ERROR || this.eof) return false;
     if (this.paused || this.state === STATE_TUNNEL) {
-      this.pending = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk]);
+      const bytes = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
+      this.pending = this.pending === undefined ? bytes : Buffer.concat([this.pending, bytes]);
       return false;
     }
-    this.run(chunk);
+    this.run(chunk, start, end);
     return !this.paused && this.state !== STATE_ERROR && this.state !== STATE_TUNNEL;
+  }
+
+  /** Where the chunk being parsed ends in its buffer (see execute); valid during a callback. */
+  protected get chunkEnd(): number {
+    return this.runEnd;
   }
 
   /** No callbacks after the current one returns until resume(); later chunks are kept, not parsed. */
@@ -200,7 +214,7 @@ export abstract class HttpMessageParser {
     const pending = this.pending;
     if (pending !== undefined && !this.paused) {
       this.pending = undefined;
-      this.run(pending);
+      this.run(pending, 0, pending.length);
     } else if (this.eof && !this.paused) {
       this.checkEnd();
     }
@@ -268,7 +282,8 @@ export abstract class HttpMessageParser {
    * bodyKind, emits the head and returns where it ended, or -1 after reject().
    */
   protected abstract parseHead(buffer: Buffer, start: number): number;
-  protected abstract emitBody(chunk: Buffer): void;
+  /** Body bytes `buffer[start, end)`: the chunk being parsed, valid during the call. */
+  protected abstract emitBody(buffer: Buffer, start: number, end: number): void;
   protected abstract emitEnd(): void;
   protected abstract emitError(error: HttpParseError): void;
   /** The Content-Length of the head, for framing. */
@@ -295,10 +310,10 @@ export abstract class HttpMessageParser {
     return this.fail(this.failKind, this.failMessage);
   }
 
-  private run(buffer: Buffer): void {
+  private run(buffer: Buffer, start: number, end: number): void {
     this.executing = true;
-    const end = buffer.length;
-    let pos = 0;
+    this.runEnd = end;
+    let pos = start;
     while (pos < end) {
       switch (this.state) {
         case STATE_HEAD:
@@ -312,7 +327,7 @@ export abstract class HttpMessageParser {
           break;
         case STATE_UNTIL_CLOSE:
           this.bodyBytes += end - pos;
-          this.emitBody(pos === 0 ? buffer : buffer.subarray(pos, end));
+          this.emitBody(buffer, pos, end);
           pos = end;
           break;
         default:
@@ -365,8 +380,9 @@ export abstract class HttpMessageParser {
       ) {
         return this.completeHead(buffer, pos);
       }
+      // The search may run past `end` (into a slab's other bytes): a find there is no find.
       const found = buffer.indexOf(HEAD_END, pos);
-      if (found !== -1) {
+      if (found !== -1 && found + 4 <= end) {
         if (found + 4 - pos > this.maxHeaderBytes) return this.tooLarge();
         return this.completeHead(buffer, pos);
       }
@@ -405,7 +421,7 @@ export abstract class HttpMessageParser {
       if (match) return pos + inChunk;
     }
     const found = buffer.indexOf(HEAD_END, pos);
-    return found === -1 ? -1 : found + 4;
+    return found === -1 || found + 4 > end ? -1 : found + 4;
   }
 
   private appendHead(buffer: Buffer, start: number, end: number): void {
@@ -509,13 +525,13 @@ export abstract class HttpMessageParser {
     if (available < this.bodyRemaining) {
       this.bodyRemaining -= available;
       this.bodyBytes += available;
-      this.emitBody(pos === 0 ? buffer : buffer.subarray(pos, end));
+      this.emitBody(buffer, pos, end);
       return end;
     }
     const stop = pos + this.bodyRemaining;
     this.bodyBytes += this.bodyRemaining;
     this.bodyRemaining = 0;
-    this.emitBody(pos === 0 && stop === end ? buffer : buffer.subarray(pos, stop));
+    this.emitBody(buffer, pos, stop);
     if (this.state === STATE_ERROR) return -1;
     this.messageBodyDone();
     return stop;
@@ -620,7 +636,7 @@ export abstract class HttpMessageParser {
     }
     this.chunkState = state;
     if (done && this.headLength > 0 && !this.parseTrailers()) return -1;
-    this.emitBody(start === 0 && pos === end ? buffer : buffer.subarray(start, pos));
+    this.emitBody(buffer, start, pos);
     if (this.state === STATE_ERROR) return -1;
     if (done) this.messageBodyDone();
     return pos;

@@ -80,8 +80,8 @@ export class RequestParser extends HttpMessageParser {
     return this.upgradeRequest;
   }
 
-  protected emitBody(chunk: Buffer): void {
-    this.handler.onRequestBody(chunk);
+  protected emitBody(buffer: Buffer, start: number, end: number): void {
+    this.handler.onRequestBody(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end));
   }
 
   protected emitEnd(): void {

@@ -28,8 +28,13 @@ export interface ResponseHead {
 export interface ResponseParserHandler {
   /** Also called for each 1xx interim head (status < 200, not 101); the final head follows with no end in between. */
   onResponseHead(head: ResponseHead): void;
-  /** Raw body bytes (chunked framing included), a view of the received chunk: forward or copy before returning. */
-  onResponseBody(chunk: Buffer): void;
+  /**
+   * Raw body bytes (chunked framing included): `buffer[start, end)`, a range
+   * of the received chunk. Forward or copy them before returning; a range
+   * rather than a view, so a caller that joins them to what came before
+   * makes no view of them at all.
+   */
+  onResponseBody(buffer: Buffer, start: number, end: number): void;
   onResponseEnd(): void;
   /** The parser stops for good; error.status is 502. */
   onResponseError(error: HttpParseError): void;
@@ -71,6 +76,19 @@ export class ResponseParser extends HttpMessageParser {
     return this.headSource!.subarray(this.headSourceStart, this.headSourceEnd);
   }
 
+  /** Where rawHead() lies, without making a view of it: the buffer, then rawHeadStart and rawHeadEnd in it. */
+  get rawHeadSource(): Buffer {
+    return this.headSource!;
+  }
+
+  get rawHeadStart(): number {
+    return this.headSourceStart;
+  }
+
+  get rawHeadEnd(): number {
+    return this.headSourceEnd;
+  }
+
   /**
    * The first `length` body bytes, if they came in the same chunk as the
    * head being emitted (call it from onResponseHead): a view, for a caller
@@ -78,7 +96,7 @@ export class ResponseParser extends HttpMessageParser {
    */
   bodyWithHead(length: number): Buffer | undefined {
     const source = this.headSource;
-    if (source === undefined || this.headCopied || source.length - this.headSourceEnd < length) return undefined;
+    if (source === undefined || this.headCopied || this.chunkEnd - this.headSourceEnd < length) return undefined;
     return source.subarray(this.headSourceEnd, this.headSourceEnd + length);
   }
 
@@ -99,8 +117,8 @@ export class ResponseParser extends HttpMessageParser {
     this.headRequest = false;
   }
 
-  protected emitBody(chunk: Buffer): void {
-    this.handler.onResponseBody(chunk);
+  protected emitBody(buffer: Buffer, start: number, end: number): void {
+    this.handler.onResponseBody(buffer, start, end);
   }
 
   protected emitEnd(): void {

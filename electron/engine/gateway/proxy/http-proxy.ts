@@ -10,9 +10,9 @@ import type { LocalResponse, RequestContext, RequestMiddleware, UpstreamInstance
 import type { GatewayStatsRecorder } from '../stats/index.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 import { onHousekeeping } from './housekeeping.ts';
-import { forwardReads, readOwn } from './own-reads.ts';
+import { forwardReads, readOwn, type OnBytes } from './own-reads.ts';
 import type { ServiceRuntime } from './service-runtime.ts';
-import type { UpstreamConnection, UpstreamError } from './upstream-pool.ts';
+import type { UpstreamConnection, UpstreamError, UpstreamPool } from './upstream-pool.ts';
 
 /** A router compiled for the data plane. */
 export interface CompiledRouter {
@@ -88,6 +88,13 @@ const doneRecord = blankRecord();
 
 /** Bodies up to this size are kept while the request is in flight, so an idempotent request with a body can be retried. */
 const RETRYABLE_BODY_BYTES = 64 * 1024;
+/** `buffer[start, end)`, as the buffer itself when that is all of it. */
+function viewOf(buffer: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end);
+}
+
+/** An exchange's head chunks when it has none (see Exchange.headChunks). */
+const NO_CHUNKS: readonly Buffer[] = [];
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'x-forwarded-proto', 'x-forwarded-host']);
 
@@ -203,7 +210,7 @@ class HttpClientConnection implements RequestParserHandler {
   /** Read into the thread's buffer, not through 'data' events (see own-reads.ts). */
   private readonly ownReads: boolean;
   /** Where a tunnel's client bytes go, on a connection with own reads. */
-  private toTunnel: ((chunk: Buffer) => void) | undefined;
+  private toTunnel: OnBytes | undefined;
 
   constructor(
     readonly entry: HttpEntryPoint,
@@ -212,17 +219,18 @@ class HttpClientConnection implements RequestParserHandler {
     this.clientIp = socket.remoteAddress ?? '';
     this.clientPort = socket.remotePort ?? 0;
     this.parser = new RequestParser(this, { maxHeaderBytes: entry.config.maxHeaderBytes });
-    this.ownReads = readOwn(socket, (chunk) => (this.toTunnel === undefined ? this.onData(chunk) : this.toTunnel(chunk)));
+    this.ownReads = readOwn(socket, (buffer, start, end) => (this.toTunnel === undefined ? this.onData(buffer, start, end) : this.toTunnel(buffer, start, end)));
     if (!this.ownReads) socket.on('data', this.onDataEvent);
     socket.on('end', this.onSocketEnd);
     socket.on('drain', this.onSocketDrain);
   }
 
-  private readonly onDataEvent = (chunk: Buffer): void => this.onData(chunk);
+  private readonly onDataEvent = (chunk: Buffer): void => this.onData(chunk, 0, chunk.length);
   private readonly onSocketEnd = (): void => this.parser.finish();
   private readonly onSocketDrain = (): void => this.exchange?.onClientDrain();
 
-  private onData(chunk: Buffer): void {
+  /** A read's bytes, `buffer[start, end)` (see own-reads.ts). */
+  private onData(buffer: Buffer, start: number, end: number): void {
     if (this.phase === Phase.Idle) {
       this.phase = Phase.Head;
       this.phaseSinceMs = Date.now();
@@ -231,7 +239,7 @@ class HttpClientConnection implements RequestParserHandler {
     // the socket stops reading more until the response is done. Pausing only then, not after every
     // request, spares two epoll changes per request in the common one-at-a-time case.
     const wasPaused = this.parser.isPaused;
-    this.parser.execute(chunk);
+    this.parser.execute(buffer, start, end);
     if (wasPaused && !this.readingPaused) {
       this.readingPaused = true;
       this.socket.pause();
@@ -423,7 +431,7 @@ class UpstreamLink implements ResponseParserHandler {
     this.parser = new ResponseParser(this, { maxHeaderBytes: 64 * 1024 });
     this.sliced = connection.pool.pipeline > 1;
     const socket = connection.socket;
-    connection.onBytes = (chunk) => this.onData(chunk);
+    connection.onBytes = (buffer, start, end) => this.onData(buffer, start, end);
     socket.on('end', this.onSocketEnd);
     socket.on('close', this.onSocketClose);
   }
@@ -541,7 +549,8 @@ class UpstreamLink implements ResponseParserHandler {
     if (socket.writableLength !== 0) this.headsBuffer = undefined;
   }
 
-  private onData(chunk: Buffer): void {
+  /** A read's bytes, `buffer[start, end)` (see own-reads.ts). */
+  private onData(buffer: Buffer, start: number, end: number): void {
     const socket = this.connection.socket;
     if (this.inFlight === 0) {
       // Bytes from an idle upstream connection are a protocol error: it cannot be reused.
@@ -549,7 +558,7 @@ class UpstreamLink implements ResponseParserHandler {
       return;
     }
     if (this.sliced) {
-      this.parser.execute(chunk);
+      this.parser.execute(buffer, start, end);
       // An answer still arriving goes out with what came of it in this chunk.
       this.current?.flushToClient();
       const tunnel = this.pendingTunnel;
@@ -565,6 +574,7 @@ class UpstreamLink implements ResponseParserHandler {
       socket.destroy();
       return;
     }
+    const chunk = viewOf(buffer, start, end);
     if (exchange.passesRaw) {
       exchange.onUpstreamChunk(chunk);
       this.parser.execute(chunk);
@@ -612,8 +622,8 @@ class UpstreamLink implements ResponseParserHandler {
     this.pendingTunnel = exchange;
   }
 
-  onResponseBody(chunk: Buffer): void {
-    this.current?.onResponseBody(chunk);
+  onResponseBody(buffer: Buffer, start: number, end: number): void {
+    this.current?.onResponseBody(buffer, start, end);
   }
 
   onResponseEnd(): void {
@@ -688,16 +698,22 @@ class Exchange {
   linkSeq = -1;
   /** GET or HEAD with no body over HTTP/1.1: may go behind others on a pipelining connection. */
   private readonly pipelinable: boolean;
-  /** Answer bytes waiting to go to the client together (sliced links; see queueOut). */
-  private pendingOut: Buffer | undefined = undefined;
-  /** Earlier pieces that could not be joined to pendingOut (a rewritten head before its body). */
+  /**
+   * Answer bytes waiting to go to the client together (sliced links; see
+   * queueOut): `pendingSource[pendingStart, pendingEnd)`, a range, not a view,
+   * so that joining a head and its body makes no view until the write.
+   */
+  private pendingSource: Buffer | undefined = undefined;
+  private pendingStart = 0;
+  private pendingEnd = 0;
+  /** Earlier pieces that could not be joined to the pending range (a rewritten head before its body). */
   private pendingOutBefore: Buffer[] | undefined = undefined;
   private readonly context: RequestContext;
   private readonly startedAtMs = Date.now();
   private readonly startedAt = performance.now();
   private upstreamPath = '';
-  /** Body chunks kept for a retry (or until an upstream connection is ready). */
-  private bodyChunks: Buffer[] = [];
+  /** Body chunks kept for a retry (or until an upstream connection is ready); made by the first one, as most requests have none. */
+  private bodyChunks: Buffer[] | undefined = undefined;
   private bodyBytes = 0;
   private bodyDone = false;
   private bodyRetained = true;
@@ -712,8 +728,8 @@ class Exchange {
   private inFlightCounted = false;
   /** The upstream's bytes go to the client as they are; see onResponseHead. */
   private rawResponse = false;
-  /** Chunks of the response received before its head was complete. */
-  private headChunks: Buffer[] = [];
+  /** Chunks of the response received before its head was complete (unsliced links); made by the first one. */
+  private headChunks: Buffer[] | undefined = undefined;
   private waitingForDrain = false;
   /** Body bytes the parser will emit that went out already with the head (see onResponseHead). */
   private skipBodyBytes = 0;
@@ -765,11 +781,12 @@ class Exchange {
 
   start(generation: HttpGeneration): void {
     const context = this.context;
-    const match = generation.table.match(context.method, context.host, context.path, context.query, context.headers);
-    if (!match) return this.local({ status: 404, headers: [], body: JSON.stringify({ error: 'no router matches this request', status: 404 }) }, 'no-route');
-    const router = generation.routers[match.routerIndex]!;
+    const table = generation.table;
+    const routerIndex = table.route(context.method, context.host, context.path, context.query, context.headers);
+    if (routerIndex < 0) return this.local({ status: 404, headers: [], body: JSON.stringify({ error: 'no router matches this request', status: 404 }) }, 'no-route');
+    const router = generation.routers[routerIndex]!;
     this.router = router;
-    this.upstreamPath = match.upstreamPath;
+    this.upstreamPath = table.routedPath;
     router.stats.inFlight(router.index, router.service?.index ?? -1, -1, 1);
     this.inFlightCounted = true;
     const nowMs = this.startedAtMs;
@@ -807,6 +824,15 @@ class Exchange {
       const shared = pool.takeShared();
       if (shared !== undefined) return this.onUpstream(instance, null, shared);
     }
+    this.acquire(pool, instance);
+  }
+
+  /**
+   * Waits for a connection of the pool. A method of its own: a closure in
+   * attempt() would make V8 allocate a context for `instance` on every call,
+   * taken from a shared connection or not.
+   */
+  private acquire(pool: UpstreamPool, instance: UpstreamInstance): void {
     pool.acquire((error, connection) => this.onUpstream(instance, error, connection));
   }
 
@@ -828,12 +854,13 @@ class Exchange {
     link.push(this, this.head.method, this.pipelinable);
     const socket = connection.socket;
     // A request without a body on a pipelining connection: its head joins the others of this turn (see reserveHeads).
-    if (link.sliced && this.context.bodyLength === 0 && this.bodyChunks.length === 0) {
+    if (link.sliced && this.context.bodyLength === 0 && this.bodyChunks === undefined) {
       this.serializeRequestHead(link);
       return;
     }
     const head = this.serializeRequestHead(undefined)!;
-    if (this.bodyChunks.length === 0) {
+    const bodyChunks = this.bodyChunks;
+    if (bodyChunks === undefined || bodyChunks.length === 0) {
       link.writeHead(head);
       return;
     }
@@ -841,9 +868,9 @@ class Exchange {
     socket.cork();
     if (typeof head === 'string') socket.write(head, 'latin1');
     else socket.write(head);
-    for (const chunk of this.bodyChunks) socket.write(chunk);
+    for (const chunk of bodyChunks) socket.write(chunk);
     socket.uncork();
-    if (!this.bodyRetained) this.bodyChunks = [];
+    if (!this.bodyRetained) this.bodyChunks = undefined;
   }
 
   /**
@@ -999,13 +1026,13 @@ class Exchange {
   onRequestBody(chunk: Buffer): void {
     this.bodyBytes += chunk.length;
     if (this.bodyRetained) {
-      this.bodyChunks.push(chunk);
+      (this.bodyChunks ??= []).push(chunk);
       if (this.bodyBytes > RETRYABLE_BODY_BYTES) this.bodyRetained = false;
     }
     const link = this.link;
     if (link !== undefined) {
       link.connection.socket.write(chunk);
-      if (!this.bodyRetained) this.bodyChunks = [];
+      if (!this.bodyRetained) this.bodyChunks = undefined;
     }
   }
 
@@ -1070,7 +1097,7 @@ class Exchange {
       this.bytesOut += chunk.length;
       this.writeToClient(chunk);
     } else if (!this.responseStarted) {
-      this.headChunks.push(chunk);
+      (this.headChunks ??= []).push(chunk);
     }
   }
 
@@ -1078,7 +1105,7 @@ class Exchange {
     // An interim 1xx (100 Continue) goes to the client as is; the final head follows.
     if (head.status < 200 && head.status !== 101) {
       this.writeToClient(Buffer.from(`HTTP/1.1 ${head.status} ${head.reason}\r\n\r\n`, 'latin1'));
-      this.headChunks = [];
+      this.headChunks = undefined;
       return;
     }
     const service = this.service!;
@@ -1087,7 +1114,7 @@ class Exchange {
     service.outlier.onResult(instance, head.status >= 500 ? '5xx' : 'ok', nowMs);
     if (head.status >= 500 && shouldRetryStatus(head.status, service.config.retry) && this.canRetry(nowMs)) {
       // The answer is dropped unseen, and the connection with it; the request goes to another instance.
-      this.headChunks = [];
+      this.headChunks = undefined;
       this.dropUpstream(true);
       service.retryBudget.recordRetry(nowMs);
       this.attempt(instance.index);
@@ -1097,7 +1124,7 @@ class Exchange {
     this.responseDeadlineMs = 0;
     this.status = head.status;
     if (head.status === 101) {
-      if (!link.sliced) return this.startTunnel(link, Buffer.concat(this.headChunks));
+      if (!link.sliced) return this.startTunnel(link, Buffer.concat(this.headChunks ?? []));
       // The first bytes of the new protocol may follow in the same chunk: the link hands them over when it is parsed.
       this.tunnelHead = link.rawHead();
       return link.tunnelAfterChunk(this);
@@ -1105,8 +1132,8 @@ class Exchange {
     const context = this.context;
     if (head.untilClose) this.client.closeWhenIdle();
     // Chunks gather here only on an unsliced link; on a sliced one the head is the parser's view of it.
-    const chunks = this.headChunks;
-    if (chunks.length !== 0) this.headChunks = [];
+    const chunks = this.headChunks ?? NO_CHUNKS;
+    this.headChunks = undefined;
     // The upstream's head goes through byte for byte when nothing in it must change: the common case,
     // with no copy. Its Connection: keep-alive agrees with ours; a close, or edits, mean a rewritten head.
     const added = context.responseHeaders;
@@ -1115,7 +1142,8 @@ class Exchange {
         if (link.sliced) {
           // The head as received; the body follows through onResponseBody, cut from the chunks by the parser.
           this.bytesOut += head.headBytes;
-          this.queueOut(link.rawHead());
+          const parser = link.parser;
+          this.queueOut(parser.rawHeadSource, parser.rawHeadStart, parser.rawHeadEnd);
           return;
         }
         this.rawResponse = true;
@@ -1146,7 +1174,7 @@ class Exchange {
         }
         this.bytesOut += out.length;
         if (link.sliced) {
-          this.queueOut(out);
+          this.queueOut(out, 0, out.length);
           return;
         }
         this.rawResponse = true;
@@ -1162,22 +1190,26 @@ class Exchange {
     if (this.client.willClose()) headers.set('connection', 'close');
     const text = `HTTP/1.1 ${head.status} ${head.reason || reasonPhrase(head.status)}\r\n${serializeHeaders(headers)}\r\n`;
     this.bytesOut += text.length;
-    if (link.sliced) this.queueOut(Buffer.from(text, 'latin1'));
+    if (link.sliced) {
+      const bytes = Buffer.from(text, 'latin1');
+      this.queueOut(bytes, 0, bytes.length);
+    }
     else this.writeToClient(Buffer.from(text, 'latin1'));
   }
 
-  onResponseBody(chunk: Buffer): void {
+  /** Body bytes `buffer[start, end)` (see ResponseParserHandler.onResponseBody). */
+  onResponseBody(buffer: Buffer, start: number, end: number): void {
     if (this.rawResponse) return;
     if (this.skipBodyBytes > 0) {
       // Sent already, copied in with the head.
-      const skipped = Math.min(this.skipBodyBytes, chunk.length);
+      const skipped = Math.min(this.skipBodyBytes, end - start);
       this.skipBodyBytes -= skipped;
-      if (skipped === chunk.length) return;
-      chunk = chunk.subarray(skipped);
+      start += skipped;
+      if (start === end) return;
     }
-    this.bytesOut += chunk.length;
-    if (this.link?.sliced === true) this.queueOut(chunk);
-    else this.writeToClient(chunk);
+    this.bytesOut += end - start;
+    if (this.link?.sliced === true) this.queueOut(buffer, start, end);
+    else this.writeToClient(viewOf(buffer, start, end));
   }
 
   /**
@@ -1187,24 +1219,37 @@ class Exchange {
    * cannot be joined (a head with middleware fields, then its body) leave
    * together in one writev.
    */
-  private queueOut(chunk: Buffer): void {
-    const pending = this.pendingOut;
-    if (pending === undefined) {
-      this.pendingOut = chunk;
-    } else if (pending.buffer === chunk.buffer && pending.byteOffset + pending.length === chunk.byteOffset) {
-      this.pendingOut = Buffer.from(pending.buffer, pending.byteOffset, pending.length + chunk.length);
-    } else {
-      if (this.pendingOutBefore === undefined) this.pendingOutBefore = [pending];
-      else this.pendingOutBefore.push(pending);
-      this.pendingOut = chunk;
+  private queueOut(source: Buffer, start: number, end: number): void {
+    const pending = this.pendingSource;
+    if (pending === source && this.pendingEnd === start) {
+      // The usual case: a head, then its body, from the chunk being parsed.
+      this.pendingEnd = end;
+      return;
     }
+    if (pending !== undefined) {
+      if (pending.buffer === source.buffer && pending.byteOffset + this.pendingEnd === source.byteOffset + start) {
+        // Adjacent in one ArrayBuffer (two reads in the slab): one view over both.
+        const from = pending.byteOffset + this.pendingStart;
+        this.pendingSource = Buffer.from(pending.buffer, from, source.byteOffset + end - from);
+        this.pendingStart = 0;
+        this.pendingEnd = this.pendingSource.length;
+        return;
+      }
+      const before = viewOf(pending, this.pendingStart, this.pendingEnd);
+      if (this.pendingOutBefore === undefined) this.pendingOutBefore = [before];
+      else this.pendingOutBefore.push(before);
+    }
+    this.pendingSource = source;
+    this.pendingStart = start;
+    this.pendingEnd = end;
   }
 
   /** Sends what queueOut holds (at the end of the answer, or of the chunk it arrived in). */
   flushToClient(): void {
-    const pending = this.pendingOut;
-    if (pending === undefined) return;
-    this.pendingOut = undefined;
+    const source = this.pendingSource;
+    if (source === undefined) return;
+    this.pendingSource = undefined;
+    const pending = viewOf(source, this.pendingStart, this.pendingEnd);
     const before = this.pendingOutBefore;
     if (before === undefined) {
       this.writeToClient(pending);
@@ -1239,7 +1284,7 @@ class Exchange {
   onPipelineLost(link: UpstreamLink): void {
     if (this.link !== link || this.finished) return;
     this.link = undefined;
-    this.pendingOut = undefined;
+    this.pendingSource = undefined;
     this.pendingOutBefore = undefined;
     this.releaseInstance();
     this.attempts--;
@@ -1293,7 +1338,7 @@ class Exchange {
     hooks.setKind(socket, 'ws');
     hooks.setKind(this.client.socket, 'ws');
     this.client.tunnel(connection, toClient);
-    this.headChunks = [];
+    this.headChunks = undefined;
     this.finish();
   }
 
@@ -1337,7 +1382,7 @@ class Exchange {
     const link = this.link;
     if (link === undefined) return;
     this.link = undefined;
-    this.pendingOut = undefined;
+    this.pendingSource = undefined;
     this.pendingOutBefore = undefined;
     const pausedForIt = this.waitingForDrain;
     this.waitingForDrain = false;

@@ -30,11 +30,16 @@ import { Socket, type OnReadOpts } from 'node:net';
  *
  * All sockets of a thread read into one buffer, so a callback's bytes are
  * valid only during the call: they are copied into a shared slab and passed
- * on as a view, which stays valid as long as it is referenced (a parsed
- * head, a pipelined request, a body kept for a retry). Pause, resume, end
- * and close work as on any socket; 'data' events do not happen, so pipe()
- * does not work either: `forwardReads` stands in for it.
+ * on as a range of it (`OnBytes`), which stays valid as long as the slab is
+ * referenced (a parsed head, a pipelined request, a body kept for a retry):
+ * a slab is never written again once full. A range, not a view: a view is a
+ * 100-byte object, and most reads are parsed and done with in the call.
+ * Pause, resume, end and close work as on any socket; 'data' events do not
+ * happen, so pipe() does not work either: `forwardReads` stands in for it.
  */
+
+/** A read's bytes: `buffer[start, end)`, kept (see keep). */
+export type OnBytes = (buffer: Buffer, start: number, end: number) => void;
 
 const READ_BYTES = 64 * 1024;
 const SLAB_BYTES = 64 * 1024;
@@ -85,12 +90,13 @@ export function setOwnReads(on: boolean): void {
   enabled = on;
 }
 
-/** A copy of `length` bytes of `source`, in the slab when small. */
-function keep(source: Buffer, length: number): Buffer {
+/** Copies `length` bytes of `source` and hands them to `onBytes`: in the slab when small, else in a buffer of their own. */
+function keep(source: Buffer, length: number, onBytes: OnBytes): void {
   if (length > OWN_BUFFER_OVER) {
     const own = Buffer.allocUnsafeSlow(length);
     source.copy(own, 0, 0, length);
-    return own;
+    onBytes(own, 0, length);
+    return;
   }
   if (slabUsed + length > slab.length) {
     slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
@@ -100,7 +106,7 @@ function keep(source: Buffer, length: number): Buffer {
   source.copy(slab, at, 0, length);
   // The next piece starts on 8 bytes, so views never share a word.
   slabUsed = (at + length + 7) & ~7;
-  return slab.subarray(at, at + length);
+  onBytes(slab, at, at + length);
 }
 
 /**
@@ -109,7 +115,7 @@ function keep(source: Buffer, length: number): Buffer {
  * false, changing nothing, where this Node does not allow it. Call
  * `socket.resume()` after, as usual, to start reading.
  */
-export function readOwn(socket: Socket, onBytes: (chunk: Buffer) => void): boolean {
+export function readOwn(socket: Socket, onBytes: OnBytes): boolean {
   if (!ownReadsAvailable()) return false;
   const handle = (socket as unknown as { _handle?: Partial<UserBufferHandle> | null })._handle;
   if (!handle || typeof handle.useUserBuffer !== 'function' || socket.readableFlowing === true) return false;
@@ -134,11 +140,11 @@ function threadReadBuffer(): Buffer {
  * go into the thread's buffer and reach `onBytes` as kept copies, as with
  * `readOwn`. Reading starts on connect; pause() and resume() work as usual.
  */
-export function ownReadOption(onBytes: (chunk: Buffer) => void): OnReadOpts {
+export function ownReadOption(onBytes: OnBytes): OnReadOpts {
   return {
     buffer: threadReadBuffer(),
     callback: (nread: number, buffer: Uint8Array): boolean => {
-      onBytes(keep(buffer as Buffer, nread));
+      keep(buffer as Buffer, nread, onBytes);
       return true;
     },
   };
@@ -149,11 +155,11 @@ export function ownReadOption(onBytes: (chunk: Buffer) => void): OnReadOpts {
  * for `from`'s bytes, which writes them to `to` and pauses `from` while
  * `to` is full; `to` ends when `from` does.
  */
-export function forwardReads(from: Socket, to: Socket): (chunk: Buffer) => void {
+export function forwardReads(from: Socket, to: Socket): OnBytes {
   to.on('drain', () => from.resume());
   from.once('end', () => to.end());
-  return (chunk) => {
+  return (buffer, start, end) => {
     // After `to` is gone, as after an unpipe, the bytes have nowhere to go.
-    if (to.writable && !to.write(chunk)) from.pause();
+    if (to.writable && !to.write(buffer.subarray(start, end))) from.pause();
   };
 }

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { toDisposable, type Disposable } from '../../../../shared/lifecycle.ts';
 import { HOUSEKEEPING_MS, onHousekeeping } from './housekeeping.ts';
-import { ownReadOption } from './own-reads.ts';
+import { ownReadOption, type OnBytes } from './own-reads.ts';
 
 export interface UpstreamPoolOptions {
   /** For the Connections screen: `service/instance-url`. */
@@ -54,7 +54,7 @@ export class UpstreamConnection {
    * first uses the connection. Bytes before that, from an upstream nobody
    * asked anything, are a protocol error: the connection cannot be reused.
    */
-  onBytes: (chunk: Buffer) => void = (): void => {
+  onBytes: OnBytes = (): void => {
     this.socket.destroy();
   };
 
@@ -63,7 +63,7 @@ export class UpstreamConnection {
     host: string,
     port: number,
   ) {
-    this.socket = connect({ host, port, noDelay: true, onread: ownReadOption((chunk) => this.onBytes(chunk)) });
+    this.socket = connect({ host, port, noDelay: true, onread: ownReadOption((buffer, start, end) => this.onBytes(buffer, start, end)) });
   }
 }
 

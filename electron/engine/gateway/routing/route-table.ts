@@ -136,6 +136,8 @@ export class RouteTable {
   private path = '';
   private headers: HeaderList | undefined = undefined;
   private readonly queryScratch = new QueryScratch();
+  /** The upstream path of the last route() that found a router. */
+  routedPath = '';
 
   constructor(routers: readonly RouterConfig[], entryPoint: string) {
     const entries: RouteEntry[] = [];
@@ -170,7 +172,30 @@ export class RouteTable {
    * after "?" or "". A path with a dot segment matches nothing.
    */
   match(method: string, host: string, path: string, query: string, headers: HeaderList): RouteMatch | null {
-    if (hasDotSegment(path)) return null;
+    const entry = this.find(method, host, path, query, headers);
+    if (entry === undefined) return null;
+    return {
+      routerIndex: entry.routerIndex,
+      routerName: entry.name,
+      params: entry.params === undefined && entry.wildcardAt < 0 ? undefined : captureParams(entry, path),
+      upstreamPath: rewritePath(entry, path),
+    };
+  }
+
+  /**
+   * What match() answers, without a result object: the router's index, or
+   * -1, with the path to send upstream left in `routedPath`. The proxy asks
+   * this once a request, and a match object was 58 bytes of its garbage.
+   */
+  route(method: string, host: string, path: string, query: string, headers: HeaderList): number {
+    const entry = this.find(method, host, path, query, headers);
+    if (entry === undefined) return -1;
+    this.routedPath = rewritePath(entry, path);
+    return entry.routerIndex;
+  }
+
+  private find(method: string, host: string, path: string, query: string, headers: HeaderList): RouteEntry | undefined {
+    if (hasDotSegment(path)) return undefined;
     this.bestRank = NO_RANK;
     this.bestEntry = undefined;
     this.method = method;
@@ -195,13 +220,7 @@ export class RouteTable {
     const entry = this.bestEntry as RouteEntry | undefined;
     this.headers = undefined;
     this.queryScratch.reset('');
-    if (entry === undefined) return null;
-    return {
-      routerIndex: entry.routerIndex,
-      routerName: entry.name,
-      params: entry.params === undefined && entry.wildcardAt < 0 ? undefined : captureParams(entry, path),
-      upstreamPath: rewritePath(entry, path),
-    };
+    return entry;
   }
 
   /** Depth-first along the path; `start` is where the current segment begins, past the end once the path is used up. */

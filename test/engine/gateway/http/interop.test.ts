@@ -195,8 +195,8 @@ class CodecClient implements ResponseParserHandler {
     this.bodies.push([]);
     if (head.upgrade) this.finishOne();
   }
-  onResponseBody(chunk: Buffer): void {
-    this.bodies.at(-1)!.push(Buffer.from(chunk));
+  onResponseBody(buffer: Buffer, start: number, end: number): void {
+    this.bodies.at(-1)!.push(Buffer.from(buffer.subarray(start, end)));
   }
   onResponseEnd(): void {
     this.finishOne();

@@ -33,8 +33,8 @@ export class Recorder implements RequestParserHandler, ResponseParserHandler {
   onResponseHead(head: ResponseHead): void {
     this.push({ type: 'head', head });
   }
-  onResponseBody(chunk: Buffer): void {
-    this.push({ type: 'body', bytes: Buffer.from(chunk) });
+  onResponseBody(buffer: Buffer, start: number, end: number): void {
+    this.push({ type: 'body', bytes: Buffer.from(buffer.subarray(start, end)) });
   }
   onResponseEnd(): void {
     this.push({ type: 'end', trailers: pairs(this.parser?.trailers) });

@@ -186,6 +186,9 @@ describe('RouteTable against a reference reading of the rules', () => {
         };
         const got = table.match(request.method, request.host, request.path, request.query, headerList(request.headers));
         expect(got?.routerIndex ?? null, JSON.stringify(request)).toBe(referenceWinner(config, 'web', request));
+        // route() is the same search without a result object: the proxy's way to ask.
+        expect(table.route(request.method, request.host, request.path, request.query, headerList(request.headers))).toBe(got?.routerIndex ?? -1);
+        if (got) expect(table.routedPath).toBe(got.upstreamPath);
         if (got) matched++;
       }
       // The vocabulary is small enough that most requests find a router, so agreement is not mostly on null.

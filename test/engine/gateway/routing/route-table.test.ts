@@ -303,8 +303,15 @@ describe('RouteTable: order', () => {
 });
 
 describe('RouteTable: rewrite', () => {
-  const upstream = (input: Parameters<typeof routers>[0], path: string) =>
-    compileRouteTable(routers(input), 'web').match('GET', 'h', path, 'q=1', NO_HEADERS)?.upstreamPath;
+  /** The upstream path as match() gives it, checked against route() and routedPath, the proxy's way to ask. */
+  const upstream = (input: Parameters<typeof routers>[0], path: string) => {
+    const table = compileRouteTable(routers(input), 'web');
+    const matched = table.match('GET', 'h', path, 'q=1', NO_HEADERS);
+    const index = table.route('GET', 'h', path, 'q=1', NO_HEADERS);
+    expect(index).toBe(matched?.routerIndex ?? -1);
+    if (index >= 0) expect(table.routedPath).toBe(matched!.upstreamPath);
+    return matched?.upstreamPath;
+  };
 
   it('stripPrefix removes the prefix on a segment boundary, leaving at least "/"', () => {
     const router = { name: 'r', match: { path: { prefix: '/api' } }, rewrite: { stripPrefix: '/api' } };
