@@ -263,6 +263,48 @@ describe('gateway protocols', () => {
     socket.close();
   });
 
+  it('probes idle connections with TCP keep-alive on L4 entry points and WebSocket tunnels, not on plain HTTP connections', async () => {
+    /** The kernel's timer on the gateway's end of the connection from `client`: 2 is keep-alive, 0 none (/proc/net/tcp, "tr"). */
+    const timerOf = async (client: Socket, gatewayPort: number): Promise<number> => {
+      const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+      const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map((line) => line.trim().split(/\s+/));
+      // Columns: sl, local, remote, state, tx:rx queues, timer:when, ...; the gateway's end is local = its port, remote = the client's.
+      const row = rows.find((cells) => cells[1]?.endsWith(`:${hex(gatewayPort)}`) && cells[2]?.endsWith(`:${hex(client.localPort!)}`) && cells[3] === '01');
+      if (!row) throw new Error(`no established row for 127.0.0.1:${client.localPort} -> ${gatewayPort} in /proc/net/tcp`);
+      return Number.parseInt(row[5]!.split(':')[0]!, 16);
+    };
+    const opened = async (socket: Socket): Promise<Socket> => {
+      await new Promise((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('error', reject);
+      });
+      return socket;
+    };
+
+    const http = await opened(connect({ host: '127.0.0.1', port: ports['web']! }));
+    const answered = new Promise<void>((resolve) => http.once('data', () => resolve()));
+    http.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await answered;
+    expect(await timerOf(http, ports['web']!)).toBe(0);
+
+    const raw = await opened(connect({ host: '127.0.0.1', port: ports['redis']! }));
+    raw.write('PING\r\n');
+    await waitFor(async () => ((await timerOf(raw, ports['redis']!)) === 2 ? true : undefined), 'keep-alive on the L4 connection');
+
+    const socket = new WebSocket(`ws://127.0.0.1:${ports['web']}/ws`);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const tunnelClient = (socket as unknown as { _socket: Socket })._socket;
+    await waitFor(async () => ((await timerOf(tunnelClient, ports['web']!)) === 2 ? true : undefined), 'keep-alive on the WebSocket tunnel');
+    // The plain HTTP connection next to it still has none.
+    expect(await timerOf(http, ports['web']!)).toBe(0);
+    socket.close();
+    http.destroy();
+    raw.destroy();
+  });
+
   it('proxies a raw TCP stream on an L4 entry point', async () => {
     const socket: Socket = connect({ host: '127.0.0.1', port: ports['redis']! });
     const received: Buffer[] = [];

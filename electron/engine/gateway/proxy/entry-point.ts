@@ -4,6 +4,9 @@ import type { Disposable } from '../../../../shared/lifecycle.ts';
 import { bindOrFail } from '../../connections/bind.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 
+/** Idle time before the first TCP keep-alive probe, on connections that have probes (see the constructor). */
+export const KEEPALIVE_DELAY_MS = 30_000;
+
 export interface EntryPointStatus {
   name: string;
   protocol: 'http' | 'tcp';
@@ -37,7 +40,12 @@ export class EntryPointListener implements Disposable {
     private handler: (socket: Socket) => void,
     private readonly reusePort: boolean,
   ) {
-    this.server = createServer({ noDelay: true, pauseOnConnect: true, keepAlive: true, keepAliveInitialDelay: 30_000 }, (socket) => this.accept(socket));
+    // TCP keep-alive probes only where a connection may sit idle for long with nothing of ours to
+    // notice a vanished peer: raw streams on an L4 entry point (and WebSocket tunnels, which turn it on
+    // when they start). An HTTP connection has its idle and header timeouts; probes there cost four
+    // setsockopt calls a connection for nothing (nginx's so_keepalive and HAProxy's clitcpka are off by default too).
+    const keepAlive = config.protocol === 'tcp';
+    this.server = createServer({ noDelay: true, pauseOnConnect: true, keepAlive, keepAliveInitialDelay: KEEPALIVE_DELAY_MS }, (socket) => this.accept(socket));
   }
 
   get port(): number {

@@ -8,6 +8,7 @@ import { connectionNamed, reasonPhrase, RequestParser, ResponseParser, serialize
 import { routeRedirect, type RouteTable } from '../routing/index.ts';
 import type { LocalResponse, RequestContext, RequestMiddleware, UpstreamInstance } from '../types.ts';
 import type { GatewayStatsRecorder } from '../stats/index.ts';
+import { KEEPALIVE_DELAY_MS } from './entry-point.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 import { onHousekeeping } from './housekeeping.ts';
 import { forwardReads, readOwn, type OnBytes } from './own-reads.ts';
@@ -308,6 +309,8 @@ class HttpClientConnection implements RequestParserHandler {
   tunnel(connection: UpstreamConnection, toClient: Buffer): void {
     const upstream = connection.socket;
     this.phase = Phase.Tunnel;
+    // A tunnel may idle for hours with no timeout of ours: TCP keep-alive probes find a vanished client.
+    this.socket.setKeepAlive(true, KEEPALIVE_DELAY_MS);
     // Only this connection's own listeners: the connection tracker's stay.
     this.socket.off('data', this.onDataEvent);
     this.socket.off('drain', this.onSocketDrain);
