@@ -7,6 +7,7 @@ import type { Disposable } from '../../shared/lifecycle.ts';
 import { PROTOCOL_VERSION, serverFrame, type RpcClient } from '../../shared/rpc/index.ts';
 import { MAX_FRAME_BYTES } from '../../electron/headless/index.ts';
 import { connectClient, openRawSocket, openTcp, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
+import { mulberry32 } from '../helpers/random.ts';
 
 /**
  * Hostile input over real, authenticated WebSockets against one real console.
@@ -48,16 +49,7 @@ const answer = (kind: string, data: string | Buffer, code: string, id: number | 
 const closer = (kind: string, data: string | Buffer, close: number, binary = false): Hostile => ({ kind, data, binary, expect: { close } });
 
 // A seeded generator: the same messages on every run, so a failure can be replayed.
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 const random = prng(0x6e65746f);
 
 let nextRequestId = 100;

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import type { ResponseHead } from '../../../../electron/engine/gateway/http/index.ts';
+import { mulberry32 } from '../../../helpers/random.ts';
 import { crlf, requestParser, responseParser } from './recorder.ts';
 
 /**
@@ -25,17 +26,6 @@ function inSlab(bytes: Buffer, cuts: number[], junk: Buffer): { slab: Buffer; ra
     from = cut;
   }
   return { slab: Buffer.concat(pieces), ranges };
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function randomCuts(random: () => number, length: number): number[] {

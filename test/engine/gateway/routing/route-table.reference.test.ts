@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileRouteTable } from '../../../../electron/engine/gateway/routing/index.ts';
 import type { PathMatch, RouterConfig, RouterInput } from '../../../../shared/contract/gateway-config.ts';
 import { headerList } from '../helpers.ts';
+import { mulberry32 } from '../../../helpers/random.ts';
 import { routers } from './helpers.ts';
 
 /**
@@ -9,17 +10,6 @@ import { routers } from './helpers.ts';
  * keep the best by the documented order. Random routers and requests over a
  * small vocabulary, so hosts, prefixes and patterns collide often.
  */
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOSTS = ['a.test', 'b.a.test', 'c.b.a.test', 'x.test'];
 const SEGMENTS = ['api', 'v1', 'users', 'me', '1', ''];
