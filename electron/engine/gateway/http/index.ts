@@ -6,7 +6,7 @@
  */
 export { HttpParseError, type HttpErrorKind } from './errors.ts';
 export { HeaderListImpl } from './header-list.ts';
-export { type HttpParserOptions } from './message-parser.ts';
+export { viewOf, type HttpParserOptions } from './message-parser.ts';
 export { RequestParser, type RequestHead, type RequestParserHandler } from './request-parser.ts';
 export { ResponseParser, type ResponseHead, type ResponseParserHandler } from './response-parser.ts';
 export { connectionNamed, reasonPhrase, removeConnectionHeaders, serializeLocalResponse, serializeRequestHead, serializeResponseHead } from './serialize.ts';

@@ -26,6 +26,11 @@ export interface HttpParserOptions {
 
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 
+/** `buffer[start, end)` as a Buffer: the buffer itself when that is all of it, else a view. */
+export function viewOf(buffer: Buffer, start: number, end: number): Buffer {
+  return start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end);
+}
+
 /**
  * Where scanFields notes each field, five ints a field: the known-name
  * index (or one of the two codes below), name start and end, value start
@@ -182,7 +187,7 @@ export abstract class HttpMessageParser {
   execute(chunk: Buffer, start = 0, end = chunk.length): boolean {
     if (this.state === STATE_ERROR || this.eof) return false;
     if (this.paused || this.state === STATE_TUNNEL) {
-      const bytes = start === 0 && end === chunk.length ? chunk : chunk.subarray(start, end);
+      const bytes = viewOf(chunk, start, end);
       this.pending = this.pending === undefined ? bytes : Buffer.concat([this.pending, bytes]);
       return false;
     }

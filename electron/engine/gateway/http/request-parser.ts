@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { ASCII_LOWER, COLON, CR, HEX_VALUE, HOST_LOWER, LF, QUESTION, SLASH, SP, TARGET_CHAR, TOKEN_LOWER, latin1 } from './chars.ts';
 import { type HttpParseError } from './errors.ts';
 import { type HeaderListImpl } from './header-list.ts';
-import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, HttpMessageParser, type HttpParserOptions } from './message-parser.ts';
+import { BODY_CHUNKED, BODY_LENGTH, BODY_NONE, HttpMessageParser, viewOf, type HttpParserOptions } from './message-parser.ts';
 
 /** One request head as the proxy sees it. Strings are latin1: each char is one byte as received. */
 export interface RequestHead {
@@ -81,7 +81,7 @@ export class RequestParser extends HttpMessageParser {
   }
 
   protected emitBody(buffer: Buffer, start: number, end: number): void {
-    this.handler.onRequestBody(start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end));
+    this.handler.onRequestBody(viewOf(buffer, start, end));
   }
 
   protected emitEnd(): void {

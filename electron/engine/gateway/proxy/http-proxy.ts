@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import type { EntryPointConfig, RouterConfig } from '../../../../shared/contract/gateway-config.ts';
 import type { Disposable } from '../../../../shared/lifecycle.ts';
 import { isIdempotent, shouldRetryStatus } from '../balance/index.ts';
-import { connectionNamed, reasonPhrase, RequestParser, ResponseParser, serializeLocalResponse, type HeaderListImpl, type HttpParseError, type RequestHead, type RequestParserHandler, type ResponseHead, type ResponseParserHandler } from '../http/index.ts';
+import { connectionNamed, reasonPhrase, RequestParser, ResponseParser, serializeLocalResponse, viewOf, type HeaderListImpl, type HttpParseError, type RequestHead, type RequestParserHandler, type ResponseHead, type ResponseParserHandler } from '../http/index.ts';
 import { routeRedirect, type RouteTable } from '../routing/index.ts';
 import type { LocalResponse, RequestContext, RequestMiddleware, UpstreamInstance } from '../types.ts';
 import type { GatewayStatsRecorder } from '../stats/index.ts';
@@ -89,11 +89,6 @@ const doneRecord = blankRecord();
 
 /** Bodies up to this size are kept while the request is in flight, so an idempotent request with a body can be retried. */
 const RETRYABLE_BODY_BYTES = 64 * 1024;
-/** `buffer[start, end)`, as the buffer itself when that is all of it. */
-function viewOf(buffer: Buffer, start: number, end: number): Buffer {
-  return start === 0 && end === buffer.length ? buffer : buffer.subarray(start, end);
-}
-
 /** An exchange's head chunks when it has none (see Exchange.headChunks). */
 const NO_CHUNKS: readonly Buffer[] = [];
 

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { Socket, type OnReadOpts } from 'node:net';
+import { viewOf } from '../http/index.ts';
 
 /**
  * Reading accepted sockets without Node's stream machinery.
@@ -160,6 +161,6 @@ export function forwardReads(from: Socket, to: Socket): OnBytes {
   from.once('end', () => to.end());
   return (buffer, start, end) => {
     // After `to` is gone, as after an unpipe, the bytes have nowhere to go.
-    if (to.writable && !to.write(buffer.subarray(start, end))) from.pause();
+    if (to.writable && !to.write(viewOf(buffer, start, end))) from.pause();
   };
 }

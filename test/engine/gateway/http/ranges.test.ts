@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import type { ResponseHead } from '../../../../electron/engine/gateway/http/index.ts';
 import { mulberry32 } from '../../../helpers/random.ts';
-import { crlf, requestParser, responseParser } from './recorder.ts';
+import { crlf, feed, requestParser, responseParser } from './recorder.ts';
 
 /**
  * The proxy hands the parsers each read as a range of the slab its reads are
@@ -80,11 +80,7 @@ describe('parsers fed ranges of a larger buffer', () => {
     for (let round = 0; round < 200; round++) {
       const cuts = randomCuts(random, stream.length);
       const expected = requestParser();
-      let from = 0;
-      for (const cut of [...cuts, stream.length]) {
-        expected.parser.execute(Buffer.from(stream.subarray(from, cut)));
-        from = cut;
-      }
+      feed(expected.parser, stream, cuts);
       const got = requestParser();
       const { slab, ranges } = inSlab(stream, cuts, JUNK);
       for (const [start, end] of ranges) got.parser.execute(slab, start, end);
@@ -105,11 +101,7 @@ describe('parsers fed ranges of a larger buffer', () => {
     for (let round = 0; round < 200; round++) {
       const cuts = randomCuts(random, stream.length);
       const expected = responseParser();
-      let from = 0;
-      for (const cut of [...cuts, stream.length]) {
-        expected.parser.execute(Buffer.from(stream.subarray(from, cut)));
-        from = cut;
-      }
+      feed(expected.parser, stream, cuts);
       const got = responseParser();
       const withHead: Array<string | undefined> = [];
       const onHead = got.recorder.onResponseHead.bind(got.recorder);
