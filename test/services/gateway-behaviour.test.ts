@@ -132,6 +132,18 @@ async function load(port: number, total: number, concurrency: number, during?: (
   return statuses;
 }
 
+/**
+ * The gateway's end of the connection from the client's `clientPort`, as /proc/net/tcp shows it: the TCP state (hex: 01 established,
+ * 05 FIN_WAIT2), the kernel's timer (2 is keep-alive) and the inode, 0 once no process has the socket open.
+ */
+async function gatewayEnd(clientPort: number, gatewayPort: number): Promise<{ state: string; timer: number; inode: number } | undefined> {
+  const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
+  const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map((line) => line.trim().split(/\s+/));
+  // Columns: sl, local, remote, state, tx:rx queues, timer:when, retransmits, uid, timeouts, inode; local is the gateway's port.
+  const row = rows.find((cells) => cells[1]?.endsWith(`:${hex(gatewayPort)}`) && cells[2]?.endsWith(`:${hex(clientPort)}`));
+  return row && { state: row[3]!, timer: Number.parseInt(row[5]!.split(':')[0]!, 16), inode: Number(row[9]) };
+}
+
 describe('gateway resilience', () => {
   it('ejects an instance killed under load and retries its requests elsewhere; health checks bring it back', async () => {
     const bPort = b.port;
@@ -208,6 +220,37 @@ describe('request bodies', () => {
 });
 
 describe('gateway protocols', () => {
+  it('closes at once when the client asked to, and in stages while a request body is unread', async () => {
+    /** Sends `text` on a connection that never closes its own side; resolves at the gateway's FIN, with what came before it. */
+    const halfOpen = async (text: string): Promise<{ socket: Socket; answer: string }> => {
+      const socket = connect({ host: '127.0.0.1', port: ports['web']!, allowHalfOpen: true });
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.write(text);
+      await new Promise((resolve) => socket.once('end', resolve));
+      return { socket, answer: Buffer.concat(chunks).toString() };
+    };
+
+    // All of the request read, and the client said it sends no more: the gateway's socket is closed by the time its
+    // FIN arrives, not only shut down for writing. The kernel keeps the end alone, in FIN_WAIT2 with no inode.
+    const asked = await halfOpen('GET /closing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(asked.answer).toMatch(/^HTTP\/1\.1 200 /);
+    expect(asked.answer.toLowerCase()).toContain('connection: close');
+    expect(await gatewayEnd(asked.socket.localPort!, ports['web']!)).toMatchObject({ inode: 0 });
+    asked.socket.destroy();
+
+    // Answered (413) before its body came: the gateway only shuts down its side and reads on, so the rest of the body
+    // cannot turn into a reset that takes the 413 with it. Its socket stays open until the client's FIN.
+    const unread = await halfOpen('POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\nConnection: close\r\n\r\n0123456789');
+    expect(unread.answer).toMatch(/^HTTP\/1\.1 413 /);
+    const clientPort = unread.socket.localPort!;
+    expect((await gatewayEnd(clientPort, ports['web']!))?.inode).toBeGreaterThan(0);
+    unread.socket.write('x'.repeat(90));
+    unread.socket.end();
+    await waitFor(async () => ((await gatewayEnd(clientPort, ports['web']!))?.inode ?? 0) === 0 || undefined, "the gateway's close after the client's FIN");
+    unread.socket.destroy();
+  });
+
   it('proxies a WebSocket upgrade both ways', async () => {
     const socket = new WebSocket(`ws://127.0.0.1:${ports['web']}/ws`);
     await new Promise((resolve, reject) => {
@@ -266,12 +309,9 @@ describe('gateway protocols', () => {
   it('probes idle connections with TCP keep-alive on L4 entry points and WebSocket tunnels, not on plain HTTP connections', async () => {
     /** The kernel's timer on the gateway's end of the connection from `client`: 2 is keep-alive, 0 none (/proc/net/tcp, "tr"). */
     const timerOf = async (client: Socket, gatewayPort: number): Promise<number> => {
-      const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
-      const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map((line) => line.trim().split(/\s+/));
-      // Columns: sl, local, remote, state, tx:rx queues, timer:when, ...; the gateway's end is local = its port, remote = the client's.
-      const row = rows.find((cells) => cells[1]?.endsWith(`:${hex(gatewayPort)}`) && cells[2]?.endsWith(`:${hex(client.localPort!)}`) && cells[3] === '01');
-      if (!row) throw new Error(`no established row for 127.0.0.1:${client.localPort} -> ${gatewayPort} in /proc/net/tcp`);
-      return Number.parseInt(row[5]!.split(':')[0]!, 16);
+      const row = await gatewayEnd(client.localPort!, gatewayPort);
+      if (row?.state !== '01') throw new Error(`no established row for 127.0.0.1:${client.localPort} -> ${gatewayPort} in /proc/net/tcp`);
+      return row.timer;
     };
     const opened = async (socket: Socket): Promise<Socket> => {
       await new Promise((resolve, reject) => {
