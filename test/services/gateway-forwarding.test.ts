@@ -115,6 +115,32 @@ async function exchange(pieces: string[], answers = 1): Promise<string[]> {
   return backend.heads.slice(before);
 }
 
+/** A client connection that has had one request answered (so it was admitted); send() writes a request and waits for its answer. */
+async function keptAlive(): Promise<{ socket: Socket; send: (text: string) => Promise<void> }> {
+  const socket = connect({ host: '127.0.0.1', port });
+  await new Promise((resolve) => socket.once('connect', resolve));
+  let received = '';
+  let waiting: (() => void) | undefined;
+  socket.on('data', (chunk: Buffer) => {
+    received += chunk.toString('latin1');
+    if (received.endsWith('ok')) {
+      received = '';
+      waiting?.();
+    }
+  });
+  const send = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer to ${text.slice(0, 40)}`)), 5_000);
+      waiting = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      socket.write(text, 'latin1');
+    });
+  await send('GET /warm HTTP/1.1\r\nHost: warm.test\r\n\r\n');
+  return { socket, send };
+}
+
 /** Splits a forwarded head into its request line, its field lines (as sent) and the empty line's check. */
 function lines(head: string): { requestLine: string; fields: string[] } {
   expect(head.endsWith('\r\n\r\n')).toBe(true);
@@ -209,8 +235,13 @@ describe('what the upstream receives', () => {
         const fields = [`Host: w${wave}.test`, `X-N: ${wave}-${n}`, `X-Pad: ${'p'.repeat((n * 97 + wave * 31) % 3000)}`];
         return { n, edited, path, fields, text: `GET ${path} HTTP/1.1\r\n${fields.join('\r\n')}\r\n\r\n` };
       });
+      // Connections opened and admitted first, each with a request answered: then the wave goes out in one tick, so
+      // the gateway reads its requests in one turn of its loop, whenever the firewall's answers came.
+      const connections = await Promise.all(requests.map(() => keptAlive()));
       const before = backend.heads.length;
-      await Promise.all(requests.map((r) => exchange([r.text])));
+      const answered = connections.map((connection, index) => connection.send(requests[index]!.text));
+      await Promise.all(answered);
+      for (const connection of connections) connection.socket.destroy();
       const got = backend.heads.slice(before);
       expect(got).toHaveLength(requests.length);
       for (const r of requests) {
