@@ -310,7 +310,7 @@ class HttpClientConnection implements RequestParserHandler {
    * close with unread bytes in the kernel answers them with a reset, which can destroy the response before the
    * client reads it. When the client asked for the close and all of its request was read, nothing more is coming:
    * once the response is all with the kernel the socket closes at once, as nginx's does unless input is pending
-   * (its lingering_close). That spares a shutdown, the read of the client's FIN and a turn of the loop: 12-16% of
+   * (its lingering_close). That spares a shutdown, the read of the client's FIN and a turn of the loop: 9-14% of
    * the CPU a connection, with a connection per request (test/bench/README.md, "Session 13").
    *
    * Decided once the read at hand is handled (a microtask): an answer given from the request's head (a 404, a 413)
