@@ -133,14 +133,15 @@ async function load(port: number, total: number, concurrency: number, during?: (
 }
 
 /**
- * The gateway's end of the connection from the client's `clientPort`, as /proc/net/tcp shows it: the TCP state (hex: 01 established,
- * 05 FIN_WAIT2), the kernel's timer (2 is keep-alive) and the inode, 0 once no process has the socket open.
+ * The gateway's end of the connection from the client's `clientPort`, as /proc/net/tcp shows it (only in `state`, if given):
+ * the TCP state (hex: 01 established, 05 FIN_WAIT2), the kernel's timer (2 is keep-alive) and the inode, 0 once no
+ * process has the socket open.
  */
-async function gatewayEnd(clientPort: number, gatewayPort: number): Promise<{ state: string; timer: number; inode: number } | undefined> {
+async function gatewayEnd(clientPort: number, gatewayPort: number, state?: string): Promise<{ state: string; timer: number; inode: number } | undefined> {
   const hex = (port: number) => port.toString(16).toUpperCase().padStart(4, '0');
   const rows = (await readFile('/proc/net/tcp', 'utf8')).split('\n').map((line) => line.trim().split(/\s+/));
   // Columns: sl, local, remote, state, tx:rx queues, timer:when, retransmits, uid, timeouts, inode; local is the gateway's port.
-  const row = rows.find((cells) => cells[1]?.endsWith(`:${hex(gatewayPort)}`) && cells[2]?.endsWith(`:${hex(clientPort)}`));
+  const row = rows.find((cells) => cells[1]?.endsWith(`:${hex(gatewayPort)}`) && cells[2]?.endsWith(`:${hex(clientPort)}`) && (state === undefined || cells[3] === state));
   return row && { state: row[3]!, timer: Number.parseInt(row[5]!.split(':')[0]!, 16), inode: Number(row[9]) };
 }
 
@@ -309,8 +310,8 @@ describe('gateway protocols', () => {
   it('probes idle connections with TCP keep-alive on L4 entry points and WebSocket tunnels, not on plain HTTP connections', async () => {
     /** The kernel's timer on the gateway's end of the connection from `client`: 2 is keep-alive, 0 none (/proc/net/tcp, "tr"). */
     const timerOf = async (client: Socket, gatewayPort: number): Promise<number> => {
-      const row = await gatewayEnd(client.localPort!, gatewayPort);
-      if (row?.state !== '01') throw new Error(`no established row for 127.0.0.1:${client.localPort} -> ${gatewayPort} in /proc/net/tcp`);
+      const row = await gatewayEnd(client.localPort!, gatewayPort, '01');
+      if (!row) throw new Error(`no established row for 127.0.0.1:${client.localPort} -> ${gatewayPort} in /proc/net/tcp`);
       return row.timer;
     };
     const opened = async (socket: Socket): Promise<Socket> => {
