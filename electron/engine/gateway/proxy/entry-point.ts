@@ -2,10 +2,16 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { EntryPointConfig } from '../../../../shared/contract/gateway-config.ts';
 import type { Disposable } from '../../../../shared/lifecycle.ts';
 import { bindOrFail } from '../../connections/bind.ts';
+import { SlotList } from './slots.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 
 /** Idle time before the first TCP keep-alive probe, on connections that have probes (see the constructor). */
 export const KEEPALIVE_DELAY_MS = 30_000;
+
+interface AcceptedSocket {
+  socket: Socket;
+  slot: number;
+}
 
 export interface EntryPointStatus {
   name: string;
@@ -27,7 +33,7 @@ export interface EntryPointStatus {
  */
 export class EntryPointListener implements Disposable {
   private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly sockets = new SlotList<AcceptedSocket>();
   private state: EntryPointStatus['state'] = 'starting';
   private error: string | undefined;
   private boundPort = 0;
@@ -83,8 +89,9 @@ export class EntryPointListener implements Disposable {
           return;
         }
         this.accepted++;
-        this.sockets.add(socket);
-        socket.once('close', () => this.sockets.delete(socket));
+        const accepted: AcceptedSocket = { socket, slot: -1 };
+        this.sockets.add(accepted);
+        socket.once('close', () => this.sockets.delete(accepted));
         this.hooks.track(socket, { kind: this.config.protocol === 'http' ? 'http' : 'tcp', direction: 'in', owner: this.config.name });
         this.handler(socket);
       },
@@ -115,7 +122,7 @@ export class EntryPointListener implements Disposable {
     const wasListening = this.state === 'listening';
     this.state = 'stopped';
     const closed = wasListening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
-    for (const socket of this.sockets) closeIdle(socket);
+    this.sockets.forEach(({ socket }) => closeIdle(socket));
     const drained = new Promise<void>((resolve) => {
       if (this.sockets.size === 0) return resolve();
       const finish = (): void => {
@@ -124,7 +131,7 @@ export class EntryPointListener implements Disposable {
         resolve();
       };
       const deadline = setTimeout(() => {
-        for (const socket of this.sockets) socket.destroy();
+        this.sockets.forEach(({ socket }) => socket.destroy());
         finish();
       }, drainMs);
       const poll = setInterval(() => {
@@ -135,7 +142,7 @@ export class EntryPointListener implements Disposable {
   }
 
   dispose(): void {
-    for (const socket of this.sockets) socket.destroy();
+    this.sockets.forEach(({ socket }) => socket.destroy());
     this.server.close();
     this.state = 'stopped';
   }

@@ -12,6 +12,7 @@ import { KEEPALIVE_DELAY_MS } from './entry-point.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 import { onHousekeeping } from './housekeeping.ts';
 import { forwardReads, readOwn, type OnBytes } from './own-reads.ts';
+import { SlotList } from './slots.ts';
 import type { ServiceRuntime } from './service-runtime.ts';
 import type { UpstreamConnection, UpstreamError, UpstreamPool } from './upstream-pool.ts';
 
@@ -135,7 +136,7 @@ function nextRequestId(): string {
 /** The entry point's handler: owns the current generation and every client connection's request loop. */
 export class HttpEntryPoint {
   generation: HttpGeneration;
-  private readonly connections = new Set<HttpClientConnection>();
+  private readonly connections = new SlotList<HttpClientConnection>();
   private readonly sweeper: Disposable;
   /** Cut by the header timeout (slowloris) and by the idle timeout. */
   headerTimeouts = 0;
@@ -164,11 +165,11 @@ export class HttpEntryPoint {
 
   /** Asks kept-alive connections to close after their current response (graceful stop). */
   closeIdle(): void {
-    for (const connection of this.connections) connection.closeWhenIdle();
+    this.connections.forEach((connection) => connection.closeWhenIdle());
   }
 
   private sweep(nowMs: number): void {
-    for (const connection of this.connections) connection.checkDeadlines(nowMs);
+    this.connections.forEach((connection) => connection.checkDeadlines(nowMs));
   }
 
   dispose(): void {
@@ -195,6 +196,8 @@ const enum Phase {
  * after a request until its response is done.
  */
 class HttpClientConnection implements RequestParserHandler {
+  /** Its place in the entry point's list of connections. */
+  slot = -1;
   private readonly parser: RequestParser;
   private phase = Phase.Idle;
   private phaseSinceMs = Date.now();

@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { AdmissionRequest, TrackOptions } from '../../connections/index.ts';
 import type { Disposable } from '../../../../shared/lifecycle.ts';
-import { onHousekeeping, type DataPlaneHooks } from '../proxy/index.ts';
+import { onHousekeeping, SlotTable, type DataPlaneHooks } from '../proxy/index.ts';
 import { MAX_BATCH, type ControlToWorker, type WorkerToControl } from './protocol.ts';
 
 interface Tracked {
@@ -9,6 +9,10 @@ interface Tracked {
   bytesRead: number;
   bytesWritten: number;
 }
+
+/** A tracked socket's id, kept on the socket itself (a WeakMap would churn: see slots.ts). */
+const trackedId = Symbol('netops.trackedId');
+type TrackedSocket = Socket & { [trackedId]?: number };
 
 /**
  * The data plane's side of admission and tracking in a worker: asks the host
@@ -36,11 +40,9 @@ interface Tracked {
  * stats.
  */
 export class WorkerHooks implements DataPlaneHooks {
-  private nextAdmissionId = 1;
-  private readonly pendingAdmissions = new Map<number, (allowed: boolean) => void>();
-  private nextConnectionId = 1;
-  private readonly tracked = new Map<number, Tracked>();
-  private readonly ids = new WeakMap<Socket, number>();
+  // Arrays, not Maps: every connection passes through both (see slots.ts).
+  private readonly pendingAdmissions = new SlotTable<(allowed: boolean) => void>();
+  private readonly tracked = new SlotTable<Tracked>();
   private pending: Extract<WorkerToControl, { t: 'conn-update' }> = emptyUpdate();
   private dirty = false;
   private turnEndScheduled = false;
@@ -57,16 +59,14 @@ export class WorkerHooks implements DataPlaneHooks {
   }
 
   admit(request: AdmissionRequest, done: (allowed: boolean) => void): void {
-    const id = this.nextAdmissionId++;
-    this.pendingAdmissions.set(id, done);
+    const id = this.pendingAdmissions.add(done);
     this.post({ t: 'admit', id, request });
   }
 
   track(socket: Socket, options: TrackOptions): void {
-    const id = this.nextConnectionId++;
     const entry: Tracked = { socket, bytesRead: 0, bytesWritten: 0 };
-    this.tracked.set(id, entry);
-    this.ids.set(socket, id);
+    const id = this.tracked.add(entry);
+    (socket as TrackedSocket)[trackedId] = id;
     // The open goes out at the end of this turn, ahead of every later event of the socket.
     this.pending.opened.push({
       id,
@@ -99,7 +99,7 @@ export class WorkerHooks implements DataPlaneHooks {
       this.dirty = true;
     });
     socket.once('close', () => {
-      this.tracked.delete(id);
+      this.tracked.take(id);
       this.pending.closed.push({ id, bytesRead: socket.bytesRead, bytesWritten: socket.bytesWritten });
       this.dirty = true;
     });
@@ -107,17 +107,15 @@ export class WorkerHooks implements DataPlaneHooks {
 
   /** A connection became something else, e.g. an HTTP connection upgraded to a WebSocket. */
   setKind(socket: Socket, kind: 'ws'): void {
-    const id = this.ids.get(socket);
-    if (id === undefined || !this.tracked.has(id)) return;
+    const id = (socket as TrackedSocket)[trackedId];
+    if (id === undefined || this.tracked.get(id) === undefined) return;
     this.pending.kinds.push({ id, kind });
     this.dirty = true;
   }
 
   receive(message: ControlToWorker): boolean {
     if (message.t === 'admitted') {
-      const done = this.pendingAdmissions.get(message.id);
-      this.pendingAdmissions.delete(message.id);
-      done?.(message.allowed);
+      this.pendingAdmissions.take(message.id)?.(message.allowed);
       return true;
     }
     if (message.t === 'close') {
@@ -147,7 +145,7 @@ export class WorkerHooks implements DataPlaneHooks {
 
   /** Sends the byte counters that moved, with every pending event. */
   flush(): void {
-    for (const [id, entry] of this.tracked) {
+    this.tracked.forEach((entry, id) => {
       const { bytesRead, bytesWritten } = entry.socket;
       if (bytesRead !== entry.bytesRead || bytesWritten !== entry.bytesWritten) {
         entry.bytesRead = bytesRead;
@@ -155,7 +153,7 @@ export class WorkerHooks implements DataPlaneHooks {
         this.pending.counters.push(id, bytesRead, bytesWritten);
         this.dirty = true;
       }
-    }
+    });
     this.sendPending();
   }
 
@@ -164,8 +162,7 @@ export class WorkerHooks implements DataPlaneHooks {
     this.countersTicking.dispose();
     this.flush();
     // Whoever still waits for a decision is refused: the host is going away.
-    for (const done of this.pendingAdmissions.values()) done(false);
-    this.pendingAdmissions.clear();
+    for (const done of this.pendingAdmissions.drain()) done(false);
   }
 }
 
