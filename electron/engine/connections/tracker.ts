@@ -1,6 +1,7 @@
 import type { ConnectionCounters, ConnectionKind, ConnectionRow, ConnectionState } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { Emitter, type Disposable } from '../../../shared/lifecycle.ts';
+import { SlotList } from './slots.ts';
 
 export interface TrackOptions {
   kind: ConnectionKind;
@@ -42,6 +43,8 @@ export interface TrackableSocket {
 }
 
 interface Entry {
+  /** Its place in the tracker's list (see slots.ts); -1 once closed. */
+  slot: number;
   readonly id: string;
   readonly socket: TrackableSocket;
   options: TrackOptions;
@@ -66,7 +69,9 @@ export const SAMPLE_INTERVAL_MS = 100;
  * the data path nothing per byte.
  */
 export class ConnectionTracker implements Disposable {
-  private readonly entries = new Map<string, Entry>();
+  // A list, not a Map keyed by id: every connection passes through it (see slots.ts). Lookups by id are
+  // the UI's and are rare; they scan.
+  private readonly entries = new SlotList<Entry>();
   private nextId = 1;
   private openedTotal = 0;
   private closedTotal = 0;
@@ -90,6 +95,7 @@ export class ConnectionTracker implements Disposable {
     const id = `c${this.nextId++}`;
     const now = Date.now();
     const entry: Entry = {
+      slot: -1,
       id,
       socket,
       options,
@@ -103,7 +109,7 @@ export class ConnectionTracker implements Disposable {
       bytesOut: 0,
       lastActivityAt: now,
     };
-    this.entries.set(id, entry);
+    this.entries.add(entry);
     this.openedTotal++;
     if (socket.connecting) {
       socket.once('connect', () => {
@@ -126,19 +132,23 @@ export class ConnectionTracker implements Disposable {
   }
 
   get(id: string): ConnectionRow | undefined {
-    const entry = this.entries.get(id);
+    const entry = this.find(id);
     return entry && this.toRow(entry);
   }
 
   list(): ConnectionRow[] {
     const rows: ConnectionRow[] = [];
-    for (const entry of this.entries.values()) rows.push(this.toRow(entry));
+    this.entries.forEach((entry) => rows.push(this.toRow(entry)));
     return rows;
+  }
+
+  private find(id: string): Entry | undefined {
+    return this.entries.find((entry) => entry.id === id);
   }
 
   /** A connection can change what it is, e.g. an HTTP connection upgraded to a WebSocket. */
   setKind(id: string, kind: ConnectionKind): void {
-    const entry = this.entries.get(id);
+    const entry = this.find(id);
     if (!entry || entry.options.kind === kind) return;
     entry.options = { ...entry.options, kind };
     if (this.changeEmitter.listenerCount > 0) this.changeEmitter.fire({ rows: [this.toRow(entry)], counters: [] });
@@ -146,8 +156,12 @@ export class ConnectionTracker implements Disposable {
 
   /** Closes a connection the app owns. The row goes away when the socket reports close. */
   close(id: string): void {
-    const entry = this.entries.get(id);
+    const entry = this.find(id);
     if (!entry) throw new NetopsError(ErrorCodes.notFound, `no open connection with id ${id}`);
+    this.closeEntry(entry);
+  }
+
+  private closeEntry(entry: Entry): void {
     this.setState(entry, 'closing');
     entry.socket.destroy();
   }
@@ -155,18 +169,20 @@ export class ConnectionTracker implements Disposable {
   /** Closes every connection that matches, e.g. all of one owner at shutdown. */
   closeWhere(predicate: (row: ConnectionRow) => boolean): number {
     let closed = 0;
-    for (const entry of [...this.entries.values()]) {
-      if (predicate(this.toRow(entry))) {
-        this.close(entry.id);
+    this.entries.forEach((entry) => {
+      if (entry.slot >= 0 && predicate(this.toRow(entry))) {
+        this.closeEntry(entry);
         closed++;
       }
-    }
+    });
     return closed;
   }
 
   countByOwner(owner: string): number {
     let count = 0;
-    for (const entry of this.entries.values()) if (entry.options.owner === owner) count++;
+    this.entries.forEach((entry) => {
+      if (entry.options.owner === owner) count++;
+    });
     return count;
   }
 
@@ -174,12 +190,12 @@ export class ConnectionTracker implements Disposable {
     let bytesIn = this.closedBytesIn;
     let bytesOut = this.closedBytesOut;
     const byKind: Record<string, number> = {};
-    for (const entry of this.entries.values()) {
+    this.entries.forEach((entry) => {
       this.refreshBytes(entry);
       bytesIn += entry.bytesIn;
       bytesOut += entry.bytesOut;
       byKind[entry.options.kind] = (byKind[entry.options.kind] ?? 0) + 1;
-    }
+    });
     return {
       open: this.entries.size,
       openedTotal: this.openedTotal,
@@ -222,13 +238,13 @@ export class ConnectionTracker implements Disposable {
   }
 
   private setState(entry: Entry, state: ConnectionState): void {
-    if (entry.state === state || !this.entries.has(entry.id)) return;
+    if (entry.state === state || entry.slot < 0) return;
     entry.state = state;
     if (this.changeEmitter.listenerCount > 0) this.changeEmitter.fire({ rows: [this.toRow(entry)], counters: [] });
   }
 
   private untrack(entry: Entry): void {
-    if (!this.entries.delete(entry.id)) return;
+    if (!this.entries.delete(entry)) return;
     this.refreshBytes(entry);
     entry.state = 'closed';
     this.closedTotal++;
@@ -240,11 +256,11 @@ export class ConnectionTracker implements Disposable {
   private startSampling(): void {
     this.sampler = setInterval(() => {
       const counters: ConnectionCounters[] = [];
-      for (const entry of this.entries.values()) {
+      this.entries.forEach((entry) => {
         if (this.refreshBytes(entry)) {
           counters.push({ id: entry.id, bytesIn: entry.bytesIn, bytesOut: entry.bytesOut, lastActivityAt: entry.lastActivityAt });
         }
-      }
+      });
       if (counters.length > 0) this.changeEmitter.fire({ rows: [], counters });
     }, SAMPLE_INTERVAL_MS);
     this.sampler.unref?.();

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { EntryPointConfig } from '../../../../shared/contract/gateway-config.ts';
 import type { Disposable } from '../../../../shared/lifecycle.ts';
 import { bindOrFail } from '../../connections/bind.ts';
-import { SlotList } from './slots.ts';
+import { SlotList } from '../../connections/slots.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 
 /** Idle time before the first TCP keep-alive probe, on connections that have probes (see the constructor). */

@@ -12,7 +12,7 @@ import { KEEPALIVE_DELAY_MS } from './entry-point.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 import { onHousekeeping } from './housekeeping.ts';
 import { forwardReads, readOwn, type OnBytes } from './own-reads.ts';
-import { SlotList } from './slots.ts';
+import { SlotList } from '../../connections/slots.ts';
 import type { ServiceRuntime } from './service-runtime.ts';
 import type { UpstreamConnection, UpstreamError, UpstreamPool } from './upstream-pool.ts';
 

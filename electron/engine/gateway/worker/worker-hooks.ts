@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
-import type { AdmissionRequest, TrackOptions } from '../../connections/index.ts';
+import { SlotTable, type AdmissionRequest, type TrackOptions } from '../../connections/index.ts';
 import type { Disposable } from '../../../../shared/lifecycle.ts';
-import { onHousekeeping, SlotTable, type DataPlaneHooks } from '../proxy/index.ts';
+import { onHousekeeping, type DataPlaneHooks } from '../proxy/index.ts';
 import { MAX_BATCH, type ControlToWorker, type WorkerToControl } from './protocol.ts';
 
 interface Tracked {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SlotList, SlotTable } from '../../../../electron/engine/gateway/proxy/index.ts';
-import { mulberry32 } from '../../../helpers/random.ts';
+import { SlotList, SlotTable } from '../../../electron/engine/connections/index.ts';
+import { mulberry32 } from '../../helpers/random.ts';
 
 describe('SlotList', () => {
   const item = (name: string) => ({ name, slot: -1 });

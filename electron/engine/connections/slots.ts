@@ -2,18 +2,20 @@
  * Collections for what comes and goes with every connection, kept in plain
  * arrays instead of Map, Set or WeakMap.
  *
- * Why: with a connection per request, the worker's young collections kept
- * nearly every connection's objects alive, 2.5-4 MB a scavenge (against
- * about 40 KB for a bare Node server under the same load), and each
- * scavenge stopped the worker 8-35 ms: most of the one-core p99 of 25-40 ms.
- * Turning off, one at a time, each Map and Set a connection passed through
- * took the survivors to about 10 KB and the pauses to 0.7 ms. A V8 hash
- * table that fills with deleted entries is rebuilt into a new one, and the
- * old one keeps its entries and a pointer to its successor; once a table has
- * been promoted, the chain of its successors and everything in them outlive
- * the next scavenge. An array overwrites a removed item's place, and is only
- * reallocated when it outgrows its largest size so far. Measured in
- * test/bench/README.md ("Session 13").
+ * Why: with a connection per request, the gateway worker's young collections
+ * kept nearly every recent connection's objects alive, 2.5-4 MB a scavenge
+ * (a bare Node server under the same load: about 40 KB), and each one
+ * stopped the worker for 8-35 ms, most of a p99 of 25-40 ms. Taking the Maps
+ * and Sets a connection passes through out of the path, one at a time, took
+ * the survivors to about 10 KB and the pauses to 0.7 ms; the host's tracker
+ * and mirror did the same on the main thread (340 KB to 74 KB, 3.5 ms to
+ * 0.7). What we believe happens: a V8 hash table that fills with deleted
+ * entries is rebuilt into a new one, and the old one keeps its entries and a
+ * pointer to its successor; once a table has been promoted, the chain of its
+ * successors and what they hold outlive the next scavenge. An array
+ * overwrites a removed item's place, and is reallocated only when it
+ * outgrows its largest size so far. Figures in test/bench/README.md
+ * ("Session 13").
  */
 
 /** An item of a SlotList: it keeps its own place in the list (-1 when in none). */
@@ -51,10 +53,21 @@ export class SlotList<T extends Slotted> {
   forEach(fn: (item: T) => void): void {
     for (const item of this.items.slice()) fn(item);
   }
+
+  /** The first item `predicate` accepts; `predicate` must not add or delete. */
+  find(predicate: (item: T) => boolean): T | undefined {
+    for (const item of this.items) if (predicate(item)) return item;
+    return undefined;
+  }
+}
+
+/** The place in a SlotTable that `id` names (a table's ids are unique; their places are reused). */
+export function slotOf(id: number): number {
+  return id % SLOTS;
 }
 
 /** Places in a SlotTable; an id is a place plus a count of the ids handed out, so an old id never finds a new value. */
-const SLOTS = 2 ** 21;
+export const SLOTS = 2 ** 21;
 
 /** Values under numeric ids it hands out, in arrays indexed by the id's place. */
 export class SlotTable<T> {
@@ -81,13 +94,13 @@ export class SlotTable<T> {
   }
 
   get(id: number): T | undefined {
-    const slot = id % SLOTS;
+    const slot = slotOf(id);
     return this.ids[slot] === id ? this.values[slot] : undefined;
   }
 
   /** Removes and returns the value under `id`, if it is there. */
   take(id: number): T | undefined {
-    const slot = id % SLOTS;
+    const slot = slotOf(id);
     if (this.ids[slot] !== id) return undefined;
     const value = this.values[slot];
     this.values[slot] = undefined;
