@@ -74,6 +74,9 @@ interface Waiter {
   deadlineMs: number;
 }
 
+/** What a served waiter's place holds until the queue's array is trimmed. */
+const SERVED: Waiter = { callback: () => undefined, deadlineMs: Number.POSITIVE_INFINITY };
+
 export interface UpstreamPoolStats {
   name: string;
   open: number;
@@ -270,8 +273,13 @@ export class UpstreamPool implements Disposable {
   private nextWaiter(): Waiter | undefined {
     if (this.waiterHead >= this.waiters.length) return undefined;
     const waiter = this.waiters[this.waiterHead]!;
+    // A served waiter's place lets go of it (its callback holds its request) until the array is trimmed.
+    this.waiters[this.waiterHead] = SERVED;
     this.waiterHead++;
-    if (this.waiterHead > 1024 && this.waiterHead * 2 > this.waiters.length) {
+    if (this.waiterHead === this.waiters.length) {
+      this.waiters.length = 0;
+      this.waiterHead = 0;
+    } else if (this.waiterHead > 1024 && this.waiterHead * 2 > this.waiters.length) {
       this.waiters.splice(0, this.waiterHead);
       this.waiterHead = 0;
     }

@@ -1,4 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamPool, type UpstreamConnection, type UpstreamError, type UpstreamPoolOptions } from '../../../../electron/engine/gateway/proxy/index.ts';
 import { waitFor } from '../../../helpers/console.ts';
@@ -39,6 +41,16 @@ function pool(options: Partial<UpstreamPoolOptions>): UpstreamPool {
   });
   pools.push(created);
   return created;
+}
+
+/** A full collection, from a test: V8's gc() fetched once through a context made while --expose-gc was on. */
+async function collectGarbage(): Promise<void> {
+  // WeakRef targets stay alive until the current job ends.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setFlagsFromString('--no-expose-gc');
+  gc();
 }
 
 function acquire(target: UpstreamPool): Promise<{ error: UpstreamError | null; connection: UpstreamConnection | null }> {
@@ -93,6 +105,27 @@ describe('the upstream pool', () => {
     expect(late.connection).toBeNull();
     expect(late.error!.kind).toBe('queue-timeout');
     expect(target.stats().queueTimeouts).toBe(1);
+  });
+
+  it('lets go of a queued caller once it is served', async () => {
+    const target = pool({ maxSize: 1 });
+    const held = await acquire(target);
+    // Each caller's callback holds something of its own, as a request's does; only a WeakRef watches it.
+    const watched: Array<WeakRef<object>> = [];
+    const served: Array<Promise<UpstreamConnection | null>> = [];
+    for (let i = 0; i < 3; i++) {
+      const request = { id: i, body: new Array(1000).fill(i) };
+      watched.push(new WeakRef(request));
+      served.push(new Promise((resolve) => target.acquire((_error, connection) => resolve(request.id >= 0 ? connection : null))));
+    }
+    let connection = held.connection!;
+    for (const next of served) {
+      target.release(connection, true);
+      connection = (await next)!;
+    }
+    target.release(connection, true);
+    await collectGarbage();
+    expect(watched.map((ref) => ref.deref() === undefined)).toEqual([true, true, true]);
   });
 
   it('refuses at once when the queue is full', async () => {
