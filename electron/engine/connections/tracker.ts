@@ -45,6 +45,8 @@ export interface TrackableSocket {
 interface Entry {
   /** Its place in the tracker's list (see slots.ts); -1 once closed. */
   slot: number;
+  /** The number in its id: the order connections were tracked in. */
+  readonly sequence: number;
   readonly id: string;
   readonly socket: TrackableSocket;
   options: TrackOptions;
@@ -92,10 +94,12 @@ export class ConnectionTracker implements Disposable {
   readonly onDidChange = this.changeEmitter.event;
 
   track(socket: TrackableSocket, options: TrackOptions): string {
-    const id = `c${this.nextId++}`;
+    const sequence = this.nextId++;
+    const id = `c${sequence}`;
     const now = Date.now();
     const entry: Entry = {
       slot: -1,
+      sequence,
       id,
       socket,
       options,
@@ -136,10 +140,13 @@ export class ConnectionTracker implements Disposable {
     return entry && this.toRow(entry);
   }
 
+  /** Every open connection, oldest first (in the order they were tracked). */
   list(): ConnectionRow[] {
-    const rows: ConnectionRow[] = [];
-    this.entries.forEach((entry) => rows.push(this.toRow(entry)));
-    return rows;
+    const entries: Entry[] = [];
+    this.entries.forEach((entry) => entries.push(entry));
+    // The list keeps no order of its own (a removal moves its last entry); the sequence is in the id.
+    entries.sort((a, b) => a.sequence - b.sequence);
+    return entries.map((entry) => this.toRow(entry));
   }
 
   private find(id: string): Entry | undefined {

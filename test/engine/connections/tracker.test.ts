@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../../shared/errors.ts';
 import { DisposableStore, toDisposable } from '../../../shared/lifecycle.ts';
@@ -86,5 +87,38 @@ describe('ConnectionTracker with real sockets', () => {
     accepted[0]!.resume();
     client.end();
     await waitFor(() => tracker.list()[0]?.state === 'closing', 'the closing state');
+  });
+});
+
+describe('ConnectionTracker order and lookups', () => {
+  /** A stand-in socket, as the host keeps for a worker's: the test says when it closes. */
+  class StandIn extends EventEmitter {
+    bytesRead = 0;
+    bytesWritten = 0;
+    connecting = false;
+    constructor(readonly remotePort: number) {
+      super();
+    }
+    destroy(): void {
+      this.emit('close');
+    }
+  }
+
+  it('lists open connections oldest first after others close, and finds each by id', () => {
+    const tracker = store.add(new ConnectionTracker());
+    const sockets = [1, 2, 3, 4, 5].map((port) => new StandIn(port));
+    const ids = sockets.map((socket) => tracker.track(socket, { kind: 'tcp', direction: 'in', owner: 'order' }));
+    sockets[1]!.emit('close');
+    sockets[0]!.emit('close');
+    const late = new StandIn(6);
+    const lateId = tracker.track(late, { kind: 'tcp', direction: 'in', owner: 'order' });
+    expect(tracker.list().map((row) => row.remotePort)).toEqual([3, 4, 5, 6]);
+    expect(tracker.get(ids[3]!)?.remotePort).toBe(4);
+    expect(tracker.get(ids[1]!)).toBeUndefined();
+    tracker.close(lateId);
+    expect(tracker.list().map((row) => row.remotePort)).toEqual([3, 4, 5]);
+    expect(tracker.closeWhere((row) => row.remotePort >= 4)).toBe(2);
+    expect(tracker.list().map((row) => row.remotePort)).toEqual([3]);
+    expect(tracker.totals()).toMatchObject({ open: 1, openedTotal: 6, closedTotal: 5 });
   });
 });
