@@ -55,7 +55,6 @@ export class ConnectionMirror {
     return socket?.workerId === id ? socket : undefined;
   }
 
-
   /** Applies one update: closes of sockets opened before it, its opened sockets, then the other events of every socket it names. */
   apply(message: Extract<WorkerToControl, { t: 'conn-update' }>): void {
     // Sockets from earlier updates that closed go first: the worker may have given a closed socket's place to one
