@@ -49,9 +49,14 @@ export class SlotList<T extends Slotted> {
     return true;
   }
 
-  /** Calls `fn` for the items there now (a copy: `fn` may add or delete). */
+  /** Calls `fn` for every item; `fn` must not add or delete (iterate `toArray()` for that). */
   forEach(fn: (item: T) => void): void {
-    for (const item of this.items.slice()) fn(item);
+    for (const item of this.items) fn(item);
+  }
+
+  /** The items now, in a copy of their own. */
+  toArray(): T[] {
+    return this.items.slice();
   }
 
   /** The first item `predicate` accepts; `predicate` must not add or delete. */

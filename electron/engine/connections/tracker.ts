@@ -142,11 +142,11 @@ export class ConnectionTracker implements Disposable {
 
   /** Every open connection, oldest first (in the order they were tracked). */
   list(): ConnectionRow[] {
-    const entries: Entry[] = [];
-    this.entries.forEach((entry) => entries.push(entry));
     // The list keeps no order of its own (a removal moves its last entry); the sequence is in the id.
-    entries.sort((a, b) => a.sequence - b.sequence);
-    return entries.map((entry) => this.toRow(entry));
+    return this.entries
+      .toArray()
+      .sort((a, b) => a.sequence - b.sequence)
+      .map((entry) => this.toRow(entry));
   }
 
   private find(id: string): Entry | undefined {
@@ -176,12 +176,13 @@ export class ConnectionTracker implements Disposable {
   /** Closes every connection that matches, e.g. all of one owner at shutdown. */
   closeWhere(predicate: (row: ConnectionRow) => boolean): number {
     let closed = 0;
-    this.entries.forEach((entry) => {
+    // A socket may report its close as it is destroyed, which takes it out of the list.
+    for (const entry of this.entries.toArray()) {
       if (entry.slot >= 0 && predicate(this.toRow(entry))) {
         this.closeEntry(entry);
         closed++;
       }
-    });
+    }
     return closed;
   }
 

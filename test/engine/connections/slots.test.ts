@@ -19,15 +19,15 @@ describe('SlotList', () => {
     expect(seen).toEqual(['c', 'b']);
   });
 
-  it('lets forEach delete what it visits', () => {
+  it('gives a copy to iterate while deleting what it visits', () => {
     const list = new SlotList<ReturnType<typeof item>>();
     const items = ['a', 'b', 'c', 'd'].map(item);
     for (const each of items) list.add(each);
     const seen: string[] = [];
-    list.forEach((each) => {
+    for (const each of list.toArray()) {
       seen.push(each.name);
       list.delete(each);
-    });
+    }
     expect(seen.sort()).toEqual(['a', 'b', 'c', 'd']);
     expect(list.size).toBe(0);
   });

@@ -122,7 +122,7 @@ export class EntryPointListener implements Disposable {
     const wasListening = this.state === 'listening';
     this.state = 'stopped';
     const closed = wasListening ? new Promise<void>((resolve) => this.server.close(() => resolve())) : Promise.resolve();
-    this.sockets.forEach(({ socket }) => closeIdle(socket));
+    for (const { socket } of this.sockets.toArray()) closeIdle(socket);
     const drained = new Promise<void>((resolve) => {
       if (this.sockets.size === 0) return resolve();
       const finish = (): void => {
@@ -131,7 +131,7 @@ export class EntryPointListener implements Disposable {
         resolve();
       };
       const deadline = setTimeout(() => {
-        this.sockets.forEach(({ socket }) => socket.destroy());
+        for (const { socket } of this.sockets.toArray()) socket.destroy();
         finish();
       }, drainMs);
       const poll = setInterval(() => {
@@ -142,7 +142,7 @@ export class EntryPointListener implements Disposable {
   }
 
   dispose(): void {
-    this.sockets.forEach(({ socket }) => socket.destroy());
+    for (const { socket } of this.sockets.toArray()) socket.destroy();
     this.server.close();
     this.state = 'stopped';
   }

@@ -165,11 +165,11 @@ export class HttpEntryPoint {
 
   /** Asks kept-alive connections to close after their current response (graceful stop). */
   closeIdle(): void {
-    this.connections.forEach((connection) => connection.closeWhenIdle());
+    for (const connection of this.connections.toArray()) connection.closeWhenIdle();
   }
 
   private sweep(nowMs: number): void {
-    this.connections.forEach((connection) => connection.checkDeadlines(nowMs));
+    for (const connection of this.connections.toArray()) connection.checkDeadlines(nowMs);
   }
 
   dispose(): void {
