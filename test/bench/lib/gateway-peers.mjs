@@ -1,13 +1,14 @@
 // The gateway suite's peers: the backend every proxy forwards to, nginx,
 // HAProxy and Caddy set up as equals (one core, keep-alive to the backend, no
-// logging), and wrk to load them. Each runs as its own process with its
-// config in a temp dir, on 127.0.0.1 only, and is stopped with its children
-// on every way out.
+// logging), the Node floor (node-floor-proxy.mjs), and wrk to load them.
+// Each runs as its own process with its config in a temp dir, on 127.0.0.1
+// only, and is stopped with its children on every way out.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { freePort } from './netops.mjs';
 import { delay, descendantPids, makeTempDir, onCleanup, removeTempDir, spawnTracked, stopChild, withTimeout } from './processes.mjs';
 
@@ -221,6 +222,21 @@ export async function startNodeBackend({ node, cpu }) {
 }
 
 // ---- the proxies ------------------------------------------------------------------
+
+const NODE_FLOOR_SCRIPT = fileURLToPath(new URL('./node-floor-proxy.mjs', import.meta.url));
+
+/**
+ * The Node floor (node-floor-proxy.mjs): bytes moved between wrk and the
+ * backend by the same Node as the gateway's, with nothing else done. With
+ * `pipeline` 1 each client gets its own upstream connection; above 1,
+ * requests share upstream connections as the gateway's pool.pipeline does.
+ */
+export async function startNodeFloor({ node, backendPort, cpu, pipeline }) {
+  const dir = makeTempDir('netops-bench-node-floor-');
+  const port = await freePort();
+  const name = pipeline === 1 ? 'Node floor (node:net, a connection upstream per client)' : `Node floor (node:net, pipeline ${pipeline})`;
+  return startPeer({ name, command: node, args: [NODE_FLOOR_SCRIPT, String(port), String(backendPort), String(pipeline)], cpu, env: { NODE_OPTIONS: '' }, port, dir });
+}
 
 function nginxArgs(dir) {
   // -e: nginx opens its compiled-in error log before reading the config, and that path may not be writable.

@@ -1,8 +1,9 @@
 // The gateway suite: HTTP/1.1 keep-alive proxying on loopback, one run per
 // target, side by side: the backend direct, nginx (1 worker, upstream
-// keepalive), HAProxy (1 thread), Caddy (GOMAXPROCS=1) and the gateway with
-// one router and no middleware, with upstream pipelining off (the default) and
-// on (pool.pipeline 16, NETOPS_BENCH_GATEWAY_PIPELINE); then the pipelined
+// keepalive), HAProxy (1 thread), Caddy (GOMAXPROCS=1), the Node floor (see
+// below) and the gateway with one router and no middleware, each of the last
+// two with upstream pipelining off (the gateway's default) and on
+// (pool.pipeline 16, NETOPS_BENCH_GATEWAY_PIPELINE); then the pipelined
 // gateway with the rate limit and API key middlewares (their cost is against
 // the pipelined run); then nginx and the pipelined gateway with a new
 // connection per request (wrk sends Connection: close; first round only, no
@@ -23,9 +24,10 @@
 //   runs code for the first time, which deoptimized hot functions and
 //   recompiled them on the proxy's core inside the measured window (see
 //   README, "Warm-up").
-// - Rounds: nginx and the gateways the goals are about run again, in the
-//   same order, for 3 rounds in all (NETOPS_BENCH_GATEWAY_ROUNDS); HAProxy,
-//   Caddy and the backend direct run in the first. This machine's speed
+// - Rounds: nginx, the Node floors and the gateways the goals are about run
+//   again, in the same order, for 3 rounds in all
+//   (NETOPS_BENCH_GATEWAY_ROUNDS); HAProxy, Caddy and the backend direct run
+//   in the first. This machine's speed
 //   drifts by 10-20% over minutes (a VM with neighbours), so a ratio is taken
 //   within each round, between runs a minute apart at most, and the figures
 //   and ratios printed are the medians over the rounds; every round's ratios
@@ -51,6 +53,7 @@ import {
   startNginxBackend,
   startNginxProxy,
   startNodeBackend,
+  startNodeFloor,
   startWrk,
   TOOLS,
   waitForHttpOk,
@@ -76,7 +79,7 @@ const PIPELINE = Number(process.env.NETOPS_BENCH_GATEWAY_PIPELINE ?? 16);
 /** Rounds of the targets in REPEATED (see the header). */
 const ROUNDS = Math.max(1, Number(process.env.NETOPS_BENCH_GATEWAY_ROUNDS ?? 3));
 /** The targets the goals compare, run in every round; the others run in the first only. */
-const REPEATED = new Set(['nginx', 'gateway', 'gatewayPipelined', 'gatewayMiddleware', 'nginx2', 'gateway2', 'gateway2Pipelined']);
+const REPEATED = new Set(['nginx', 'floor', 'floorPipelined', 'gateway', 'gatewayPipelined', 'gatewayMiddleware', 'nginx2', 'gateway2', 'gateway2Pipelined']);
 
 /**
  * What runs, in order. `cores` 1: pinned to PROXY_CPU; 2: not pinned.
@@ -87,6 +90,15 @@ const TARGETS = [
   { id: 'nginx', label: 'nginx, 1 worker', cores: 1, reference: 'nginx', binary: 'nginx', start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 1, cpu: c }) },
   { id: 'haproxy', label: 'HAProxy, 1 thread', cores: 1, reference: 'nginx', binary: 'haproxy', start: (c, b) => startHaproxy({ backendPort: b.port, cpu: c }) },
   { id: 'caddy', label: 'Caddy, GOMAXPROCS=1', cores: 1, reference: 'nginx', binary: 'caddy', start: (c, b) => startCaddy({ backendPort: b.port, cpu: c, maxProcs: 1 }) },
+  // The Node floor (see the header): what Node alone costs, with pipelining off and on.
+  { id: 'floor', label: 'Node floor, bytes copied, no HTTP', cores: 1, reference: 'nginx', start: (c, b, ctx) => startNodeFloor({ node: ctx.node, backendPort: b.port, cpu: c, pipeline: 1 }) },
+  {
+    id: 'floorPipelined',
+    label: `Node floor, pipeline ${PIPELINE}, no HTTP but framing`,
+    cores: 1,
+    reference: 'nginx',
+    start: (c, b, ctx) => startNodeFloor({ node: ctx.node, backendPort: b.port, cpu: c, pipeline: PIPELINE }),
+  },
   { id: 'gateway', label: 'gateway, 1 worker', cores: 1, reference: 'nginx', gateway: { workers: 1, withMiddlewares: false, pipeline: 1 } },
   { id: 'gatewayPipelined', label: `gateway, 1 worker, pipeline ${PIPELINE}`, cores: 1, reference: 'nginx', gateway: { workers: 1, withMiddlewares: false, pipeline: PIPELINE } },
   {
@@ -121,7 +133,7 @@ const TARGETS = [
 
 export const gateway = {
   name: 'gateway',
-  description: `HTTP keep-alive proxying, wrk -c${CONNECTIONS}: the gateway vs nginx, HAProxy, Caddy and the backend direct; with middlewares; on both cores`,
+  description: `HTTP keep-alive proxying, wrk -c${CONNECTIONS}: the gateway vs nginx, HAProxy, Caddy, the Node floor and the backend direct; with middlewares; on both cores`,
   async run(ctx) {
     // Nothing can be measured without these two: fail the suite at once, with the fix.
     requireBinary('wrk');
@@ -196,6 +208,7 @@ export const gateway = {
     for (const warning of warnings) ctx.log(`   WARNING: ${warning}`);
     results.warnings = warnings;
     results.middlewareCost = middlewareCost(results.parts);
+    results.againstFloor = { pipelineOff: roundRatios(results.parts, 'gateway', 'floor'), pipelined: roundRatios(results.parts, 'gatewayPipelined', 'floorPipelined') };
     return { results, summary: summarize(results) };
   },
 };
@@ -246,7 +259,7 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
   let started;
   if (isDirect) started = { server: backend, headers: {} };
   else if (target.gateway) started = await startGateway(ctx, target.gateway, backend, cpu);
-  else started = { server: await target.start(cpu, backend), headers: {} };
+  else started = { server: await target.start(cpu, backend, ctx), headers: {} };
   const { server } = started;
   const headers = target.connectionPerRequest ? { ...started.headers, Connection: 'close' } : started.headers;
   try {
@@ -434,6 +447,22 @@ function loadSideWarnings(parts) {
   );
 }
 
+/** `id` against `reference`, both run in every round: the medians of the ratios within rounds, and each round's rps and p99 ratios. */
+function roundRatios(parts, id, reference) {
+  const a = parts[id];
+  const b = parts[reference];
+  if (!a?.ok || !b?.ok) return null;
+  const pairs = a.rounds.map((run, index) => [run, b.rounds[index]]).filter(([, ref]) => ref !== undefined);
+  if (pairs.length === 0) return null;
+  const of = (key) => round(median(pairs.map(([run, ref]) => run[key] / ref[key])), 2);
+  return {
+    rps: of('rps'),
+    p99: of('p99Ms'),
+    cpu: of('cpuUsPerRequest'),
+    rounds: pairs.map(([run, ref]) => `${round(run.rps / ref.rps, 2)} / ${round(run.p99Ms / ref.p99Ms, 2)}`),
+  };
+}
+
 /** The middlewares' cost, against the same gateway without them (both pipelined). */
 function middlewareCost(parts) {
   const plain = parts.gatewayPipelined;
@@ -463,9 +492,11 @@ function summarize(results) {
     const p = parts[target.id];
     summary.push([`${target.label} (${target.cores} core${target.cores === 1 ? '' : 's'}): rps / p99 ms / CPU µs per request`, p?.ok ? `${p.rps.toLocaleString('en-US')} / ${p.p99Ms} / ${p.cpuUsPerRequest}` : failed(target.id)]);
   }
-  for (const [id, ref, cores, how] of [
+  for (const [id, ref, cores, how, what = 'gateway'] of [
     ['gateway', 'nginx', 1, 'pipeline off'],
     ['gatewayPipelined', 'nginx', 1, `pipeline ${PIPELINE}`],
+    ['floor', 'nginx', 1, 'pipeline off', 'Node floor'],
+    ['floorPipelined', 'nginx', 1, `pipeline ${PIPELINE}`, 'Node floor'],
     ['gatewayClose', 'nginxClose', 1, `pipeline ${PIPELINE}, a connection per request`],
     ['gateway2', 'nginx2', 2, 'pipeline off'],
     ['gateway2Pipelined', 'nginx2', 2, `pipeline ${PIPELINE}`],
@@ -473,7 +504,7 @@ function summarize(results) {
     const g = parts[id];
     const n = parts[ref];
     summary.push([
-      `gateway (${how}) / nginx at ${cores} core${cores === 1 ? '' : 's'}: rps ratio / p99 ratio / CPU per request ratio`,
+      `${what} (${how}) / nginx at ${cores} core${cores === 1 ? '' : 's'}: rps ratio / p99 ratio / CPU per request ratio`,
       g?.ok && n?.ok ? `${ratioOf(g, n, 'rps')} / ${ratioOf(g, n, 'p99')} / ${ratioOf(g, n, 'cpu')}` : 'n/a (a run failed)',
     ]);
     if (g?.ok && g.rounds.length > 1) {
@@ -482,6 +513,15 @@ function summarize(results) {
         g.rounds.map((r) => (r.ratios ? `${r.ratios.rps} / ${r.ratios.p99}` : 'n/a')).join(', '),
       ]);
     }
+  }
+  // What the gateway adds to what Node itself costs: against the floor with the same pipelining, within each round.
+  for (const [key, how] of [
+    ['pipelineOff', 'pipeline off'],
+    ['pipelined', `pipeline ${PIPELINE}`],
+  ]) {
+    const against = results.againstFloor[key];
+    summary.push([`gateway / Node floor (${how}) at 1 core: rps ratio / p99 ratio / CPU per request ratio`, against ? `${against.rps} / ${against.p99} / ${against.cpu}` : 'n/a (a run failed)']);
+    if (against && against.rounds.length > 1) summary.push(['  each round: rps ratio / p99 ratio', against.rounds.join(', ')]);
   }
   const cost = results.middlewareCost;
   summary.push(['middleware cost (rateLimit + apiKey): throughput % / CPU per request %', cost ? `${cost.throughputPercent} / ${cost.cpuPerRequestPercent}` : 'n/a (a gateway run failed)']);
