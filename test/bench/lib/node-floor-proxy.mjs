@@ -41,11 +41,11 @@ function upstream(onError) {
 // ---- pipeline 1: a connection each way, bytes copied ---------------------------------
 
 function oneToOne(client) {
-  const server = upstream(() => client.destroy());
-  client.on('data', (chunk) => server.write(chunk));
-  server.on('data', (chunk) => client.write(chunk));
-  client.on('close', () => server.destroy());
-  server.on('close', () => client.destroy());
+  const backend = upstream(() => client.destroy());
+  client.on('data', (chunk) => backend.write(chunk));
+  backend.on('data', (chunk) => client.write(chunk));
+  client.on('close', () => backend.destroy());
+  backend.on('close', () => client.destroy());
 }
 
 // ---- pipeline > 1: shared upstream connections, answers cut by Content-Length --------
