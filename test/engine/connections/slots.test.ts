@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlotList, SlotTable } from '../../../electron/engine/connections/index.ts';
+import { ID_ROUNDS, SlotList, SlotTable } from '../../../electron/engine/connections/index.ts';
 import { mulberry32 } from '../../helpers/random.ts';
 
 describe('SlotList', () => {
@@ -67,6 +67,22 @@ describe('SlotTable', () => {
     expect(table.get(first)).toBeUndefined();
     expect(table.get(second)).toBe('second');
     expect(Number.isSafeInteger(second) && second > 0).toBe(true);
+  });
+
+  it('starts its count again after its rounds, so ids stay safe integers however many are handed out', () => {
+    const table = new SlotTable<number>(3);
+    const ids: number[] = [];
+    for (let n = 0; n < 7; n++) {
+      const id = table.add(n);
+      ids.push(id);
+      expect(table.get(id)).toBe(n);
+      expect(table.take(id)).toBe(n);
+    }
+    // One place, counts 1, 2, 3, then 1 again: the id repeats only after `rounds` others.
+    expect(ids.map((id) => Math.floor(id / 2 ** 21))).toEqual([1, 2, 3, 1, 2, 3, 1]);
+    expect(Math.max(...ids)).toBe(3 * 2 ** 21);
+    // The largest id the default can make: the last count at the last place.
+    expect(Number.isSafeInteger(ID_ROUNDS * 2 ** 21 + 2 ** 21 - 1)).toBe(true);
   });
 
   it('visits every entry with its id, and drains them all', () => {
