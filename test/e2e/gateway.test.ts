@@ -75,6 +75,10 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(() => page.getByTestId('gw-entrypoints').textContent()).toContain(`127.0.0.1:${gatewayPort}`);
     await eventually(() => page.getByTestId('gw-entrypoints').textContent()).toContain('listening');
     await eventually(() => page.getByTestId('routers-table').textContent()).toContain('No routers yet');
+    // The summary's detail lines fit their cards at this width (none cut short), and the full meaning is the card's tooltip.
+    const cutShort = await page.locator('.gw-figures .stat-detail').evaluateAll((lines) => lines.filter((line) => line.scrollWidth > line.clientWidth).map((line) => line.textContent));
+    expect(cutShort).toEqual([]);
+    expect(await page.getByTestId('gw-errors').getAttribute('title')).toMatch(/5xx status or ended without an answer/);
   });
 
   it('adds a router in the editor, with errors shown as the operator types', async () => {

@@ -207,10 +207,17 @@ function GatewaySummary() {
       ) : null}
       <div className="gw-figures">
         <StatCard label="Requests" value={formatRate(totals.rps)} detail={`${formatCount(totals.requests)} since start`} testId="gw-total-rps" />
-        <StatCard label="Errors" value={formatErrorRate(totals.errorRate)} detail="5xx and gateway errors, 60 s" tone={totals.errorRate > 0 ? 'warning' : undefined} />
+        <StatCard
+          label="Errors"
+          value={formatErrorRate(totals.errorRate)}
+          detail="5xx, last 60 s"
+          hint="Share of the requests of the last 60 s answered with a 5xx status or ended without an answer"
+          tone={totals.errorRate > 0 ? 'warning' : undefined}
+          testId="gw-errors"
+        />
         <StatCard label="Latency p50" value={formatLatency(totals.p50Ms)} detail="since start" />
         <StatCard label="Latency p99" value={formatLatency(totals.p99Ms)} detail="since start" />
-        <StatCard label="In flight" value={formatCount(totals.inFlight)} detail="requests being proxied" />
+        <StatCard label="In flight" value={formatCount(totals.inFlight)} detail="being proxied" hint="Requests the gateway is proxying now" />
       </div>
       <div className="panel gw-entrypoints" data-testid="gw-entrypoints">
         <header className="panel-header">
