@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ID_ROUNDS, SlotList, SlotTable } from '../../../electron/engine/connections/index.ts';
+import { ID_ROUNDS, SlotList, SLOTS, SlotTable } from '../../../electron/engine/connections/index.ts';
 import { mulberry32 } from '../../helpers/random.ts';
 
 describe('SlotList', () => {
@@ -79,10 +79,10 @@ describe('SlotTable', () => {
       expect(table.take(id)).toBe(n);
     }
     // One place, counts 1, 2, 3, then 1 again: the id repeats only after `rounds` others.
-    expect(ids.map((id) => Math.floor(id / 2 ** 21))).toEqual([1, 2, 3, 1, 2, 3, 1]);
-    expect(Math.max(...ids)).toBe(3 * 2 ** 21);
+    expect(ids.map((id) => Math.floor(id / SLOTS))).toEqual([1, 2, 3, 1, 2, 3, 1]);
+    expect(Math.max(...ids)).toBe(3 * SLOTS);
     // The largest id the default can make: the last count at the last place.
-    expect(Number.isSafeInteger(ID_ROUNDS * 2 ** 21 + 2 ** 21 - 1)).toBe(true);
+    expect(Number.isSafeInteger(ID_ROUNDS * SLOTS + SLOTS - 1)).toBe(true);
   });
 
   it('visits every entry with its id, and drains them all', () => {
