@@ -10,6 +10,7 @@ import { DisposableStore, toDisposable } from '../../../shared/lifecycle.ts';
 export function firewallFixture() {
   const store = new DisposableStore();
   const dirs: string[] = [];
+  const opened: Firewall[] = [];
   return {
     async dir(): Promise<string> {
       const dir = await mkdtemp(join(tmpdir(), 'netops-fw-'));
@@ -18,12 +19,17 @@ export function firewallFixture() {
     },
     async open(options: Partial<FirewallOptions> = {}): Promise<Firewall> {
       const dataDir = options.dataDir ?? (await this.dir());
-      return store.add(await Firewall.open({ ...options, dataDir }));
+      const firewall = store.add(await Firewall.open({ ...options, dataDir }));
+      opened.push(firewall);
+      return firewall;
     },
     track<T extends { dispose(): void }>(item: T): T {
       return store.add(item);
     },
     async cleanup(): Promise<void> {
+      // A save the test's timers started may still be writing its temporary file: removing the directory under it
+      // fails with ENOTEMPTY. Wait for it (and write what is pending) first; a test that made saving fail has seen that.
+      await Promise.all(opened.splice(0).map((firewall) => firewall.flush().catch(() => undefined)));
       store.clear();
       await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
     },
