@@ -276,6 +276,24 @@ export const accessLogConfig = z
   })
   .strict();
 
+const cpuIndex = z.number().int().min(0).max(4095);
+
+/**
+ * Which CPUs the gateway's threads run on (Linux; nginx's
+ * `worker_cpu_affinity`, HAProxy's `cpu-map`). `workers` pins worker i to
+ * `workers[i % length]`, or with "auto" to the i-th CPU the process may use
+ * (leaving out `control`'s while others remain). `control`, when given, holds
+ * every other thread of the process: the control plane and console, and
+ * Node's and V8's helper threads, so they never preempt a data plane. Read
+ * when the workers start, like `workers`.
+ */
+export const cpuAffinityConfig = z
+  .object({
+    workers: z.union([z.literal('auto'), z.array(cpuIndex).min(1).max(256)]),
+    control: z.array(cpuIndex).min(1).max(4096).optional(),
+  })
+  .strict();
+
 /**
  * The file's outer shape. Entry points, routers, middlewares and services are
  * then checked one by one, so a broken router is disabled and shown with its
@@ -285,6 +303,7 @@ export const gatewayConfig = z
   .object({
     /** Data-plane workers: "auto" is one per core. */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto'),
+    cpuAffinity: cpuAffinityConfig.optional(),
     entryPoints: z.array(z.unknown()).max(256).default([]),
     routers: z.array(z.unknown()).max(100_000).default([]),
     middlewares: z.array(z.unknown()).max(10_000).default([]),
@@ -304,6 +323,7 @@ export type HealthCheckConfig = z.infer<typeof healthCheckConfig>;
 export type OutlierConfig = z.infer<typeof outlierConfig>;
 export type RetryConfig = z.infer<typeof retryConfig>;
 export type AccessLogConfig = z.infer<typeof accessLogConfig>;
+export type CpuAffinityConfig = z.infer<typeof cpuAffinityConfig>;
 export type GatewayConfigShape = z.infer<typeof gatewayConfig>;
 export type RouterInput = z.input<typeof routerConfig>;
 export type ServiceInput = z.input<typeof serviceConfig>;
@@ -320,6 +340,7 @@ export interface ItemStatus<T> {
 /** The config after item-by-item checks and cross references (a router naming a missing service is disabled). */
 export interface CheckedGatewayConfig {
   workers: 'auto' | number;
+  cpuAffinity: CpuAffinityConfig | null;
   entryPoints: ItemStatus<EntryPointConfig>[];
   routers: ItemStatus<RouterConfig>[];
   middlewares: ItemStatus<MiddlewareConfig>[];

@@ -96,6 +96,14 @@ export const gatewayStatus = z.object({
   version: z.number().int(),
   configFile: z.string().nullable(),
   workers: z.number().int(),
+  /**
+   * Where the gateway's threads may run, in the kernel's CPU list format
+   * ("0-3,6"); null where the platform does not say (not Linux).
+   */
+  threads: z.object({
+    control: z.string().nullable(),
+    workers: z.array(z.object({ index: z.number().int(), thread: z.number().int().nullable(), cpus: z.string().nullable() })),
+  }),
   entryPoints: z.array(gatewayEntryPoint),
   routers: z.array(gatewayRouter),
   services: z.array(gatewayService),

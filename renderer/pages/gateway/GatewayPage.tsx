@@ -176,6 +176,13 @@ function LiveState() {
   const live = useAppStore((state) => state.session.status === 'connected') && loaded;
   const version = useAppStore((state) => state.gateway.status?.version);
   const workers = useAppStore((state) => state.gateway.status?.workers);
+  const threads = useAppStore((state) => state.gateway.status?.threads);
+  const placement = threads
+    ? [
+        ...threads.workers.map((worker) => `worker ${worker.index}: ${worker.thread === null ? 'thread unknown' : `thread ${worker.thread}`}, CPUs ${worker.cpus ?? 'unknown'}`),
+        `control plane: CPUs ${threads.control ?? 'unknown'}`,
+      ].join('\n')
+    : undefined;
   return (
     <div className="count-block">
       <LivePill live={live} />
@@ -184,7 +191,11 @@ function LiveState() {
           version {formatCount(version)}
         </span>
       ) : null}
-      {workers !== undefined ? <span className="muted numeric">{`${formatCount(workers)} worker${workers === 1 ? '' : 's'}`}</span> : null}
+      {workers !== undefined ? (
+        <span className="muted numeric" title={placement} data-testid="gw-workers">
+          {`${formatCount(workers)} worker${workers === 1 ? '' : 's'}`}
+        </span>
+      ) : null}
     </div>
   );
 }

@@ -243,13 +243,15 @@ function nginxArgs(dir) {
   return ['-p', `${dir}/`, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')];
 }
 
-function nginxConfig({ dir, workers, http }) {
+function nginxConfig({ dir, workers, http, workerCpus }) {
   // As root, workers would switch to nobody and lose access to the 0700 temp dir.
   const user = process.getuid?.() === 0 ? 'user root;\n' : '';
+  // worker_cpu_affinity: one bit mask a worker, CPU 0 the rightmost bit.
+  const affinity = workerCpus ? `worker_cpu_affinity ${workerCpus.map((cpu) => `1${'0'.repeat(cpu)}`).join(' ')};\n` : '';
   return `${user}daemon off;
 master_process on;
 worker_processes ${workers};
-pid ${join(dir, 'nginx.pid')};
+${affinity}pid ${join(dir, 'nginx.pid')};
 error_log ${join(dir, 'error.log')} warn;
 worker_rlimit_nofile 16384;
 events {
@@ -271,7 +273,7 @@ http {
 }
 
 /** nginx as a reverse proxy with `workers` worker processes and 64 kept-alive upstream connections per worker. */
-export async function startNginxProxy({ backendPort, workers, cpu }) {
+export async function startNginxProxy({ backendPort, workers, cpu, workerCpus }) {
   const nginx = requireBinary('nginx');
   const dir = makeTempDir('netops-bench-nginx-');
   const port = await freePort();
@@ -288,8 +290,9 @@ export async function startNginxProxy({ backendPort, workers, cpu }) {
       proxy_set_header Connection "";
     }
   }`;
-  writeFileSync(join(dir, 'nginx.conf'), nginxConfig({ dir, workers, http }));
-  return startPeer({ name: `nginx (${workers} worker${workers === 1 ? '' : 's'})`, command: nginx, args: nginxArgs(dir), cpu, port, dir });
+  writeFileSync(join(dir, 'nginx.conf'), nginxConfig({ dir, workers, http, workerCpus }));
+  const affinity = workerCpus ? `, worker_cpu_affinity CPU ${workerCpus.join(', ')}` : '';
+  return startPeer({ name: `nginx (${workers} worker${workers === 1 ? '' : 's'}${affinity})`, command: nginx, args: nginxArgs(dir), cpu, port, dir });
 }
 
 /** HAProxy with one thread, keep-alive on both sides and connection reuse to the backend. */

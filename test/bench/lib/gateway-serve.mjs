@@ -17,10 +17,11 @@ export const BENCH_MIDDLEWARES = [
 ];
 
 /** The config file's text; JSON is YAML, and leaves nothing to quoting. */
-export function gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline = 1 }) {
+export function gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline = 1, cpuAffinity }) {
   const config = {
     gateway: {
       workers,
+      ...(cpuAffinity ? { cpuAffinity } : {}),
       entryPoints: [{ name: 'bench', host: '127.0.0.1', port }],
       routers: [{ name: 'all', match: { path: { prefix: '/' } }, service: 'backend', ...(withMiddlewares ? { middlewares: BENCH_MIDDLEWARES.map((m) => m.name) } : {}) }],
       ...(withMiddlewares ? { middlewares: BENCH_MIDDLEWARES } : {}),
@@ -35,12 +36,12 @@ export function gatewayConfigText({ port, backendPort, workers, withMiddlewares,
  * config and resolves once it prints its console line. Whether the entry
  * point proxies is the caller's check: the API key must exist first.
  */
-export async function startGatewayServe({ node, cli, cpu, workers, backendPort, withMiddlewares, pipeline = 1 }) {
+export async function startGatewayServe({ node, cli, cpu, workers, backendPort, withMiddlewares, pipeline = 1, cpuAffinity }) {
   const root = makeTempDir('netops-bench-gateway-');
   const dataDir = join(root, 'data');
   const configFile = join(root, 'config.yaml');
   const port = await freePort();
-  const configText = gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline });
+  const configText = gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline, cpuAffinity });
   writeFileSync(configFile, configText);
   const args = [cli, 'serve', '--ui-port', '0', '--data-dir', dataDir, '--config', configFile];
   const [file, argv] = cpu === undefined ? [node, args] : [requireBinary('taskset'), ['-c', String(cpu), node, ...args]];
@@ -48,7 +49,7 @@ export async function startGatewayServe({ node, cli, cpu, workers, backendPort, 
   const output = keepLastLines(child);
   const describe = () => (output.length > 0 ? `; its output:\n    ${output.join('\n    ')}` : '; it printed nothing');
   const instance = {
-    name: `gateway (${workers} worker${workers === 1 ? '' : 's'}${pipeline > 1 ? `, pipeline ${pipeline}` : ''}${withMiddlewares ? ', rateLimit + apiKey' : ''})`,
+    name: `gateway (${workers} worker${workers === 1 ? '' : 's'}${pipeline > 1 ? `, pipeline ${pipeline}` : ''}${withMiddlewares ? ', rateLimit + apiKey' : ''}${cpuAffinity ? `, cpuAffinity ${JSON.stringify(cpuAffinity)}` : ''})`,
     child,
     pid: child.pid,
     port,

@@ -7,8 +7,9 @@
 // gateway with the rate limit and API key middlewares (their cost is against
 // the pipelined run); then nginx and the pipelined gateway with a new
 // connection per request (wrk sends Connection: close; first round only, no
-// goal: what accepting and closing costs); then nginx and the gateway, both
-// ways, on both cores.
+// goal: what accepting and closing costs); then nginx and the pipelined
+// gateway each pinned as an operator pins them (see below); then nginx and
+// the gateway, both ways, on both cores.
 //
 // How it measures:
 // - One backend serves every target: nginx `return 200` or a bare node:http
@@ -37,8 +38,18 @@
 //   workers), before and after the measured run, over wrk's request count.
 //   For the gateway that is the whole `netops serve` process: the data-plane
 //   worker threads and the control plane together.
+// - Pinned as operators pin them: nginx with `worker_cpu_affinity` and the
+//   gateway with `cpuAffinity` put their one data-plane worker alone on CPU 1,
+//   and nginx's master and the rest of `netops serve` (control plane,
+//   console, V8's and libuv's helper threads) on CPU 0 with the load side.
+//   The plain one-core runs pin the whole process to CPU 1 instead, so there
+//   the gateway's other threads share the worker's core and nginx's idle
+//   master shares its worker's. Where each thread may run is read from /proc
+//   after the warm-ups, and a run whose threads are not where they should be
+//   fails. CPU per request still counts every thread, wherever it ran.
 // - Before each run the suite waits for a quiet machine (see README); each
 //   run records how busy each core, the backend, wrk and other processes were.
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { BENCH_MIDDLEWARES, startGatewayServe } from '../lib/gateway-serve.mjs';
 import {
@@ -79,7 +90,7 @@ const PIPELINE = Number(process.env.NETOPS_BENCH_GATEWAY_PIPELINE ?? 16);
 /** Rounds of the targets in REPEATED (see the header). */
 const ROUNDS = Math.max(1, Number(process.env.NETOPS_BENCH_GATEWAY_ROUNDS ?? 3));
 /** The targets the goals compare, run in every round; the others run in the first only. */
-const REPEATED = new Set(['nginx', 'floor', 'floorPipelined', 'gateway', 'gatewayPipelined', 'gatewayMiddleware', 'nginx2', 'gateway2', 'gateway2Pipelined']);
+const REPEATED = new Set(['nginx', 'floor', 'floorPipelined', 'gateway', 'gatewayPipelined', 'gatewayMiddleware', 'nginxPinned', 'gatewayPinned', 'nginx2', 'gateway2', 'gateway2Pipelined']);
 
 /**
  * What runs, in order. `cores` 1: pinned to PROXY_CPU; 2: not pinned.
@@ -107,6 +118,24 @@ const TARGETS = [
     cores: 1,
     reference: 'nginx',
     gateway: { workers: 1, withMiddlewares: true, pipeline: PIPELINE },
+  },
+  // Each pinned as an operator pins it (see the header): the data-plane worker alone on PROXY_CPU, the rest on LOAD_CPU.
+  {
+    id: 'nginxPinned',
+    label: `nginx, 1 worker, worker_cpu_affinity (worker on CPU ${PROXY_CPU}, master on ${LOAD_CPU})`,
+    cores: 1,
+    reference: 'nginxPinned',
+    binary: 'nginx',
+    affinity: true,
+    start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 1, cpu: c === undefined ? undefined : LOAD_CPU, workerCpus: c === undefined ? undefined : [c] }),
+  },
+  {
+    id: 'gatewayPinned',
+    label: `gateway, 1 worker, pipeline ${PIPELINE}, cpuAffinity (worker on CPU ${PROXY_CPU}, the rest on ${LOAD_CPU})`,
+    cores: 1,
+    reference: 'nginxPinned',
+    affinity: true,
+    gateway: { workers: 1, withMiddlewares: false, pipeline: PIPELINE, affinity: true },
   },
   // A new connection per request (wrk sends Connection: close), first round only: what accepting and closing costs.
   {
@@ -146,7 +175,9 @@ export const gateway = {
       parts: {},
       method: {
         wrk: `wrk -t1 -c${CONNECTIONS} -d${RUN_SECONDS}s --latency, after warm-ups of ${CHURN_SECONDS} s and ${WARMUP_SECONDS} s, each with its own connections`,
-        layout: pinning ? `wrk and the backend on CPU ${LOAD_CPU}; one-core targets on CPU ${PROXY_CPU}; both-cores targets not pinned` : 'not pinned (one core)',
+        layout: pinning
+          ? `wrk and the backend on CPU ${LOAD_CPU}; one-core targets on CPU ${PROXY_CPU}, except the pinned pair: their worker on CPU ${PROXY_CPU}, the rest of the process on CPU ${LOAD_CPU}; both-cores targets not pinned`
+          : 'not pinned (one core)',
         body: BODY,
         gatewayCpu: 'the whole netops serve process: data-plane worker threads and control plane',
         middlewares: BENCH_MIDDLEWARES,
@@ -258,13 +289,14 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
   const isDirect = target.id === 'direct';
   let started;
   if (isDirect) started = { server: backend, headers: {} };
-  else if (target.gateway) started = await startGateway(ctx, target.gateway, backend, cpu);
+  else if (target.gateway) started = await startGateway(ctx, target.gateway, backend, cpu, loadCpu);
   else started = { server: await target.start(cpu, backend, ctx), headers: {} };
   const { server } = started;
   const headers = target.connectionPerRequest ? { ...started.headers, Connection: 'close' } : started.headers;
   try {
     // The direct run's target is the backend, which stays where it was started: with wrk.
-    ctx.log(`   ${server.name} on 127.0.0.1:${server.port}${server.cpu === undefined ? ', not pinned' : `, pinned to CPU ${server.cpu}`}`);
+    const placement = target.affinity && cpu !== undefined ? `, worker on CPU ${cpu}, the rest on CPU ${loadCpu}` : server.cpu === undefined ? ', not pinned' : `, pinned to CPU ${server.cpu}`;
+    ctx.log(`   ${server.name} on 127.0.0.1:${server.port}${placement}`);
     // Two warm-ups, each with its own connections (see the header); the second one's rate is reported.
     let warmup;
     for (const seconds of [CHURN_SECONDS, WARMUP_SECONDS]) {
@@ -274,6 +306,7 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
 
     // Read once: nginx's workers exist by now, and a diff needs the same set twice.
     const targetPids = server.pids();
+    const threads = target.affinity && cpu !== undefined ? checkPlacement(target, targetPids, cpu, loadCpu) : undefined;
     const backendPids = isDirect ? [] : backend.pids();
     const cpuBefore = readCpuMsOf(targetPids);
     const cores = coreMeter();
@@ -307,6 +340,7 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
       cpuPercent: { target: during.target, backend: isDirect ? null : during.backend, wrk: during.wrk },
       coreBusyPercent: coreBusy,
       machine: during.machine,
+      ...(threads ? { threads } : {}),
       ...(started.extra ?? {}),
     };
   } finally {
@@ -323,8 +357,48 @@ function checkAnswers(run, name) {
   if (run.requests === 0) throw new Error(`${name} answered no request`);
 }
 
-async function startGateway(ctx, { workers, withMiddlewares, pipeline }, backend, cpu) {
-  const server = await startGatewayServe({ node: ctx.node, cli: ctx.dist.cli, cpu, workers, backendPort: backend.port, withMiddlewares, pipeline });
+/** Where each thread of the target may run (/proc/PID/task/TID/status), by pid: { tid: "0-1" }. */
+function threadCpus(pids) {
+  const out = {};
+  for (const pid of pids) {
+    out[pid] = {};
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      out[pid][tid] = /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1] ?? '?';
+    }
+  }
+  return out;
+}
+
+/**
+ * A pinned run is about where its threads run: one (nginx's worker process,
+ * the gateway's worker thread) on the proxy's CPU and every other on the
+ * load side's. Anything else fails the run rather than report the wrong layout.
+ */
+function checkPlacement(target, pids, cpu, loadCpu) {
+  const threads = threadCpus(pids);
+  const all = Object.values(threads).flatMap((byTid) => Object.values(byTid));
+  const onProxy = all.filter((cpus) => cpus === String(cpu)).length;
+  const onLoad = all.filter((cpus) => cpus === String(loadCpu)).length;
+  if (onProxy !== 1 || onLoad !== all.length - 1) {
+    throw new Error(`${target.label}: expected one thread on CPU ${cpu} and the rest on CPU ${loadCpu}, found ${JSON.stringify(threads)}`);
+  }
+  return { onProxyCpu: onProxy, onLoadCpu: onLoad };
+}
+
+async function startGateway(ctx, { workers, withMiddlewares, pipeline, affinity }, backend, cpu, loadCpu) {
+  // Pinned as an operator pins it: started on the load side's CPU, the worker moved to the proxy's by cpuAffinity.
+  const pinned = affinity && cpu !== undefined;
+  const server = await startGatewayServe({
+    node: ctx.node,
+    cli: ctx.dist.cli,
+    cpu: pinned ? loadCpu : cpu,
+    workers,
+    backendPort: backend.port,
+    withMiddlewares,
+    pipeline,
+    ...(pinned ? { cpuAffinity: { workers: [cpu], control: [loadCpu] } } : {}),
+  });
   try {
     const headers = withMiddlewares ? { 'x-api-key': await createApiKey(ctx, server) } : {};
     try {
@@ -498,6 +572,7 @@ function summarize(results) {
     ['floor', 'nginx', 1, 'pipeline off', 'Node floor'],
     ['floorPipelined', 'nginx', 1, `pipeline ${PIPELINE}`, 'Node floor'],
     ['gatewayClose', 'nginxClose', 1, `pipeline ${PIPELINE}, a connection per request`],
+    ['gatewayPinned', 'nginxPinned', 1, `pipeline ${PIPELINE}, each with its worker alone on the core`],
     ['gateway2', 'nginx2', 2, 'pipeline off'],
     ['gateway2Pipelined', 'nginx2', 2, `pipeline ${PIPELINE}`],
   ]) {
@@ -535,6 +610,10 @@ function summarize(results) {
     summary.push([`goal: gateway (${how}) rps >= nginx at equal cores (1 / 2)`, `${goal(both(one, 'nginx', (g, n) => ratioOf(g, n, 'rps') >= 1))} / ${goal(both(two, 'nginx2', (g, n) => ratioOf(g, n, 'rps') >= 1))}`]);
     summary.push([`goal: gateway (${how}) p99 <= nginx p99 (1 / 2 cores)`, `${goal(both(one, 'nginx', (g, n) => ratioOf(g, n, 'p99') <= 1))} / ${goal(both(two, 'nginx2', (g, n) => ratioOf(g, n, 'p99') <= 1))}`]);
   }
+  summary.push([
+    `goal, each with its worker alone on the core: gateway (pipeline ${PIPELINE}) rps >= nginx / p99 <= nginx`,
+    `${goal(both('gatewayPinned', 'nginxPinned', (g, n) => ratioOf(g, n, 'rps') >= 1))} / ${goal(both('gatewayPinned', 'nginxPinned', (g, n) => ratioOf(g, n, 'p99') <= 1))}`,
+  ]);
   summary.push([`goal: middleware costs under ${MIDDLEWARE_BUDGET * 100}% of throughput`, goal(cost ? cost.throughputPercent < MIDDLEWARE_BUDGET * 100 : null)]);
   const missing = Object.keys(TOOLS).filter((name) => results.versions[name] === null);
   if (missing.length > 0) summary.push(['missing tools', `${missing.join(', ')}: ${INSTALL_COMMAND}`]);

@@ -98,6 +98,7 @@ class Checker {
     return {
       checked: {
         workers: shape.workers,
+        cpuAffinity: shape.cpuAffinity ?? null,
         entryPoints: entryPoints.map((slot) => slot.status),
         routers: routers.map((slot) => slot.status),
         middlewares: middlewares.map((slot) => slot.status),

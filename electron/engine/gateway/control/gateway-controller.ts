@@ -26,7 +26,17 @@ import { editGatewayConfigText, GatewayConfigHistory, loadGatewayConfigText, typ
 import { parseInstanceUrl, type EntryPointStatus, type L4Counters, type UpstreamPoolStats } from '../proxy/index.ts';
 import { AccessLog, GatewayStatsAggregator, type EntityStats, type GatewayStatsDelta } from '../stats/index.ts';
 import type { UpstreamInstance } from '../types.ts';
-import { ConnectionMirror, workerToControl, type DataPlaneRunner, type RequestEntry, type WorkerReport } from '../worker/index.ts';
+import {
+  ConnectionMirror,
+  parseCpuList,
+  tasksetPinner,
+  workerCpus,
+  workerToControl,
+  type CpuPinner,
+  type DataPlaneRunner,
+  type RequestEntry,
+  type WorkerReport,
+} from '../worker/index.ts';
 
 export interface GatewayControllerOptions {
   dataDir: string;
@@ -41,6 +51,8 @@ export interface GatewayControllerOptions {
   workers?: number;
   /** Watch the file and apply what an editor saves (default true). */
   watchFile?: boolean;
+  /** Pins threads to CPUs for the config's `cpuAffinity` (default: taskset). */
+  pinner?: CpuPinner;
 }
 
 interface WorkerState {
@@ -51,6 +63,8 @@ interface WorkerState {
   applied: Map<number, (result: { ports: Record<string, number>; errors: string[] }) => void>;
   stopped: (() => void) | undefined;
   rejected: number;
+  /** The worker's kernel thread id, once it said it was ready (Linux). */
+  thread: number | null;
 }
 
 /** The inspector keeps this many recent requests. */
@@ -90,6 +104,10 @@ export class GatewayController implements Disposable {
   private checked: CheckedGatewayConfig | undefined;
   private version = 0;
   private lastError: string | null = null;
+  /** Why `cpuAffinity` could not be applied; kept apart from apply errors, which each apply replaces. */
+  private affinityError: string | null = null;
+  /** Each worker's CPU, when the config pins them (fixed when the workers start, like their count). */
+  private pinnedCpus: number[] | undefined;
   /** Workers replaced after they died. */
   workerRestarts = 0;
   private ports: Record<string, number> = {};
@@ -149,9 +167,46 @@ export class GatewayController implements Disposable {
     // SO_REUSEPORT lets every worker bind the same port; where the platform lacks it, one worker serves.
     const reusePort = count > 1 && (process.platform === 'linux' || process.platform === 'freebsd');
     const workers = reusePort ? count : 1;
+    if (checked.cpuAffinity) await this.pinControl(checked.cpuAffinity, workers);
     for (let index = 0; index < workers; index++) this.workers.push(this.spawnWorker(index, reusePort));
     await this.pushKeys();
     this.setInspect(false);
+  }
+
+  private get pinner(): CpuPinner {
+    return this.options.pinner ?? tasksetPinner;
+  }
+
+  /**
+   * Works out each worker's CPU and moves every thread the process has to
+   * the control plane's CPUs; the workers, started next, inherit that and
+   * are moved to their own CPU as each reports ready. A failure is shown in
+   * the status and the gateway runs unpinned.
+   */
+  private async pinControl(affinity: NonNullable<CheckedGatewayConfig['cpuAffinity']>, workers: number): Promise<void> {
+    try {
+      const allowed = this.pinner.cpusOf(process.pid);
+      if (affinity.workers === 'auto' && allowed === null) throw new Error('the CPUs this process may use are unknown');
+      this.pinnedCpus = workerCpus(affinity.workers, workers, allowed === null ? [] : parseCpuList(allowed), affinity.control);
+      if (affinity.control) await this.pinner.pinProcess(affinity.control);
+    } catch (error) {
+      this.affinityError = `cpu affinity: ${(error as Error).message}`;
+    }
+  }
+
+  private pinWorker(state: WorkerState): void {
+    const cpu = this.pinnedCpus?.[state.index];
+    if (cpu === undefined || state.thread === null) return;
+    const runner = state.runner;
+    this.pinner.pinThread(state.thread, [cpu]).then(
+      () => this.statusEmitter.fire(),
+      (error: unknown) => {
+        // A worker replaced meanwhile has its own try.
+        if (this.workers[state.index]?.runner !== runner) return;
+        this.affinityError = `cpu affinity: worker ${state.index}: ${(error as Error).message}`;
+        this.statusEmitter.fire();
+      },
+    );
   }
 
   private spawnWorker(index: number, reusePort: boolean): WorkerState {
@@ -164,6 +219,7 @@ export class GatewayController implements Disposable {
       applied: new Map(),
       stopped: undefined,
       rejected: 0,
+      thread: null,
     };
     runner.onMessage((raw) => this.onWorkerMessage(state, raw));
     let exited = false;
@@ -228,6 +284,8 @@ export class GatewayController implements Disposable {
         worker.stopped?.();
         return;
       case 'ready':
+        worker.thread = message.thread ?? null;
+        this.pinWorker(worker);
         return;
     }
   }
@@ -602,12 +660,20 @@ export class GatewayController implements Disposable {
       version: this.version,
       configFile: this.options.file,
       workers: this.workers.length,
+      threads: {
+        control: this.pinner.cpusOf(process.pid),
+        workers: this.workers.map((worker) => ({
+          index: worker.index,
+          thread: worker.thread,
+          cpus: worker.thread === null ? null : this.pinner.cpusOf(worker.thread),
+        })),
+      },
       entryPoints,
       routers,
       services,
       middlewares,
       totals: figures(snapshot.total, this.stats.series('total', '', 60)),
-      error: this.lastError,
+      error: [this.lastError, this.affinityError].filter((text) => text !== null).join('; ') || null,
     };
   }
 

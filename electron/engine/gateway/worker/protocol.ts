@@ -34,7 +34,8 @@ const connectionOpen = z.object({
 });
 
 export const workerToControl = z.discriminatedUnion('t', [
-  z.object({ t: z.literal('ready') }),
+  /** `thread`: the worker's kernel thread id (Linux), so the host can pin it to a CPU. */
+  z.object({ t: z.literal('ready'), thread: z.number().int().positive().optional() }),
   /** Asked at once for every accepted socket: the socket waits, paused, for the answer. */
   z.object({ t: z.literal('admit'), id: z.number().int(), request: admissionRequest }),
   z.object({

@@ -1,5 +1,6 @@
 import type { CheckedGatewayConfig } from '../../../../shared/contract/gateway-config.ts';
 import { HOUSEKEEPING_MS, onHousekeeping } from '../proxy/index.ts';
+import { currentThreadId } from './cpu-affinity.ts';
 import { GatewayDataPlane } from './data-plane.ts';
 import { controlToWorker, type WorkerToControl } from './protocol.ts';
 import type { PortLike } from './runner.ts';
@@ -64,5 +65,6 @@ export function runDataPlane(port: PortLike, workerIndex: number, reusePort: boo
         return;
     }
   });
-  post({ t: 'ready' });
+  const thread = currentThreadId();
+  post(thread === undefined ? { t: 'ready' } : { t: 'ready', thread });
 }

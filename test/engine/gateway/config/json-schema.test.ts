@@ -20,7 +20,8 @@ describe('gateway JSON Schema', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties)).toEqual(['gateway']);
     expect(gateway.additionalProperties).toBe(false);
-    expect(Object.keys(gateway.properties).sort()).toEqual(['accessLog', 'entryPoints', 'middlewares', 'routers', 'services', 'workers']);
+    expect(Object.keys(gateway.properties).sort()).toEqual(['accessLog', 'cpuAffinity', 'entryPoints', 'middlewares', 'routers', 'services', 'workers']);
+    expect(gateway.properties.cpuAffinity).toMatchObject({ additionalProperties: false, required: ['workers'] });
   });
 
   it('lists use the real item schemas, input side: fields with defaults are optional', () => {

@@ -52,6 +52,7 @@ describe('loadGatewayConfigText: the outer shape', () => {
       expect(errors).toEqual([]);
       expect(checked).toEqual({
         workers: 'auto',
+        cpuAffinity: null,
         entryPoints: [],
         routers: [],
         middlewares: [],
@@ -90,6 +91,15 @@ describe('loadGatewayConfigText: the outer shape', () => {
   it('an unknown key under gateway: is fatal; other top-level keys belong to the netops config and are left to its loader', () => {
     expect(fatal(yaml('gateway:', '  route: []')).message).toBe('gateway.yaml:2:3: gateway.route: unknown field');
     expect(loadGatewayConfigText(yaml('console: { port: 7070 }', 'gateway: { workers: 2 }'), 'gateway.yaml').checked.workers).toBe(2);
+  });
+
+  it('cpuAffinity: CPU lists or auto, checked, with the field named', () => {
+    expect(loadGatewayConfigText(yaml('gateway:', '  cpuAffinity: { workers: [1, 2], control: [0] }'), FILE).checked.cpuAffinity).toEqual({ workers: [1, 2], control: [0] });
+    expect(loadGatewayConfigText(yaml('gateway:', '  cpuAffinity: { workers: auto }'), FILE).checked.cpuAffinity).toEqual({ workers: 'auto' });
+    expect(fatal(yaml('gateway:', '  cpuAffinity: { workers: [-1] }')).message).toMatch(/^gateway\.yaml:2:28: gateway\.cpuAffinity\.workers\[0\]: Too small/);
+    expect(fatal(yaml('gateway:', '  cpuAffinity: { workers: [] }')).message).toMatch(/gateway\.cpuAffinity\.workers: /);
+    expect(fatal(yaml('gateway:', '  cpuAffinity: { control: [0] }')).message).toMatch(/gateway\.cpuAffinity\.workers: /);
+    expect(fatal(yaml('gateway:', '  cpuAffinity: { workers: auto, cores: 2 }')).message).toMatch(/gateway\.cpuAffinity\.cores: unknown field/);
   });
 
   it('a list that is not a list is fatal', () => {
