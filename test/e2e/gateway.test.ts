@@ -79,6 +79,9 @@ describe('the Gateway screen against netops serve', () => {
     const cutShort = await page.locator('.gw-figures .stat-detail').evaluateAll((lines) => lines.filter((line) => line.scrollWidth > line.clientWidth).map((line) => line.textContent));
     expect(cutShort).toEqual([]);
     expect(await page.getByTestId('gw-errors').getAttribute('title')).toMatch(/5xx status or ended without an answer/);
+    // Where the data plane runs: the worker count's tooltip names each worker's thread and CPUs (Linux).
+    expect(await page.getByTestId('gw-workers').textContent()).toBe('1 worker');
+    expect(await page.getByTestId('gw-workers').getAttribute('title')).toMatch(/^worker 0: thread \d+, CPUs [\d,-]+\ncontrol plane: CPUs [\d,-]+$/);
   });
 
   it('adds a router in the editor, with errors shown as the operator types', async () => {

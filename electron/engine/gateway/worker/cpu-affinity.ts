@@ -9,10 +9,11 @@ import { readFileSync, readlinkSync } from 'node:fs';
  *
  * Why: a data plane that shares its core with any other thread is preempted
  * whenever that thread wakes, and each wake is a stall for every request in
- * flight. In the bench's one-core layout, the same build with the rest of the
- * process moved off the worker's core had a p99.9 of 5.0 ms instead of 6.3
- * and a longest request of 7-12 ms instead of 23-42 (test/bench/README.md,
- * "Session 17").
+ * flight. By hand, in the bench's one-core layout under full load, the same
+ * build with the rest of the process moved off the worker's core had a
+ * p99.9 of 5.0 ms instead of 6.3 and a longest request of 7-12 ms instead of
+ * 23-42 (5 rounds); its p99 moved little (2.57 against 2.65). See
+ * test/bench/README.md, "Session 17".
  */
 
 /** The calling thread's kernel id on Linux (the main thread's is the pid); undefined elsewhere. */
