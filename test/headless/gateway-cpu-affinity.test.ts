@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseCpuList } from '../../electron/engine/gateway/worker/index.ts';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { connectClient, waitFor } from '../helpers/console.ts';
@@ -69,7 +70,10 @@ services:
 
 beforeAll(async () => {
   if (process.platform !== 'linux') throw new Error('cpuAffinity is Linux-only and this test reads /proc: run it on Linux');
-  if (availableParallelism() < 2) throw new Error(`this test pins threads to CPUs 0 and 1 and needs at least two CPUs; this machine has ${availableParallelism()}`);
+  const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+  if (availableParallelism() < 2 || !parseCpuList(allowed).includes(0) || !parseCpuList(allowed).includes(1)) {
+    throw new Error(`this test pins threads to CPUs 0 and 1, and this process may use CPUs ${allowed} only`);
+  }
   work = await mkdtemp(join(tmpdir(), 'netops-gw-affinity-'));
   outdir = join(work, 'node');
   const banner = { js: "import { createRequire as __netopsCreateRequire } from 'node:module'; const require = __netopsCreateRequire(import.meta.url);" };
