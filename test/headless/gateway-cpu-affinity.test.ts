@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCpuList } from '../../electron/engine/gateway/worker/index.ts';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
-import { connectClient, waitFor } from '../helpers/console.ts';
-import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { waitFor } from '../helpers/console.ts';
+import { send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { buildServe, spawnServe, writeOneRouteConfig, type ServeProcess } from '../helpers/serve-process.ts';
 
 /**
  * `cpuAffinity` as it runs for real: `netops serve` in its own process, two
@@ -19,11 +17,10 @@ import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gatewa
  * product. Linux with at least two CPUs, as CI's machines are.
  */
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 let work: string;
-let outdir: string;
+let cli: string;
 let backend: Backend;
-const running: Array<{ child: ChildProcess; client: RpcClient<Contract> }> = [];
+const running: ServeProcess[] = [];
 
 function cpusOf(pid: number, thread: number): string {
   const status = readFileSync(`/proc/${pid}/task/${thread}/status`, 'utf8');
@@ -32,40 +29,10 @@ function cpusOf(pid: number, thread: number): string {
 
 async function startServe(name: string, affinity: string): Promise<{ pid: number; client: RpcClient<Contract>; port: number }> {
   const configFile = join(work, `${name}.yaml`);
-  const body = `cpuAffinity: ${affinity}
-entryPoints:
-  - name: web
-    port: 0
-routers:
-  - name: all
-    match: { path: { prefix: / } }
-    service: one
-services:
-  - name: one
-    instances:
-      - url: ${backend.url}`;
-  await writeFile(configFile, `listeners: []\n${gatewayYaml(body).replace('workers: 1', 'workers: 2')}`);
-  const child = spawn(process.execPath, [join(outdir, 'cli.js'), 'serve', '--config', configFile, '--data-dir', join(work, `${name}-data`), '--ui-port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}${stderr}`)), 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /^console: (\S+)\n/m.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(new URL(match[1]!));
-      }
-    });
-  });
-  const client = await connectClient(url.origin, url.searchParams.get('token')!);
-  running.push({ child, client });
-  const status = await client.api.gateway.status({});
-  return { pid: child.pid!, client, port: status.entryPoints[0]!.port };
+  await writeOneRouteConfig(configFile, backend.url, 2, `cpuAffinity: ${affinity}\n`);
+  const serve = await spawnServe(cli, configFile, join(work, `${name}-data`));
+  running.push(serve);
+  return { pid: serve.child.pid!, client: serve.client, port: serve.port };
 }
 
 beforeAll(async () => {
@@ -75,22 +42,12 @@ beforeAll(async () => {
     throw new Error(`this test pins threads to CPUs 0 and 1, and this process may use CPUs ${allowed} only`);
   }
   work = await mkdtemp(join(tmpdir(), 'netops-gw-affinity-'));
-  outdir = join(work, 'node');
-  const banner = { js: "import { createRequire as __netopsCreateRequire } from 'node:module'; const require = __netopsCreateRequire(import.meta.url);" };
-  const common: BuildOptions = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning', external: ['bufferutil', 'utf-8-validate'], banner, outdir };
-  await build({ ...common, entryPoints: { cli: 'electron/headless/main.ts' } });
-  await build({ ...common, entryPoints: { 'gateway-worker': 'electron/engine/gateway/worker/thread-main.ts' }, outExtension: { '.js': '.mjs' } });
+  cli = await buildServe(join(work, 'node'));
   backend = await startBackend('only');
 }, 60_000);
 
 afterAll(async () => {
-  for (const { child, client } of running) {
-    client.dispose();
-    if (child.exitCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('close', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  for (const serve of running) await serve.stop();
   await backend?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });

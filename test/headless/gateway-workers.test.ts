@@ -1,16 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build, type BuildOptions } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
-import { connectClient, waitFor } from '../helpers/console.ts';
-import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { waitFor } from '../helpers/console.ts';
+import { send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { buildServe, spawnServe, writeOneRouteConfig, type ServeProcess } from '../helpers/serve-process.ts';
 
 /**
  * The gateway's data plane as it runs for real: `netops serve` in its own
@@ -19,64 +17,24 @@ import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gatewa
  * scripts/build.mjs builds dist/node.
  */
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 let work: string;
-let serve: ChildProcess | undefined;
+let serve: ServeProcess | undefined;
 let backend: Backend;
 let client: RpcClient<Contract>;
 let port: number;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'netops-gw-workers-'));
-  const outdir = join(work, 'node');
-  const banner = { js: "import { createRequire as __netopsCreateRequire } from 'node:module'; const require = __netopsCreateRequire(import.meta.url);" };
-  const common: BuildOptions = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning', external: ['bufferutil', 'utf-8-validate'], banner, outdir };
-  await build({ ...common, entryPoints: { cli: 'electron/headless/main.ts' } });
-  await build({ ...common, entryPoints: { 'gateway-worker': 'electron/engine/gateway/worker/thread-main.ts' }, outExtension: { '.js': '.mjs' } });
+  const cli = await buildServe(join(work, 'node'));
   backend = await startBackend('only');
   const configFile = join(work, 'netops.yaml');
-  await writeFile(
-    configFile,
-    `listeners: []\n${gatewayYaml(`entryPoints:
-  - name: web
-    port: 0
-routers:
-  - name: all
-    match: { path: { prefix: / } }
-    service: one
-services:
-  - name: one
-    instances:
-      - url: ${backend.url}`).replace('workers: 1', 'workers: 2')}`,
-  );
-  const child = spawn(process.execPath, [join(outdir, 'cli.js'), 'serve', '--config', configFile, '--data-dir', join(work, 'data'), '--ui-port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  serve = child;
-  let stdout = '';
-  const url = await new Promise<URL>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 20_000);
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      const match = /^console: (\S+)\n/m.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve(new URL(match[1]!));
-      }
-    });
-  });
-  client = await connectClient(url.origin, url.searchParams.get('token')!);
-  const status = await client.api.gateway.status({});
-  port = status.entryPoints[0]!.port;
+  await writeOneRouteConfig(configFile, backend.url, 2);
+  serve = await spawnServe(cli, configFile, join(work, 'data'));
+  ({ client, port } = serve);
 }, 60_000);
 
 afterAll(async () => {
-  client?.dispose();
-  if (serve && serve.exitCode === null) {
-    const exited = new Promise((resolve) => serve!.once('close', resolve));
-    serve.kill('SIGTERM');
-    await exited;
-  }
+  await serve?.stop();
   await backend?.close();
   await rm(work, { recursive: true, force: true });
 });

@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type BuildOptions } from 'esbuild';
+import type { Contract } from '../../shared/contract/index.ts';
+import type { RpcClient } from '../../shared/rpc/index.ts';
+import { connectClient } from './console.ts';
+import { gatewayYaml } from './gateway.ts';
+
+/**
+ * `netops serve` as it runs for real, in its own process: built from the
+ * current source the way scripts/build.mjs builds dist/node, so a test of
+ * worker threads runs the worker script it ships.
+ */
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Builds the CLI and the gateway's worker script into `outdir`; resolves with the CLI's path. */
+export async function buildServe(outdir: string): Promise<string> {
+  const banner = { js: "import { createRequire as __netopsCreateRequire } from 'node:module'; const require = __netopsCreateRequire(import.meta.url);" };
+  const common: BuildOptions = { absWorkingDir: root, bundle: true, platform: 'node', target: 'node20', format: 'esm', logLevel: 'warning', external: ['bufferutil', 'utf-8-validate'], banner, outdir };
+  await build({ ...common, entryPoints: { cli: 'electron/headless/main.ts' } });
+  await build({ ...common, entryPoints: { 'gateway-worker': 'electron/engine/gateway/worker/thread-main.ts' }, outExtension: { '.js': '.mjs' } });
+  return join(outdir, 'cli.js');
+}
+
+/** A config file with no listeners and a gateway of `workers` workers: one entry point on port 0 routing every path to `backendUrl`. */
+export async function writeOneRouteConfig(file: string, backendUrl: string, workers: number, extra = ''): Promise<void> {
+  const body = `${extra}entryPoints:
+  - name: web
+    port: 0
+routers:
+  - name: all
+    match: { path: { prefix: / } }
+    service: one
+services:
+  - name: one
+    instances:
+      - url: ${backendUrl}`;
+  await writeFile(file, `listeners: []\n${gatewayYaml(body).replace('workers: 1', `workers: ${workers}`)}`);
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  client: RpcClient<Contract>;
+  /** The gateway's first entry point's bound port. */
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts `node cli serve` on a config file and connects an RPC client once it prints its console line. */
+export async function spawnServe(cli: string, configFile: string, dataDir: string): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [cli, 'serve', '--config', configFile, '--data-dir', dataDir, '--ui-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const url = await new Promise<URL>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 20_000);
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      const match = /^console: (\S+)\n/m.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(new URL(match[1]!));
+      }
+    });
+  });
+  const client = await connectClient(url.origin, url.searchParams.get('token')!);
+  const status = await client.api.gateway.status({});
+  return {
+    child,
+    client,
+    port: status.entryPoints[0]!.port,
+    stop: async () => {
+      client.dispose();
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('close', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
