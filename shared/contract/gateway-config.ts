@@ -284,8 +284,9 @@ const cpuIndex = z.number().int().min(0).max(4095);
  * `workers[i % length]`, or with "auto" to the i-th CPU the process may use
  * (leaving out `control`'s while others remain). `control`, when given, holds
  * every other thread of the process: the control plane and console, and
- * Node's and V8's helper threads, so they never preempt a data plane. Read
- * when the workers start, like `workers`.
+ * Node's and V8's helper threads, so they never preempt a data plane. A
+ * change applies to the running threads; without it, they go back to every
+ * CPU the process could use.
  */
 export const cpuAffinityConfig = z
   .object({

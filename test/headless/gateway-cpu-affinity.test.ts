@@ -8,7 +8,7 @@ import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { waitFor } from '../helpers/console.ts';
 import { send, startBackend, type Backend } from '../helpers/gateway.ts';
-import { buildServe, spawnServe, writeOneRouteConfig, type ServeProcess } from '../helpers/serve-process.ts';
+import { buildServe, oneRouteGatewayYaml, spawnServe, writeOneRouteConfig, type ServeProcess } from '../helpers/serve-process.ts';
 
 /**
  * `cpuAffinity` as it runs for real: `netops serve` in its own process, two
@@ -19,6 +19,8 @@ import { buildServe, spawnServe, writeOneRouteConfig, type ServeProcess } from '
 
 let work: string;
 let cli: string;
+/** The CPUs this test's process (and so a serve it starts) may use: where "unpinned" threads run. */
+let cpusOfProcessAtStart: string;
 let backend: Backend;
 const running: ServeProcess[] = [];
 
@@ -38,6 +40,7 @@ async function startServe(name: string, affinity: string): Promise<{ pid: number
 beforeAll(async () => {
   if (process.platform !== 'linux') throw new Error('cpuAffinity is Linux-only and this test reads /proc: run it on Linux');
   const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+  cpusOfProcessAtStart = allowed;
   if (availableParallelism() < 2 || !parseCpuList(allowed).includes(0) || !parseCpuList(allowed).includes(1)) {
     throw new Error(`this test pins threads to CPUs 0 and 1, and this process may use CPUs ${allowed} only`);
   }
@@ -72,6 +75,36 @@ describe('pinning the gateway to CPUs (cpuAffinity)', () => {
     for (const thread of others) expect(cpusOf(pid, thread)).toBe('0');
     // And it serves as before.
     for (let index = 0; index < 10; index++) expect((await send(port, `/pinned/${index}`, { agent: false })).status).toBe(200);
+  });
+
+  it('applies a changed cpuAffinity without a restart, and without one puts every thread back', async () => {
+    const { pid, client, port } = await startServe('changed', '{ workers: [1, 0], control: [0] }');
+    const placed = async (wanted: (worker: { index: number; cpus: string | null }) => boolean) =>
+      waitFor(async () => {
+        const current = await client.api.gateway.status({});
+        return current.threads.workers.length === 2 && current.threads.workers.every(wanted) ? current : undefined;
+      }, 'the workers where the config puts them');
+    await placed((worker) => worker.cpus === String(1 - worker.index));
+    const before = await client.api.gateway.status({});
+    const version = before.version;
+
+    // Swapped, and the control plane moved to CPU 1: applied to the running threads.
+    await client.api.gateway.apply({ text: oneRouteGatewayYaml(backend.url, 2, 'cpuAffinity: { workers: [0, 1], control: [1] }\n') });
+    const swapped = await placed((worker) => worker.cpus === String(worker.index));
+    expect(swapped.version).toBeGreaterThan(version);
+    expect(swapped.error).toBeNull();
+    const workerThreads = swapped.threads.workers.map((worker) => worker.thread!);
+    expect(swapped.threads.workers.map((worker) => worker.thread)).toEqual(before.threads.workers.map((worker) => worker.thread));
+    for (const thread of readdirSync(`/proc/${pid}/task`).map(Number).filter((candidate) => !workerThreads.includes(candidate))) {
+      expect(cpusOf(pid, thread)).toBe('1');
+    }
+
+    // No cpuAffinity: every thread back to the CPUs the process had.
+    const all = cpusOfProcessAtStart;
+    await client.api.gateway.apply({ text: oneRouteGatewayYaml(backend.url, 2) });
+    await placed((worker) => worker.cpus === all);
+    for (const thread of readdirSync(`/proc/${pid}/task`).map(Number)) expect(cpusOf(pid, thread)).toBe(all);
+    expect((await send(port, '/after', { agent: false })).status).toBe(200);
   });
 
   it('"auto" gives the workers the CPUs the control plane does not have', async () => {

@@ -27,6 +27,11 @@ export async function buildServe(outdir: string): Promise<string> {
 
 /** A config file with no listeners and a gateway of `workers` workers: one entry point on port 0 routing every path to `backendUrl`. */
 export async function writeOneRouteConfig(file: string, backendUrl: string, workers: number, extra = ''): Promise<void> {
+  await writeFile(file, `listeners: []\n${oneRouteGatewayYaml(backendUrl, workers, extra)}`);
+}
+
+/** The `gateway:` section of writeOneRouteConfig's file, with `extra` lines first (e.g. "cpuAffinity: ...\n"). */
+export function oneRouteGatewayYaml(backendUrl: string, workers: number, extra = ''): string {
   const body = `${extra}entryPoints:
   - name: web
     port: 0
@@ -38,7 +43,7 @@ services:
   - name: one
     instances:
       - url: ${backendUrl}`;
-  await writeFile(file, `listeners: []\n${gatewayYaml(body).replace('workers: 1', `workers: ${workers}`)}`);
+  return gatewayYaml(body).replace('workers: 1', `workers: ${workers}`);
 }
 
 export interface ServeProcess {

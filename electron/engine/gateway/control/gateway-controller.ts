@@ -106,8 +106,12 @@ export class GatewayController implements Disposable {
   private lastError: string | null = null;
   /** Why `cpuAffinity` could not be applied; kept apart from apply errors, which each apply replaces. */
   private affinityError: string | null = null;
-  /** Each worker's CPU, when the config pins them (fixed when the workers start, like their count). */
+  /** Each worker's CPU, while the config pins them. */
   private pinnedCpus: number[] | undefined;
+  /** The `cpuAffinity` in force, as JSON ("null" when none), so an apply that leaves it alone pins nothing. */
+  private affinityKey = 'null';
+  /** The CPUs the process could use before the gateway first pinned anything: what "unpinned" goes back to. */
+  private processCpus: number[] | undefined;
   /** Workers replaced after they died. */
   workerRestarts = 0;
   private ports: Record<string, number> = {};
@@ -167,7 +171,6 @@ export class GatewayController implements Disposable {
     // SO_REUSEPORT lets every worker bind the same port; where the platform lacks it, one worker serves.
     const reusePort = count > 1 && (process.platform === 'linux' || process.platform === 'freebsd');
     const workers = reusePort ? count : 1;
-    if (checked.cpuAffinity) await this.pinControl(checked.cpuAffinity, workers);
     for (let index = 0; index < workers; index++) this.workers.push(this.spawnWorker(index, reusePort));
     await this.pushKeys();
     this.setInspect(false);
@@ -178,20 +181,34 @@ export class GatewayController implements Disposable {
   }
 
   /**
-   * Works out each worker's CPU and moves every thread the process has to
-   * the control plane's CPUs; the workers, started next, inherit that and
-   * are moved to their own CPU as each reports ready. A failure is shown in
-   * the status and the gateway runs unpinned.
+   * Puts the threads where the config's `cpuAffinity` says, when it changed
+   * (at the first start of the workers, and on any apply that edits it):
+   * every thread of the process to the control plane's CPUs (or back to all
+   * the process could use, without `control`), then each worker to its own,
+   * now if it has reported ready, else when it does. Without `cpuAffinity`
+   * after one, every thread goes back to where it could run before. A
+   * failure is shown in the status, and what could not be pinned runs where
+   * it was.
    */
-  private async pinControl(affinity: NonNullable<CheckedGatewayConfig['cpuAffinity']>, workers: number): Promise<void> {
+  private async applyAffinity(affinity: CheckedGatewayConfig['cpuAffinity']): Promise<void> {
+    const key = JSON.stringify(affinity);
+    if (key === this.affinityKey) return;
+    this.affinityKey = key;
+    this.affinityError = null;
+    this.pinnedCpus = undefined;
     try {
-      const allowed = this.pinner.cpusOf(process.pid);
-      if (affinity.workers === 'auto' && allowed === null) throw new Error('the CPUs this process may use are unknown');
-      this.pinnedCpus = workerCpus(affinity.workers, workers, allowed === null ? [] : parseCpuList(allowed), affinity.control);
-      if (affinity.control) await this.pinner.pinProcess(affinity.control);
+      if (this.processCpus === undefined) {
+        if (!affinity) return;
+        const allowed = this.pinner.cpusOf(process.pid);
+        if (allowed === null) throw new Error('the CPUs this process may use are unknown');
+        this.processCpus = parseCpuList(allowed);
+      }
+      if (affinity) this.pinnedCpus = workerCpus(affinity.workers, this.workers.length, this.processCpus, affinity.control);
+      await this.pinner.pinProcess(affinity?.control ?? this.processCpus);
     } catch (error) {
       this.affinityError = `cpu affinity: ${(error as Error).message}`;
     }
+    for (const worker of this.workers) this.pinWorker(worker);
   }
 
   private pinWorker(state: WorkerState): void {
@@ -459,6 +476,7 @@ export class GatewayController implements Disposable {
       new Map(checked.services.map((item) => [item.name, new Set((item.config?.instances ?? []).map((instance) => instance.url))])),
     );
     await this.ensureWorkers(checked);
+    if (this.workers.length > 0) await this.applyAffinity(checked.cpuAffinity);
     const version = this.version;
     const [first, ...rest] = this.workers;
     if (!first) {
