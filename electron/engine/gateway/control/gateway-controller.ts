@@ -200,7 +200,7 @@ export class GatewayController implements Disposable {
       if (this.processCpus === undefined) {
         if (!affinity) return;
         const allowed = this.pinner.cpusOf(process.pid);
-        if (allowed === null) throw new Error('the CPUs this process may use are unknown');
+        if (allowed === null) throw new Error(process.platform === 'linux' ? 'the CPUs this process may use are unknown' : 'pinning threads to CPUs is supported on Linux only');
         this.processCpus = parseCpuList(allowed);
       }
       if (affinity) this.pinnedCpus = workerCpus(affinity.workers, this.workers.length, this.processCpus, affinity.control);
