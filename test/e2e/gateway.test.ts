@@ -84,6 +84,20 @@ describe('the Gateway screen against netops serve', () => {
     expect(await page.getByTestId('gw-workers').getAttribute('title')).toMatch(/^worker 0: thread \d+, CPUs [\d,-]+\ncontrol plane: CPUs [\d,-]+$/);
   });
 
+  it('keeps the tab bar and the header counts whole in a short, narrow window', async () => {
+    await page.setViewportSize({ width: 1100, height: 420 });
+    try {
+      // The tab bar scrolls sideways; in a column flexbox that let it be squeezed to nothing.
+      await eventually(async () => (await page.getByRole('tablist', { name: 'Gateway sections' }).boundingBox())?.height ?? 0).toBeGreaterThanOrEqual(30);
+      await screenshot(page, 'gateway-short-window-light');
+      // "version 3", "1 worker": one line each, however long the title beside them.
+      const lineHeight = await page.getByTestId('gw-version').evaluate((element) => parseFloat(getComputedStyle(element).lineHeight) || 20);
+      for (const id of ['gw-version', 'gw-workers']) expect((await page.getByTestId(id).boundingBox())!.height).toBeLessThan(lineHeight * 1.5);
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   it('adds a router in the editor, with errors shown as the operator types', async () => {
     await page.getByTestId('router-add').click();
     await eventually(() => page.getByTestId('router-dialog').isVisible()).toBe(true);

@@ -1,10 +1,12 @@
 import { useRef, type KeyboardEvent } from 'react';
+import type { GatewayStatus } from '../../../shared/contract/index.ts';
 import { formatCount, formatEndpoint, formatRate, LivePill, StatCard, StreamWaiting, useLiveStream } from '../../components/index.ts';
 import { GATEWAY_TABS, useAppStore, type AppState, type GatewayTab } from '../../store/index.ts';
 import { ApiKeysPanel } from './ApiKeysPanel.tsx';
 import { formatErrorRate, formatLatency } from './common.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { MiddlewaresPanel } from './MiddlewaresPanel.tsx';
+import { workerPlacement } from './placement.ts';
 import { RequestsPanel } from './RequestsPanel.tsx';
 import { RouteTester } from './RouteTester.tsx';
 import { RoutersPanel } from './RoutersPanel.tsx';
@@ -177,12 +179,6 @@ function LiveState() {
   const version = useAppStore((state) => state.gateway.status?.version);
   const workers = useAppStore((state) => state.gateway.status?.workers);
   const threads = useAppStore((state) => state.gateway.status?.threads);
-  const placement = threads
-    ? [
-        ...threads.workers.map((worker) => `worker ${worker.index}: ${worker.thread === null ? 'thread unknown' : `thread ${worker.thread}`}, CPUs ${worker.cpus ?? 'unknown'}`),
-        `control plane: CPUs ${threads.control ?? 'unknown'}`,
-      ].join('\n')
-    : undefined;
   return (
     <div className="count-block">
       <LivePill live={live} />
@@ -191,12 +187,17 @@ function LiveState() {
           version {formatCount(version)}
         </span>
       ) : null}
-      {workers !== undefined ? (
-        <span className="muted numeric" title={placement} data-testid="gw-workers">
-          {`${formatCount(workers)} worker${workers === 1 ? '' : 's'}`}
-        </span>
-      ) : null}
+      {workers !== undefined ? <WorkerCount workers={workers} threads={threads} /> : null}
     </div>
+  );
+}
+
+function WorkerCount({ workers, threads }: { workers: number; threads: GatewayStatus['threads'] | undefined }) {
+  const { label, title } = workerPlacement(workers, threads);
+  return (
+    <span className="muted numeric" title={title} data-testid="gw-workers">
+      {label}
+    </span>
   );
 }
 

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { workerPlacement } from '../../../../renderer/pages/gateway/placement.ts';
+
+describe("the Gateway header's worker count", () => {
+  it('is the count alone while the workers run where the control plane does, with every thread in the tooltip', () => {
+    const placed = workerPlacement(2, {
+      control: '0-3',
+      workers: [
+        { index: 0, thread: 101, cpus: '0-3' },
+        { index: 1, thread: null, cpus: null },
+      ],
+    });
+    expect(placed.label).toBe('2 workers');
+    expect(placed.title).toBe('worker 0: thread 101, CPUs 0-3\nworker 1: thread unknown, CPUs unknown\ncontrol plane: CPUs 0-3');
+    expect(workerPlacement(1, undefined)).toEqual({ label: '1 worker', title: undefined });
+  });
+
+  it('names the workers\' CPUs when cpuAffinity put them apart', () => {
+    const one = workerPlacement(1, { control: '0', workers: [{ index: 0, thread: 7, cpus: '1' }] });
+    expect(one.label).toBe('1 worker · CPU 1');
+    const two = workerPlacement(2, {
+      control: '0',
+      workers: [
+        { index: 0, thread: 7, cpus: '1' },
+        { index: 1, thread: 8, cpus: '2' },
+      ],
+    });
+    expect(two.label).toBe('2 workers · CPUs 1, 2');
+    expect(workerPlacement(2, { control: '0', workers: [{ index: 0, thread: 7, cpus: '2-3' }, { index: 1, thread: 8, cpus: '2-3' }] }).label).toBe('2 workers · CPUs 2-3');
+  });
+});
