@@ -39,7 +39,7 @@ async function startServe(name: string, affinity: string): Promise<{ pid: number
 
 beforeAll(async () => {
   if (process.platform !== 'linux') throw new Error('cpuAffinity is Linux-only and this test reads /proc: run it on Linux');
-  const allowed = /^Cpus_allowed_list:\s*(\S+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+  const allowed = cpusOf(process.pid, process.pid);
   cpusOfProcessAtStart = allowed;
   if (availableParallelism() < 2 || !parseCpuList(allowed).includes(0) || !parseCpuList(allowed).includes(1)) {
     throw new Error(`this test pins threads to CPUs 0 and 1, and this process may use CPUs ${allowed} only`);

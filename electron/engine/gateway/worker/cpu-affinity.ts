@@ -65,6 +65,7 @@ export interface CpuPinner {
 }
 
 function taskset(args: string[]): Promise<void> {
+  if (process.platform !== 'linux') return Promise.reject(new Error('pinning threads to CPUs is supported on Linux only'));
   return new Promise((resolve, reject) => {
     execFile('taskset', args, { timeout: 5000 }, (error, _stdout, stderr) => {
       if (!error) return resolve();
@@ -79,14 +80,8 @@ function taskset(args: string[]): Promise<void> {
 }
 
 export const tasksetPinner: CpuPinner = {
-  async pinThread(thread, cpus) {
-    if (process.platform !== 'linux') throw new Error('pinning threads to CPUs is supported on Linux only');
-    await taskset(['-p', '-c', formatCpuList(cpus), String(thread)]);
-  },
-  async pinProcess(cpus) {
-    if (process.platform !== 'linux') throw new Error('pinning threads to CPUs is supported on Linux only');
-    await taskset(['-a', '-p', '-c', formatCpuList(cpus), String(process.pid)]);
-  },
+  pinThread: (thread, cpus) => taskset(['-p', '-c', formatCpuList(cpus), String(thread)]),
+  pinProcess: (cpus) => taskset(['-a', '-p', '-c', formatCpuList(cpus), String(process.pid)]),
   cpusOf(thread) {
     if (process.platform !== 'linux') return null;
     try {
