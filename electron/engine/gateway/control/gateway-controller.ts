@@ -28,6 +28,7 @@ import { AccessLog, GatewayStatsAggregator, type EntityStats, type GatewayStatsD
 import type { UpstreamInstance } from '../types.ts';
 import {
   ConnectionMirror,
+  LINUX_ONLY,
   parseCpuList,
   tasksetPinner,
   workerCpus,
@@ -200,7 +201,7 @@ export class GatewayController implements Disposable {
       if (this.processCpus === undefined) {
         if (!affinity) return;
         const allowed = this.pinner.cpusOf(process.pid);
-        if (allowed === null) throw new Error(process.platform === 'linux' ? 'the CPUs this process may use are unknown' : 'pinning threads to CPUs is supported on Linux only');
+        if (allowed === null) throw new Error(process.platform === 'linux' ? 'the CPUs this process may use are unknown' : LINUX_ONLY);
         this.processCpus = parseCpuList(allowed);
       }
       if (affinity) this.pinnedCpus = workerCpus(affinity.workers, this.workers.length, this.processCpus, affinity.control);

@@ -64,8 +64,11 @@ export interface CpuPinner {
   cpusOf(thread: number): string | null;
 }
 
+/** Why nothing can be pinned off Linux. */
+export const LINUX_ONLY = 'pinning threads to CPUs is supported on Linux only';
+
 function taskset(args: string[]): Promise<void> {
-  if (process.platform !== 'linux') return Promise.reject(new Error('pinning threads to CPUs is supported on Linux only'));
+  if (process.platform !== 'linux') return Promise.reject(new Error(LINUX_ONLY));
   return new Promise((resolve, reject) => {
     execFile('taskset', args, { timeout: 5000 }, (error, _stdout, stderr) => {
       if (!error) return resolve();

@@ -1,5 +1,5 @@
 export { ConnectionMirror } from './connection-mirror.ts';
-export { currentThreadId, formatCpuList, parseCpuList, tasksetPinner, workerCpus, type CpuPinner } from './cpu-affinity.ts';
+export { currentThreadId, formatCpuList, LINUX_ONLY, parseCpuList, tasksetPinner, workerCpus, type CpuPinner } from './cpu-affinity.ts';
 export { GatewayDataPlane, type DataPlaneOptions, type RequestEntry, type WorkerReport } from './data-plane.ts';
 export { HashedKeyVerifier, type ActiveKeyHash } from './key-verifier.ts';
 export { controlToWorker, workerToControl, type ControlToWorker, type WorkerToControl } from './protocol.ts';
