@@ -49,12 +49,29 @@ function ensureChromium() {
   process.exit(1);
 }
 
+/** The first line of a failure message, short enough for a summary line. */
+function firstLine(message) {
+  const line = String(message ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim() !== '') ?? '';
+  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+}
+
 function countVitest(file) {
   const report = JSON.parse(readFileSync(file, 'utf8'));
+  // Named in the summary, so a log cut to its last lines still says which test failed and why.
+  for (const suite of report.testResults ?? []) {
+    const path = String(suite.name ?? '').replace(`${root}`, '');
+    for (const test of suite.assertionResults ?? []) {
+      if (test.status === 'failed') failures.push(`${path} > ${test.fullName}: ${firstLine(test.failureMessages?.[0])}`);
+    }
+    if (suite.status === 'failed' && (suite.assertionResults ?? []).every((t) => t.status !== 'failed')) {
+      failures.push(`${path}: ${firstLine(suite.message)}`);
+    }
+  }
   return { passed: report.numPassedTests, failed: report.numFailedTests, skipped: report.numPendingTests + report.numTodoTests };
 }
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
 function vitest(title, project) {
   mkdirSync('test-artifacts', { recursive: true });
   const out = `test-artifacts/vitest-${project}.json`;
@@ -74,6 +91,7 @@ function summarize() {
   process.stdout.write('\n== summary\n');
   for (const r of results) process.stdout.write(`  ${r.ok ? 'ok  ' : 'FAIL'} ${r.title} (${r.seconds}s)\n`);
   if (totals.skipped > 0) process.stdout.write(`  ${totals.skipped} tests were skipped: that is a failure here\n`);
+  for (const failure of failures) process.stdout.write(`  failed: ${failure}\n`);
   process.stdout.write(`${totals.passed} passed, ${totals.failed} failed\n`);
 }
 

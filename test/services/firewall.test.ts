@@ -38,7 +38,8 @@ function probe(source: string): Promise<'echo' | 'refused'> {
   });
 }
 
-function udpEcho(source: string, port: number, timeoutMs = 300): Promise<boolean> {
+/** Sends one datagram from `source`; resolves whether it was echoed within `timeoutMs`. */
+function udpEcho(source: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createSocket('udp4');
     const done = (answered: boolean) => {
@@ -78,10 +79,12 @@ describe('the firewall on real sockets', () => {
     sockets.push(socket);
     socket.on('error', () => undefined);
     await waitFor(() => console.running.host.tracker.list().some((row) => row.remoteAddress === '127.0.0.4'), 'the tracked row');
-    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
-    const started = performance.now();
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now())));
     const result = await client.api.firewall.block({ address: '127.0.0.4', reason: 'abuse', ttlSeconds: 600 });
-    expect(await closed - started).toBeLessThan(100);
+    // Timed from the moment the engine took the block (its addedAt, on the
+    // same clock) to the client seeing its socket close: the call's trip over
+    // the WebSocket before that is not the firewall's to answer for.
+    expect(await closed - result.entry.addedAt).toBeLessThan(100);
     expect(result.closedConnections).toBe(1);
     expect(result.entry).toMatchObject({ reason: 'abuse' });
     // the client's own name from its hello, and where it connected from
@@ -133,8 +136,12 @@ describe('the firewall on real sockets', () => {
     const udp = console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!;
     expect(udp.state).toBe('listening');
     const rule = await client.api.firewall.addRule({ name: 'no udp from .6', action: 'deny', protocol: 'udp', source: '127.0.0.6/32' });
-    expect(await udpEcho('127.0.0.7', udp.port)).toBe(true);
-    expect(await udpEcho('127.0.0.6', udp.port)).toBe(false);
+    // An echo arrives when it arrives (a busy machine may take a while); a
+    // dropped datagram is only known by its absence, so that wait is short.
+    expect(await udpEcho('127.0.0.7', udp.port, 10_000)).toBe(true);
+    expect(await udpEcho('127.0.0.6', udp.port, 300)).toBe(false);
+    // On a busy machine the dropped datagram may be counted after the short wait above.
+    await waitFor(() => console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!.refused >= 1, 'the dropped datagram counted');
     const after = console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!;
     expect(after.refused).toBe(1);
     expect(after.datagrams).toBe(1);
