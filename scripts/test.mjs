@@ -5,6 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -51,7 +52,7 @@ function ensureChromium() {
 
 /** The first line of a failure message, short enough for a summary line. */
 function firstLine(message) {
-  const line = String(message ?? '').replace(/\u001b\[[0-9;]*m/g, '').split('\n').find((l) => l.trim() !== '') ?? '';
+  const line = stripVTControlCharacters(String(message ?? '')).split('\n').find((l) => l.trim() !== '') ?? '';
   return line.length > 200 ? `${line.slice(0, 200)}...` : line;
 }
 
