@@ -50,10 +50,12 @@ function ensureChromium() {
   process.exit(1);
 }
 
-/** The first line of a failure message, short enough for a summary line. */
+/** The first line of a failure message, short enough for a summary line, and a property test's seed to replay it. */
 function firstLine(message) {
-  const line = stripVTControlCharacters(String(message ?? '')).split('\n').find((l) => l.trim() !== '') ?? '';
-  return line.length > 200 ? `${line.slice(0, 200)}...` : line;
+  const text = stripVTControlCharacters(String(message ?? ''));
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? '';
+  const seed = /\{ seed: -?\d+, path: "[^"]*"/.exec(text)?.[0];
+  return `${line.length > 200 ? `${line.slice(0, 200)}...` : line}${seed && !line.includes(seed) ? ` ${seed}, ... }` : ''}`;
 }
 
 function countVitest(file) {

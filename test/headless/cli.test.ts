@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTcp, waitFor } from '../helpers/console.ts';
+import { connectClient, openTcp, waitFor } from '../helpers/console.ts';
 
 /**
  * The real `netops` CLI as real processes: the bundle is built from the
@@ -128,13 +128,31 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   ]);
 }
 
-/** A port that was free a moment ago: the CLI cannot report a port 0 listener's real port, so the config names one. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+/**
+ * A listener's real port, read over the console's own API: the config asks
+ * for port 0. (A port found free and named in the config could be taken in
+ * between by the other test worker, a listener or a connection's local port.)
+ */
+async function listenerPort(serve: Serve, name: string): Promise<number> {
+  const client = await connectClient(serve.url.origin, serve.token);
+  try {
+    return await withTimeout(
+      new Promise<number>((resolve) => {
+        const sub = client.api.system.overview.subscribe({}, {
+          next: (overview) => {
+            const listener = overview.listeners.find((l) => l.name === name && l.state === 'listening');
+            if (!listener) return;
+            sub.dispose();
+            resolve(listener.port);
+          },
+        });
+      }),
+      10_000,
+      `the ${name} listener's port`,
+    );
+  } finally {
+    client.dispose();
+  }
 }
 
 function echoConfig(port: number): string {
@@ -214,10 +232,10 @@ describe('netops serve and commands against it', () => {
 
   beforeAll(async () => {
     dataDir = await newDir('data');
-    echoPort = await freePort();
     const config = join(dataDir, 'netops.yaml');
-    await writeFile(config, echoConfig(echoPort));
+    await writeFile(config, echoConfig(0));
     serve = await startServe(['--ui-port', '0', '--data-dir', dataDir, '--config', config]);
+    echoPort = await listenerPort(serve, 'echo');
   }, 30_000);
 
   afterAll(async () => {

@@ -60,11 +60,13 @@ ${extraRouters}  - name: all
 middlewares:
   - name: per-ip
     type: rateLimit
-    ratePerSecond: 1
+    # one token per 100 s: a pause of a busy machine cannot refill the bucket mid-test
+    ratePerSecond: 0.01
     burst: 2
   - name: dry
     type: rateLimit
-    ratePerSecond: 1
+    # one token per 100 s: a pause of a busy machine cannot refill the bucket mid-test
+    ratePerSecond: 0.01
     burst: 1
     dryRun: true
   - name: keys

@@ -66,7 +66,8 @@ const rule = fc.record({
   ),
   ports: portSpec,
   priority: fc.integer({ min: 0, max: 6 }),
-  enabled: fc.boolean().map((b) => b || Math.random() < 0.6),
+  // Four in five enabled, drawn by fast-check so a failure's seed replays it.
+  enabled: fc.integer({ min: 0, max: 4 }).map((n) => n !== 0),
 });
 
 const config = fc

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { defineContract, request, stream, tableFrameSchema, applyTableFrame, type TableFrame } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
@@ -137,12 +137,15 @@ describe('rpc over an in-memory pipe pair', () => {
     const harness = await start();
     expect(harness.tickSources()).toBe(0);
     const seen: number[] = [];
+    const started = performance.now();
     const sub = harness.client.api.math.ticks.subscribe({ every: 1 }, { next: (e) => seen.push(e.n) });
     await new Promise((resolve) => setTimeout(resolve, 200));
+    // A busy machine may deliver fewer frames in 200 ms: wait for three.
+    await vi.waitFor(() => expect(seen.length).toBeGreaterThanOrEqual(3), { timeout: 5_000 });
+    const elapsed = performance.now() - started;
     expect(harness.tickSources()).toBe(1);
     // a source ticking every ms, coalesced to one frame per 20 ms, must skip values
-    expect(seen.length).toBeGreaterThan(2);
-    expect(seen.length).toBeLessThan(20);
+    expect(seen.length).toBeLessThanOrEqual(elapsed / 20 + 2);
     expect(seen.at(-1)! - seen[0]!).toBeGreaterThan(seen.length);
     sub.dispose();
     await new Promise((resolve) => setTimeout(resolve, 10));

@@ -5,7 +5,10 @@ import type { UpstreamInstance } from '../../../../electron/engine/gateway/types
 import type { HealthCheckConfig } from '../../../../shared/contract/gateway-config.ts';
 import { DisposableStore, toDisposable } from '../../../../shared/lifecycle.ts';
 
-const config: HealthCheckConfig = { path: '/healthz', intervalMs: 100, timeoutMs: 80, healthyThreshold: 2, unhealthyThreshold: 3, expectStatus: [] };
+// The timeout is generous: the fake upstreams share the test's event loop, and
+// a pause of a GC or a busy machine must not turn a good answer into a
+// timeout and change the counts. Timeouts have tests of their own below.
+const config: HealthCheckConfig = { path: '/healthz', intervalMs: 100, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3, expectStatus: [] };
 
 const store = new DisposableStore();
 afterEach(() => store.clear());
