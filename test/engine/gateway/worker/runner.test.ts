@@ -8,19 +8,45 @@ import { spawnThreadRunner, WORKER_SEMI_SPACE_MB, type DataPlaneRunner } from '.
 
 const MB = 1024 * 1024;
 
-/** A worker script that answers any message with its new space's size (one semi-space until the first scavenge). */
+/**
+ * Allocates objects of which half survive a while, which makes V8 grow a
+ * young generation to its ceiling within a few rounds; returns the largest
+ * new space seen. Written once, run in this thread and in the worker.
+ */
+const GROW_NEW_SPACE = `function growNewSpace(getHeapSpaceStatistics) {
+  const size = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+  let keep = [];
+  let max = size();
+  for (let round = 0; round < 40; round++) {
+    for (let i = 0; i < 100000; i++) {
+      const o = { a: i, b: [i, i] };
+      if (i % 2 === 0) keep.push(o);
+    }
+    if (keep.length > 1000000) keep = [];
+    max = Math.max(max, size());
+  }
+  return max;
+}`;
+
+/** A worker script that answers 'size?' with its new space's size (one semi-space until the first scavenge), and 'grow' with growNewSpace(). */
 const REPORT_NEW_SPACE = `
 import { parentPort } from 'node:worker_threads';
 import { getHeapSpaceStatistics } from 'node:v8';
-parentPort.on('message', () => {
-  const space = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-  parentPort.postMessage(space.space_size);
+${GROW_NEW_SPACE}
+parentPort.on('message', (message) => {
+  if (message === 'grow') parentPort.postMessage(growNewSpace(getHeapSpaceStatistics));
+  else parentPort.postMessage(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
 });
 `;
 
-function newSpaceBytes(): number {
-  return getHeapSpaceStatistics().find((space) => space.space_name === 'new_space')!.space_size;
-}
+// The same source the worker runs, so both threads make the same garbage.
+const growNewSpace = new Function(`return ${GROW_NEW_SPACE}`)() as (stats: typeof getHeapSpaceStatistics) => number;
+
+/**
+ * The largest new space V8's defaults allow a 64-bit isolate (two
+ * semi-spaces of 16 MB), as a thread's new space reads at its ceiling.
+ */
+const DEFAULT_NEW_SPACE_CEILING = 32 * MB;
 
 describe('spawnThreadRunner', () => {
   let cleanup: Array<() => void> = [];
@@ -34,19 +60,25 @@ describe('spawnThreadRunner', () => {
     cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
     const script = join(dir, 'worker.mjs');
     writeFileSync(script, REPORT_NEW_SPACE);
-    const before = newSpaceBytes();
 
     const runner: DataPlaneRunner = spawnThreadRunner(pathToFileURL(script), 0, false);
     cleanup.push(() => runner.dispose());
-    const answer = new Promise<number>((resolve) => runner.onMessage((message) => resolve(message as number)));
-    runner.post('size?');
-    const workerNewSpace = await answer;
+    // One question at a time: each answer goes to the one waiting.
+    const waiting: Array<(answer: number) => void> = [];
+    runner.onMessage((message) => waiting.shift()?.(message as number));
+    const ask = (question: string) =>
+      new Promise<number>((resolve) => {
+        waiting.push(resolve);
+        runner.post(question);
+      });
 
-    // The nursery starts at its full size, before any load (V8's default starts a worker's at 4 MB).
-    expect(workerNewSpace).toBe(WORKER_SEMI_SPACE_MB * MB);
-    // The flags do not reach an isolate already running: this thread's young generation keeps V8's default
-    // ceiling (16 MB a semi-space on 64-bit), though it may have grown or shrunk within it meanwhile.
-    expect(before).toBeLessThan(WORKER_SEMI_SPACE_MB * MB);
-    expect(newSpaceBytes()).toBeLessThan(WORKER_SEMI_SPACE_MB * MB);
+    // The nursery starts at its full size, before any load (V8's default starts a worker's at 4 MB)...
+    expect(await ask('size?')).toBe(WORKER_SEMI_SPACE_MB * MB);
+    // ...and under garbage that survives, grows past V8's default ceiling.
+    expect(await ask('grow')).toBe(2 * WORKER_SEMI_SPACE_MB * MB);
+    // The flags do not reach an isolate already running: the same garbage
+    // grows this thread's young generation to V8's default ceiling at most
+    // (it may have reached it already, in earlier tests).
+    expect(growNewSpace(getHeapSpaceStatistics)).toBeLessThanOrEqual(DEFAULT_NEW_SPACE_CEILING);
   });
 });
