@@ -79,7 +79,11 @@ function vitest(title, project) {
   mkdirSync('test-artifacts', { recursive: true });
   const out = `test-artifacts/vitest-${project}.json`;
   rmSync(out, { force: true });
-  const ok = step(title, 'npx', ['vitest', 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
+  // --no-cache: vitest would otherwise order the files by the durations and
+  // failures of earlier runs, which a clean clone (CI) does not have; without
+  // it, npm test here runs them in CI's order, and a test that depends on what
+  // ran before it in the same worker fails here as it would there.
+  const ok = step(title, 'npx', ['vitest', 'run', '--no-cache', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${out}`]);
   // Counted before stopping, so the closing line says how many failed.
   if (existsSync(out)) {
     const counts = countVitest(out);
