@@ -175,8 +175,10 @@ describe('RendererSession', () => {
     // Every state while reconnecting, recorded as it happens: the state lasts
     // a few hundred ms, which a pause of a busy machine could hide from polling.
     const whileReconnecting: Array<{ retryAttempt: number; retryAt: number | null; rows: number }> = [];
-    const unsubscribe = useAppStore.subscribe((now) => {
-      if (now.session.status === 'reconnecting') whileReconnecting.push({ retryAttempt: now.session.retryAttempt, retryAt: now.session.retryAt, rows: now.connections.rows.size });
+    disposables.add({
+      dispose: useAppStore.subscribe((now) => {
+        if (now.session.status === 'reconnecting') whileReconnecting.push({ retryAttempt: now.session.retryAttempt, retryAt: now.session.retryAt, rows: now.connections.rows.size });
+      }),
     });
     server.dropAll();
     await vi.waitFor(() => expect(whileReconnecting.length).toBeGreaterThan(0), { timeout: 3000 });
@@ -187,7 +189,6 @@ describe('RendererSession', () => {
     expect(reconnecting.rows).toBe(2);
 
     await vi.waitFor(() => expect(state().session.status).toBe('connected'), { timeout: 3000 });
-    unsubscribe();
     await vi.waitFor(() => expect([...state().connections.rows.keys()]).toEqual(['c3']));
     expect(server.clientPipes).toHaveLength(2);
     expect(server.liveSubscriptions).toBe(1);
