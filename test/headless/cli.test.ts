@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, openTcp, waitFor } from '../helpers/console.ts';
+import type { Overview } from '../../shared/contract/index.ts';
+import { connectClient, nextOverview, openTcp, waitFor } from '../helpers/console.ts';
 
 /**
  * The real `netops` CLI as real processes: the bundle is built from the
@@ -135,21 +136,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
  */
 async function listenerPort(serve: Serve, name: string): Promise<number> {
   const client = await connectClient(serve.url.origin, serve.token);
+  const listening = (overview: Overview) => overview.listeners.find((l) => l.name === name && l.state === 'listening');
   try {
-    return await withTimeout(
-      new Promise<number>((resolve) => {
-        const sub = client.api.system.overview.subscribe({}, {
-          next: (overview) => {
-            const listener = overview.listeners.find((l) => l.name === name && l.state === 'listening');
-            if (!listener) return;
-            sub.dispose();
-            resolve(listener.port);
-          },
-        });
-      }),
-      10_000,
-      `the ${name} listener's port`,
-    );
+    return listening(await withTimeout(nextOverview(client, (overview) => listening(overview) !== undefined), 10_000, `the ${name} listener's port`))!.port;
   } finally {
     client.dispose();
   }

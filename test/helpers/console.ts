@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { contract, type Contract } from '../../shared/contract/index.ts';
+import { contract, type Contract, type Overview } from '../../shared/contract/index.ts';
 import { RpcClient } from '../../shared/rpc/index.ts';
 import { startConsole, WebSocketPipe, type RunningConsole } from '../../electron/headless/index.ts';
 
@@ -67,6 +67,19 @@ export function openRawSocket(consoleOrigin: string, options: UpgradeOptions): P
 export async function connectClient(consoleOrigin: string, token: string): Promise<RpcClient<Contract>> {
   const socket = await openRawSocket(consoleOrigin, { bearer: token });
   return RpcClient.connect(new WebSocketPipe(socket), contract, { clientName: 'test' });
+}
+
+/** The first overview event that `accept` takes (the first of all, by default); the subscription ends with it. */
+export function nextOverview(client: RpcClient<Contract>, accept: (overview: Overview) => boolean = () => true): Promise<Overview> {
+  return new Promise((resolve) => {
+    const sub = client.api.system.overview.subscribe({}, {
+      next: (overview) => {
+        if (!accept(overview)) return;
+        sub.dispose();
+        resolve(overview);
+      },
+    });
+  });
 }
 
 export function openTcp(port: number, localAddress?: string): Promise<Socket> {

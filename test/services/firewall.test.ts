@@ -133,7 +133,8 @@ describe('the firewall on real sockets', () => {
   });
 
   it('drops and counts UDP datagrams from a denied source', async () => {
-    const udp = console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!;
+    const udpStatus = () => console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!;
+    const udp = udpStatus();
     expect(udp.state).toBe('listening');
     const rule = await client.api.firewall.addRule({ name: 'no udp from .6', action: 'deny', protocol: 'udp', source: '127.0.0.6/32' });
     // An echo arrives when it arrives (a busy machine may take a while); a
@@ -141,8 +142,8 @@ describe('the firewall on real sockets', () => {
     expect(await udpEcho('127.0.0.7', udp.port, 10_000)).toBe(true);
     expect(await udpEcho('127.0.0.6', udp.port, 300)).toBe(false);
     // On a busy machine the dropped datagram may be counted after the short wait above.
-    await waitFor(() => console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!.refused >= 1, 'the dropped datagram counted');
-    const after = console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!;
+    await waitFor(() => udpStatus().refused >= 1, 'the dropped datagram counted');
+    const after = udpStatus();
     expect(after.refused).toBe(1);
     expect(after.datagrams).toBe(1);
     await client.api.firewall.removeRule({ id: rule.id });

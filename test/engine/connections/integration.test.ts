@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTableFrame, type ConnectionRow, type Contract } from '../../../shared/contract/index.ts';
 import { ErrorCodes } from '../../../shared/errors.ts';
 import type { RpcClient } from '../../../shared/rpc/index.ts';
-import { connectClient, openTcp, startTestConsole, waitFor, type TestConsole } from '../../helpers/console.ts';
+import { connectClient, nextOverview, openTcp, startTestConsole, waitFor, type TestConsole } from '../../helpers/console.ts';
 
 const CONNECTIONS = 200;
 
@@ -89,9 +89,7 @@ describe('connections end to end over the WebSocket contract', () => {
   });
 
   it('reports totals and listener status in the overview stream', async () => {
-    const overview = await new Promise<Parameters<Parameters<typeof client.api.system.overview.subscribe>[1]['next']>[0]>((resolve) => {
-      const sub = client.api.system.overview.subscribe({}, { next: (event) => { sub.dispose(); resolve(event); } });
-    });
+    const overview = await nextOverview(client);
     // plus this test's own WebSocket to the console, tracked like every socket the app owns
     expect(overview.connections.open).toBe(CONNECTIONS - 2 + 1);
     expect(overview.connections.byKind).toEqual({ tcp: CONNECTIONS - 2, ws: 1 });

@@ -9,12 +9,16 @@ import { spawnThreadRunner, WORKER_SEMI_SPACE_MB, type DataPlaneRunner } from '.
 const MB = 1024 * 1024;
 
 /**
- * Allocates objects of which half survive a while, which makes V8 grow a
- * young generation to its ceiling within a few rounds; returns the largest
- * new space seen. Written once, run in this thread and in the worker.
+ * newSpaceSize() reads a thread's new space; growNewSpace() allocates
+ * objects of which half survive a while, which makes V8 grow a young
+ * generation to its ceiling within a few rounds, and returns the largest new
+ * space seen. Written once, run in this thread and in the worker.
  */
-const GROW_NEW_SPACE = `function growNewSpace(getHeapSpaceStatistics) {
-  const size = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+const NEW_SPACE_SOURCE = `function newSpaceSize(getHeapSpaceStatistics) {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
+}
+function growNewSpace(getHeapSpaceStatistics) {
+  const size = () => newSpaceSize(getHeapSpaceStatistics);
   let keep = [];
   let max = size();
   for (let round = 0; round < 40; round++) {
@@ -32,15 +36,14 @@ const GROW_NEW_SPACE = `function growNewSpace(getHeapSpaceStatistics) {
 const REPORT_NEW_SPACE = `
 import { parentPort } from 'node:worker_threads';
 import { getHeapSpaceStatistics } from 'node:v8';
-${GROW_NEW_SPACE}
+${NEW_SPACE_SOURCE}
 parentPort.on('message', (message) => {
-  if (message === 'grow') parentPort.postMessage(growNewSpace(getHeapSpaceStatistics));
-  else parentPort.postMessage(getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);
+  parentPort.postMessage(message === 'grow' ? growNewSpace(getHeapSpaceStatistics) : newSpaceSize(getHeapSpaceStatistics));
 });
 `;
 
 // The same source the worker runs, so both threads make the same garbage.
-const growNewSpace = new Function(`return ${GROW_NEW_SPACE}`)() as (stats: typeof getHeapSpaceStatistics) => number;
+const growNewSpace = new Function(`${NEW_SPACE_SOURCE}\nreturn growNewSpace;`)() as (stats: typeof getHeapSpaceStatistics) => number;
 
 /**
  * The largest new space V8's defaults allow a 64-bit isolate (two
