@@ -11,9 +11,10 @@
 //   lengths 8-32, 10% IPv6 (/32-/64, some /128), random ports, ranges and
 //   lists, 70% deny, 20% naming a listener, 5% disabled, priorities 0-999.
 // - 65,536 queries are fixed up front: random addresses, about half inside
-//   some rule's CIDR, 15% IPv6, a quarter of the IPv4 ones written IPv4-mapped
-//   as a dual-stack socket reports them; each arrives on one of six listeners
-//   with its own protocol and port.
+//   some rule's CIDR, 15% IPv6 at every size (also where the rules have no
+//   IPv6 source, as the 10-rule set has none), a quarter of the IPv4 ones
+//   written IPv4-mapped as a dual-stack socket reports them; each arrives on
+//   one of six listeners with its own protocol and port.
 // - decide() runs as the product runs it: hit counting on (the hit log's
 //   flushes happen inside the timed calls), the decision ring on, no
 //   decision listener; only `.action` of its answer is read. Each batch of
@@ -271,7 +272,9 @@ export function generateQueries(rules, random) {
     let source;
     let family;
     let words;
-    if (r < 0.85 || v6Rules.length === 0) {
+    // The family mix is the same at every size, whatever the rules hold: a rule set without an IPv6 rule still
+    // sees IPv6 clients, and a stream that changed with the rules would compare two things at once.
+    if (r < 0.85) {
       let value = word();
       if (r < 0.45 && v4Rules.length > 0) {
         const rule = v4Rules[int(v4Rules.length)].parsedSource;
@@ -282,7 +285,7 @@ export function generateQueries(rules, random) {
       source = random() < 0.25 ? `::ffff:${v4Text(value)}` : v4Text(value);
     } else {
       family = 6;
-      if (r < 0.95) {
+      if (r < 0.95 && v6Rules.length > 0) {
         const rule = v6Rules[int(v6Rules.length)].parsedSource;
         words = rule.words.map((w, k) => {
           const bits = Math.max(0, Math.min(32, rule.prefix - k * 32));
@@ -454,6 +457,9 @@ async function worker(bundlePath) {
     const rules = generateRules(size, random);
     const queries = generateQueries(rules, random);
     const inputs = queries.map((q) => q.input);
+    const ipv6Queries = round((100 * queries.filter((q) => q.family === 6).length) / queries.length, 1);
+    const ipv6Rules = round((100 * rules.filter((r) => r.parsedSource.family === 6).length) / rules.length, 1);
+    log(`   IPv6 sources: ${ipv6Queries}% of the queries, ${ipv6Rules}% of the rules`);
     const dataDir = mkdtempSync(join(tmpdir(), 'netops-bench-fw-'));
     const methods = {};
     try {
@@ -626,6 +632,8 @@ async function worker(bundlePath) {
       fw.dispose();
       out.sizes.push({
         rules: size,
+        ipv6QueryPercent: ipv6Queries,
+        ipv6RulePercent: ipv6Rules,
         enabledRules: linear.enabledCount,
         denyCidrs,
         compileMs: round(compileMs, 1),
