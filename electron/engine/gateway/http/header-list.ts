@@ -11,8 +11,17 @@ import { FIELD_CHAR, TOKEN_LOWER } from './chars.ts';
 export class HeaderListImpl implements HeaderList {
   readonly names: string[];
   readonly values: string[];
-  /** Whether set(), append() or remove() changed the list since the parser made it: its fields then no longer match the bytes received. */
+  /** Whether set() or append() changed the list since the parser made it: its fields then no longer match the bytes received. */
   modified = false;
+  /**
+   * After remove() on a list set() and append() have not touched: each
+   * entry's field line in the head as received (0 for the first), so the
+   * received bytes can still be forwarded with the removed lines left out.
+   * Undefined while nothing was removed.
+   */
+  rawLines: number[] | undefined = undefined;
+  /** How many fields the list had before the first remove(); set with rawLines. */
+  rawCount = 0;
 
   constructor(names: string[] = [], values: string[] = []) {
     this.names = names;
@@ -64,7 +73,13 @@ export class HeaderListImpl implements HeaderList {
   remove(name: string): void {
     const first = this.names.indexOf(name.toLowerCase());
     if (first === -1) return;
-    this.modified = true;
+    if (this.rawLines === undefined) {
+      const count = this.names.length;
+      const lines: number[] = [];
+      for (let line = 0; line < count; line++) lines.push(line);
+      this.rawCount = count;
+      this.rawLines = lines;
+    }
     this.removeFrom(this.names[first]!, first);
   }
 
@@ -72,15 +87,18 @@ export class HeaderListImpl implements HeaderList {
   private removeFrom(name: string, from: number): void {
     const names = this.names;
     const values = this.values;
+    const lines = this.rawLines;
     let kept = from;
     for (let i = from; i < names.length; i++) {
       if (names[i] === name) continue;
       names[kept] = names[i]!;
       values[kept] = values[i]!;
+      if (lines !== undefined) lines[kept] = lines[i]!;
       kept++;
     }
     names.length = kept;
     values.length = kept;
+    if (lines !== undefined) lines.length = kept;
   }
 }
 

@@ -912,7 +912,8 @@ class Exchange {
    * head, which the text form below costs (about 750 bytes of garbage a
    * request, measured with --trace-gc). The request line goes as received
    * too unless the router rewrote the path or the target was absolute-form.
-   * HTTP/1.0 clients, upgrades and heads middleware changed take the text form.
+   * Fields middleware removed are left out like the connection's own.
+   * HTTP/1.0 clients, upgrades and heads middleware added to or changed take the text form.
    * With `batch`, the head goes into the link's heads of this turn and
    * nothing is returned; without, it is returned.
    */
@@ -924,20 +925,35 @@ class Exchange {
     const names = headers.names;
     const values = headers.values;
     const named = connectionNamed(names, values);
+    // Fields middleware removed are lines of the received head left out too (see HeaderListImpl.rawLines).
+    const rawLines = headers.rawLines;
     let skips = 0;
+    let nextLine = 0;
     let forwardedFor: string | undefined;
     let hasRequestId = false;
     for (let index = 0; index < names.length; index++) {
+      const line = rawLines === undefined ? index : rawLines[index]!;
+      for (; nextLine < line; nextLine++) {
+        skipLines[skips++] = nextLine;
+        if (skips === skipLines.length) return this.textHead(batch);
+      }
+      nextLine = line + 1;
       const name = names[index]!;
       if (HOP_BY_HOP.has(name) || (named !== undefined && named.includes(name))) {
-        skipLines[skips++] = index;
+        skipLines[skips++] = line;
       } else if (name === 'x-forwarded-for') {
-        skipLines[skips++] = index;
+        skipLines[skips++] = line;
         forwardedFor = forwardedFor === undefined ? values[index] : `${forwardedFor}, ${values[index]}`;
       } else if (name === 'x-request-id') {
         hasRequestId = true;
       }
       if (skips === skipLines.length) return this.textHead(batch);
+    }
+    if (rawLines !== undefined) {
+      for (; nextLine < headers.rawCount; nextLine++) {
+        skipLines[skips++] = nextLine;
+        if (skips === skipLines.length) return this.textHead(batch);
+      }
     }
     const raw = head.raw;
     const clientIp = context.clientIp.startsWith('::ffff:') ? context.clientIp.slice(7) : context.clientIp;

@@ -50,6 +50,23 @@ describe('HeaderListImpl', () => {
     expect(list.values).toEqual(['a', '3', 'n']);
   });
 
+  it('remembers which received lines are left after remove(), and that only set() and append() modify the list', () => {
+    const list = parseRequest('GET / HTTP/1.1\r\nHost: h\r\nA: 1\r\nB: 2\r\nA: 3\r\nC: 4\r\nB: 5\r\n\r\n').headers as HeaderListImpl;
+    expect(list.rawLines).toBeUndefined();
+    list.remove('absent');
+    expect(list.rawLines).toBeUndefined();
+    list.remove('a');
+    expect(list.names).toEqual(['host', 'b', 'c', 'b']);
+    expect(list.rawLines).toEqual([0, 2, 4, 5]);
+    list.remove('B');
+    expect(list.values).toEqual(['h', '4']);
+    expect(list.rawLines).toEqual([0, 4]);
+    expect(list.rawCount).toBe(6);
+    expect(list.modified).toBe(false);
+    list.append('d', '6');
+    expect(list.modified).toBe(true);
+  });
+
   it('refuses names and values that would break the head', () => {
     const list = new HeaderListImpl();
     for (const [name, value] of [
