@@ -96,9 +96,12 @@ export class HeaderListImpl implements HeaderList {
       if (lines !== undefined) lines[kept] = lines[i]!;
       kept++;
     }
-    names.length = kept;
-    values.length = kept;
-    if (lines !== undefined) lines.length = kept;
+    // pop() rather than setting length, which calls into the runtime: a removal is usually of one field.
+    while (names.length > kept) {
+      names.pop();
+      values.pop();
+      lines?.pop();
+    }
   }
 }
 

@@ -95,9 +95,12 @@ export class ResponseParser extends HttpMessageParser {
    * that wants head and body in one buffer. The parser still emits them.
    */
   bodyWithHead(length: number): Buffer | undefined {
-    const source = this.headSource;
-    if (source === undefined || this.headCopied || this.chunkEnd - this.headSourceEnd < length) return undefined;
-    return source.subarray(this.headSourceEnd, this.headSourceEnd + length);
+    return this.bodyBytesWithHead(length) === length ? this.headSource!.subarray(this.headSourceEnd, this.headSourceEnd + length) : undefined;
+  }
+
+  /** `length` if bodyWithHead(length) would give the bytes, else 0: they then lie in rawHeadSource right after rawHeadEnd. */
+  bodyBytesWithHead(length: number): number {
+    return this.headSource === undefined || this.headCopied || this.chunkEnd - this.headSourceEnd < length ? 0 : length;
   }
 
   override reset(): void {

@@ -61,6 +61,8 @@ export class RateLimitMiddleware implements RequestMiddleware {
   private readonly policyHeader: [string, string];
   private readonly windowSeconds: number;
   private readonly headerCache: Array<[string, string] | undefined>;
+  private lastIndex = -1;
+  private lastHeader: [string, string] | undefined = undefined;
   private readonly limitedBody: string;
 
   private allowed = 0;
@@ -156,13 +158,17 @@ export class RateLimitMiddleware implements RequestMiddleware {
     // Rounding can land one past the window, which would index the next row of the cache.
     if (reset > this.windowSeconds) reset = this.windowSeconds;
     const index = remaining * (this.windowSeconds + 1) + reset;
+    // A bucket that keeps up with its traffic gives the same field request after request: the last one is kept
+    // too, for bursts too big for the table.
+    if (index === this.lastIndex) return this.lastHeader!;
     const cache = this.headerCache;
-    if (index < cache.length) {
-      const cached = cache[index];
-      if (cached !== undefined) return cached;
+    let header = index < cache.length ? cache[index] : undefined;
+    if (header === undefined) {
+      header = ['ratelimit', `"${this.name}";r=${remaining};t=${reset}`];
+      if (index < cache.length) cache[index] = header;
     }
-    const header: [string, string] = ['ratelimit', `"${this.name}";r=${remaining};t=${reset}`];
-    if (index < cache.length) cache[index] = header;
+    this.lastIndex = index;
+    this.lastHeader = header;
     return header;
   }
 

@@ -97,6 +97,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te'
 
 /** The fixed bytes serializeRequestHead writes, encoded once: copying bytes costs less than reading a string's characters. */
 const CRLF = Buffer.from('\r\n', 'latin1');
+const FIELD_SEPARATOR = Buffer.from(': ', 'latin1');
 const XFF_FIELD = Buffer.from('x-forwarded-for: ', 'latin1');
 const XFP_FIELD = Buffer.from('x-forwarded-proto: ', 'latin1');
 const XFH_FIELD = Buffer.from('x-forwarded-host: ', 'latin1');
@@ -111,6 +112,13 @@ const skipEnds = new Int32Array(MAX_SKIPPED_LINES);
 function putLatin1(out: Buffer, at: number, text: string): number {
   for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i);
   return at + text.length;
+}
+
+/** Where the line at `at` ends, past its LF (the head has one): a loop, as field lines are short and a call into the runtime costs more. */
+function lineEndAfter(raw: Buffer, at: number): number {
+  const end = raw.length;
+  while (at < end && raw[at] !== 10) at++;
+  return at + 1;
 }
 
 /** Copies all of `source` to `at`; returns the end. */
@@ -966,8 +974,8 @@ class Exchange {
       let index = 0;
       for (let k = 0; k < skips; k++) {
         const target = skipLines[k]!;
-        for (; index < target; index++) at = raw.indexOf(10, at) + 1;
-        const lineEnd = raw.indexOf(10, at) + 1;
+        for (; index < target; index++) at = lineEndAfter(raw, at);
+        const lineEnd = lineEndAfter(raw, at);
         skipStarts[k] = at;
         skipEnds[k] = lineEnd;
         fieldBytes -= lineEnd - at;
@@ -1202,23 +1210,32 @@ class Exchange {
       }
       // Middleware only adds fields the upstream did not send (rate-limit fields, CORS): they go in
       // before the head's empty line, and head, fields and the chunk's body leave as one buffer.
-      const chunk = link.sliced ? link.rawHead() : chunks.length === 1 ? chunks[0]! : undefined;
-      if (chunk !== undefined && head.headBytes <= chunk.length && chunk.length <= INSERT_COPY_LIMIT && !sendsAny(head, added)) {
-        let lines = '';
-        for (const [name, value] of added) lines += `${name}: ${value}\r\n`;
+      // The head's bytes, read where they lie (no view made): the parser's source on a sliced link, else the one chunk.
+      const sliced = link.sliced;
+      const source = sliced ? link.parser.rawHeadSource : chunks.length === 1 ? chunks[0]! : undefined;
+      const start = sliced ? link.parser.rawHeadStart : 0;
+      const end = sliced ? link.parser.rawHeadEnd : source === undefined ? 0 : source.length;
+      if (source !== undefined && head.headBytes <= end - start && end - start <= INSERT_COPY_LIMIT && !sendsAny(head, added)) {
+        // The fields' bytes go straight into the copy: joining them into a string first cost a concatenation and a flattening.
+        let linesLength = 0;
+        for (let i = 0; i < added.length; i++) linesLength += added[i]![0].length + added[i]![1].length + 4;
         const split = head.headBytes - 2;
-        // On a sliced link the chunk is the head alone: a small body that came with it joins the copy, and
+        // On a sliced link the range is the head alone: a small body that came right after it joins the copy, and
         // the parser's emission of it is skipped, so the answer still leaves in one write.
-        const body = link.sliced && head.hasBody && !head.chunked && head.contentLength > 0 && head.contentLength <= INSERT_COPY_LIMIT ? link.parser.bodyWithHead(head.contentLength) : undefined;
-        const bodyLength = body === undefined ? 0 : body.length;
-        const out = Buffer.allocUnsafe(chunk.length + lines.length + bodyLength);
-        chunk.copy(out, 0, 0, split);
-        out.write(lines, split, 'latin1');
-        chunk.copy(out, split + lines.length, split);
-        if (body !== undefined) {
-          body.copy(out, chunk.length + lines.length);
-          this.skipBodyBytes = bodyLength;
+        const bodyLength =
+          sliced && head.hasBody && !head.chunked && head.contentLength > 0 && head.contentLength <= INSERT_COPY_LIMIT ? link.parser.bodyBytesWithHead(head.contentLength) : 0;
+        const out = Buffer.allocUnsafe(end - start + linesLength + bodyLength);
+        source.copy(out, 0, start, start + split);
+        let at = split;
+        for (let i = 0; i < added.length; i++) {
+          at = putLatin1(out, at, added[i]![0]);
+          at = putAll(out, at, FIELD_SEPARATOR);
+          at = putLatin1(out, at, added[i]![1]);
+          at = putAll(out, at, CRLF);
         }
+        // The head's empty line and, on a sliced link, the body after it: one run of the source.
+        source.copy(out, at, start + split, end + bodyLength);
+        this.skipBodyBytes = bodyLength;
         this.bytesOut += out.length;
         if (link.sliced) {
           this.queueOut(out, 0, out.length);
