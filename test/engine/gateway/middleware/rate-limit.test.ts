@@ -42,6 +42,23 @@ describe('rateLimit middleware', () => {
     expect(header(second.responseHeaders, 'ratelimit')).toBe('"api";r=8;t=2');
   });
 
+  it('gives the right RateLimit field with a burst too big for its table of ready-made fields, also when it repeats', () => {
+    // 1,000,000 a second, burst 1,000,000: a million rows of fields, past the table's size.
+    const mw = limiter({ ratePerSecond: 1_000_000, burst: 1_000_000 });
+    const fields: string[] = [];
+    const at = (ms: number) => {
+      const context = requestContext();
+      mw.handle(context, ms);
+      fields.push(header(context.responseHeaders, 'ratelimit')!);
+    };
+    at(0); // a full bucket, one taken
+    at(0); // two taken
+    at(1); // refilled to full in that millisecond, one taken: the first field again
+    at(1);
+    at(1);
+    expect(fields).toEqual(['"api";r=999999;t=1', '"api";r=999998;t=1', '"api";r=999999;t=1', '"api";r=999998;t=1', '"api";r=999997;t=1']);
+  });
+
   it('in dry run counts what it would refuse and refuses nothing', () => {
     const mw = limiter({ dryRun: true, burst: 1 });
     for (let i = 0; i < 5; i++) expect(mw.handle(requestContext(), 0)).toBeUndefined();
