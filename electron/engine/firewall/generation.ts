@@ -128,9 +128,9 @@ export class Generation {
     return table;
   }
 
-  /** Bytes of the memo tables, for reports. */
+  /** Bytes of the memo tables' tries, for reports. */
   tableBytes(): number {
-    return this.tables.reduce((sum, t) => sum + t.table.byteSize(), 0);
+    return this.rules.winnerBytes();
   }
 }
 

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { ruleInput } from '../../../shared/contract/firewall.ts';
 import { cidrContains, parseCidr, parsePortSpec, type ParsedCidr, type ParsedIp } from '../../../shared/net/index.ts';
 import { newAddressWords, FAMILY_V4, FAMILY_V6, type AddressFamily, type AddressWords } from './address.ts';
-import { lookupV4, lookupV6, lookupV6Skipping, TrieBuilder, V4_LAYOUT, V6_LAYOUT, v6WinnerLayout, WinnerTrieBuilder, type TrieLayout } from './prefix-trie.ts';
+import { lookupV4, lookupV4At, lookupV6, lookupV6Skipping, TrieBuilder, TriePool, V4_LAYOUT, V6_LAYOUT, v6WinnerLayout, WinnerTrieBuilder, type TrieLayout } from './prefix-trie.ts';
 import { parsePortsInto, parsePrefixInto } from './rule-text.ts';
 
 /** A rule as stored: the contract's input with every default applied. */
@@ -220,6 +220,12 @@ export class CompiledRuleSet {
   /** 1 for a rule whose source is an address set: parsed again when the sets change. */
   private readonly fromSet: Uint8Array;
   private listTrie: ListTrie | null = null;
+  /**
+   * The winner tries of every table made from this rule set, per family in
+   * one pool (see TriePool), and the tables, which read the pools' current
+   * arrays. Filled as contexts show up, like listTrie.
+   */
+  private readonly winnerPools = { v4: new TriePool(), v6: new TriePool(), tables: [] as WinnerTable[] };
 
   private constructor(parts: {
     ordered: RuleRecord[];
@@ -546,7 +552,19 @@ export class CompiledRuleSet {
         v6.claim(address, 0, code);
       }
     }
-    return new WinnerTable(admitted, v4.build(), v6.build(), v6Layout, other, this.verdicts);
+    const pools = this.winnerPools;
+    const v4Root = v4.buildInto(pools.v4);
+    const v6Root = v6.buildInto(pools.v6);
+    const table = new WinnerTable(admitted, v4Root, v6Root, v6Layout, other, this.verdicts);
+    pools.tables.push(table);
+    // A pool that grew has a new array: every table reads that one.
+    for (const each of pools.tables) each.readFrom(pools.v4.data, pools.v6.data);
+    return table;
+  }
+
+  /** Bytes of the winner tries of every table made so far (shared nodes counted once). */
+  winnerBytes(): number {
+    return this.winnerPools.v4.byteLength + this.winnerPools.v6.byteLength;
   }
 
   /** The list of rules whose source covers this address (for firstMatch). */
@@ -608,39 +626,45 @@ export class CompiledRuleSet {
  * the same rules share a table.
  */
 export class WinnerTable {
+  /** The pools' arrays (see CompiledRuleSet.winnerTable); v4Root and v6Root are where this table's roots are in them. */
+  private v4: Int32Array = EMPTY_TRIE;
+  private v6: Int32Array = EMPTY_TRIE;
   /** The IPv6 trie's layout (see v6WinnerLayout), as plain numbers for the lookup. */
   private readonly v6Start: number;
   private readonly v6Prefix: number;
-  private readonly v6Root: number;
+  private readonly v6RootBits: number;
 
   constructor(
     readonly admitted: Uint8Array,
-    readonly v4: Int32Array,
-    readonly v6: Int32Array,
+    private readonly v4Root: number,
+    private readonly v6Root: number,
     v6Layout: TrieLayout,
     private readonly other: number,
     private readonly verdicts: ReadonlyArray<RuleVerdict | null>,
   ) {
     this.v6Start = v6Layout.start;
     this.v6Prefix = v6Layout.prefix;
-    this.v6Root = v6Layout.strides[0]!;
+    this.v6RootBits = v6Layout.strides[0]!;
+  }
+
+  /** The pools' arrays, set again whenever a pool grows. */
+  readFrom(v4: Int32Array, v6: Int32Array): void {
+    this.v4 = v4;
+    this.v6 = v6;
   }
 
   /** The winner's code: its slot in CompiledRuleSet.verdicts << 1 | 1 if it denies; 0 for none. */
   code(family: AddressFamily, address: AddressWords): number {
-    if (family === FAMILY_V4) return lookupV4(this.v4, address[0]! | 0);
-    return family === FAMILY_V6 ? lookupV6Skipping(this.v6, address, this.v6Start, this.v6Prefix, this.v6Root) : this.other;
+    if (family === FAMILY_V4) return lookupV4At(this.v4, this.v4Root, address[0]! | 0);
+    return family === FAMILY_V6 ? lookupV6Skipping(this.v6, this.v6Root, address, this.v6Start, this.v6Prefix, this.v6RootBits) : this.other;
   }
 
   winner(family: AddressFamily, address: AddressWords): RuleVerdict | null {
     return this.verdicts[this.code(family, address) >>> 1]!;
   }
-
-  /** Bytes of the tries (the admitted bytes are only read while building). */
-  byteSize(): number {
-    return this.v4.byteLength + this.v6.byteLength;
-  }
 }
+
+const EMPTY_TRIE = new Int32Array(0);
 
 /** Entries of an address set as prefixes with none inside another (nested entries would only repeat the rule). */
 export function disjointPrefixes(entries: readonly string[]): ParsedCidr[] {

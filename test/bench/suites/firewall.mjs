@@ -640,7 +640,7 @@ async function worker(bundlePath) {
         importMs: round(importMs, 1),
         heapMb: round((after.heapUsed - before.heapUsed) / 2 ** 20, 1),
         compiledBytes: compiled.byteSize(),
-        memoBytes: tables.reduce((sum, table) => sum + table.byteSize(), 0),
+        memoBytes: compiled.winnerBytes(),
         tablesMs: round(tablesMs, 1),
         addRuleMs: round(median(changeMs.add), 1),
         removeRuleMs: round(median(changeMs.remove), 1),
