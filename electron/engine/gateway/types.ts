@@ -39,7 +39,7 @@ export interface RequestContext {
   apiKeyId: string | undefined;
   /** The largest body the proxy lets through (bodyLimit middleware); Infinity by default. */
   maxBodyBytes: number;
-  /** Response header edits collected on the way in (CORS, rate-limit headers), applied to the upstream's answer. */
+  /** Response header edits collected on the way in (CORS, rate-limit headers), applied to the upstream's answer; names in lower case. */
   readonly responseHeaders: Array<[string, string]>;
   readonly responseHeadersRemove: string[];
 }

@@ -1498,9 +1498,14 @@ class Exchange {
 /** Responses up to this size get middleware fields inserted by one copy; bigger ones have their head rewritten. */
 const INSERT_COPY_LIMIT = 16 * 1024;
 
-/** Whether the upstream sent any of these fields (then the middleware's value must replace, not add). */
+/**
+ * Whether the upstream sent any of these fields (then the middleware's value
+ * must replace, not add). Middleware names its fields in lower case
+ * (RequestContext.responseHeaders); an index loop, since destructuring each
+ * pair and lower-casing its name took about twice as long.
+ */
 function sendsAny(head: ResponseHead, added: ReadonlyArray<readonly [string, string]>): boolean {
-  for (const [name] of added) if (head.hasField(name.toLowerCase())) return true;
+  for (let i = 0; i < added.length; i++) if (head.hasField(added[i]![0])) return true;
   return false;
 }
 
