@@ -127,11 +127,6 @@ export class Generation {
     this.tables.push({ hash, table });
     return table;
   }
-
-  /** Bytes of the memo tables' tries, for reports. */
-  tableBytes(): number {
-    return this.rules.winnerBytes();
-  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -229,12 +229,7 @@ export class WinnerTrieBuilder {
     return at;
   }
 
-  /** The finished trie in a pool of its own, root at 0. */
-  build(): Int32Array {
-    return compressAlone(this.slots, this.layout);
-  }
-
-  /** The finished trie in a shared pool (see TriePool); returns where its root is. */
+  /** The finished trie in a pool (see TriePool); returns where its root is. A pool of its own puts it at 0. */
   buildInto(pool: TriePool): number {
     return compress(this.slots, this.layout, pool);
   }
