@@ -305,6 +305,13 @@ export const gatewayConfig = z
     /** Data-plane workers: "auto" is one per core. */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default('auto'),
     cpuAffinity: cpuAffinityConfig.optional(),
+    /**
+     * Busy polling, as HAProxy's `busy-polling`: after a read, a worker keeps
+     * polling its sockets instead of sleeping until this many µs pass with no
+     * read. Lower tail latency where waking a sleeping thread is slow (virtual
+     * machines), for CPU; 0 (the default) is off.
+     */
+    busyPollMicros: z.number().int().min(0).max(1_000_000).default(0),
     entryPoints: z.array(z.unknown()).max(256).default([]),
     routers: z.array(z.unknown()).max(100_000).default([]),
     middlewares: z.array(z.unknown()).max(10_000).default([]),
@@ -342,6 +349,7 @@ export interface ItemStatus<T> {
 export interface CheckedGatewayConfig {
   workers: 'auto' | number;
   cpuAffinity: CpuAffinityConfig | null;
+  busyPollMicros: number;
   entryPoints: ItemStatus<EntryPointConfig>[];
   routers: ItemStatus<RouterConfig>[];
   middlewares: ItemStatus<MiddlewareConfig>[];

@@ -104,6 +104,8 @@ export const gatewayStatus = z.object({
     control: z.string().nullable(),
     workers: z.array(z.object({ index: z.number().int(), thread: z.number().int().nullable(), cpus: z.string().nullable() })),
   }),
+  /** The config's `busyPollMicros`: how long a worker keeps polling after a read; 0 when off. */
+  busyPollMicros: z.number().int(),
   entryPoints: z.array(gatewayEntryPoint),
   routers: z.array(gatewayRouter),
   services: z.array(gatewayService),

@@ -179,6 +179,7 @@ function LiveState() {
   const version = useAppStore((state) => state.gateway.status?.version);
   const workers = useAppStore((state) => state.gateway.status?.workers);
   const threads = useAppStore((state) => state.gateway.status?.threads);
+  const busyPollMicros = useAppStore((state) => state.gateway.status?.busyPollMicros ?? 0);
   return (
     <div className="count-block">
       <LivePill live={live} />
@@ -187,13 +188,13 @@ function LiveState() {
           version {formatCount(version)}
         </span>
       ) : null}
-      {workers !== undefined ? <WorkerCount workers={workers} threads={threads} /> : null}
+      {workers !== undefined ? <WorkerCount workers={workers} threads={threads} busyPollMicros={busyPollMicros} /> : null}
     </div>
   );
 }
 
-function WorkerCount({ workers, threads }: { workers: number; threads: GatewayStatus['threads'] | undefined }) {
-  const { label, title } = workerPlacement(workers, threads);
+function WorkerCount({ workers, threads, busyPollMicros }: { workers: number; threads: GatewayStatus['threads'] | undefined; busyPollMicros: number }) {
+  const { label, title } = workerPlacement(workers, threads, busyPollMicros);
   return (
     <span className="muted numeric" title={title} data-testid="gw-workers">
       {label}

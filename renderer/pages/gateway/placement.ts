@@ -4,18 +4,23 @@ import { formatCount } from '../../components/format.ts';
 /**
  * Where the gateway's threads run, for the header's worker count: the count,
  * the workers' CPUs when they are pinned apart from the control plane (as
- * `cpuAffinity` does), and every thread's CPUs in the tooltip.
+ * `cpuAffinity` does), busy polling when it is on (it shows as CPU use an
+ * operator should not have to wonder about), and every thread's CPUs in the
+ * tooltip.
  */
-export function workerPlacement(workers: number, threads: GatewayStatus['threads'] | undefined): { label: string; title: string | undefined } {
+export function workerPlacement(workers: number, threads: GatewayStatus['threads'] | undefined, busyPollMicros = 0): { label: string; title: string | undefined } {
   const count = `${formatCount(workers)} worker${workers === 1 ? '' : 's'}`;
-  if (!threads) return { label: count, title: undefined };
+  const polling = busyPollMicros > 0 ? ` · busy polling ${formatCount(busyPollMicros)} µs` : '';
+  const pollingTitle = busyPollMicros > 0 ? [`busy polling: a worker keeps polling ${formatCount(busyPollMicros)} µs after a read instead of sleeping (busyPollMicros)`] : [];
+  if (!threads) return { label: count + polling, title: pollingTitle.length > 0 ? pollingTitle.join('\n') : undefined };
   const title = [
     ...threads.workers.map((worker) => `worker ${worker.index}: ${worker.thread === null ? 'thread unknown' : `thread ${worker.thread}`}, CPUs ${worker.cpus ?? 'unknown'}`),
     `control plane: CPUs ${threads.control ?? 'unknown'}`,
+    ...pollingTitle,
   ].join('\n');
   const cpus = threads.workers.map((worker) => worker.cpus);
   const pinned = cpus.length > 0 && cpus.every((list) => list !== null && list !== threads.control);
-  if (!pinned) return { label: count, title };
+  if (!pinned) return { label: count + polling, title };
   const distinct = [...new Set(cpus)];
-  return { label: `${count} · CPU${distinct.length === 1 && !/[,-]/.test(distinct[0]!) ? '' : 's'} ${distinct.join(', ')}`, title };
+  return { label: `${count} · CPU${distinct.length === 1 && !/[,-]/.test(distinct[0]!) ? '' : 's'} ${distinct.join(', ')}${polling}`, title };
 }

@@ -14,6 +14,7 @@ const STATUS: GatewayStatus = {
   error: null,
   workers: 1,
   threads: { control: '0-1', workers: [{ index: 0, thread: 101, cpus: '0-1' }] },
+  busyPollMicros: 0,
   entryPoints: [],
   routers: [{ name: 'api', status: 'enabled', errors: [], config: { name: 'api', service: 'api' }, traffic: TRAFFIC_FIGURES }],
   services: [],

@@ -99,6 +99,7 @@ class Checker {
       checked: {
         workers: shape.workers,
         cpuAffinity: shape.cpuAffinity ?? null,
+        busyPollMicros: shape.busyPollMicros,
         entryPoints: entryPoints.map((slot) => slot.status),
         routers: routers.map((slot) => slot.status),
         middlewares: middlewares.map((slot) => slot.status),

@@ -687,6 +687,7 @@ export class GatewayController implements Disposable {
           cpus: worker.thread === null ? null : this.pinner.cpusOf(worker.thread),
         })),
       },
+      busyPollMicros: checked?.busyPollMicros ?? 0,
       entryPoints,
       routers,
       services,

@@ -11,6 +11,7 @@ import type { GatewayStatsRecorder } from '../stats/index.ts';
 import { KEEPALIVE_DELAY_MS } from './entry-point.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 import { onHousekeeping } from './housekeeping.ts';
+import { touchBusyPoll } from './busy-poll.ts';
 import { forwardReads, readOwn, type OnBytes } from './own-reads.ts';
 import { SlotList } from '../../connections/slots.ts';
 import type { ServiceRuntime } from './service-runtime.ts';
@@ -234,7 +235,10 @@ class HttpClientConnection implements RequestParserHandler {
     socket.on('drain', this.onSocketDrain);
   }
 
-  private readonly onDataEvent = (chunk: Buffer): void => this.onData(chunk, 0, chunk.length);
+  private readonly onDataEvent = (chunk: Buffer): void => {
+    touchBusyPoll();
+    this.onData(chunk, 0, chunk.length);
+  };
   private readonly onSocketEnd = (): void => this.parser.finish();
   private readonly onSocketDrain = (): void => this.exchange?.onClientDrain();
 

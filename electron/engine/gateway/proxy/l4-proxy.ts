@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import type { UpstreamInstance } from '../types.ts';
+import { touchBusyPoll } from './busy-poll.ts';
 import type { DataPlaneHooks } from './hooks.ts';
 
 /** What an L4 entry point needs of its service. */
@@ -80,6 +81,9 @@ export class L4Proxy {
       client.once('close', () => upstream.destroySoon());
       client.pipe(upstream);
       upstream.pipe(client);
+      // Streams read the usual way: their reads keep busy polling going too (busy-poll.ts).
+      client.on('data', touchBusyPoll);
+      upstream.on('data', touchBusyPoll);
       client.resume();
     });
   }

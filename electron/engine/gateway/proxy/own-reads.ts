@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { Socket, type OnReadOpts } from 'node:net';
 import { viewOf } from '../http/index.ts';
+import { touchBusyPoll } from './busy-poll.ts';
 
 /**
  * Reading accepted sockets without Node's stream machinery.
@@ -93,6 +94,7 @@ export function setOwnReads(on: boolean): void {
 
 /** Copies `length` bytes of `source` and hands them to `onBytes`: in the slab when small, else in a buffer of their own. */
 function keep(source: Buffer, length: number, onBytes: OnBytes): void {
+  touchBusyPoll();
   if (length > OWN_BUFFER_OVER) {
     const own = Buffer.allocUnsafeSlow(length);
     source.copy(own, 0, 0, length);

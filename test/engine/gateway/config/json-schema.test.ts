@@ -20,8 +20,9 @@ describe('gateway JSON Schema', () => {
     expect(schema.additionalProperties).toBe(false);
     expect(Object.keys(schema.properties)).toEqual(['gateway']);
     expect(gateway.additionalProperties).toBe(false);
-    expect(Object.keys(gateway.properties).sort()).toEqual(['accessLog', 'cpuAffinity', 'entryPoints', 'middlewares', 'routers', 'services', 'workers']);
+    expect(Object.keys(gateway.properties).sort()).toEqual(['accessLog', 'busyPollMicros', 'cpuAffinity', 'entryPoints', 'middlewares', 'routers', 'services', 'workers']);
     expect(gateway.properties.cpuAffinity).toMatchObject({ additionalProperties: false, required: ['workers'] });
+    expect(gateway.properties.busyPollMicros).toEqual({ default: 0, type: 'integer', minimum: 0, maximum: 1_000_000 });
   });
 
   it('lists use the real item schemas, input side: fields with defaults are optional', () => {

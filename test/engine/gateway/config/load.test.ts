@@ -53,6 +53,7 @@ describe('loadGatewayConfigText: the outer shape', () => {
       expect(checked).toEqual({
         workers: 'auto',
         cpuAffinity: null,
+        busyPollMicros: 0,
         entryPoints: [],
         routers: [],
         middlewares: [],
@@ -100,6 +101,15 @@ describe('loadGatewayConfigText: the outer shape', () => {
     expect(fatal(yaml('gateway:', '  cpuAffinity: { workers: [] }')).message).toMatch(/gateway\.cpuAffinity\.workers: /);
     expect(fatal(yaml('gateway:', '  cpuAffinity: { control: [0] }')).message).toMatch(/gateway\.cpuAffinity\.workers: /);
     expect(fatal(yaml('gateway:', '  cpuAffinity: { workers: auto, cores: 2 }')).message).toMatch(/gateway\.cpuAffinity\.cores: unknown field/);
+  });
+
+  it('busyPollMicros: off by default, whole µs up to one second, with the field named', () => {
+    expect(loadGatewayConfigText(yaml('gateway:', '  busyPollMicros: 1000'), FILE).checked.busyPollMicros).toBe(1000);
+    expect(loadGatewayConfigText(yaml('gateway:', '  busyPollMicros: 0'), FILE).checked.busyPollMicros).toBe(0);
+    expect(fatal(yaml('gateway:', '  busyPollMicros: 2000000')).message).toMatch(/^gateway\.yaml:2:3: gateway\.busyPollMicros: Too big/);
+    expect(fatal(yaml('gateway:', '  busyPollMicros: -1')).message).toMatch(/gateway\.busyPollMicros: Too small/);
+    expect(fatal(yaml('gateway:', '  busyPollMicros: 0.5')).message).toMatch(/gateway\.busyPollMicros: /);
+    expect(fatal(yaml('gateway:', '  busyPollMicros: yes')).message).toMatch(/gateway\.busyPollMicros: /);
   });
 
   it('a list that is not a list is fatal', () => {

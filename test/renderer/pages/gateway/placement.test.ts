@@ -28,4 +28,13 @@ describe("the Gateway header's worker count", () => {
     expect(two.label).toBe('2 workers · CPUs 1, 2');
     expect(workerPlacement(2, { control: '0', workers: [{ index: 0, thread: 7, cpus: '2-3' }, { index: 1, thread: 8, cpus: '2-3' }] }).label).toBe('2 workers · CPUs 2-3');
   });
+
+  it('says when busy polling is on, pinned or not, and what it does in the tooltip', () => {
+    const pinned = workerPlacement(1, { control: '0', workers: [{ index: 0, thread: 7, cpus: '1' }] }, 1000);
+    expect(pinned.label).toBe('1 worker · CPU 1 · busy polling 1,000 µs');
+    expect(pinned.title).toBe('worker 0: thread 7, CPUs 1\ncontrol plane: CPUs 0\nbusy polling: a worker keeps polling 1,000 µs after a read instead of sleeping (busyPollMicros)');
+    expect(workerPlacement(2, { control: '0-1', workers: [{ index: 0, thread: 7, cpus: '0-1' }] }, 50).label).toBe('2 workers · busy polling 50 µs');
+    expect(workerPlacement(1, undefined, 50).label).toBe('1 worker · busy polling 50 µs');
+    expect(workerPlacement(1, { control: '0', workers: [{ index: 0, thread: 7, cpus: '1' }] }, 0).label).toBe('1 worker · CPU 1');
+  });
 });
