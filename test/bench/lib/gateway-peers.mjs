@@ -371,11 +371,14 @@ export async function startCaddy({ backendPort, cpu, maxProcs }) {
  * the parsed figures. wrk stops by itself after `seconds`; it is killed if it
  * overstays by 20 s.
  */
-export function startWrk({ port, cpu, seconds, connections = 64, threads = 1, headers = {} }) {
+export function startWrk({ port, cpu, seconds, connections = 64, threads = 1, headers = {}, pauseMs = 0 }) {
   const wrk = requireBinary('wrk');
   const args = [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '--latency'];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  // A moderate load: each connection waits pauseMs between its requests (wrk-pause.lua, which also prints p99.9).
+  if (pauseMs > 0) args.push('-s', WRK_PAUSE_SCRIPT);
   args.push(`http://127.0.0.1:${port}/`);
+  if (pauseMs > 0) args.push('--', String(pauseMs));
   const [file, argv] = pinned(wrk, args, cpu);
   const child = spawnTracked(file, argv);
   let stdout = '';
@@ -395,6 +398,9 @@ export function startWrk({ port, cpu, seconds, connections = 64, threads = 1, he
   return { pid: child.pid, result };
 }
 
+/** wrk's Lua script for a moderate load (startWrk's pauseMs). */
+const WRK_PAUSE_SCRIPT = fileURLToPath(new URL('./wrk-pause.lua', import.meta.url));
+
 const LATENCY_UNITS_MS = { us: 0.001, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 function latencyMs(text) {
@@ -411,6 +417,12 @@ export function parseWrk(text) {
   const percentiles = {};
   for (const match of text.matchAll(/^\s+(50|75|90|99)%\s+(\S+)\s*$/gm)) percentiles[`p${match[1]}`] = latencyMs(match[2]);
   if (percentiles.p99 === undefined) throw new Error(`wrk printed no latency distribution (was --latency given?):\n${text.trim()}`);
+  // wrk-pause.lua's line, in µs: finer than --latency's and with p99.9.
+  const fromScript = /^percentiles-us p50=(\d+) p90=(\d+) p99=(\d+) p99\.9=(\d+)$/m.exec(text);
+  if (fromScript) {
+    const [p50, p90, p99, p999] = fromScript.slice(1).map((us) => Number(us) / 1000);
+    Object.assign(percentiles, { p50, p90, p99, p999 });
+  }
   const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(text);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   return {

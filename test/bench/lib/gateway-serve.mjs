@@ -17,11 +17,12 @@ export const BENCH_MIDDLEWARES = [
 ];
 
 /** The config file's text; JSON is YAML, and leaves nothing to quoting. */
-export function gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline = 1, cpuAffinity }) {
+export function gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline = 1, cpuAffinity, busyPollMicros = 0 }) {
   const config = {
     gateway: {
       workers,
       ...(cpuAffinity ? { cpuAffinity } : {}),
+      ...(busyPollMicros > 0 ? { busyPollMicros } : {}),
       entryPoints: [{ name: 'bench', host: '127.0.0.1', port }],
       routers: [{ name: 'all', match: { path: { prefix: '/' } }, service: 'backend', ...(withMiddlewares ? { middlewares: BENCH_MIDDLEWARES.map((m) => m.name) } : {}) }],
       ...(withMiddlewares ? { middlewares: BENCH_MIDDLEWARES } : {}),
@@ -36,12 +37,12 @@ export function gatewayConfigText({ port, backendPort, workers, withMiddlewares,
  * config and resolves once it prints its console line. Whether the entry
  * point proxies is the caller's check: the API key must exist first.
  */
-export async function startGatewayServe({ node, cli, cpu, workers, backendPort, withMiddlewares, pipeline = 1, cpuAffinity }) {
+export async function startGatewayServe({ node, cli, cpu, workers, backendPort, withMiddlewares, pipeline = 1, cpuAffinity, busyPollMicros = 0 }) {
   const root = makeTempDir('netops-bench-gateway-');
   const dataDir = join(root, 'data');
   const configFile = join(root, 'config.yaml');
   const port = await freePort();
-  const configText = gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline, cpuAffinity });
+  const configText = gatewayConfigText({ port, backendPort, workers, withMiddlewares, pipeline, cpuAffinity, busyPollMicros });
   writeFileSync(configFile, configText);
   const args = [cli, 'serve', '--ui-port', '0', '--data-dir', dataDir, '--config', configFile];
   const [file, argv] = cpu === undefined ? [node, args] : [requireBinary('taskset'), ['-c', String(cpu), node, ...args]];
@@ -49,7 +50,7 @@ export async function startGatewayServe({ node, cli, cpu, workers, backendPort, 
   const output = keepLastLines(child);
   const describe = () => (output.length > 0 ? `; its output:\n    ${output.join('\n    ')}` : '; it printed nothing');
   const instance = {
-    name: `gateway (${workers} worker${workers === 1 ? '' : 's'}${pipeline > 1 ? `, pipeline ${pipeline}` : ''}${withMiddlewares ? ', rateLimit + apiKey' : ''}${cpuAffinity ? `, cpuAffinity ${JSON.stringify(cpuAffinity)}` : ''})`,
+    name: `gateway (${workers} worker${workers === 1 ? '' : 's'}${pipeline > 1 ? `, pipeline ${pipeline}` : ''}${withMiddlewares ? ', rateLimit + apiKey' : ''}${cpuAffinity ? `, cpuAffinity ${JSON.stringify(cpuAffinity)}` : ''}${busyPollMicros > 0 ? `, busyPollMicros ${busyPollMicros}` : ''})`,
     child,
     pid: child.pid,
     port,

@@ -8,8 +8,11 @@
 // the pipelined run); then nginx and the pipelined gateway with a new
 // connection per request (wrk sends Connection: close; first round only, no
 // goal: what accepting and closing costs); then nginx and the pipelined
-// gateway each pinned as an operator pins them (see below); then nginx and
-// the gateway, both ways, on both cores.
+// gateway each pinned as an operator pins them (see below), and the pinned
+// gateway with busy polling (busyPollMicros 1000,
+// NETOPS_BENCH_GATEWAY_BUSY_POLL_US); then the pinned nginx, the pinned
+// gateway and the pinned gateway with busy polling again at a moderate load
+// (below); then nginx and the gateway, both ways, on both cores.
 //
 // How it measures:
 // - One backend serves every target: nginx `return 200` or a bare node:http
@@ -50,6 +53,12 @@
 //   master shares its worker's. Where each thread may run is read from /proc
 //   after the warm-ups, and a run whose threads are not where they should be
 //   fails. CPU per request still counts every thread, wherever it ran.
+// - The moderate load: each of wrk's connections waits 2 ms after an answer
+//   before its next request (lib/wrk-pause.lua, NETOPS_BENCH_GATEWAY_PAUSE_MS),
+//   so every target carries about the same rate, under half of what it can;
+//   the script also prints p99.9. No goal is judged on it: it shows the tail
+//   where neither proxy is the limit, and what busy polling does for it (at
+//   full load a proxy's loop seldom sleeps, so there it has little to do).
 // - Before each run the suite waits for a quiet machine (see README); each
 //   run records how busy each core, the backend, wrk and other processes were.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -90,10 +99,30 @@ const MIDDLEWARE_BUDGET = 0.15;
 const LOAD_SIDE_LIMIT_SHARE = 0.9;
 /** pool.pipeline of the pipelined gateway runs (NETOPS_BENCH_GATEWAY_PIPELINE): up to this many requests per upstream connection. */
 const PIPELINE = Number(process.env.NETOPS_BENCH_GATEWAY_PIPELINE ?? 16);
+/** The moderate-load runs: each of wrk's connections waits this long between its requests (NETOPS_BENCH_GATEWAY_PAUSE_MS). */
+const MODERATE_PAUSE_MS = Number(process.env.NETOPS_BENCH_GATEWAY_PAUSE_MS ?? 2);
+/** busyPollMicros of the busy-polling runs (NETOPS_BENCH_GATEWAY_BUSY_POLL_US). */
+const BUSY_POLL_US = Number(process.env.NETOPS_BENCH_GATEWAY_BUSY_POLL_US ?? 1000);
 /** Rounds of the targets in REPEATED (see the header). */
 const ROUNDS = Math.max(1, Number(process.env.NETOPS_BENCH_GATEWAY_ROUNDS ?? 5));
 /** The targets the goals compare, run in every round; the others run in the first only. */
-const REPEATED = new Set(['nginx', 'floor', 'floorPipelined', 'gateway', 'gatewayPipelined', 'gatewayMiddleware', 'nginxPinned', 'gatewayPinned', 'nginx2', 'gateway2', 'gateway2Pipelined']);
+const REPEATED = new Set([
+  'nginx',
+  'floor',
+  'floorPipelined',
+  'gateway',
+  'gatewayPipelined',
+  'gatewayMiddleware',
+  'nginxPinned',
+  'gatewayPinned',
+  'gatewayPinnedBusyPoll',
+  'nginxPinnedModerate',
+  'gatewayPinnedModerate',
+  'gatewayPinnedBusyPollModerate',
+  'nginx2',
+  'gateway2',
+  'gateway2Pipelined',
+]);
 
 /**
  * What runs, in order. `cores` 1: pinned to PROXY_CPU; 2: not pinned.
@@ -139,6 +168,43 @@ const TARGETS = [
     reference: 'nginxPinned',
     affinity: true,
     gateway: { workers: 1, withMiddlewares: false, pipeline: PIPELINE, affinity: true },
+  },
+  {
+    id: 'gatewayPinnedBusyPoll',
+    label: `gateway, pinned as above, busyPollMicros ${BUSY_POLL_US}`,
+    cores: 1,
+    reference: 'nginxPinned',
+    affinity: true,
+    gateway: { workers: 1, withMiddlewares: false, pipeline: PIPELINE, affinity: true, busyPollMicros: BUSY_POLL_US },
+  },
+  // The pinned pair again at a moderate load (see the header): the tail where neither proxy is the limit.
+  {
+    id: 'nginxPinnedModerate',
+    label: `nginx, pinned as above, moderate load (${MODERATE_PAUSE_MS} ms between a connection's requests)`,
+    cores: 1,
+    reference: 'nginxPinnedModerate',
+    binary: 'nginx',
+    affinity: true,
+    pauseMs: MODERATE_PAUSE_MS,
+    start: (c, b) => startNginxProxy({ backendPort: b.port, workers: 1, cpu: c === undefined ? undefined : LOAD_CPU, workerCpus: c === undefined ? undefined : [c] }),
+  },
+  {
+    id: 'gatewayPinnedModerate',
+    label: `gateway, pinned as above, pipeline ${PIPELINE}, moderate load`,
+    cores: 1,
+    reference: 'nginxPinnedModerate',
+    affinity: true,
+    pauseMs: MODERATE_PAUSE_MS,
+    gateway: { workers: 1, withMiddlewares: false, pipeline: PIPELINE, affinity: true },
+  },
+  {
+    id: 'gatewayPinnedBusyPollModerate',
+    label: `gateway, pinned as above, pipeline ${PIPELINE}, busyPollMicros ${BUSY_POLL_US}, moderate load`,
+    cores: 1,
+    reference: 'nginxPinnedModerate',
+    affinity: true,
+    pauseMs: MODERATE_PAUSE_MS,
+    gateway: { workers: 1, withMiddlewares: false, pipeline: PIPELINE, affinity: true, busyPollMicros: BUSY_POLL_US },
   },
   // A new connection per request (wrk sends Connection: close), first round only: what accepting and closing costs.
   {
@@ -313,7 +379,7 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
     const backendPids = isDirect ? [] : backend.pids();
     const cpuBefore = readCpuMsOf(targetPids);
     const cores = coreMeter();
-    const wrk = startWrk({ port: server.port, cpu: loadCpu, seconds: RUN_SECONDS, connections: CONNECTIONS, headers });
+    const wrk = startWrk({ port: server.port, cpu: loadCpu, seconds: RUN_SECONDS, connections: CONNECTIONS, headers, pauseMs: target.pauseMs ?? 0 });
     const meter = cpuMeter({ target: targetPids, backend: backendPids, wrk: [wrk.pid] });
     // wrk's own CPU can be read only while it lives: read the meter just before it stops.
     const [run, during] = await Promise.all([wrk.result, delay(RUN_SECONDS * 1000 - 300).then(() => meter.read())]);
@@ -324,7 +390,7 @@ async function measureTarget(ctx, target, backend, cpu, loadCpu) {
     if (socketErrors.length > 0) ctx.log(`   wrk socket errors: ${socketErrors.map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
     const cpuUsPerRequest = (cpuMs * 1000) / run.requests;
     ctx.log(
-      `   ${round(run.rps, 0)} rps, p50 ${round(run.latencyMs.p50, 2)} / p99 ${round(run.latencyMs.p99, 2)} ms, ${round(cpuUsPerRequest, 1)} µs CPU per request; cores ${coreBusy.join(' / ')} % busy`,
+      `   ${round(run.rps, 0)} rps, p50 ${round(run.latencyMs.p50, 2)} / p99 ${round(run.latencyMs.p99, 2)}${run.latencyMs.p999 === undefined ? '' : ` / p99.9 ${round(run.latencyMs.p999, 2)}`} ms, ${round(cpuUsPerRequest, 1)} µs CPU per request; cores ${coreBusy.join(' / ')} % busy`,
     );
     return {
       target: server.name,
@@ -389,7 +455,7 @@ function checkPlacement(target, pids, cpu, loadCpu) {
   return { onProxyCpu: onProxy, onLoadCpu: onLoad };
 }
 
-async function startGateway(ctx, { workers, withMiddlewares, pipeline, affinity }, backend, cpu, loadCpu) {
+async function startGateway(ctx, { workers, withMiddlewares, pipeline, affinity, busyPollMicros = 0 }, backend, cpu, loadCpu) {
   // Pinned as an operator pins it: started on the load side's CPU, the worker moved to the proxy's by cpuAffinity.
   const pinned = affinity && cpu !== undefined;
   const server = await startGatewayServe({
@@ -400,6 +466,7 @@ async function startGateway(ctx, { workers, withMiddlewares, pipeline, affinity 
     backendPort: backend.port,
     withMiddlewares,
     pipeline,
+    busyPollMicros,
     ...(pinned ? { cpuAffinity: { workers: [cpu], control: [loadCpu] } } : {}),
   });
   try {
@@ -463,6 +530,8 @@ function combineRounds(target, runs) {
     return {
       rps: run.rps,
       p99Ms: run.p99Ms,
+      latencyMs: run.latencyMs,
+      cpuPercent: run.cpuPercent.target,
       cpuUsPerRequest: run.cpuUsPerRequest,
       ratios: refOk ? { rps: ratio(run.rps, ref.rps), p99: ratio(run.p99Ms, ref.p99Ms), cpu: ratio(run.cpuUsPerRequest, ref.cpuUsPerRequest) } : null,
     };
@@ -540,6 +609,31 @@ function roundRatios(parts, id, reference) {
   };
 }
 
+/**
+ * A moderate-load target against its reference, both run in every round: the
+ * medians of the per-round ratios of rps and of each percentile, each round's
+ * p99 ratio, and the median CPU of each (% of one core).
+ */
+function tailRatios(parts, id, reference) {
+  const a = parts[id];
+  const b = parts[reference];
+  if (!a?.ok || !b?.ok) return null;
+  const pairs = a.rounds.map((run, index) => [run, b.rounds[index]]).filter(([, ref]) => ref !== undefined);
+  if (pairs.length === 0) return null;
+  const of = (read) => round(median(pairs.map(([run, ref]) => read(run) / read(ref))), 2);
+  const at = (key) => (run) => run.latencyMs[key];
+  return {
+    rps: of((run) => run.rps),
+    p50: of(at('p50')),
+    p90: of(at('p90')),
+    p99: of(at('p99')),
+    p999: of(at('p999')),
+    cpuPercent: round(median(a.rounds.map((run) => run.cpuPercent)), 0),
+    referenceCpuPercent: round(median(b.rounds.map((run) => run.cpuPercent)), 0),
+    p99Rounds: pairs.map(([run, ref]) => round(run.latencyMs.p99 / ref.latencyMs.p99, 2)),
+  };
+}
+
 /** The middlewares' cost, against the same gateway without them (both pipelined). */
 function middlewareCost(parts) {
   const plain = parts.gatewayPipelined;
@@ -600,6 +694,24 @@ function summarize(results) {
     const against = results.againstFloor[key];
     summary.push([`gateway / Node floor (${how}) at 1 core: rps ratio / p99 ratio / CPU per request ratio`, against ? `${against.rps} / ${against.p99} / ${against.cpu}` : 'n/a (a run failed)']);
     if (against && against.rounds.length > 1) summary.push(['  each round: rps ratio / p99 ratio', against.rounds.join(', ')]);
+  }
+  // Busy polling at full load, against the same pinned gateway without it.
+  const busyFull = roundRatios(parts, 'gatewayPinnedBusyPoll', 'gatewayPinned');
+  summary.push([
+    `busyPollMicros ${BUSY_POLL_US} at full load, pinned: with / without: rps ratio / p99 ratio / CPU per request ratio`,
+    busyFull ? `${busyFull.rps} / ${busyFull.p99} / ${busyFull.cpu}` : 'n/a (a run failed)',
+  ]);
+  // The moderate load: where neither proxy is the limit (see the header).
+  for (const [id, how] of [
+    ['gatewayPinnedModerate', `pipeline ${PIPELINE}`],
+    ['gatewayPinnedBusyPollModerate', `pipeline ${PIPELINE}, busyPollMicros ${BUSY_POLL_US}`],
+  ]) {
+    const tail = tailRatios(parts, id, 'nginxPinnedModerate');
+    summary.push([
+      `moderate load, pinned: gateway (${how}) / nginx: rps / p50 / p90 / p99 / p99.9 ratios; CPU % of a core, gateway / nginx`,
+      tail ? `${tail.rps} / ${tail.p50} / ${tail.p90} / ${tail.p99} / ${tail.p999}; ${tail.cpuPercent} / ${tail.referenceCpuPercent}` : 'n/a (a run failed)',
+    ]);
+    if (tail && tail.p99Rounds.length > 1) summary.push(['  each round: p99 ratio', tail.p99Rounds.join(', ')]);
   }
   const cost = results.middlewareCost;
   summary.push(['middleware cost (rateLimit + apiKey): throughput % / CPU per request %', cost ? `${cost.throughputPercent} / ${cost.cpuPerRequestPercent}` : 'n/a (a gateway run failed)']);

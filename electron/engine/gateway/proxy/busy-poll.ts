@@ -11,11 +11,12 @@ import { performance } from 'node:perf_hooks';
  * the host, so that wake-up can take far longer than the request. In the
  * bench's pinned layout at a moderate load (about 18k requests a second, half
  * of what either proxy can do), with 1,000 µs the gateway's p99 went from
- * 1.23x nginx's to 1.09x in the suite's moderate-load rows, and from 1.51x to
- * 0.82x in a set by hand; its p99.9 did not improve, and at full load it
- * changed nothing, as the loop seldom sleeps there (test/bench/README.md,
- * "Session 23"). The price is CPU: the worker used 0.80 of a core at that
- * load instead of 0.46, and with no traffic for longer than the window none.
+ * 1.23x and 1.41x nginx's to 1.09x and 0.92x in two runs of the suite's
+ * moderate-load rows (lower in 9 of 10 rounds); its p99.9 moved both ways,
+ * and at full load it changed nothing, as the loop seldom sleeps there
+ * (test/bench/README.md, "Session 23"). The price is CPU: the worker used 0.8
+ * of a core at that load instead of 0.46, and with no traffic for longer than
+ * the window none.
  *
  * How: a read moves a counter; while polling, a setImmediate callback runs on
  * every turn of the loop, and a pending immediate makes libuv poll with a zero
