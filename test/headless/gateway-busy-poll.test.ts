@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { waitFor } from '../helpers/console.ts';
-import { send, startBackend, type Backend } from '../helpers/gateway.ts';
-import { buildServe, oneRouteGatewayYaml, spawnServe, writeOneRouteConfig, type ServeProcess } from '../helpers/serve-process.ts';
+import { send } from '../helpers/gateway.ts';
+import { oneRouteGatewayYaml, serveFixture } from '../helpers/serve-process.ts';
 
 /**
  * `busyPollMicros` as it runs for real: `netops serve` in its own process with
@@ -16,14 +13,13 @@ import { buildServe, oneRouteGatewayYaml, spawnServe, writeOneRouteConfig, type 
  * time (/proc/PID/task/TID/stat), read by the test. A worker that busy-polls
  * keeps running after a request instead of sleeping in epoll; one that does
  * not uses next to no CPU for a request a tenth of a second. The thresholds
- * are far apart (a quarter of the polled time against an eighth; measured here 1,280 ms against 30), so
- * that a busy machine moves neither side across.
+ * are far apart (a quarter of the polled time against an eighth; measured
+ * here 1,280 ms against 30), so that a busy machine moves neither across.
  */
 
-let work: string;
-let cli: string;
-let backend: Backend;
-const running: ServeProcess[] = [];
+const fixture = serveFixture('netops-gw-busy-poll-', () => {
+  if (process.platform !== 'linux') throw new Error("this test reads a thread's CPU time from /proc: run it on Linux");
+});
 
 /** The thread's user and system time in ms (clock ticks of 10 ms). */
 function threadCpuMs(pid: number, thread: number): number {
@@ -33,10 +29,7 @@ function threadCpuMs(pid: number, thread: number): number {
 }
 
 async function startServe(name: string, extra: string): Promise<{ pid: number; client: RpcClient<Contract>; port: number; worker: number }> {
-  const configFile = join(work, `${name}.yaml`);
-  await writeOneRouteConfig(configFile, backend.url, 1, extra);
-  const serve = await spawnServe(cli, configFile, join(work, `${name}-data`));
-  running.push(serve);
+  const serve = await fixture.start(name, 1, extra);
   const status = await waitFor(async () => {
     const current = await serve.client.api.gateway.status({});
     return current.threads.workers.length === 1 && current.threads.workers[0]!.thread ? current : undefined;
@@ -55,19 +48,6 @@ async function cpuWhileRequesting(pid: number, worker: number, port: number, ms:
   return threadCpuMs(pid, worker) - before;
 }
 
-beforeAll(async () => {
-  if (process.platform !== 'linux') throw new Error('this test reads a thread\'s CPU time from /proc: run it on Linux');
-  work = await mkdtemp(join(tmpdir(), 'netops-gw-busy-poll-'));
-  cli = await buildServe(join(work, 'node'));
-  backend = await startBackend('only');
-}, 60_000);
-
-afterAll(async () => {
-  for (const serve of running) await serve.stop();
-  await backend?.close();
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
 describe('busy polling in the data-plane worker (busyPollMicros)', () => {
   it('keeps the worker running between requests while on, lets it sleep when the window passes, and applies a change live', async () => {
     const { pid, client, port, worker } = await startServe('polling', 'busyPollMicros: 1000000\n');
@@ -85,7 +65,7 @@ describe('busy polling in the data-plane worker (busyPollMicros)', () => {
 
     // Turned off by an apply: the same requests now leave the worker asleep between them.
     const before = await client.api.gateway.status({});
-    await client.api.gateway.apply({ text: oneRouteGatewayYaml(backend.url, 1) });
+    await client.api.gateway.apply({ text: oneRouteGatewayYaml(fixture.backend.url, 1) });
     const after = await waitFor(async () => {
       const current = await client.api.gateway.status({});
       return current.version > before.version ? current : undefined;

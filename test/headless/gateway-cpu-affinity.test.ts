@@ -1,14 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { availableParallelism } from 'node:os';
+import { describe, expect, it } from 'vitest';
 import { parseCpuList } from '../../electron/engine/gateway/worker/index.ts';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { waitFor } from '../helpers/console.ts';
-import { send, startBackend, type Backend } from '../helpers/gateway.ts';
-import { buildServe, oneRouteGatewayYaml, spawnServe, writeOneRouteConfig, type ServeProcess } from '../helpers/serve-process.ts';
+import { send } from '../helpers/gateway.ts';
+import { oneRouteGatewayYaml, serveFixture } from '../helpers/serve-process.ts';
 
 /**
  * `cpuAffinity` as it runs for real: `netops serve` in its own process, two
@@ -17,43 +15,27 @@ import { buildServe, oneRouteGatewayYaml, spawnServe, writeOneRouteConfig, type 
  * product. Linux with at least two CPUs, as CI's machines are.
  */
 
-let work: string;
-let cli: string;
 /** The CPUs this test's process (and so a serve it starts) may use: where "unpinned" threads run. */
 let cpusOfProcessAtStart: string;
-let backend: Backend;
-const running: ServeProcess[] = [];
 
 function cpusOf(pid: number, thread: number): string {
   const status = readFileSync(`/proc/${pid}/task/${thread}/status`, 'utf8');
   return /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)![1]!;
 }
 
-async function startServe(name: string, affinity: string): Promise<{ pid: number; client: RpcClient<Contract>; port: number }> {
-  const configFile = join(work, `${name}.yaml`);
-  await writeOneRouteConfig(configFile, backend.url, 2, `cpuAffinity: ${affinity}\n`);
-  const serve = await spawnServe(cli, configFile, join(work, `${name}-data`));
-  running.push(serve);
-  return { pid: serve.child.pid!, client: serve.client, port: serve.port };
-}
-
-beforeAll(async () => {
+const fixture = serveFixture('netops-gw-affinity-', () => {
   if (process.platform !== 'linux') throw new Error('cpuAffinity is Linux-only and this test reads /proc: run it on Linux');
   const allowed = cpusOf(process.pid, process.pid);
   cpusOfProcessAtStart = allowed;
   if (availableParallelism() < 2 || !parseCpuList(allowed).includes(0) || !parseCpuList(allowed).includes(1)) {
     throw new Error(`this test pins threads to CPUs 0 and 1, and this process may use CPUs ${allowed} only`);
   }
-  work = await mkdtemp(join(tmpdir(), 'netops-gw-affinity-'));
-  cli = await buildServe(join(work, 'node'));
-  backend = await startBackend('only');
-}, 60_000);
-
-afterAll(async () => {
-  for (const serve of running) await serve.stop();
-  await backend?.close();
-  if (work) await rm(work, { recursive: true, force: true });
 });
+
+async function startServe(name: string, affinity: string): Promise<{ pid: number; client: RpcClient<Contract>; port: number }> {
+  const serve = await fixture.start(name, 2, `cpuAffinity: ${affinity}\n`);
+  return { pid: serve.child.pid!, client: serve.client, port: serve.port };
+}
 
 describe('pinning the gateway to CPUs (cpuAffinity)', () => {
   it('puts each worker on its own CPU and every other thread on the control CPUs', async () => {
@@ -89,7 +71,7 @@ describe('pinning the gateway to CPUs (cpuAffinity)', () => {
     const version = before.version;
 
     // Swapped, and the control plane moved to CPU 1: applied to the running threads.
-    await client.api.gateway.apply({ text: oneRouteGatewayYaml(backend.url, 2, 'cpuAffinity: { workers: [0, 1], control: [1] }\n') });
+    await client.api.gateway.apply({ text: oneRouteGatewayYaml(fixture.backend.url, 2, 'cpuAffinity: { workers: [0, 1], control: [1] }\n') });
     const swapped = await placed((worker) => worker.cpus === String(worker.index));
     expect(swapped.version).toBeGreaterThan(version);
     expect(swapped.error).toBeNull();
@@ -101,7 +83,7 @@ describe('pinning the gateway to CPUs (cpuAffinity)', () => {
 
     // No cpuAffinity: every thread back to the CPUs the process had.
     const all = cpusOfProcessAtStart;
-    await client.api.gateway.apply({ text: oneRouteGatewayYaml(backend.url, 2) });
+    await client.api.gateway.apply({ text: oneRouteGatewayYaml(fixture.backend.url, 2) });
     await placed((worker) => worker.cpus === all);
     for (const thread of readdirSync(`/proc/${pid}/task`).map(Number)) expect(cpusOf(pid, thread)).toBe(all);
     expect((await send(port, '/after', { agent: false })).status).toBe(200);

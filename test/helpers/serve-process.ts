@@ -1,12 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { afterAll, beforeAll } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { connectClient } from './console.ts';
-import { gatewayYaml } from './gateway.ts';
+import { gatewayYaml, startBackend, type Backend } from './gateway.ts';
 
 /**
  * `netops serve` as it runs for real, in its own process: built from the
@@ -82,6 +84,49 @@ export async function spawnServe(cli: string, configFile: string, dataDir: strin
       const exited = new Promise((resolve) => child.once('close', resolve));
       child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+export interface ServeFixture {
+  /** The backend every served route goes to (set before the file's tests run). */
+  readonly backend: Backend;
+  /** Starts a serve with writeOneRouteConfig's file (`extra` lines first), stopped after the file's tests. */
+  start(name: string, workers: number, extra?: string): Promise<ServeProcess>;
+}
+
+/**
+ * For a test file's serve processes: a temp dir, the CLI built into it and a
+ * backend, made before its tests (after `check`, which may refuse the
+ * machine), and every serve started through the fixture stopped after them.
+ */
+export function serveFixture(prefix: string, check: () => void = () => undefined): ServeFixture {
+  let work = '';
+  let cli = '';
+  let backend: Backend | undefined;
+  const running: ServeProcess[] = [];
+  beforeAll(async () => {
+    check();
+    work = await mkdtemp(join(tmpdir(), prefix));
+    cli = await buildServe(join(work, 'node'));
+    backend = await startBackend('only');
+  }, 60_000);
+  afterAll(async () => {
+    for (const serve of running) await serve.stop();
+    await backend?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+  return {
+    get backend(): Backend {
+      if (!backend) throw new Error('the fixture\'s backend is not started yet');
+      return backend;
+    },
+    start: async (name, workers, extra = '') => {
+      const configFile = join(work, `${name}.yaml`);
+      await writeOneRouteConfig(configFile, backend!.url, workers, extra);
+      const serve = await spawnServe(cli, configFile, join(work, `${name}-data`));
+      running.push(serve);
+      return serve;
     },
   };
 }
