@@ -24,6 +24,8 @@ import { performance } from 'node:perf_hooks';
  * moving. The state is the thread's, as its reads are (see own-reads.ts).
  */
 
+/** What each data plane on this thread asked for (several share one in-thread runs): the longest wins. */
+const wanted = new Map<object, number>();
 let windowMs = 0;
 let polling = false;
 let reads = 0;
@@ -31,9 +33,17 @@ let seenReads = 0;
 let lastReadAt = 0;
 let turns = 0;
 
-/** Sets how long (µs) the loop keeps polling after the last read; 0 turns busy polling off, at once. */
-export function setBusyPoll(micros: number): void {
-  windowMs = micros / 1000;
+/**
+ * Sets how long (µs) `owner` (a data plane) wants this thread's loop to keep
+ * polling after the last read; 0 withdraws its wish. The longest wish holds;
+ * with none left, polling stops at once.
+ */
+export function setBusyPoll(owner: object, micros: number): void {
+  if (micros > 0) wanted.set(owner, micros);
+  else wanted.delete(owner);
+  let longest = 0;
+  for (const value of wanted.values()) longest = Math.max(longest, value);
+  windowMs = longest / 1000;
 }
 
 /** Called on every read of a socket of this thread: starts polling when it is on and not running. */
@@ -53,7 +63,7 @@ function pollTurn(): void {
     seenReads = reads;
     lastReadAt = now;
   } else if (now - lastReadAt >= windowMs) {
-    // Also where setBusyPoll(0) ends it: windowMs is 0 then.
+    // Also where the last wish taken back ends it: windowMs is 0 then.
     polling = false;
     return;
   }

@@ -1,4 +1,4 @@
-export { busyPollState, setBusyPoll } from './busy-poll.ts';
+export { setBusyPoll } from './busy-poll.ts';
 export { EntryPointListener, type EntryPointStatus } from './entry-point.ts';
 export type { DataPlaneHooks } from './hooks.ts';
 export { HOUSEKEEPING_MS, onHousekeeping } from './housekeeping.ts';

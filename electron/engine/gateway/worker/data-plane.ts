@@ -162,7 +162,7 @@ export class GatewayDataPlane implements RequestSink {
   async apply(version: number, checked: CheckedGatewayConfig, ports: Record<string, number>): Promise<{ ports: Record<string, number>; errors: string[] }> {
     const errors: string[] = [];
     this.accessLog = checked.accessLog.enabled;
-    setBusyPoll(checked.busyPollMicros);
+    setBusyPoll(this, checked.busyPollMicros);
     const previous = this.generation;
     const routers = this.routerConfigs(checked);
     const generation = this.compile(version, checked, routers, previous, errors);
@@ -420,7 +420,7 @@ export class GatewayDataPlane implements RequestSink {
 
   async stop(drainMs: number): Promise<void> {
     // A stopping worker must be able to sleep, and to exit.
-    setBusyPoll(0);
+    setBusyPoll(this, 0);
     await Promise.all([...this.entryPoints.values()].map((running) => this.stopEntryPoint(running, drainMs)));
     this.entryPoints.clear();
     if (this.generation) for (const service of this.generation.services.values()) service.dispose();

@@ -14,11 +14,13 @@ import { waitFor } from '../../../helpers/console.ts';
  * again. The figures it is for are in the bench (README, "Session 23").
  */
 
+/** The test stands for one data plane, except where it says otherwise. */
+const plane = {};
 const servers: Server[] = [];
 const sockets: Socket[] = [];
 
 afterEach(async () => {
-  setBusyPoll(0);
+  setBusyPoll(plane, 0);
   for (const socket of sockets.splice(0)) socket.destroy();
   for (const server of servers.splice(0)) server.close();
   await waitFor(() => !busyPollState().polling, 'busy polling to end');
@@ -42,7 +44,7 @@ describe('busy polling', () => {
   });
 
   it('after a read keeps the loop turning without sleeping, and stops once a whole window passes with no read', async () => {
-    setBusyPoll(150_000);
+    setBusyPoll(plane, 150_000);
     expect(busyPollState().micros).toBe(150_000);
     const turns = busyPollState().turns;
     touchBusyPoll();
@@ -58,7 +60,7 @@ describe('busy polling', () => {
   });
 
   it('goes on while reads keep coming, each one opening the window again', async () => {
-    setBusyPoll(80_000);
+    setBusyPoll(plane, 80_000);
     touchBusyPoll();
     const until = performance.now() + 300;
     while (performance.now() < until) {
@@ -70,16 +72,31 @@ describe('busy polling', () => {
   });
 
   it('stops within a turn or two when turned off while polling', async () => {
-    setBusyPoll(1_000_000);
+    setBusyPoll(plane, 1_000_000);
     touchBusyPoll();
     await sleep(10);
     expect(busyPollState().polling).toBe(true);
-    setBusyPoll(0);
+    setBusyPoll(plane, 0);
+    await waitFor(() => !busyPollState().polling, 'polling to stop', 200);
+  });
+
+  it('holds the longest window any data plane on the thread asked for, until each takes its wish back', async () => {
+    const other = {};
+    setBusyPoll(plane, 1000);
+    setBusyPoll(other, 50_000);
+    expect(busyPollState().micros).toBe(50_000);
+    setBusyPoll(other, 0);
+    expect(busyPollState().micros).toBe(1000);
+    touchBusyPoll();
+    expect(busyPollState().polling).toBe(true);
+    // The last wish withdrawn: off at once, as a stopping data plane needs.
+    setBusyPoll(plane, 0);
+    expect(busyPollState().micros).toBe(0);
     await waitFor(() => !busyPollState().polling, 'polling to stop', 200);
   });
 
   it('starts on reads of accepted and outbound sockets read into the thread buffer (own reads)', async () => {
-    setBusyPoll(100_000);
+    setBusyPoll(plane, 100_000);
     const server = createServer({ pauseOnConnect: true });
     servers.push(server);
     server.listen(0, '127.0.0.1');
