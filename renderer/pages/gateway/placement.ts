@@ -11,12 +11,12 @@ import { formatCount } from '../../components/format.ts';
 export function workerPlacement(workers: number, threads: GatewayStatus['threads'] | undefined, busyPollMicros = 0): { label: string; title: string | undefined } {
   const count = `${formatCount(workers)} worker${workers === 1 ? '' : 's'}`;
   const polling = busyPollMicros > 0 ? ` · busy polling ${formatCount(busyPollMicros)} µs` : '';
-  const pollingTitle = busyPollMicros > 0 ? [`busy polling: a worker keeps polling ${formatCount(busyPollMicros)} µs after a read instead of sleeping (busyPollMicros)`] : [];
-  if (!threads) return { label: count + polling, title: pollingTitle.length > 0 ? pollingTitle.join('\n') : undefined };
+  const pollingLine = busyPollMicros > 0 ? `busy polling: a worker keeps polling ${formatCount(busyPollMicros)} µs after a read instead of sleeping (busyPollMicros)` : undefined;
+  if (!threads) return { label: count + polling, title: pollingLine };
   const title = [
     ...threads.workers.map((worker) => `worker ${worker.index}: ${worker.thread === null ? 'thread unknown' : `thread ${worker.thread}`}, CPUs ${worker.cpus ?? 'unknown'}`),
     `control plane: CPUs ${threads.control ?? 'unknown'}`,
-    ...pollingTitle,
+    ...(pollingLine === undefined ? [] : [pollingLine]),
   ].join('\n');
   const cpus = threads.workers.map((worker) => worker.cpus);
   const pinned = cpus.length > 0 && cpus.every((list) => list !== null && list !== threads.control);

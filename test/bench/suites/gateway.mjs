@@ -593,13 +593,19 @@ function loadSideWarnings(parts) {
   );
 }
 
-/** `id` against `reference`, both run in every round: the medians of the ratios within rounds, and each round's rps and p99 ratios. */
-function roundRatios(parts, id, reference) {
+/** `id`'s rounds, each with `reference`'s of the same round: null when either failed or no round has both. */
+function roundPairs(parts, id, reference) {
   const a = parts[id];
   const b = parts[reference];
   if (!a?.ok || !b?.ok) return null;
   const pairs = a.rounds.map((run, index) => [run, b.rounds[index]]).filter(([, ref]) => ref !== undefined);
-  if (pairs.length === 0) return null;
+  return pairs.length === 0 ? null : pairs;
+}
+
+/** `id` against `reference`, both run in every round: the medians of the ratios within rounds, and each round's rps and p99 ratios. */
+function roundRatios(parts, id, reference) {
+  const pairs = roundPairs(parts, id, reference);
+  if (!pairs) return null;
   const of = (key) => round(median(pairs.map(([run, ref]) => run[key] / ref[key])), 2);
   return {
     rps: of('rps'),
@@ -615,11 +621,8 @@ function roundRatios(parts, id, reference) {
  * p99 ratio, and the median CPU of each (% of one core).
  */
 function tailRatios(parts, id, reference) {
-  const a = parts[id];
-  const b = parts[reference];
-  if (!a?.ok || !b?.ok) return null;
-  const pairs = a.rounds.map((run, index) => [run, b.rounds[index]]).filter(([, ref]) => ref !== undefined);
-  if (pairs.length === 0) return null;
+  const pairs = roundPairs(parts, id, reference);
+  if (!pairs) return null;
   const of = (read) => round(median(pairs.map(([run, ref]) => read(run) / read(ref))), 2);
   const at = (key) => (run) => run.latencyMs[key];
   return {
@@ -628,8 +631,8 @@ function tailRatios(parts, id, reference) {
     p90: of(at('p90')),
     p99: of(at('p99')),
     p999: of(at('p999')),
-    cpuPercent: round(median(a.rounds.map((run) => run.cpuPercent)), 0),
-    referenceCpuPercent: round(median(b.rounds.map((run) => run.cpuPercent)), 0),
+    cpuPercent: round(median(parts[id].rounds.map((run) => run.cpuPercent)), 0),
+    referenceCpuPercent: round(median(parts[reference].rounds.map((run) => run.cpuPercent)), 0),
     p99Rounds: pairs.map(([run, ref]) => round(run.latencyMs.p99 / ref.latencyMs.p99, 2)),
   };
 }
