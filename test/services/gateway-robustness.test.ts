@@ -10,6 +10,7 @@ let console: TestConsole;
 let good: Backend;
 let garbage: Server;
 let truncating: Server;
+let continuing: Server;
 let port: number;
 
 function rawServer(answer: string): Promise<Server> {
@@ -24,6 +25,8 @@ beforeAll(async () => {
   good = await startBackend('good');
   garbage = await rawServer('SURPRISE this is not http\r\n\r\n');
   truncating = await rawServer('HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly ten b');
+  // The interim and the final answer in one write, so the gateway reads them as one chunk.
+  continuing = await rawServer('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
   const at = (server: Server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   console = await startTestConsole(
     gatewayYaml(`entryPoints:
@@ -38,6 +41,9 @@ routers:
   - name: truncated
     match: { path: { prefix: /truncated } }
     service: truncated
+  - name: continuing
+    match: { path: { prefix: /continuing } }
+    service: continuing
   - name: all
     match: { path: { prefix: / } }
     service: good
@@ -49,7 +55,10 @@ services:
     instances: [ { url: "${at(garbage)}" } ]
   - name: truncated
     retry: { attempts: 0 }
-    instances: [ { url: "${at(truncating)}" } ]`),
+    instances: [ { url: "${at(truncating)}" } ]
+  - name: continuing
+    retry: { attempts: 0 }
+    instances: [ { url: "${at(continuing)}" } ]`),
   );
   port = console.running.host.gateway.boundPorts()['web']!;
 });
@@ -59,6 +68,7 @@ afterAll(async () => {
   await good?.close();
   garbage?.close();
   truncating?.close();
+  continuing?.close();
 });
 
 /** Sends bytes on a fresh connection; resolves with what came back once the gateway closes it (or after 3 s). */
@@ -118,5 +128,24 @@ describe('the gateway under hostile input', () => {
     );
     expect(truncated).toBe('cut');
     expect((await send(port, '/still-fine')).status).toBe(200);
+  });
+
+  it('passes on a final answer that came in the same chunk as a 100 Continue', async () => {
+    const socket = connect({ host: '127.0.0.1', port });
+    let text = '';
+    const answered = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 3000);
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString('latin1');
+        if (text.endsWith('ok')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    socket.write('POST /continuing HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\nhi');
+    await answered;
+    socket.destroy();
+    expect(text).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nok$/);
   });
 });

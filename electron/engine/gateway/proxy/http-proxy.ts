@@ -1164,7 +1164,8 @@ class Exchange {
     // An interim 1xx (100 Continue) goes to the client as is; the final head follows.
     if (head.status < 200 && head.status !== 101) {
       this.writeToClient(Buffer.from(`HTTP/1.1 ${head.status} ${head.reason}\r\n\r\n`, 'latin1'));
-      this.headChunks = undefined;
+      // The final head (and its body) may have come in the same chunk: keep what follows the interim one.
+      this.headChunks = this.headChunks && afterHead(this.headChunks, head.headBytes);
       return;
     }
     const service = this.service!;
@@ -1501,6 +1502,19 @@ class Exchange {
 
 /** Responses up to this size get middleware fields inserted by one copy; bigger ones have their head rewritten. */
 const INSERT_COPY_LIMIT = 16 * 1024;
+
+const HTTP_VERSION_PREFIX = Buffer.from('HTTP/', 'latin1');
+
+/**
+ * The bytes of `chunks` after the head they start with, `headBytes` long,
+ * or undefined when nothing follows it. The parser skips empty lines before
+ * a head and headBytes does not count them, so the head is found by its start.
+ */
+function afterHead(chunks: readonly Buffer[], headBytes: number): Buffer[] | undefined {
+  const all = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  const end = Math.max(0, all.indexOf(HTTP_VERSION_PREFIX)) + headBytes;
+  return end < all.length ? [all.subarray(end)] : undefined;
+}
 
 /**
  * Whether the upstream sent any of these fields (then the middleware's value
