@@ -4,6 +4,7 @@ import { contract, type Contract } from '../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../shared/errors.ts';
 import { RpcClient } from '../../shared/rpc/index.ts';
 import { dataDirPaths } from '../engine/store/index.ts';
+import { MAX_FRAME_BYTES } from './console-server.ts';
 import { readInstanceRecord } from './instance-file.ts';
 import { WebSocketPipe } from './ws-pipe.ts';
 
@@ -37,7 +38,7 @@ export async function connectToInstance(options: RemoteOptions): Promise<RpcClie
     });
     socket.once('error', (error) => reject(new NetopsError(ErrorCodes.unavailable, `cannot reach ${rpcUrl.origin}: ${error.message}`)));
   });
-  return RpcClient.connect(new WebSocketPipe(socket), contract, { clientName: 'cli' });
+  return RpcClient.connect(new WebSocketPipe(socket, MAX_FRAME_BYTES), contract, { clientName: 'cli' });
 }
 
 async function readToken(dataDir: string): Promise<string> {

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { WebSocket } from 'ws';
+import { ErrorCodes, NetopsError } from '../../shared/errors.ts';
 import { Emitter } from '../../shared/lifecycle.ts';
 import type { MessagePipe } from '../../shared/rpc/index.ts';
 
@@ -18,7 +19,15 @@ export class WebSocketPipe implements MessagePipe {
   readonly onMessage = this.messageEmitter.event;
   readonly onClose = this.closeEmitter.event;
 
-  constructor(private readonly socket: WebSocket) {
+  /**
+   * `maxSendBytes` is the peer's limit on one message: a larger one is
+   * refused here with an error that says so, rather than sent to be answered
+   * by a close that fails every call on the connection.
+   */
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly maxSendBytes = Infinity,
+  ) {
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
       this.messageEmitter.fire(text);
@@ -30,7 +39,12 @@ export class WebSocketPipe implements MessagePipe {
 
   send(frame: unknown): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    this.socket.send(JSON.stringify(frame));
+    const text = JSON.stringify(frame);
+    // A UTF-16 unit is at most 3 bytes of UTF-8: shorter text needs no count.
+    if (text.length > this.maxSendBytes / 3 && Buffer.byteLength(text) > this.maxSendBytes) {
+      throw new NetopsError(ErrorCodes.limit, `the request is ${Buffer.byteLength(text)} bytes; the console takes at most ${this.maxSendBytes} in one message`);
+    }
+    this.socket.send(text);
   }
 
   isCongested(): boolean {

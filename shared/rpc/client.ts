@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ContractDef, RequestDef, ServiceDef, StreamDef } from '../contract/define.ts';
-import { ErrorCodes, fromErrorPayload, NetopsError } from '../errors.ts';
+import { ErrorCodes, fromErrorPayload, isNetopsError, NetopsError } from '../errors.ts';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../lifecycle.ts';
 import { decodeFrame, type MessagePipe } from './pipe.ts';
 import { describeZodError, PROTOCOL_VERSION, serverFrame, type ClientFrame, type ServerFrame } from './protocol.ts';
@@ -175,7 +175,13 @@ export class RpcClient<C extends ContractDef> implements Disposable {
         );
         cleanup.add(toDisposable(() => clearTimeout(timer)));
       }
-      this.send({ t: 'req', id, method, params });
+      try {
+        this.send({ t: 'req', id, method, params });
+      } catch (error) {
+        // A pipe may refuse a frame (too large for its transport): the call fails, the connection stays.
+        const refusal = isNetopsError(error) ? new NetopsError(error.code, `${method}: ${error.message}`) : new NetopsError(ErrorCodes.internal, `${method} could not be sent`);
+        settle(() => reject(refusal));
+      }
     });
   }
 
