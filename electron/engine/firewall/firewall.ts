@@ -826,7 +826,8 @@ function parseConfigText(format: 'yaml' | 'json', text: string): unknown {
   if (typeof text !== 'string') throw invalid('text', 'must be a string');
   if (format === 'json') {
     try {
-      return JSON.parse(text);
+      // YAML skips a byte order mark; JSON.parse does not, and editors on Windows write one.
+      return JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
     } catch (error) {
       throw invalid('text', `not valid JSON: ${(error as Error).message}`);
     }

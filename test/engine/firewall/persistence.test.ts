@@ -189,4 +189,11 @@ describe('export and import', () => {
     expect(decideWithRule(fw, connection('192.168.1.100', { port: 22 }))).toMatchObject({ action: 'allow', ruleName: 'lan' });
     expect(fw.decide(connection('8.8.8.8', { port: 22 }))).toMatchObject({ action: 'deny', reason: 'default' });
   });
+
+  it.each(['yaml', 'json'] as const)('takes a %s file saved with a byte order mark, as some editors write it', async (format) => {
+    const source = await fixture.open();
+    configure(source);
+    const target = await fixture.open();
+    expect(target.importConfig(format, `\uFEFF${source.exportConfig(format)}`)).toEqual({ rules: 3, blocklist: 2, addressSets: 1 });
+  });
 });
