@@ -14,11 +14,14 @@ export function boundErrorPayload(payload: { code: string; message: string }): {
   return { code: payload.code, message: `${payload.message.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…` };
 }
 
+/** Optional: JSON.stringify leaves out params that are undefined, and the server reads absent params as {}. */
+const params = z.unknown().optional();
+
 export const clientFrame = z.discriminatedUnion('t', [
   z.object({ t: z.literal('hello'), protocol: z.number().int(), client: z.string().max(64).optional() }).strict(),
-  z.object({ t: z.literal('req'), id, method: name, params: z.unknown() }).strict(),
+  z.object({ t: z.literal('req'), id, method: name, params }).strict(),
   z.object({ t: z.literal('cancel'), id }).strict(),
-  z.object({ t: z.literal('sub'), id, stream: name, params: z.unknown() }).strict(),
+  z.object({ t: z.literal('sub'), id, stream: name, params }).strict(),
   z.object({ t: z.literal('unsub'), id }).strict(),
 ]);
 

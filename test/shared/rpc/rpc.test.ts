@@ -201,6 +201,20 @@ describe('rpc over an in-memory pipe pair', () => {
     await expect(harness.client.api.math.add({ a: 1, b: 1 })).resolves.toEqual({ sum: 2 });
   });
 
+  it('takes a request without params as one with empty params, and answers one that needs them with the field named', async () => {
+    const harness = await start();
+    const [serverPipe, rawPipe] = createPipePair();
+    store.add(harness.server.connect(serverPipe, { transport: 'memory' }));
+    const replies: Array<{ t: string; id?: number }> = [];
+    store.add(rawPipe.onMessage((frame) => replies.push(frame as { t: string })));
+    rawPipe.send({ t: 'hello', protocol: 1 });
+    rawPipe.send({ t: 'req', id: 1, method: 'math.lie' });
+    rawPipe.send({ t: 'req', id: 2, method: 'math.add' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(replies.find((reply) => reply.id === 1)).toMatchObject({ t: 'res' });
+    expect(replies.find((reply) => reply.id === 2)).toMatchObject({ t: 'err', id: 2, error: { code: ErrorCodes.badParams, message: expect.stringMatching(/^params\.a: /) } });
+  });
+
   it('refuses unknown methods and streams', async () => {
     const harness = await start();
     const [serverPipe, rawPipe] = createPipePair();
