@@ -134,6 +134,8 @@ export class ConsoleServer {
   private async handleRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://console.invalid');
     if (url.pathname === '/healthz') return sendText(response, 200, 'application/json', '{"status":"ok"}\n');
+    // RFC 9112 3.2: a request without exactly one Host is a bad one; with a Host that is not ours, a misdirected one.
+    if (!hasOneHost(request)) return this.refuse(response, 400, 'A request needs exactly one Host header.');
     if (!this.auth.isHostAllowed(request)) return this.refuse(response, 421, 'This console does not answer to that host name.');
     if (request.method !== 'GET' && request.method !== 'HEAD') return this.refuse(response, 405, 'Method not allowed.');
 
@@ -143,7 +145,8 @@ export class ConsoleServer {
       url.searchParams.delete('token');
       response.writeHead(303, {
         'Set-Cookie': this.auth.sessionCookie(),
-        Location: `${url.pathname}${url.search}`,
+        // One leading slash: "//host/" in a Location is another site's address (/.//evil.example/ normalizes to it).
+        Location: `/${url.pathname.replace(/^\/+/, '')}${url.search}`,
         'Cache-Control': 'no-store',
         'Referrer-Policy': 'no-referrer',
       });
@@ -195,13 +198,15 @@ export class ConsoleServer {
     const refusal =
       url.pathname !== '/rpc'
         ? [404, 'Not Found']
-        : !this.auth.isHostAllowed(request)
-          ? [421, 'Misdirected Request']
-          : !(this.auth.hasValidSession(request) || this.auth.hasValidBearer(request))
-            ? [401, 'Unauthorized']
-            : !this.auth.isOriginAllowed(request)
-              ? [403, 'Forbidden']
-              : undefined;
+        : !hasOneHost(request)
+          ? [400, 'Bad Request']
+          : !this.auth.isHostAllowed(request)
+            ? [421, 'Misdirected Request']
+            : !(this.auth.hasValidSession(request) || this.auth.hasValidBearer(request))
+              ? [401, 'Unauthorized']
+              : !this.auth.isOriginAllowed(request)
+                ? [403, 'Forbidden']
+                : undefined;
     if (refusal) {
       this.refusedUpgrades++;
       socket.end(`HTTP/1.1 ${refusal[0]} ${refusal[1]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
@@ -263,6 +268,10 @@ function sendText(response: ServerResponse, status: number, contentType: string,
     'X-Content-Type-Options': 'nosniff',
   });
   response.end(body);
+}
+
+function hasOneHost(request: IncomingMessage): boolean {
+  return request.headersDistinct.host?.length === 1;
 }
 
 function securityHeaders(host: string): Record<string, string> {

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +26,25 @@ function get(port: number, path: string, headers: Record<string, string> = {}, m
     req.on('timeout', () => req.destroy(new Error(`GET ${path} timed out`)));
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** The status line the console answers raw request bytes with. */
+function rawStatusLine(port: number, raw: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => socket.write(raw));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer')));
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+      if (text.includes('\r\n')) {
+        resolve(text.slice(0, text.indexOf('\r\n')));
+        socket.destroy();
+      }
+    });
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text));
   });
 }
 
@@ -134,6 +154,14 @@ describe('with the right token', () => {
     expect(bare.headers.location).toBe('/');
   });
 
+  it('the Location stays on this console whatever the path normalizes to (no open redirect)', async () => {
+    for (const path of ['/.//evil.example/', '/..//evil.example/', '//evil.example/x/..//evil.example/']) {
+      const reply = await get(port, `${path}?token=${c.token}`, { Host: host });
+      expect(reply.status, path).toBe(303);
+      expect(reply.headers.location, path).toMatch(/^\/(?![/\\])/);
+    }
+  });
+
   it('the cookie opens the page with strict security headers', async () => {
     expect(sessionCookie).toBeDefined();
     const reply = await get(port, '/', { Host: host, Cookie: sessionCookie });
@@ -204,6 +232,17 @@ describe('DNS rebinding: a Host that is not ours', () => {
   it('is 421 for the socket, even with a valid bearer', async () => {
     expect(await upgradeStatus(c.origin, { bearer: c.token, host: `evil.example:${port}` })).toBe(421);
     expect(await upgradeStatus(c.origin, { cookie: sessionCookie, host: `evil.example:${port}`, origin: `http://evil.example:${port}` })).toBe(421);
+  });
+
+  it('a request with two Host headers, or none, is 400 for the page and the socket', async () => {
+    const answers = [
+      `GET /?token=${c.token} HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\n\r\n`,
+      `GET /?token=${c.token} HTTP/1.1\r\nHost: evil.example\r\nHost: ${host}\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: ${host}\r\nHost: ${host}\r\nCookie: ${sessionCookie}\r\n\r\n`,
+      `GET / HTTP/1.0\r\nCookie: ${sessionCookie}\r\n\r\n`,
+      `GET /rpc HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\nAuthorization: Bearer ${c.token}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`,
+    ].map((raw) => rawStatusLine(port, raw));
+    for (const line of await Promise.all(answers)) expect(line).toMatch(/^HTTP\/1\.1 400 /);
   });
 
   it('our own names are accepted, in any case', async () => {
