@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { BlockEntry, Contract, FirewallRule, RuleInput } from '../../shared/contract/index.ts';
+import { MAX_BLOCK_TTL_SECONDS, type BlockEntry, type Contract, type FirewallRule, type RuleInput } from '../../shared/contract/index.ts';
 import { parseCidr, parseDurationSeconds, parseIp, parsePortSpec } from '../../shared/net/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { parseFlags, UsageError } from './args.ts';
@@ -50,6 +50,7 @@ function ttlSeconds(flags: Flags): number | undefined {
   if (flags.ttl === undefined) return undefined;
   const seconds = parseDurationSeconds(String(flags.ttl));
   if (seconds === undefined) throw new UsageError(`--ttl must be a duration like 30s, 10m, 2h or 7d, not "${flags.ttl}"`);
+  if (seconds > MAX_BLOCK_TTL_SECONDS) throw new UsageError(`--ttl must be at most 365d (leave it out for a block until unblocked), not "${flags.ttl}"`);
   return seconds;
 }
 
@@ -130,8 +131,8 @@ export async function planFirewallCommand(parsed: ReturnType<typeof parseFirewal
     case 'import-blocklist': {
       const file = positionals[0];
       if (!file) throw new UsageError('import-blocklist takes a file');
-      const text = await readFile(file, 'utf8');
       const ttl = ttlSeconds(flags);
+      const text = await readFile(file, 'utf8');
       return async (client, out) => {
         const result = await client.api.firewall.importBlocklist({ text, reason: reason ?? `imported from ${file}`, ...(ttl ? { ttlSeconds: ttl } : {}) }, TIMEOUT);
         if (json) return out(`${JSON.stringify(result)}\n`);

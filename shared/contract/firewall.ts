@@ -4,6 +4,10 @@ import { ok } from './common.ts';
 import { request, stream } from './define.ts';
 import { tableFrameSchema } from './table.ts';
 
+/** The longest expiry a block takes: 365 days. A longer one is "until unblocked", which is no expiry. */
+export const MAX_BLOCK_TTL_SECONDS = 365 * 86_400;
+export const blockTtlSeconds = z.number().int().min(1).max(MAX_BLOCK_TTL_SECONDS);
+
 export const firewallAction = z.enum(['allow', 'deny']);
 export const firewallProtocol = z.enum(['tcp', 'udp', 'any']);
 export type FirewallAction = z.infer<typeof firewallAction>;
@@ -193,14 +197,14 @@ export const firewallService = {
   removeAddressSet: request({ params: z.object({ name: z.string().regex(setName) }).strict(), result: ok }),
   block: request({
     params: z
-      .object({ address: cidrText, ttlSeconds: z.number().int().min(1).max(365 * 86_400).optional(), reason: z.string().max(500).default('') })
+      .object({ address: cidrText, ttlSeconds: blockTtlSeconds.optional(), reason: z.string().max(500).default('') })
       .strict(),
     result: z.object({ entry: blockEntry, closedConnections: z.number().int() }),
   }),
   unblock: request({ params: z.object({ address: cidrText }).strict(), result: ok }),
   importBlocklist: request({
     params: z
-      .object({ text: z.string().max(16 * 1024 * 1024), reason: z.string().max(500).default('imported'), ttlSeconds: z.number().int().min(1).optional() })
+      .object({ text: z.string().max(16 * 1024 * 1024), reason: z.string().max(500).default('imported'), ttlSeconds: blockTtlSeconds.optional() })
       .strict(),
     result: z.object({ added: z.number().int(), skipped: z.array(z.object({ line: z.number().int(), text: z.string(), error: z.string() })) }),
   }),

@@ -228,6 +228,8 @@ describe('the firewall on real sockets', () => {
     const bad: Array<[string[], RegExp]> = [
       [['block', '10.0.0.0/33'], /must be an IP address or CIDR/],
       [['block', '10.0.0.1', '--ttl', '10x'], /--ttl must be a duration/],
+      [['block', '10.0.0.1', '--ttl', '99999d'], /--ttl must be at most 365d/],
+      [['import-blocklist', 'drop.txt', '--ttl', '366d'], /--ttl must be at most 365d/],
       [['rules', 'add', '--action', 'maybe', '--source', '10.0.0.1'], /--action must be allow or deny/],
       [['rules', 'add', '--action', 'deny', '--source', '10.0.0.1', '--port', '70000'], /--port: port 70000 is out of range/],
       [['rules', 'add', '--action', 'deny', '--source', 'nope'], /--source must be an IP address or CIDR/],

@@ -3,6 +3,7 @@ import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import {
   addressSet as addressSetSchema,
+  blockTtlSeconds,
   cidrText,
   firewallAction,
   firewallTestInput,
@@ -94,12 +95,7 @@ interface Config {
 const blockInput = z
   .object({
     address: cidrText,
-    ttlSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(365 * 86_400)
-      .optional(),
+    ttlSeconds: blockTtlSeconds.optional(),
     reason: z.string().max(500).default(''),
     addedBy: z.string().min(1).max(100),
   })
@@ -108,12 +104,7 @@ const blockInput = z
 const blocklistImportOptions = z
   .object({
     reason: z.string().max(500),
-    ttlSeconds: z
-      .number()
-      .int()
-      .min(1)
-      .max(365 * 86_400)
-      .optional(),
+    ttlSeconds: blockTtlSeconds.optional(),
     addedBy: z.string().min(1).max(100),
   })
   .strict();

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   firewallService,
   firewallTestInput,
+  MAX_BLOCK_TTL_SECONDS,
   rateLimitInput,
   ruleInput,
   type FirewallAction,
@@ -204,7 +205,7 @@ export interface BlockFormValues {
 
 export type BlockParams = z.input<typeof firewallService.block.params>;
 
-export const MAX_BLOCK_TTL_SECONDS = 365 * 86_400;
+export { MAX_BLOCK_TTL_SECONDS };
 
 /** `10m`, `2h`, `7d`; empty means no expiry. An error message, or the seconds. */
 export function parseTtl(text: string, maxSeconds = MAX_BLOCK_TTL_SECONDS): { seconds: number | undefined; error?: string } {
