@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { MAX_BLOCK_TTL_SECONDS, type BlockEntry, type Contract, type FirewallRule, type RuleInput } from '../../shared/contract/index.ts';
+import { BLOCKLIST_FILE_MAX_CHARS, importBlocklistInParts, MAX_BLOCK_TTL_SECONDS, type BlockEntry, type Contract, type FirewallRule, type RuleInput } from '../../shared/contract/index.ts';
 import { parseCidr, parseDurationSeconds, parseIp, parsePortSpec } from '../../shared/net/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { parseFlags, UsageError } from './args.ts';
@@ -133,8 +133,10 @@ export async function planFirewallCommand(parsed: ReturnType<typeof parseFirewal
       if (!file) throw new UsageError('import-blocklist takes a file');
       const ttl = ttlSeconds(flags);
       const text = await readFile(file, 'utf8');
+      if (text.length > BLOCKLIST_FILE_MAX_CHARS) throw new UsageError(`${file} has ${text.length} characters; a drop list takes at most ${BLOCKLIST_FILE_MAX_CHARS}`);
       return async (client, out) => {
-        const result = await client.api.firewall.importBlocklist({ text, reason: reason ?? `imported from ${file}`, ...(ttl ? { ttlSeconds: ttl } : {}) }, TIMEOUT);
+        const params = { reason: reason ?? `imported from ${file}`, ...(ttl ? { ttlSeconds: ttl } : {}) };
+        const result = await importBlocklistInParts(text, (part) => client.api.firewall.importBlocklist({ text: part, ...params }, TIMEOUT));
         if (json) return out(`${JSON.stringify(result)}\n`);
         out(`added ${result.added}; skipped ${result.skipped.length}\n${result.skipped.map((s) => `  line ${s.line}: ${s.error}: ${s.text}\n`).join('')}`);
       };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseCidr, parseIp, parsePortSpec } from '../net/index.ts';
-import { ok } from './common.ts';
+import { importText, ok } from './common.ts';
 import { request, stream } from './define.ts';
 import { tableFrameSchema } from './table.ts';
 
@@ -204,7 +204,7 @@ export const firewallService = {
   unblock: request({ params: z.object({ address: cidrText }).strict(), result: ok }),
   importBlocklist: request({
     params: z
-      .object({ text: z.string().max(16 * 1024 * 1024), reason: z.string().max(500).default('imported'), ttlSeconds: blockTtlSeconds.optional() })
+      .object({ text: importText, reason: z.string().max(500).default('imported'), ttlSeconds: blockTtlSeconds.optional() })
       .strict(),
     result: z.object({ added: z.number().int(), skipped: z.array(z.object({ line: z.number().int(), text: z.string(), error: z.string() })) }),
   }),
@@ -213,7 +213,7 @@ export const firewallService = {
   test: request({ params: firewallTestInput, result: firewallTestResult }),
   exportConfig: request({ params: z.object({ format: exportFormat }).strict(), result: z.object({ text: z.string() }) }),
   importConfig: request({
-    params: z.object({ format: exportFormat, text: z.string().max(16 * 1024 * 1024) }).strict(),
+    params: z.object({ format: exportFormat, text: importText }).strict(),
     result: z.object({ rules: z.number().int(), blocklist: z.number().int(), addressSets: z.number().int() }),
   }),
   /** The whole state, at most 10 times a second while anyone watches. */

@@ -23,3 +23,4 @@ export * from './system.ts';
 export * from './firewall.ts';
 export * from './gateway.ts';
 export * from './gateway-config.ts';
+export * from './blocklist-import.ts';

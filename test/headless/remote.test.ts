@@ -1,8 +1,10 @@
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
-import { connectToInstance, MAX_FRAME_BYTES } from '../../electron/headless/index.ts';
+import { connectToInstance, MAX_FRAME_BYTES, runCli } from '../../electron/headless/index.ts';
 import { startTestConsole, type TestConsole } from '../helpers/console.ts';
 
 let console: TestConsole;
@@ -30,5 +32,18 @@ describe('the CLI client', () => {
     expect(client.isClosed).toBe(false);
     expect(client.openCalls).toEqual({ requests: 0, streams: 0 });
     expect((await client.api.system.info({})).product).toBe('NetOps Console');
+  });
+
+  it('imports a drop list larger than one message, in parts, with the bad lines numbered as in the file', async () => {
+    const lines = Array.from({ length: 150_000 }, (_, i) => (i === 99_999 ? 'garbage' : `10.${(i >>> 16) & 255}.${(i >>> 8) & 255}.${i & 255}`));
+    const file = join(console.dataDir, 'big-drop.txt');
+    await writeFile(file, `${lines.join('\n')}\n`);
+    expect((await stat(file)).size).toBeGreaterThan(MAX_FRAME_BYTES);
+    let out = '';
+    let err = '';
+    const code = await runCli(['firewall', 'import-blocklist', file, '--url', console.origin, '--token', console.token], { out: (t) => (out += t), err: (t) => (err += t) });
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toBe('added 149999; skipped 1\n  line 100000: must be an IP address or CIDR, e.g. 10.0.0.0/8 or 2001:db8::/32: garbage\n');
+    expect((await client.api.firewall.state({})).blocklist).toHaveLength(149_999);
   });
 });

@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState, type FormEvent } from 'react';
-import type { BlockEntry } from '../../../shared/contract/index.ts';
-import { formatAge, formatCount, formatTimestamp, FormField, UploadIcon, useAction, useForm, useNow, VirtualTable, type VirtualColumn } from '../../components/index.ts';
+import { BLOCKLIST_FILE_MAX_CHARS, type BlockEntry } from '../../../shared/contract/index.ts';
+import { formatAge, formatBytes, formatCount, formatTimestamp, FormField, UploadIcon, useAction, useForm, useNow, VirtualTable, type VirtualColumn } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
 import { formatExpiry } from './format.ts';
@@ -8,7 +8,8 @@ import { ImportBlocklistDialog, type PickedFile } from './ImportBlocklistDialog.
 import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
 
 const NO_ENTRIES: readonly BlockEntry[] = [];
-const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
+/** A file of at most this many bytes has at most as many characters. */
+const MAX_IMPORT_BYTES = BLOCKLIST_FILE_MAX_CHARS;
 
 /** Addresses refused before any rule runs, by hand, by import or by a rate-limit ban. */
 export function BlocklistPanel() {
@@ -25,7 +26,7 @@ export function BlocklistPanel() {
   const onFile = async (file: File | undefined) => {
     if (!file) return;
     if (file.size > MAX_IMPORT_BYTES) {
-      useAppStore.getState().pushToast({ tone: 'error', title: 'File too large', message: `${file.name} is over 16 MiB, the most one import takes.` });
+      useAppStore.getState().pushToast({ tone: 'error', title: 'File too large', message: `${file.name} is ${formatBytes(file.size)}; a drop list can be at most ${formatBytes(MAX_IMPORT_BYTES)}.` });
       return;
     }
     setPicked({ name: file.name, text: await file.text() });

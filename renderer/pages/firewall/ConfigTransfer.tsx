@@ -1,13 +1,14 @@
 import { useRef, useState } from 'react';
 import type { z } from 'zod';
-import type { exportFormat } from '../../../shared/contract/index.ts';
+import { MAX_TEXT_CHARS, type exportFormat } from '../../../shared/contract/index.ts';
 import { Dialog, DownloadIcon, formatBytes, UploadIcon, useAction } from '../../components/index.ts';
 import { errorToast, useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
 
 type ExportFormat = z.infer<typeof exportFormat>;
 
-const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
+/** A file of at most this many bytes has at most as many characters as the contract takes. */
+const MAX_IMPORT_BYTES = MAX_TEXT_CHARS;
 
 /**
  * Saves text as a file. An <a download> on a blob: URL is a download, not a
@@ -66,7 +67,7 @@ export function ConfigTransfer() {
   const onFile = async (file: File | undefined) => {
     if (!file) return;
     if (file.size > MAX_IMPORT_BYTES) {
-      useAppStore.getState().pushToast({ tone: 'error', title: 'File too large', message: `${file.name} is over 16 MiB, the most one import takes.` });
+      useAppStore.getState().pushToast({ tone: 'error', title: 'File too large', message: `${file.name} is ${formatBytes(file.size)}; an import can be at most ${formatBytes(MAX_IMPORT_BYTES)}.` });
       return;
     }
     const text = await file.text();

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { importBlocklistInParts, type BlocklistImportResult } from '../../../shared/contract/index.ts';
 import { Dialog, useAction } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
@@ -9,11 +10,6 @@ export interface PickedFile {
   text: string;
 }
 
-interface ImportResult {
-  added: number;
-  skipped: { line: number; text: string; error: string }[];
-}
-
 const SKIPPED_SHOWN = 200;
 
 /** DROP-style lists: one address or CIDR a line, `;` or `#` comments; the server parses and reports what it skipped. */
@@ -22,7 +18,9 @@ export function ImportBlocklistDialog({ file, onClose }: { file: PickedFile; onC
   const { busy, run } = useAction();
   const [reason, setReason] = useState(`imported from ${file.name}`);
   const [ttl, setTtl] = useState('');
-  const [result, setResult] = useState<ImportResult | null>(null);
+  const [result, setResult] = useState<BlocklistImportResult | null>(null);
+  /** Parts sent and answered, of all: a big list goes in parts of one message each. */
+  const [progress, setProgress] = useState<{ done: number; parts: number } | null>(null);
   const ttlParsed = parseTtl(ttl);
   const counts = useMemo(() => {
     const lines = file.text.split(/\r?\n/);
@@ -35,9 +33,15 @@ export function ImportBlocklistDialog({ file, onClose }: { file: PickedFile; onC
 
   const submit = async () => {
     if (ttlParsed.error || busy) return;
+    const params = { reason: reason.trim() || 'imported', ...(ttlParsed.seconds === undefined ? {} : { ttlSeconds: ttlParsed.seconds }) };
     const answer = await run(`Could not import ${file.name}`, () =>
-      api().importBlocklist({ text: file.text, reason: reason.trim() || 'imported', ...(ttlParsed.seconds === undefined ? {} : { ttlSeconds: ttlParsed.seconds }) }),
+      importBlocklistInParts(
+        file.text,
+        (text) => api().importBlocklist({ text, ...params }),
+        (done, parts) => setProgress({ done, parts }),
+      ),
     );
+    setProgress(null);
     if (!answer) return;
     setResult(answer);
     useAppStore.getState().pushToast({
@@ -115,6 +119,14 @@ export function ImportBlocklistDialog({ file, onClose }: { file: PickedFile; onC
             <span className="form-label">Reason</span>
             <input type="text" value={reason} onChange={(event) => setReason(event.target.value)} maxLength={500} />
           </label>
+          {progress && progress.parts > 1 ? (
+            <div className="form-field" data-testid="import-blocklist-progress">
+              <span className="form-label">
+                Imported part {progress.done} of {progress.parts}
+              </span>
+              <progress className="import-progress" max={progress.parts} value={progress.done} aria-label="Import progress" />
+            </div>
+          ) : null}
           <label className="form-field">
             <span className="form-label">Expires after</span>
             <input type="text" value={ttl} onChange={(event) => setTtl(event.target.value)} placeholder="never (or 1d, 7d)" aria-invalid={ttlParsed.error !== undefined} />
