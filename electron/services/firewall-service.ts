@@ -3,14 +3,17 @@ import { DisposableStore, toDisposable } from '../../shared/lifecycle.ts';
 import { parseCidr, type ParsedCidr } from '../../shared/net/index.ts';
 import type { CallContext, ServiceImpl } from '../../shared/rpc/index.ts';
 import type { Firewall } from '../engine/firewall/index.ts';
+import { BlocklistFeed } from './blocklist-feed.ts';
 
 export interface FirewallServiceDeps {
   firewall: Firewall;
   closeConnectionsFrom(cidr: ParsedCidr): number;
 }
 
-/** Counters move with every decision; the state stream samples them this often while watched. */
+/** Counters move with every decision; the state stream samples them (and the blocklist its hits) this often while watched. */
 const STATE_SAMPLE_MS = 1000;
+/** How long the blocklist stream gathers changes before it sends them. */
+const BLOCKLIST_CHANGE_DELAY_MS = 50;
 
 /** Who added a block, as the blocklist shows it: the client (cli, renderer) and where it connected from. */
 function who(ctx: CallContext): string {
@@ -69,10 +72,27 @@ export function createFirewallService({ firewall, closeConnectionsFrom }: Firewa
     importConfig: ({ format, text }) => firewall.importConfig(format, text),
     live: (_params, sink) => {
       const store = new DisposableStore();
-      sink.emit(firewall.state());
-      store.add(firewall.onDidChange(() => sink.emit(firewall.state())));
-      const timer = setInterval(() => sink.emit(firewall.state()), STATE_SAMPLE_MS);
+      sink.emit(firewall.liveState());
+      store.add(firewall.onDidChange(() => sink.emit(firewall.liveState())));
+      const timer = setInterval(() => sink.emit(firewall.liveState()), STATE_SAMPLE_MS);
       store.add(toDisposable(() => clearInterval(timer)));
+      return store;
+    },
+    blocklist: (_params, sink) => {
+      const store = new DisposableStore();
+      const feed = new BlocklistFeed();
+      sink.emit(feed.snapshot(firewall.blockRecords()));
+      let pending: ReturnType<typeof setTimeout> | undefined;
+      const send = () => {
+        clearTimeout(pending);
+        pending = undefined;
+        const frame = feed.delta(firewall.blockRecords());
+        if (frame) sink.emit(frame);
+      };
+      // A change shows soon, and a burst of them (an import in parts, a wave of bans) in one frame; hits once a second.
+      store.add(firewall.onDidChange(() => (pending ??= setTimeout(send, BLOCKLIST_CHANGE_DELAY_MS))));
+      const timer = setInterval(send, STATE_SAMPLE_MS);
+      store.add(toDisposable(() => (clearInterval(timer), clearTimeout(pending))));
       return store;
     },
     decisions: (_params, sink) => {

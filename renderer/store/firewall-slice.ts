@@ -1,5 +1,5 @@
 import type { StateCreator } from 'zustand';
-import type { FirewallState } from '../../shared/contract/index.ts';
+import { applyTableFrame, type BlocklistFrame, type BlockRow, type FirewallLiveState } from '../../shared/contract/index.ts';
 import type { ErrorPayload } from '../../shared/errors.ts';
 import type { AppState } from './app-store.ts';
 import { emptyCounterHistory, recordCounters, type CounterHistory } from './firewall-counters.ts';
@@ -14,7 +14,11 @@ export interface BlockRequest {
 
 export interface FirewallData {
   /** The latest state from the live stream. */
-  state: FirewallState | null;
+  state: FirewallLiveState | null;
+  /** The blocklist, from its own table stream; replaced on every frame, never mutated. */
+  blocklist: ReadonlyMap<string, BlockRow>;
+  /** A blocklist snapshot arrived since its stream last (re)started. */
+  blocklistLoaded: boolean;
   /** A state arrived since the stream last (re)started. */
   loaded: boolean;
   /** Why the live stream last ended, until the next state arrives. */
@@ -32,7 +36,9 @@ export interface FirewallData {
 
 export interface FirewallSlice {
   firewall: FirewallData;
-  applyFirewallState(state: FirewallState, nowMs?: number): void;
+  applyFirewallState(state: FirewallLiveState, nowMs?: number): void;
+  applyBlocklistFrame(frame: BlocklistFrame): void;
+  clearBlocklist(): void;
   markFirewallUnloaded(): void;
   clearFirewallState(): void;
   setFirewallStreamError(error: ErrorPayload): void;
@@ -46,6 +52,8 @@ export interface FirewallSlice {
 export function initialFirewallData(): FirewallData {
   return {
     state: null,
+    blocklist: new Map(),
+    blocklistLoaded: false,
     loaded: false,
     streamError: null,
     counters: emptyCounterHistory(),
@@ -71,6 +79,9 @@ export const createFirewallSlice: StateCreator<AppState, [], [], FirewallSlice> 
         counters: recordCounters(current.counters, state.counters, nowMs),
         pendingPriorities: settlePendingPriorities(current.pendingPriorities, state.rules),
       })),
+    applyBlocklistFrame: (frame) =>
+      update((current) => ({ blocklist: applyTableFrame(current.blocklist, frame), blocklistLoaded: current.blocklistLoaded || frame.type === 'snapshot' })),
+    clearBlocklist: () => update({ blocklist: new Map(), blocklistLoaded: false }),
     // The totals after a restart are not comparable with the last ones seen.
     markFirewallUnloaded: () => update((current) => ({ loaded: false, counters: { ...current.counters, last: null } })),
     clearFirewallState: () =>

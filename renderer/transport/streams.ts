@@ -4,12 +4,13 @@ import type { Disposable } from '../../shared/lifecycle.ts';
 import type { ContractProxy } from '../../shared/rpc/index.ts';
 import type { AppStore } from '../store/index.ts';
 
-export type StreamName = 'overview' | 'connections' | 'firewall' | 'firewallDecisions' | 'gateway' | 'gatewayTraffic' | 'gatewayRequests';
+export type StreamName = 'overview' | 'connections' | 'firewall' | 'firewallBlocklist' | 'firewallDecisions' | 'gateway' | 'gatewayTraffic' | 'gatewayRequests';
 
 export const STREAM_LABELS: Record<StreamName, string> = {
   overview: 'system overview',
   connections: 'live connections',
   firewall: 'firewall state',
+  firewallBlocklist: 'firewall blocklist',
   firewallDecisions: 'firewall decisions',
   gateway: 'gateway status',
   gatewayTraffic: 'gateway traffic',
@@ -58,6 +59,11 @@ export const streamBindings: Record<StreamName, StreamBinding> = {
     },
     // A rate chart with a hole in it would be wrong; coming back starts a new one.
     release: (store) => store.getState().clearFirewallState(),
+  },
+  firewallBlocklist: {
+    subscribe: (api, store, end) => api.firewall.blocklist.subscribe({}, { next: (frame) => store.getState().applyBlocklistFrame(frame), end }),
+    // Up to a million rows nobody watches; the next subscription starts with a snapshot.
+    release: (store) => store.getState().clearBlocklist(),
   },
   firewallDecisions: {
     subscribe: (api, store, end) => {

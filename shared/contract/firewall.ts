@@ -163,6 +163,24 @@ export const firewallState = z.object({
 
 export type FirewallState = z.infer<typeof firewallState>;
 
+/**
+ * The live state: all but the blocklist, which can hold a million imported
+ * entries and travels as a table of its own (the blocklist stream).
+ */
+export const firewallLiveState = firewallState.omit({ blocklist: true }).extend({ blocklistSize: z.number().int().nonnegative() });
+
+export type FirewallLiveState = z.infer<typeof firewallLiveState>;
+
+/** A blocklist entry as a table row: its id is its address. */
+export const blockRow = blockEntry.extend({ id: z.string() });
+
+export type BlockRow = z.infer<typeof blockRow>;
+
+/** The blocklist table's frames: hits move on their own, as patches. */
+export const blocklistFrame = tableFrameSchema(blockRow, z.object({ id: z.string(), hits: z.number().int().nonnegative() }).strict());
+
+export type BlocklistFrame = z.infer<typeof blocklistFrame>;
+
 export const firewallTestInput = z
   .object({
     protocol: z.enum(['tcp', 'udp']),
@@ -216,8 +234,14 @@ export const firewallService = {
     params: z.object({ format: exportFormat, text: importText }).strict(),
     result: z.object({ rules: z.number().int(), blocklist: z.number().int(), addressSets: z.number().int() }),
   }),
-  /** The whole state, at most 10 times a second while anyone watches. */
-  live: stream({ params: z.object({}).strict(), event: firewallState, coalesce: 'latest' }),
+  /** The state but the blocklist, on every change and once a second (the counters), at most 10 times a second. */
+  live: stream({ params: z.object({}).strict(), event: firewallLiveState, coalesce: 'latest' }),
+  /** The blocklist as a live table: a snapshot, then what was added, removed or hit, at most once a second for hits. */
+  blocklist: stream({
+    params: z.object({}).strict(),
+    event: blocklistFrame,
+    coalesce: 'table',
+  }),
   /** Recent decisions (a ring), newest first, as a live table. */
   decisions: stream({ params: z.object({}).strict(), event: tableFrameSchema(firewallDecision), coalesce: 'table' }),
 };

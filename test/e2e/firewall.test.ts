@@ -314,6 +314,20 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => page.locator('[data-testid="block-row"][data-address="198.51.100.0/24"]').count()).toBe(1);
   });
 
+  it('imports a drop list larger than one message in parts, numbering skipped lines as in the file', async () => {
+    // 40,000 comment lines make it 1.4 MB: more than the console takes in one message.
+    const lines = ['198.51.100.7', ...Array.from({ length: 40_000 }, (_, i) => `# padding line ${String(i).padStart(12, '0')}`), '203.0.113.9', 'bogus-entry', ''];
+    const buffer = Buffer.from(lines.join('\n'));
+    expect(buffer.length).toBeGreaterThan(1024 * 1024);
+    await page.getByTestId('import-blocklist-file').setInputFiles({ name: 'big-drop.txt', mimeType: 'text/plain', buffer });
+    await page.getByTestId('confirm-import-blocklist').click();
+    const result = page.getByTestId('import-blocklist-result');
+    await expect.poll(() => result.textContent(), { timeout: 20_000 }).toContain('2 entries added');
+    expect(await page.locator('[data-testid="skipped-line"]').getAttribute('data-line')).toBe('40003');
+    await page.getByTestId('import-blocklist-dialog').getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.locator('[data-testid="block-row"][data-address="203.0.113.9"]').count()).toBe(1);
+  });
+
   it('exports the configuration as a file download and imports it back', async () => {
     const download = page.waitForEvent('download');
     await page.getByTestId('export-yaml').click();

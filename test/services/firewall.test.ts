@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyTableFrame, type Contract, type FirewallDecision } from '../../shared/contract/index.ts';
+import { applyTableFrame, type BlocklistFrame, type BlockRow, type Contract, type FirewallDecision } from '../../shared/contract/index.ts';
 import { ErrorCodes, type NetopsError } from '../../shared/errors.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { ConnectionMirror } from '../../electron/engine/gateway/worker/index.ts';
@@ -244,6 +244,31 @@ describe('the firewall on real sockets', () => {
       expect(io.err).toMatch(message);
     }
     expect((await client.api.firewall.state({})).rules.length).toBe(rulesBefore);
+  });
+
+  it('streams the blocklist as a table: a snapshot, then additions, hits, removals and expiries as deltas', async () => {
+    await client.api.firewall.block({ address: '192.0.2.0/24', reason: 'before' });
+    let rows = new Map<string, BlockRow>();
+    const frames: BlocklistFrame[] = [];
+    const sub = client.api.firewall.blocklist.subscribe({}, { next: (frame) => (frames.push(frame), (rows = applyTableFrame(rows, frame))) });
+    await waitFor(() => rows.has('192.0.2.0/24'), 'the snapshot');
+    expect(frames[0]!.type).toBe('snapshot');
+
+    await client.api.firewall.block({ address: '127.0.0.12', reason: 'probe', ttlSeconds: 1 });
+    await waitFor(() => rows.get('127.0.0.12')?.reason === 'probe', 'the new entry');
+    expect(await probe('127.0.0.12')).toBe('refused');
+    await waitFor(() => rows.get('127.0.0.12')?.hits === 1, 'the hit, as a patch');
+    expect(frames.some((f) => f.type === 'delta' && f.patch?.some((p) => p.id === '127.0.0.12' && p.hits === 1 && Object.keys(p).length === 2))).toBe(true);
+    // Only what changed travels: no frame after the snapshot carried the entry that did not change.
+    expect(frames.slice(1).some((f) => f.type === 'delta' && f.upsert.some((r) => r.id === '192.0.2.0/24'))).toBe(false);
+
+    await client.api.firewall.block({ address: '192.0.2.0/24', reason: 'replaced' });
+    await waitFor(() => rows.get('192.0.2.0/24')?.reason === 'replaced', 'the replaced entry');
+    await waitFor(() => !rows.has('127.0.0.12'), 'the expired entry removed');
+    await client.api.firewall.unblock({ address: '192.0.2.0/24' });
+    await waitFor(() => !rows.has('192.0.2.0/24'), 'the unblocked entry removed');
+    sub.dispose();
+    expect((await client.api.firewall.state({})).blocklist.some((b) => b.address === '192.0.2.0/24' || b.address === '127.0.0.12')).toBe(false);
   });
 
   it('keeps rules and the blocklist across a restart', async () => {

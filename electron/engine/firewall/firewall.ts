@@ -13,6 +13,7 @@ import {
   type BlockEntry,
   type FirewallAction,
   type FirewallDecision,
+  type FirewallLiveState,
   type FirewallRule,
   type FirewallState,
   type RateLimit,
@@ -358,6 +359,12 @@ export class Firewall implements Disposable {
   }
 
   state(): FirewallState {
+    const { blocklistSize: _size, ...live } = this.liveState();
+    return { ...live, blocklist: [...this.blocklist.values()].map(toBlockEntry) };
+  }
+
+  /** The state but the blocklist, which can be a million entries: see blockRecords(). */
+  liveState(): FirewallLiveState {
     this.hits.flush();
     this.generation.rules.foldHits();
     const config = this.config;
@@ -366,7 +373,7 @@ export class Firewall implements Disposable {
       listenerPolicies: Object.fromEntries(config.listenerPolicies),
       rules: [...config.rules].sort(byEvaluationOrder).map(toFirewallRule),
       addressSets: [...config.addressSets].map(([name, entries]) => ({ name, entries: [...entries] })),
-      blocklist: [...this.blocklist.values()].map(toBlockEntry),
+      blocklistSize: this.blocklist.size,
       rateLimits: [...config.rateLimits.values()].map((limit) => ({ ...limit })),
       counters: {
         allowed: this.allowed,
@@ -377,6 +384,16 @@ export class Firewall implements Disposable {
       },
       generation: this.generation.number,
     };
+  }
+
+  /**
+   * The blocklist's entries as they are, not copies: a changed entry is a
+   * new object, and only `hits` moves in place. For the live table, which
+   * sends what changed since it last looked; the objects carry more than
+   * these fields, so copy what is sent.
+   */
+  blockRecords(): IterableIterator<Readonly<BlockEntry>> {
+    return this.blocklist.values();
   }
 
   /** The last 1000 decisions, newest first. */

@@ -7,13 +7,13 @@ import { formatExpiry } from './format.ts';
 import { ImportBlocklistDialog, type PickedFile } from './ImportBlocklistDialog.tsx';
 import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
 
-const NO_ENTRIES: readonly BlockEntry[] = [];
 /** A file of at most this many bytes has at most as many characters. */
 const MAX_IMPORT_BYTES = BLOCKLIST_FILE_MAX_CHARS;
 
 /** Addresses refused before any rule runs, by hand, by import or by a rate-limit ban. */
 export function BlocklistPanel() {
-  const entries = useAppStore((state) => state.firewall.state?.blocklist ?? NO_ENTRIES);
+  const table = useAppStore((state) => state.firewall.blocklist);
+  const entries = useMemo(() => [...table.values()], [table]);
   const [filter, setFilter] = useState('');
   const [picked, setPicked] = useState<PickedFile | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);

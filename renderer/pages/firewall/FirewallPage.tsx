@@ -11,6 +11,7 @@ import { TestPanel } from './TestPanel.tsx';
 
 export function FirewallPage() {
   useLiveStream('firewall');
+  useLiveStream('firewallBlocklist');
   useLiveStream('firewallDecisions');
   // Entry points, for per-listener policies, rate limits and the test box.
   useLiveStream('overview');

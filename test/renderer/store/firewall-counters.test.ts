@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { FirewallState } from '../../../shared/contract/index.ts';
+import type { FirewallLiveState } from '../../../shared/contract/index.ts';
 import { COUNTER_HISTORY_SECONDS, counterSeries, emptyCounterHistory, recordCounters, resetAppStore, selectRulesView, useAppStore } from '../../../renderer/store/index.ts';
 
 const T0 = 1_700_000_000_000;
@@ -49,13 +49,13 @@ describe('recordCounters and counterSeries', () => {
   });
 });
 
-function firewallState(patch: Partial<FirewallState> = {}): FirewallState {
+function firewallState(patch: Partial<FirewallLiveState> = {}): FirewallLiveState {
   return {
     defaultPolicy: 'allow',
     listenerPolicies: {},
     rules: [],
     addressSets: [],
-    blocklist: [],
+    blocklistSize: 0,
     rateLimits: [],
     counters: { allowed: 0, denied: 0, deniedByBlocklist: 0, deniedByRateLimit: 0, bans: 0 },
     generation: 1,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { FirewallDecision, FirewallState } from '../../../shared/contract/index.ts';
+import type { BlockRow, FirewallDecision, FirewallLiveState, FirewallState } from '../../../shared/contract/index.ts';
 import { ErrorCodes } from '../../../shared/errors.ts';
 import { DisposableStore, toDisposable } from '../../../shared/lifecycle.ts';
 import type { StreamSink } from '../../../shared/rpc/index.ts';
@@ -7,16 +7,20 @@ import { resetAppStore, selectDecisionsView, useAppStore } from '../../../render
 import { RendererSession } from '../../../renderer/transport/index.ts';
 import { notUsed, startMemoryServer } from './memory-server.ts';
 
-const STATE: FirewallState = {
+const LIVE: FirewallLiveState = {
   defaultPolicy: 'allow',
   listenerPolicies: {},
   rules: [],
   addressSets: [],
-  blocklist: [],
+  blocklistSize: 1,
   rateLimits: [],
   counters: { allowed: 1, denied: 0, deniedByBlocklist: 0, deniedByRateLimit: 0, bans: 0 },
   generation: 1,
 };
+
+const block = (address: string, hits = 0): BlockRow => ({ id: address, address, reason: 'scan', addedBy: 'test', addedAt: 1, expiresAt: null, hits });
+
+const STATE: FirewallState = { ...LIVE, blocklist: [block('192.0.2.1')] };
 
 const decision = (id: string, at: number): FirewallDecision => ({
   id,
@@ -33,8 +37,8 @@ const decision = (id: string, at: number): FirewallDecision => ({
 
 /** A server with the firewall service; `firewall` false serves none of it, as before the engine was wired. */
 function startServer(options: { firewall: boolean }) {
-  const counts = { live: 0, decisions: 0 };
-  const sinks: { decisions?: StreamSink<unknown> } = {};
+  const counts = { live: 0, blocklist: 0, decisions: 0 };
+  const sinks: { decisions?: StreamSink<unknown>; blocklist?: StreamSink<unknown> } = {};
   const { store, rpc, openPipe } = startMemoryServer();
   if (options.firewall) {
     rpc.registerService('firewall', {
@@ -56,8 +60,14 @@ function startServer(options: { firewall: boolean }) {
       importConfig: notUsed,
       live: (_params, sink) => {
         counts.live++;
-        sink.emit(STATE);
+        sink.emit(LIVE);
         return toDisposable(() => counts.live--);
+      },
+      blocklist: (_params, sink) => {
+        counts.blocklist++;
+        sinks.blocklist = sink as StreamSink<unknown>;
+        sink.emit({ type: 'snapshot', rows: [block('192.0.2.1')] });
+        return toDisposable(() => counts.blocklist--);
       },
       decisions: (_params, sink) => {
         counts.decisions++;
@@ -83,21 +93,32 @@ describe('the firewall streams', () => {
     const session = disposables.add(new RendererSession({ transport: 'websocket', openPipe: server.openPipe, store: useAppStore, random: () => 0 }));
     session.start();
     await vi.waitFor(() => expect(state().session.status).toBe('connected'));
-    expect(server.counts).toEqual({ live: 0, decisions: 0 });
+    expect(server.counts).toEqual({ live: 0, blocklist: 0, decisions: 0 });
 
     const live = session.retain('firewall');
+    const blocklist = session.retain('firewallBlocklist');
     const decisions = session.retain('firewallDecisions');
-    await vi.waitFor(() => expect(state().firewall.state).toEqual(STATE));
+    await vi.waitFor(() => expect(state().firewall.state).toEqual(LIVE));
+    await vi.waitFor(() => expect([...state().firewall.blocklist.keys()]).toEqual(['192.0.2.1']));
     await vi.waitFor(() => expect(selectDecisionsView(state()).rows.map((d) => d.id)).toEqual(['d2', 'd1']));
-    expect(server.counts).toEqual({ live: 1, decisions: 1 });
+    expect(server.counts).toEqual({ live: 1, blocklist: 1, decisions: 1 });
+
+    // The blocklist moves by deltas: rows added and removed, hits patched.
+    server.sinks.blocklist?.emit({ type: 'delta', upsert: [block('198.51.100.0/24')], remove: [], patch: [{ id: '192.0.2.1', hits: 7 }] });
+    await vi.waitFor(() => expect(state().firewall.blocklist.get('192.0.2.1')?.hits).toBe(7));
+    expect(state().firewall.blocklist.get('198.51.100.0/24')?.reason).toBe('scan');
+    server.sinks.blocklist?.emit({ type: 'delta', upsert: [], remove: ['192.0.2.1'] });
+    await vi.waitFor(() => expect([...state().firewall.blocklist.keys()]).toEqual(['198.51.100.0/24']));
 
     server.sinks.decisions?.emit({ type: 'delta', upsert: [decision('d3', 3)], remove: ['d1'] });
     await vi.waitFor(() => expect(selectDecisionsView(state()).rows.map((d) => d.id)).toEqual(['d3', 'd2']));
 
     live.dispose();
+    blocklist.dispose();
     decisions.dispose();
-    await vi.waitFor(() => expect(server.counts).toEqual({ live: 0, decisions: 0 }));
+    await vi.waitFor(() => expect(server.counts).toEqual({ live: 0, blocklist: 0, decisions: 0 }));
     expect(state().firewall.state).toBeNull();
+    expect(state().firewall.blocklist.size).toBe(0);
     expect(state().decisions.rows.size).toBe(0);
   });
 
