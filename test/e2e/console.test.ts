@@ -123,6 +123,17 @@ describe('the console in headless Chromium against netops serve', () => {
     await expect.poll(() => row.count()).toBe(0);
   });
 
+  it('groups the digits of the shown count as it does the total', async () => {
+    const many = await openSockets(1000);
+    try {
+      await expect.poll(count, { timeout: 15_000 }).toBe('1,004');
+    } finally {
+      for (const socket of many) socket.destroy();
+      sockets.splice(sockets.length - many.length, many.length);
+    }
+    await expect.poll(count, { timeout: 15_000 }).toBe('4');
+  });
+
   it('moves between screens with the keyboard', async () => {
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Escape');

@@ -328,6 +328,16 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => page.locator('[data-testid="block-row"][data-address="203.0.113.9"]').count()).toBe(1);
   });
 
+  it('groups the digits of a long blocklist\'s count', async () => {
+    const before = Number(await page.getByTestId('blocklist-count').textContent());
+    const list = Array.from({ length: 1200 }, (_, i) => `198.18.${i >> 8}.${i & 255}`).join('\n');
+    await page.getByTestId('import-blocklist-file').setInputFiles({ name: 'long.txt', mimeType: 'text/plain', buffer: Buffer.from(list) });
+    await page.getByTestId('confirm-import-blocklist').click();
+    await expect.poll(() => page.getByTestId('import-blocklist-result').textContent()).toContain('1,200 entries added');
+    await page.getByTestId('import-blocklist-dialog').getByRole('button', { name: 'Done' }).click();
+    await expect.poll(() => page.getByTestId('blocklist-count').textContent()).toBe((before + 1200).toLocaleString('en-US'));
+  });
+
   it('exports the configuration as a file download and imports it back', async () => {
     const download = page.waitForEvent('download');
     await page.getByTestId('export-yaml').click();

@@ -9,7 +9,7 @@ export function ConnectionsCount() {
     <div className="count-block">
       <LivePill live={live} />
       <span className="count numeric">
-        <span data-testid="connections-count">{view.rows.length}</span>
+        <span data-testid="connections-count">{formatCount(view.rows.length)}</span>
         <span className="muted"> of {formatCount(view.total)}</span>
       </span>
     </div>

@@ -37,7 +37,9 @@ export function BlocklistPanel() {
       <header className="panel-header">
         <div className="panel-title">
           <h2 id="blocklist-title">Blocklist</h2>
-          <span className="panel-meta numeric">{rows.length === entries.length ? entries.length : `${rows.length} of ${entries.length}`}</span>
+          <span className="panel-meta numeric" data-testid="blocklist-count">
+            {rows.length === entries.length ? formatCount(entries.length) : `${formatCount(rows.length)} of ${formatCount(entries.length)}`}
+          </span>
         </div>
         <div className="panel-actions">
           <input

@@ -40,8 +40,8 @@ export function RulesPanel() {
         <div className="panel-title">
           <h2 id="rules-title">Rules</h2>
           <span className="panel-meta numeric">
-            {view.rows.length === view.ordered.length ? view.ordered.length : `${view.rows.length} of ${view.ordered.length}`}
-            {enabledCount !== view.ordered.length ? ` · ${enabledCount} enabled` : ''}
+            {view.rows.length === view.ordered.length ? formatCount(view.ordered.length) : `${formatCount(view.rows.length)} of ${formatCount(view.ordered.length)}`}
+            {enabledCount !== view.ordered.length ? ` · ${formatCount(enabledCount)} enabled` : ''}
           </span>
         </div>
         <div className="panel-actions">

@@ -2,6 +2,7 @@ import { createContext, useContext, useMemo, useRef, useState, type KeyboardEven
 import {
   ConfirmDialog,
   EditIcon,
+  formatCount,
   formatRate,
   PlayIcon,
   PlusIcon,
@@ -109,7 +110,7 @@ export function RoutersPanel() {
             </select>
           </label>
           <span className="panel-meta numeric" data-testid="routers-count">
-            {view.rows.length === view.all.length ? view.all.length : `${view.rows.length} of ${view.all.length}`}
+            {view.rows.length === view.all.length ? formatCount(view.all.length) : `${formatCount(view.rows.length)} of ${formatCount(view.all.length)}`}
           </span>
         </div>
         <button type="button" className="button button-primary" onClick={() => setDialog({ kind: 'new' })} data-testid="router-add">
