@@ -134,6 +134,27 @@ describe('the console in headless Chromium against netops serve', () => {
     await expect.poll(count, { timeout: 15_000 }).toBe('4');
   });
 
+  it('shows ages of minutes and hours whole, not cut short', async () => {
+    // A page of its own, on a clock that can jump ahead: the shared page keeps real time for the reconnect test.
+    const aged = await context.newPage();
+    try {
+      await aged.clock.install();
+      await aged.goto(serve.url);
+      await aged.getByTestId('nav-connections').click();
+      await aged.getByTestId('connections-search').fill('owner:echo');
+      await expect.poll(() => aged.getByTestId('connections-count').textContent()).toBe('4');
+      const cutShort = () =>
+        aged.locator('[data-testid="connection-row"] .vt-text').evaluateAll((cells) => cells.filter((cell) => cell.scrollWidth > cell.clientWidth).map((cell) => cell.textContent));
+      for (const jump of ['59:00', '02:00:00']) {
+        await aged.clock.fastForward(jump);
+        await expect.poll(() => aged.getByTestId('connection-row').first().textContent()).toMatch(jump === '59:00' ? /59m \d\ds/ : /2h \d\dm/);
+        expect(await cutShort()).toEqual([]);
+      }
+    } finally {
+      await aged.close();
+    }
+  });
+
   it('moves between screens with the keyboard', async () => {
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Escape');

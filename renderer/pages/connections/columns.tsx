@@ -10,7 +10,8 @@ interface ConnectionColumn extends VirtualColumn<ConnectionRow> {
 /**
  * Module-level and therefore stable: memoized rows compare columns by identity.
  * When the detail panel narrows the table, Local goes first (for inbound rows it
- * is the entry point's own address), then Dir, Age and Bytes out.
+ * is the entry point's own address), then Dir, Age and Bytes out. Age and Last
+ * activity are as wide as their longest text, "23h 59m" and "59m 59s ago".
  */
 export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
   { key: 'id', header: 'ID', width: 80, mono: true, sortable: true, cell: (r) => r.id, title: (r) => r.id },
@@ -59,7 +60,7 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
   {
     key: 'age',
     header: 'Age',
-    width: 64,
+    width: 84,
     dropOrder: 3,
     align: 'end',
     sortable: true,
@@ -69,7 +70,7 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
   {
     key: 'lastActivity',
     header: 'Last activity',
-    width: 100,
+    width: 116,
     align: 'end',
     sortable: true,
     cell: (r) => <Age since={r.lastActivityAt} suffix=" ago" />,
