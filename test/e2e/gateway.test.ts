@@ -120,6 +120,19 @@ describe('the Gateway screen against netops serve', () => {
     await shoot('routers');
   });
 
+  it('keeps a router\'s buttons in view in a 900px window', async () => {
+    await page.setViewportSize({ width: 900, height: 700 });
+    try {
+      // Columns drop until the rest fit: the table never scrolls sideways, which hid the buttons past the edge.
+      await eventually(() => page.getByTestId('routers-table').evaluate((table) => table.scrollWidth - table.clientWidth)).toBeLessThanOrEqual(0);
+      const edit = (await routerRow('hello').getByTestId('router-edit').boundingBox())!;
+      expect(edit.x + edit.width).toBeLessThanOrEqual(900);
+      await screenshot(page, 'gateway-routers-900-light');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   it('sends a request with the route tester and shows who answered', async () => {
     await routerRow('hello').getByRole('button', { name: 'Test hello' }).click();
     await eventually(() => page.getByTestId('tester-path').inputValue()).toBe('/hello');

@@ -260,7 +260,7 @@ const routerClass = (row: RouterRow) => (row.status === 'disabled' ? 'is-disable
 const ROUTER_COLUMNS: readonly VirtualColumn<RouterRow>[] = [
   { key: 'name', header: 'Name', width: 150, cell: (r) => <span className="strong">{r.name}</span>, title: (r) => r.name },
   { key: 'status', header: 'Status', width: 88, cell: (r) => <ItemStatusBadge status={r.status} errors={r.errors} switchedOff={r.switchedOff} /> },
-  { key: 'match', header: 'Match', width: 220, grow: true, cell: (r) => <MatchCell row={r} />, title: matchSummary },
+  { key: 'match', header: 'Match', width: 190, grow: true, cell: (r) => <MatchCell row={r} />, title: matchSummary },
   {
     key: 'middlewares',
     header: 'Middlewares',
@@ -285,6 +285,6 @@ const ROUTER_COLUMNS: readonly VirtualColumn<RouterRow>[] = [
     align: 'end',
     cell: (r) => <span className={errorRateTone(r.traffic.errorRate)}>{formatErrorRate(r.traffic.errorRate)}</span>,
   },
-  { key: 'p99', header: 'p99', width: 72, align: 'end', cell: (r) => formatLatency(r.traffic.p99Ms) },
+  { key: 'p99', header: 'p99', width: 72, align: 'end', dropOrder: 3, cell: (r) => formatLatency(r.traffic.p99Ms) },
   { key: 'actions', header: '', width: 92, cell: (r) => <RowButtons row={r} /> },
 ];
