@@ -353,6 +353,31 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => ruleRow('Deny 127.0.0.3 to echo').count()).toBe(1);
   });
 
+  it('keeps a wide rule\'s buttons in view in a 900px window', async () => {
+    await page.getByTestId('add-rule').click();
+    await page.getByTestId('rule-name').fill('Deny the documentation prefix its usual ports');
+    await page.getByTestId('rule-action').selectOption('deny');
+    await page.getByTestId('rule-source').fill('2001:db8:abcd:1234::/64');
+    await page.getByTestId('rule-destination').fill('2001:db8:ffff:4321::/64');
+    await page.getByTestId('rule-ports').fill('53,123,161-162,443,8443');
+    await expect.poll(() => page.getByTestId('rule-dialog').getByTestId('field-error').count()).toBe(0);
+    await page.getByTestId('rule-save').click();
+    const row = ruleRow('Deny the documentation prefix');
+    await expect.poll(() => row.count()).toBe(1);
+    await page.setViewportSize({ width: 900, height: 900 });
+    try {
+      const table = (await page.getByTestId('rules-table').boundingBox())!;
+      const remove = (await row.getByTestId('delete-rule').boundingBox())!;
+      expect(remove.x + remove.width).toBeLessThanOrEqual(table.x + table.width);
+      await screenshot(page, 'firewall-rules-900-light');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+    await row.getByTestId('delete-rule').click();
+    await page.getByTestId('confirm-delete-rule').click();
+    await expect.poll(() => row.count()).toBe(0);
+  });
+
   it('saves screenshots of the Firewall screen in light and dark', async () => {
     // Toasts would cover the side panels; some may expire while being dismissed.
     await expect
