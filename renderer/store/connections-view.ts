@@ -69,14 +69,17 @@ function compareText(a: string, b: string): number {
 
 type Compare = (a: ConnectionRow, b: ConnectionRow) => number;
 
-/** Ages and idle times are shown as durations, so "ascending" means youngest / most recently active first. */
+/**
+ * Ages and idle times are shown as durations, so "ascending" means youngest / most recently active first.
+ * Addresses compare as ids do, digit runs by value: 10.0.0.9 before 10.0.0.10, as an operator reads them.
+ */
 const comparators: Record<ConnectionSortKey, Compare> = {
   id: () => 0,
   kind: (a, b) => compareText(a.kind, b.kind),
   direction: (a, b) => compareText(a.direction, b.direction),
   state: (a, b) => compareText(a.state, b.state),
-  local: (a, b) => compareText(a.localAddress, b.localAddress) || a.localPort - b.localPort,
-  remote: (a, b) => compareText(a.remoteAddress, b.remoteAddress) || a.remotePort - b.remotePort,
+  local: (a, b) => compareIds(a.localAddress, b.localAddress) || a.localPort - b.localPort,
+  remote: (a, b) => compareIds(a.remoteAddress, b.remoteAddress) || a.remotePort - b.remotePort,
   owner: (a, b) => compareText(a.owner, b.owner),
   bytesIn: (a, b) => a.bytesIn - b.bytesIn,
   bytesOut: (a, b) => a.bytesOut - b.bytesOut,

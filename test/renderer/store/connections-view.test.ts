@@ -103,6 +103,16 @@ describe('computeConnectionsView', () => {
     expect(ids(computeConnectionsView(endpoints, { ...baseQuery, sortKey: 'remote' }).rows)).toEqual(['c2', 'c3', 'c1']);
   });
 
+  it('sorts addresses by the value of each part, not as text', () => {
+    const peers = mapOf([
+      makeRow(1, { remoteAddress: '127.0.0.10', localAddress: '10.0.10.1' }),
+      makeRow(2, { remoteAddress: '127.0.0.2', localAddress: '10.0.9.1' }),
+      makeRow(3, { remoteAddress: '127.0.0.1', localAddress: '10.0.100.1' }),
+    ]);
+    expect(ids(computeConnectionsView(peers, { ...baseQuery, sortKey: 'remote' }).rows)).toEqual(['c3', 'c2', 'c1']);
+    expect(ids(computeConnectionsView(peers, { ...baseQuery, sortKey: 'local' }).rows)).toEqual(['c2', 'c1', 'c3']);
+  });
+
   it('applies dropdown filters and the search text together', () => {
     const view = computeConnectionsView(rows, { ...baseQuery, kindFilter: 'tcp', filterText: 'owner:echo' });
     expect(view.rows.every((r) => r.kind === 'tcp' && r.owner === 'echo')).toBe(true);
@@ -128,7 +138,7 @@ describe('computeConnectionsView', () => {
     const [byBytes, byRemote, byId, echoOwners] = queries.map((query) => computeConnectionsView(big, query).rows);
     expect(byBytes).toHaveLength(10_000);
     for (let i = 1; i < byBytes!.length; i++) expect(byBytes![i - 1]!.bytesIn).toBeGreaterThanOrEqual(byBytes![i]!.bytesIn);
-    for (let i = 1; i < byRemote!.length; i++) expect(byRemote![i - 1]!.remoteAddress <= byRemote![i]!.remoteAddress).toBe(true);
+    for (let i = 1; i < byRemote!.length; i++) expect(compareIds(byRemote![i - 1]!.remoteAddress, byRemote![i]!.remoteAddress)).toBeLessThanOrEqual(0);
     expect(ids(byId!).slice(0, 3)).toEqual(['c0', 'c1', 'c2']);
     // Every address starts 10.0, so the second term keeps all the echo rows.
     expect(echoOwners).toHaveLength(5_000);
