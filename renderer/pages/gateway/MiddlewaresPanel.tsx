@@ -3,14 +3,14 @@ import type { GatewayMiddlewareStatus } from '../../../shared/contract/index.ts'
 import { ActionsHeader, ConfirmDialog, EditIcon, formatCount, PlusIcon, TrashIcon, useAction } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { ItemStatusBadge, useGatewayApi } from './common.tsx';
-import { MIDDLEWARE_TYPE_LABELS, MIDDLEWARE_TYPES, middlewareSummary, type MiddlewareType } from './middleware-form.ts';
+import { MIDDLEWARE_TYPE_LABELS, MIDDLEWARE_TYPES, middlewareCounterLabel, middlewareSummary, type MiddlewareType } from './middleware-form.ts';
 import { MiddlewareDialog, type MiddlewareDialogTarget } from './MiddlewareDialog.tsx';
 
 function typeLabel(type: string): string {
   return (MIDDLEWARE_TYPES as readonly string[]).includes(type) ? MIDDLEWARE_TYPE_LABELS[type as MiddlewareType] : type;
 }
 
-/** `limited 12 · dryRunLimited 0`: whatever the engine counts for this type. */
+/** `limited 12 · dry run limited 0`: whatever the engine counts for this type. */
 function Counters({ counters }: { counters: Readonly<Record<string, number>> }) {
   const entries = Object.entries(counters);
   if (entries.length === 0) return <span className="muted">–</span>;
@@ -18,7 +18,7 @@ function Counters({ counters }: { counters: Readonly<Record<string, number>> }) 
     <span className="gw-counters">
       {entries.map(([name, value]) => (
         <span key={name} className={value > 0 && /limit|denied|refused|reject/i.test(name) ? 'tone-warning' : undefined}>
-          <span className="muted">{name}</span> <span className="numeric">{formatCount(value)}</span>
+          <span className="muted">{middlewareCounterLabel(name)}</span> <span className="numeric">{formatCount(value)}</span>
         </span>
       ))}
     </span>

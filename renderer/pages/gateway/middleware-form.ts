@@ -262,6 +262,14 @@ export function validateMiddlewareForm(values: MiddlewareFormValues): Validation
   return { errors, hints, value: hasErrors(errors) || !parsed.success ? null : (candidate as MiddlewareInput) };
 }
 
+/** A rate limit's `keys` are the clients (IPs, API keys, header values) it holds a bucket for. */
+const COUNTER_LABELS: ReadonlyMap<string, string> = new Map([['keys', 'keys tracked']]);
+
+/** A counter's name in words, as the list shows it: the engine's `dryRunLimited` reads "dry run limited". */
+export function middlewareCounterLabel(name: string): string {
+  return COUNTER_LABELS.get(name) ?? name.replace(/[A-Z]/g, (letter) => ` ${letter.toLowerCase()}`);
+}
+
 /** One line on what a middleware does, for the list. */
 export function middlewareSummary(type: string, config: unknown): string {
   const item = asRecord(config);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { middlewareConfig } from '../../../../shared/contract/index.ts';
 import {
   emptyMiddlewareForm,
+  middlewareCounterLabel,
   middlewareFormFromConfig,
   middlewareSummary,
   validateMiddlewareForm,
@@ -66,5 +67,17 @@ describe('the middleware form', () => {
     expect(middlewareSummary('firewall', { allow: ['10.0.0.0/8'] })).toBe('allow 1, deny 0');
     expect(middlewareSummary('other', {})).toBe('other');
     expect(middlewareSummary('cors', null)).toBe('not readable');
+  });
+});
+
+describe('middlewareCounterLabel', () => {
+  it('puts the engine\'s camelCase counter names in words', () => {
+    expect(middlewareCounterLabel('dryRunLimited')).toBe('dry run limited');
+    expect(middlewareCounterLabel('preflightsRejected')).toBe('preflights rejected');
+    expect(middlewareCounterLabel('limited')).toBe('limited');
+  });
+
+  it('says what a rate limit\'s keys are', () => {
+    expect(middlewareCounterLabel('keys')).toBe('keys tracked');
   });
 });
