@@ -20,6 +20,9 @@ export function Sidebar({ currentId }: { currentId: string }) {
                     href={routeHref(screen.id)}
                     className={`nav-link${current ? ' is-current' : ''}`}
                     aria-current={current ? 'page' : undefined}
+                    // A narrow window shows the icon alone: the name stays for screen readers and as a tooltip.
+                    aria-label={screen.label}
+                    title={screen.label}
                     data-testid={`nav-${screen.id}`}
                   >
                     <Icon />

@@ -155,6 +155,18 @@ describe('the console in headless Chromium against netops serve', () => {
     }
   });
 
+  it('names the sidebar\'s links when a narrow window shows their icons alone', async () => {
+    await page.setViewportSize({ width: 900, height: 700 });
+    try {
+      await expect.poll(() => page.locator('.nav-label').first().isVisible()).toBe(false);
+      const link = page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Connections', exact: true });
+      expect(await link.count()).toBe(1);
+      expect(await link.getAttribute('title')).toBe('Connections');
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   it('moves between screens with the keyboard', async () => {
     await page.locator('body').click({ position: { x: 5, y: 5 } });
     await page.keyboard.press('Escape');
