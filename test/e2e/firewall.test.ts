@@ -378,6 +378,23 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => row.count()).toBe(0);
   });
 
+  it('lists each problem of a refused import on a line of its own', async () => {
+    const file = 'rules:\n  - name: Bad\n    action: maybe\n    source: 10.0.0.300\n';
+    await page.getByTestId('import-config-file').setInputFiles({ name: 'bad.yaml', mimeType: 'application/yaml', buffer: Buffer.from(file) });
+    await page.getByTestId('confirm-import-config').click();
+    try {
+      const notice = page.getByTestId('import-config-error');
+      await expect.poll(() => notice.textContent()).toContain('rules[0].source');
+      // innerText is the text as laid out: the lines are there only if the page keeps them.
+      expect((await notice.innerText()).split('\n').filter((line) => line.includes('rules[0].'))).toHaveLength(2);
+      const toast = page.getByTestId('toast').filter({ hasText: 'Could not import bad.yaml' });
+      expect((await toast.locator('.toast-message').innerText()).split('\n')).toHaveLength(2);
+    } finally {
+      await page.keyboard.press('Escape');
+      await expect.poll(() => page.getByTestId('import-config-dialog').isVisible()).toBe(false);
+    }
+  });
+
   it('saves screenshots of the Firewall screen in light and dark', async () => {
     // Toasts would cover the side panels; some may expire while being dismissed.
     await expect
