@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { MAX_MESSAGE_BYTES, type Contract, type ListenerStatus } from '../../shared/contract/index.ts';
+import { CONSOLE_LISTENER, MAX_MESSAGE_BYTES, type Contract, type ListenerStatus } from '../../shared/contract/index.ts';
 import type { RpcServer } from '../../shared/rpc/index.ts';
 import type { Admission, ConnectionTracker } from '../engine/connections/index.ts';
 import { ConsoleAuth } from './auth.ts';
@@ -24,9 +24,6 @@ export interface ConsoleServerOptions {
   /** The Prometheus text served at /metrics (the gateway's counters); without it /metrics is 404. */
   metrics?: () => string;
 }
-
-/** The listener name of the console in firewall rules, policies and connection rows. */
-export const CONSOLE_LISTENER = 'console';
 
 /** One WebSocket message larger than the contract's largest request is hostile: the socket is closed with 1009. */
 export const MAX_FRAME_BYTES = MAX_MESSAGE_BYTES;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { platform } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { contract, type ConnectionRow, type Contract, type ListenerStatus, type SystemInfo } from '../../shared/contract/index.ts';
+import { CONSOLE_LISTENER, contract, type ConnectionRow, type Contract, type ListenerStatus, type SystemInfo } from '../../shared/contract/index.ts';
 import { DisposableStore, toDisposable, type Disposable } from '../../shared/lifecycle.ts';
 import { cidrContains, parseIp, type ParsedCidr } from '../../shared/net/index.ts';
 import { RpcServer } from '../../shared/rpc/index.ts';
@@ -104,7 +104,8 @@ export class Host {
   static async start(options: HostOptions): Promise<Host> {
     await ensureDataDir(options.dataDir);
     const config = options.config ?? (options.configFile ? await loadConfigFile(options.configFile) : defaultConfig());
-    const firewall = await Firewall.open({ dataDir: options.dataDir });
+    // The console listens in headless mode only; the desktop window talks over IPC, past no listener.
+    const firewall = await Firewall.open({ dataDir: options.dataDir, ...(options.mode === 'headless' && config.console.antiLockout ? { antiLockoutListener: CONSOLE_LISTENER } : {}) });
     const apiKeys = await ApiKeyStore.open({ dataDir: options.dataDir });
     const tracker = new ConnectionTracker();
     const admit = admissionBy(firewall);
@@ -166,6 +167,7 @@ export class Host {
 
   private cutIfBlocked(row: ConnectionRow): void {
     if (row.direction !== 'in' || parseIp(row.remoteAddress) === undefined || !this.firewall.isBlocked(row.remoteAddress)) return;
+    if (this.firewall.isAntiLockout(row.owner, row.remoteAddress)) return;
     // After the open's other listeners, so that the console sees the row open, then closing.
     queueMicrotask(() => {
       if (this.tracker.get(row.id)) this.tracker.close(row.id);
@@ -176,7 +178,8 @@ export class Host {
   closeConnectionsFrom(cidr: ParsedCidr): number {
     return this.tracker.closeWhere((row) => {
       const peer = parseIp(row.remoteAddress);
-      return peer !== undefined && cidrContains(cidr, peer);
+      // The console's own loopback clients stay, as new ones are admitted (the anti-lockout rule).
+      return peer !== undefined && cidrContains(cidr, peer) && !(row.direction === 'in' && this.firewall.isAntiLockout(row.owner, row.remoteAddress));
     });
   }
 

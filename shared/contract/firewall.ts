@@ -127,7 +127,11 @@ export const rateLimitInput = z
 
 export type RateLimit = z.infer<typeof rateLimitInput>;
 
-export const decisionReason = z.enum(['rule', 'default', 'blocklist', 'rate-limit']);
+/** The listener name of the headless console in firewall rules, policies, decisions and connection rows. */
+export const CONSOLE_LISTENER = 'console';
+
+/** `anti-lockout`: a loopback client reaching the console, which nothing in the firewall refuses (see console.antiLockout). */
+export const decisionReason = z.enum(['rule', 'default', 'blocklist', 'rate-limit', 'anti-lockout']);
 
 export const firewallDecision = z.object({
   id: z.string(),
@@ -159,6 +163,8 @@ export const firewallState = z.object({
     bans: z.number().int(),
   }),
   generation: z.number().int(),
+  /** The listener loopback clients always reach (the anti-lockout rule), or null when it is off. */
+  antiLockoutListener: z.string().nullable(),
 });
 
 export type FirewallState = z.infer<typeof firewallState>;

@@ -272,6 +272,12 @@ describe('the Firewall screen against netops serve', () => {
     expect(await page.getByTestId('default-policy').getAttribute('data-policy')).toBe('allow');
   });
 
+  it('says on the console\'s policy row that loopback always reaches it (anti-lockout)', async () => {
+    const consoleRow = page.locator('[data-testid="listener-policy"][data-listener="console"]');
+    await expect.poll(() => consoleRow.getByTestId('anti-lockout-note').textContent()).toBe('Loopback always admitted (anti-lockout)');
+    expect(await page.locator('[data-testid="listener-policy"][data-listener="echo"] [data-testid="anti-lockout-note"]').count()).toBe(0);
+  });
+
   it('adds and removes a rate limit', async () => {
     await page.getByTestId('add-rate-limit').click();
     await page.getByTestId('rate-limit-rate').fill('0');

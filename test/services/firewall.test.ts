@@ -164,19 +164,46 @@ describe('the firewall on real sockets', () => {
     await expect(client.api.system.info({})).resolves.toMatchObject({ mode: 'headless' });
   });
 
-  it('guards the console itself: a deny policy for the console listener refuses new console connections', async () => {
+  it('cannot lock the operator out: loopback reaches the console past a block and a deny policy, and the CLI unblocks', async () => {
     const status = () => console.running.host.listenerStatus().find((l) => l.name === 'console')!;
-    expect(status()).toMatchObject({ state: 'listening', refused: 0 });
+    const refusedBefore = status().refused;
     await client.api.firewall.setDefaultPolicy({ policy: 'deny', listener: 'console' });
+    const cli = (args: string[]) => runCli(['firewall', ...args, '--url', console.origin, '--token', console.token], { out: () => undefined, err: () => undefined });
+    expect(await cli(['block', '127.0.0.0/8', '--reason', 'oops'])).toBe(0);
     try {
-      await expect(fetch(`${console.origin}/healthz`)).rejects.toThrow();
-      expect(status().refused).toBe(1);
-      // this client's WebSocket was admitted before the policy, and still works
-      await expect(client.api.system.info({})).resolves.toMatchObject({ mode: 'headless' });
+      // The blocklist holds for every other listener...
+      expect(await probe('127.0.0.2')).toBe('refused');
+      // ...and not for the console: a new connection gets in, recorded as the anti-lockout rule's.
+      expect((await fetch(`${console.origin}/healthz`)).status).toBe(200);
+      expect(status().refused).toBe(refusedBefore);
+      await waitFor(async () => (await client.api.firewall.state({})).counters.allowed > 0, 'the decision counted');
+      const verdict = await client.api.firewall.test({ protocol: 'tcp', source: '127.0.0.1', destination: 'console', port: Number(new URL(console.origin).port) });
+      expect(verdict).toMatchObject({ action: 'allow', reason: 'anti-lockout' });
+      expect(console.running.host.firewall.lastDecision()).toMatchObject({ destination: 'console', action: 'allow', reason: 'anti-lockout' });
     } finally {
+      expect(await cli(['unblock', '127.0.0.0/8'])).toBe(0);
       await client.api.firewall.clearListenerPolicy({ listener: 'console' });
     }
-    expect((await fetch(`${console.origin}/healthz`)).status).toBe(200);
+    expect(await probe('127.0.0.2')).toBe('echo');
+  });
+
+  it('with console.antiLockout off, a deny policy for the console listener refuses new console connections', async () => {
+    const strict = await startTestConsole('console:\n  antiLockout: false\n');
+    const strictClient = await connectClient(strict.origin, strict.token);
+    try {
+      const status = () => strict.running.host.listenerStatus().find((l) => l.name === 'console')!;
+      expect(status()).toMatchObject({ state: 'listening', refused: 0 });
+      await strictClient.api.firewall.setDefaultPolicy({ policy: 'deny', listener: 'console' });
+      await expect(fetch(`${strict.origin}/healthz`)).rejects.toThrow();
+      expect(status().refused).toBe(1);
+      // this client's WebSocket was admitted before the policy, and still works
+      await expect(strictClient.api.system.info({})).resolves.toMatchObject({ mode: 'headless' });
+      await strictClient.api.firewall.clearListenerPolicy({ listener: 'console' });
+      expect((await fetch(`${strict.origin}/healthz`)).status).toBe(200);
+    } finally {
+      strictClient.dispose();
+      await strict.close();
+    }
   });
 
   it('changes only the fields a rule update names', async () => {

@@ -23,6 +23,8 @@ export const consoleConfig = z
     port: portField.default(7070),
     /** Extra Host header values to accept (a reverse proxy's name); loopback names are always accepted. */
     allowedHosts: z.array(hostField).max(32).default([]),
+    /** A client on loopback always reaches the console, whatever the firewall says, so a block of 127.0.0.1 cannot lock the operator out. */
+    antiLockout: z.boolean().default(true),
   })
   .strict();
 
@@ -30,7 +32,7 @@ export const netopsConfig = z
   .object({
     /** The API gateway; checked item by item by the gateway's own loader, so a broken router never stops the rest. */
     gateway: z.unknown().optional(),
-    console: consoleConfig.default({ host: '127.0.0.1', port: 7070, allowedHosts: [] }),
+    console: consoleConfig.default({ host: '127.0.0.1', port: 7070, allowedHosts: [], antiLockout: true }),
     listeners: z
       .array(listenerConfig)
       .max(256)

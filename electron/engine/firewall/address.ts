@@ -44,6 +44,12 @@ export function parseAddressInto(text: string, out: AddressWords): AddressFamily
   return FAMILY_V6;
 }
 
+/** 127.0.0.0/8 (an IPv4-mapped one included, as parsing folds it) or ::1. */
+export function isLoopback(family: AddressFamily, words: AddressWords): boolean {
+  if (family === FAMILY_V4) return words[0]! >>> 24 === 127;
+  return family === FAMILY_V6 && words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 1;
+}
+
 function isMappedPrefix(text: string): boolean {
   return (
     text.charCodeAt(0) === 58 &&

@@ -4,12 +4,13 @@ import { FAMILY_NONE, FAMILY_V4, type AddressFamily, type AddressWords } from '.
 import type { RuleVerdict } from './rule-set.ts';
 
 const ACTIONS = ['allow', 'deny'] as const;
-const REASONS = ['rule', 'default', 'blocklist', 'rate-limit'] as const;
-export type ReasonCode = 0 | 1 | 2 | 3;
+const REASONS = ['rule', 'default', 'blocklist', 'rate-limit', 'anti-lockout'] as const;
+export type ReasonCode = 0 | 1 | 2 | 3 | 4;
 export const REASON_RULE: ReasonCode = 0;
 export const REASON_DEFAULT: ReasonCode = 1;
 export const REASON_BLOCKLIST: ReasonCode = 2;
 export const REASON_RATE_LIMIT: ReasonCode = 3;
+export const REASON_ANTI_LOCKOUT: ReasonCode = 4;
 
 export function reasonCode(reason: FirewallDecision['reason']): ReasonCode {
   return REASONS.indexOf(reason) as ReasonCode;
@@ -23,7 +24,7 @@ const STRIDE = 8;
 const F_PORT = 0;
 /** The rule: its slot in `verdicts` (0 for none), or RESOLVED. */
 const F_RULE = 1;
-/** Bit 0 udp, bit 1 deny, bits 2-3 the reason, bits 8-15 the address family. */
+/** Bit 0 udp, bit 1 deny, bits 2-4 the reason, bits 8-15 the address family. */
 const F_FLAGS = 2;
 /** The address, four words from here (IPv4 in the first). */
 const F_WORDS = 3;
@@ -143,7 +144,7 @@ export class DecisionRing {
       destination: this.destinations[slot]!,
       port: this.fields[f + F_PORT]!,
       action: ACTIONS[(flags >> 1) & 1]!,
-      reason: REASONS[(flags >> 2) & 3]!,
+      reason: REASONS[(flags >> 2) & 7]!,
       ruleId: resolved ? this.resolvedIds[slot]! : rule ? rule.ruleId : null,
       ruleName: resolved ? this.resolvedNames[slot]! : rule ? rule.ruleName : null,
     };

@@ -6,7 +6,7 @@
  */
 export interface Decision {
   readonly action: 'allow' | 'deny';
-  readonly reason: 'rule' | 'default' | 'blocklist' | 'rate-limit';
+  readonly reason: 'rule' | 'default' | 'blocklist' | 'rate-limit' | 'anti-lockout';
 }
 
 export const RULE_ALLOW: Decision = Object.freeze({ action: 'allow', reason: 'rule' });
@@ -15,6 +15,7 @@ export const DEFAULT_ALLOWED: Decision = Object.freeze({ action: 'allow', reason
 export const DEFAULT_DENIED: Decision = Object.freeze({ action: 'deny', reason: 'default' });
 export const BLOCKLISTED: Decision = Object.freeze({ action: 'deny', reason: 'blocklist' });
 export const RATE_LIMIT_DENIED: Decision = Object.freeze({ action: 'deny', reason: 'rate-limit' });
+export const ANTI_LOCKOUT_ALLOWED: Decision = Object.freeze({ action: 'allow', reason: 'anti-lockout' });
 
 /** By (1 if a rule decided) << 1 | (1 if it denies): picked by arithmetic on the winner's code, not by a branch. */
 export const RULE_OR_DEFAULT: readonly Decision[] = Object.freeze([DEFAULT_ALLOWED, DEFAULT_DENIED, RULE_ALLOW, RULE_DENY]);

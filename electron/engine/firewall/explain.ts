@@ -46,6 +46,10 @@ export function explainDefault(query: Query, policy: FirewallAction, listenerPol
   return parts.join(' ');
 }
 
+export function explainAntiLockout(query: Query): string {
+  return `Allowed by the anti-lockout rule: ${query.source} is loopback, and a client on loopback always reaches listener ${query.listener}, the console, whatever the blocklist, rules and policies say (console.antiLockout in the config turns it off).`;
+}
+
 export function explainRateLimited(query: Query, limit: RateLimit, allowedBy: string, tokens: number): string {
   return (
     `Denied by the rate limit of listener ${limit.listener}: ${allowedBy}, but ${query.source} has used up its allowance ` +

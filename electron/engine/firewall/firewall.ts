@@ -23,14 +23,14 @@ import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { Emitter, type Disposable, type Event } from '../../../shared/lifecycle.ts';
 import { cidrContains, parseCidr, parseIp, parsePortSpec, portInSpec, type ParsedCidr, type ParsedIp } from '../../../shared/net/index.ts';
 import { readFileIfExists, writeFileAtomic } from '../store/index.ts';
-import { FAMILY_NONE, FAMILY_V4, newAddressWords, parseAddressInto, type AddressFamily } from './address.ts';
+import { FAMILY_NONE, FAMILY_V4, isLoopback, newAddressWords, parseAddressInto, type AddressFamily } from './address.ts';
 import { Blocklist, canonicalBlockAddress, newBlockRecord, toBlockEntry, type BlockRecord } from './blocklist.ts';
 import { parseBlocklistText, type SkippedLine } from './blocklist-text.ts';
 import { CoarseClock } from './clock.ts';
 import { crossCheck, firewallExport, firewallFile, listenerName, parseOrThrow, problemsMessage, type FirewallExport, type FirewallFile } from './config-file.ts';
-import { BLOCKLISTED, RATE_LIMIT_DENIED, RULE_OR_DEFAULT, type Decision } from './decision.ts';
-import { DecisionRing, REASON_BLOCKLIST, REASON_DEFAULT, REASON_RATE_LIMIT, REASON_RULE } from './decision-ring.ts';
-import { explainBlocked, explainDefault, explainRateLimited, explainRule, type Query } from './explain.ts';
+import { ANTI_LOCKOUT_ALLOWED, BLOCKLISTED, RATE_LIMIT_DENIED, RULE_OR_DEFAULT, type Decision } from './decision.ts';
+import { DecisionRing, REASON_ANTI_LOCKOUT, REASON_BLOCKLIST, REASON_DEFAULT, REASON_RATE_LIMIT, REASON_RULE, type ReasonCode } from './decision-ring.ts';
+import { explainAntiLockout, explainBlocked, explainDefault, explainRateLimited, explainRule, type Query } from './explain.ts';
 import { ExpiryQueue } from './expiry-queue.ts';
 import { Generation } from './generation.ts';
 import { HitLog } from './hit-log.ts';
@@ -47,6 +47,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** What test() answers for a blocked or rate-limited source. */
 const BLOCKED: Readonly<DecisionResult> = Object.freeze({ action: 'deny', reason: 'blocklist', ruleId: null, ruleName: null });
 const RATE_LIMITED: Readonly<DecisionResult> = Object.freeze({ action: 'deny', reason: 'rate-limit', ruleId: null, ruleName: null });
+const ANTI_LOCKOUT: Readonly<DecisionResult> = Object.freeze({ action: 'allow', reason: 'anti-lockout', ruleId: null, ruleName: null });
 
 export interface DecideInput {
   protocol: 'tcp' | 'udp';
@@ -76,6 +77,16 @@ export interface FirewallOptions {
   now?: () => number;
   /** Per listener, how many source addresses the rate limiter tracks at most (default 65,536). */
   maxRateLimitSources?: number;
+  /**
+   * The listener the firewall is managed through (the web console and the
+   * CLI reach the app on it). A client on loopback always reaches it, past
+   * the blocklist, the rules, the policies and the rate limits: pfSense's
+   * anti-lockout rule. Without it, one click on "Block" for 127.0.0.1 cut
+   * off the console and the CLI, the unblock included, until someone edited
+   * the data dir by hand. Such decisions are allowed and recorded with the
+   * reason `anti-lockout`.
+   */
+  antiLockoutListener?: string;
 }
 
 export interface BlocklistImportResult {
@@ -150,6 +161,7 @@ export class Firewall implements Disposable {
   private readonly hits: HitLog;
   private readonly words = newAddressWords();
   private readonly clock: CoarseClock;
+  private readonly antiLockoutListener: string | null;
   private readonly maxRateLimitSources: number;
 
   private allowed = 0;
@@ -188,6 +200,7 @@ export class Firewall implements Disposable {
   ) {
     this.clock = new CoarseClock(options.now ?? Date.now);
     this.maxRateLimitSources = options.maxRateLimitSources ?? 65_536;
+    this.antiLockoutListener = options.antiLockoutListener ?? null;
     if (!stored) {
       this.config = { defaultPolicy: 'allow', listenerPolicies: new Map(), rules: [], addressSets: new Map(), rateLimits: new Map() };
       this.nextRuleSeq = 1;
@@ -234,6 +247,11 @@ export class Firewall implements Disposable {
     const words = this.words;
     const family = parseAddressInto(input.source, words);
     const udp = input.protocol === 'udp';
+    if (input.listener === this.antiLockoutListener && isLoopback(family, words)) {
+      this.allowed++;
+      this.note(generation, time, udp, family, input, 0, REASON_ANTI_LOCKOUT, 0);
+      return ANTI_LOCKOUT_ALLOWED;
+    }
     if (this.blocklist.size !== 0) {
       const blocked = this.blocklist.match(family, words);
       if (blocked !== null) {
@@ -292,7 +310,7 @@ export class Firewall implements Disposable {
     return RULE_OR_DEFAULT[(ruled << 1) | deny]!;
   }
 
-  private note(generation: Generation, time: Float64Array, udp: boolean, family: AddressFamily, input: DecideInput, deny: 0 | 1, reason: 0 | 1 | 2 | 3, ruleSlot: number): void {
+  private note(generation: Generation, time: Float64Array, udp: boolean, family: AddressFamily, input: DecideInput, deny: 0 | 1, reason: ReasonCode, ruleSlot: number): void {
     const slot = this.ring.record(time, udp, family, this.words, input.source, input.listener, input.port, deny, reason, ruleSlot);
     if (generation !== this.generation) this.ring.resolve(slot, generation.rules.verdicts[ruleSlot]!);
     if (this.decideEmitter.listenerCount !== 0) this.decideEmitter.fire(this.ring.decisionAt(slot));
@@ -319,6 +337,7 @@ export class Firewall implements Disposable {
       if (listener === null && localAddress === null) throw invalid('destination', 'must be "any", a listener name, or an IP address');
     }
     const described: Query = { protocol: query.protocol, source: query.source, destination: query.destination, listener, port: query.port };
+    if (listener !== null && listener === this.antiLockoutListener && isLoopback(family, words)) return { ...ANTI_LOCKOUT, explanation: explainAntiLockout(described) };
     const blocked = this.blocklist.match(family, words);
     if (blocked !== null) return { ...BLOCKED, explanation: explainBlocked(described, blocked) };
 
@@ -349,6 +368,13 @@ export class Firewall implements Disposable {
       }
     }
     return { ...result, explanation };
+  }
+
+  /** Whether the anti-lockout rule admits `source` on `listener` (see FirewallOptions.antiLockoutListener): a block leaves such a connection open. */
+  isAntiLockout(listener: string, source: string): boolean {
+    if (listener !== this.antiLockoutListener) return false;
+    const words = newAddressWords();
+    return isLoopback(parseAddressInto(source, words), words);
   }
 
   isBlocked(ip: string): boolean {
@@ -383,6 +409,7 @@ export class Firewall implements Disposable {
         bans: this.bans,
       },
       generation: this.generation.number,
+      antiLockoutListener: this.antiLockoutListener,
     };
   }
 

@@ -10,7 +10,7 @@ export type NormalizedRule = z.output<typeof ruleInput>;
 
 export interface DecisionResult {
   action: 'allow' | 'deny';
-  reason: 'rule' | 'default' | 'blocklist' | 'rate-limit';
+  reason: 'rule' | 'default' | 'blocklist' | 'rate-limit' | 'anti-lockout';
   ruleId: string | null;
   ruleName: string | null;
 }

@@ -3,7 +3,7 @@ import { BLOCKLIST_FILE_MAX_CHARS, type BlockEntry } from '../../../shared/contr
 import { formatAge, formatBytes, formatCount, formatTimestamp, FormField, UploadIcon, useAction, useForm, useNow, VirtualTable, type VirtualColumn } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
-import { formatExpiry } from './format.ts';
+import { formatExpiry, orderBlocklist } from './format.ts';
 import { ImportBlocklistDialog, type PickedFile } from './ImportBlocklistDialog.tsx';
 import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
 
@@ -13,14 +13,13 @@ const MAX_IMPORT_BYTES = BLOCKLIST_FILE_MAX_CHARS;
 /** Addresses refused before any rule runs, by hand, by import or by a rate-limit ban. */
 export function BlocklistPanel() {
   const table = useAppStore((state) => state.firewall.blocklist);
-  const entries = useMemo(() => [...table.values()], [table]);
+  const entries = useMemo(() => orderBlocklist(table.values()), [table]);
   const [filter, setFilter] = useState('');
   const [picked, setPicked] = useState<PickedFile | null>(null);
   const fileRef = useRef<HTMLInputElement>(null);
   const rows = useMemo(() => {
     const text = filter.trim().toLowerCase();
-    const sorted = [...entries].sort((a, b) => b.addedAt - a.addedAt || (a.address < b.address ? -1 : 1));
-    return text ? sorted.filter((e) => e.address.includes(text) || e.reason.toLowerCase().includes(text) || e.addedBy.toLowerCase().includes(text)) : sorted;
+    return text ? entries.filter((e) => e.address.includes(text) || e.reason.toLowerCase().includes(text) || e.addedBy.toLowerCase().includes(text)) : entries;
   }, [entries, filter]);
 
   const onFile = async (file: File | undefined) => {

@@ -13,6 +13,7 @@ export function PolicyPanel() {
   const policy = useAppStore((state) => state.firewall.state?.defaultPolicy ?? 'allow');
   const overrides = useAppStore((state) => state.firewall.state?.listenerPolicies ?? NO_POLICIES);
   const listeners = useAppStore((state) => state.overview.latest?.listeners ?? NO_LISTENERS);
+  const antiLockoutListener = useAppStore((state) => state.firewall.state?.antiLockoutListener ?? null);
   const { busy, run } = useAction();
   const [confirmDeny, setConfirmDeny] = useState(false);
 
@@ -70,7 +71,7 @@ export function PolicyPanel() {
           </thead>
           <tbody>
             {names.map((name) => (
-              <ListenerPolicyRow key={name} name={name} listener={byName.get(name)} override={overrides[name]} globalPolicy={policy} />
+              <ListenerPolicyRow key={name} name={name} listener={byName.get(name)} override={overrides[name]} globalPolicy={policy} antiLockout={name === antiLockoutListener} />
             ))}
           </tbody>
         </table>
@@ -102,11 +103,14 @@ function ListenerPolicyRow({
   listener,
   override,
   globalPolicy,
+  antiLockout,
 }: {
   name: string;
   listener: ListenerStatus | undefined;
   override: FirewallAction | undefined;
   globalPolicy: FirewallAction;
+  /** The console: loopback clients reach it whatever the policy, rules and blocklist say. */
+  antiLockout: boolean;
 }) {
   const api = useFirewallApi();
   const { busy, run } = useAction();
@@ -121,6 +125,15 @@ function ListenerPolicyRow({
         <span className="mono muted listener-address">
           {listener ? `${listener.protocol} ${formatEndpoint(listener.host, listener.port)}` : 'not running'}
         </span>
+        {antiLockout ? (
+          <span
+            className="listener-note"
+            data-testid="anti-lockout-note"
+            title="So that no block, rule or policy can lock you out of this console: loopback clients always reach it. console.antiLockout: false in the config turns this off."
+          >
+            Loopback always admitted (anti-lockout)
+          </span>
+        ) : null}
       </td>
       <td className="align-end">
         <select

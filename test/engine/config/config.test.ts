@@ -49,7 +49,7 @@ const yaml = (...lines: string[]) => `${lines.join('\n')}\n`;
 
 describe('parseConfig: defaults', () => {
   it('an empty file is the console on 127.0.0.1:7070 with no listeners', () => {
-    const expected = { console: { host: '127.0.0.1', port: 7070, allowedHosts: [] }, listeners: [] };
+    const expected = { console: { host: '127.0.0.1', port: 7070, allowedHosts: [], antiLockout: true }, listeners: [] };
     expect(parseConfig('', FILE)).toEqual(expected);
     expect(parseConfig('# nothing but a comment\n\n', FILE)).toEqual(expected);
     expect(parseConfig('console: {}\n', FILE)).toEqual(expected);
@@ -67,6 +67,7 @@ describe('parseConfig: defaults', () => {
         '  host: 0.0.0.0',
         '  port: 0',
         '  allowedHosts: [netops.example:443]',
+        '  antiLockout: false',
         'listeners:',
         '  - name: a_1',
         '    handler: echo',
@@ -76,14 +77,14 @@ describe('parseConfig: defaults', () => {
       ),
       FILE,
     );
-    expect(config.console).toEqual({ host: '0.0.0.0', port: 0, allowedHosts: ['netops.example:443'] });
+    expect(config.console).toEqual({ host: '0.0.0.0', port: 0, allowedHosts: ['netops.example:443'], antiLockout: false });
     expect(config.listeners[0]).toMatchObject({ name: 'a_1', host: '::1', port: 65535, enabled: false });
   });
 
   it('the built-in default is the documented echo listener on 7007, and parses from DEFAULT_CONFIG_YAML', () => {
     const config = defaultConfig();
     expect(config).toEqual(parseConfig(DEFAULT_CONFIG_YAML, 'x'));
-    expect(config.console).toEqual({ host: '127.0.0.1', port: 7070, allowedHosts: [] });
+    expect(config.console).toEqual({ host: '127.0.0.1', port: 7070, allowedHosts: [], antiLockout: true });
     expect(config.listeners).toEqual([{ name: 'echo', protocol: 'tcp', handler: 'echo', host: '127.0.0.1', port: 7007, enabled: true }]);
   });
 });

@@ -328,6 +328,43 @@ describe('rate limits', () => {
   });
 });
 
+describe('the anti-lockout rule', () => {
+  it('admits loopback on the console listener past the blocklist, the rules, the policies and the rate limit, and records why', async () => {
+    const fw = await fixture.open({ antiLockoutListener: 'console' });
+    fw.setDefaultPolicy('deny');
+    fw.setDefaultPolicy('deny', 'console');
+    fw.addRule({ name: 'no loopback', action: 'deny', source: '127.0.0.0/8', priority: 1 });
+    fw.addRule({ name: 'no ::1', action: 'deny', source: '::1', priority: 1 });
+    fw.block({ address: '127.0.0.0/8', reason: 'oops', addedBy: 'test' });
+    fw.block({ address: '::1', reason: 'oops', addedBy: 'test' });
+    fw.setRateLimit({ listener: 'console', ratePerSecond: 1, burst: 1 });
+    const consoleFrom = (source: string) => connection(source, { listener: 'console', port: 7070 });
+    for (const source of ['127.0.0.1', '127.9.8.7', '::1', '::ffff:127.0.0.1', '0:0:0:0:0:0:0:1']) {
+      for (let i = 0; i < 3; i++) expect(decideWithRule(fw, consoleFrom(source)), source).toEqual({ action: 'allow', reason: 'anti-lockout', ruleId: null, ruleName: null });
+    }
+    expect(fw.lastDecision()).toMatchObject({ source: '::1', destination: 'console', action: 'allow', reason: 'anti-lockout' });
+    expect(fw.isAntiLockout('console', '127.0.0.1')).toBe(true);
+    // Only loopback, only that listener.
+    expect(fw.decide(consoleFrom('10.0.0.1'))).toMatchObject({ action: 'deny', reason: 'default' });
+    expect(fw.decide(consoleFrom('128.0.0.1'))).toMatchObject({ action: 'deny', reason: 'default' });
+    expect(fw.decide(consoleFrom('::2'))).toMatchObject({ action: 'deny', reason: 'default' });
+    expect(fw.decide(connection('127.0.0.1', { listener: 'echo' }))).toMatchObject({ action: 'deny', reason: 'blocklist' });
+    expect(fw.isAntiLockout('echo', '127.0.0.1')).toBe(false);
+    expect(fw.isAntiLockout('console', '10.0.0.1')).toBe(false);
+    const answer = fw.test({ protocol: 'tcp', source: '127.0.0.1', destination: 'console', port: 7070 });
+    expect(answer).toMatchObject({ action: 'allow', reason: 'anti-lockout' });
+    expect(answer.explanation).toMatch(/anti-lockout rule: 127\.0\.0\.1 is loopback/);
+    expect(fw.test({ protocol: 'tcp', source: '127.0.0.1', destination: 'echo', port: 7 })).toMatchObject({ action: 'deny', reason: 'blocklist' });
+  });
+
+  it('is not there unless asked for', async () => {
+    const fw = await fixture.open();
+    fw.block({ address: '127.0.0.1', reason: 'x', addedBy: 'test' });
+    expect(fw.decide(connection('127.0.0.1', { listener: 'console' }))).toMatchObject({ action: 'deny', reason: 'blocklist' });
+    expect(fw.isAntiLockout('console', '127.0.0.1')).toBe(false);
+  });
+});
+
 describe('recent decisions', () => {
   it('keeps the last 1000, newest first', async () => {
     const fw = await fixture.open();

@@ -59,6 +59,7 @@ function firewallState(patch: Partial<FirewallLiveState> = {}): FirewallLiveStat
     rateLimits: [],
     counters: { allowed: 0, denied: 0, deniedByBlocklist: 0, deniedByRateLimit: 0, bans: 0 },
     generation: 1,
+    antiLockoutListener: null,
     ...patch,
   };
 }

@@ -16,6 +16,7 @@ const LIVE: FirewallLiveState = {
   rateLimits: [],
   counters: { allowed: 1, denied: 0, deniedByBlocklist: 0, deniedByRateLimit: 0, bans: 0 },
   generation: 1,
+  antiLockoutListener: 'console',
 };
 
 const block = (address: string, hits = 0): BlockRow => ({ id: address, address, reason: 'scan', addedBy: 'test', addedAt: 1, expiresAt: null, hits });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatExpiry, reasonLabel } from '../../../../renderer/pages/firewall/format.ts';
+import { formatExpiry, orderBlocklist, reasonLabel } from '../../../../renderer/pages/firewall/format.ts';
 
 describe('formatExpiry', () => {
   const now = 1_700_000_000_000;
@@ -25,5 +25,13 @@ describe('formatExpiry', () => {
 describe('reasonLabel', () => {
   it('names every decision reason', () => {
     expect(['rule', 'default', 'blocklist', 'rate-limit'].map((r) => reasonLabel(r as never))).toEqual(['rule', 'default policy', 'blocklist', 'rate limit']);
+  });
+});
+
+describe('orderBlocklist', () => {
+  const entry = (address: string, addedAt: number) => ({ address, reason: '', addedBy: 'test', addedAt, expiresAt: null, hits: 0 });
+  it('puts the newest first, and entries added together in address order as people read it', () => {
+    const ordered = orderBlocklist([entry('198.18.0.10', 1), entry('198.18.0.2', 1), entry('198.18.0.100', 1), entry('10.0.0.1', 2), entry('198.18.0.1', 1)]);
+    expect(ordered.map((e) => e.address)).toEqual(['10.0.0.1', '198.18.0.1', '198.18.0.2', '198.18.0.10', '198.18.0.100']);
   });
 });
