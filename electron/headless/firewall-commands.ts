@@ -19,7 +19,7 @@ export const firewallUsage = `  netops firewall list [--json]
   netops firewall rules rm ID
   netops firewall test --protocol tcp|udp --source IP --port N [--dest LISTENER]
   netops firewall export [--format yaml|json]
-  netops firewall import FILE [--format yaml|json]`;
+  netops firewall import FILE [--format yaml|json]   (replaces the whole configuration and the blocklist)`;
 
 const commandFlags = {
   json: { type: 'boolean' },

@@ -150,7 +150,7 @@ function ImportConfigDialog({ picked, onClose }: { picked: PickedConfig; onClose
               {outcome ? 'Close' : 'Cancel'}
             </button>
             <button type="button" className="button button-primary" disabled={busy} onClick={() => void submit()} data-testid="confirm-import-config">
-              {busy ? 'Importing…' : outcome ? 'Try again' : 'Import'}
+              {busy ? 'Importing…' : outcome ? 'Try again' : 'Replace configuration'}
             </button>
           </>
         )
@@ -168,8 +168,9 @@ function ImportConfigDialog({ picked, onClose }: { picked: PickedConfig; onClose
       ) : (
         <div className="form-stack">
           <p>
-            <code>{picked.name}</code> ({formatBytes(picked.size)}). The rules, blocklist entries and address sets it holds take effect for new
-            connections once the server accepts the file.
+            <code>{picked.name}</code> ({formatBytes(picked.size)}) <strong>replaces the whole firewall configuration</strong>: rules, address
+            sets, policies, rate limits and the blocklist. What the file leaves out is removed, so export first to keep a copy. It takes effect
+            for new connections once the server accepts the file; a file with any error changes nothing.
           </p>
           <label className="form-field form-field-inline">
             <span className="form-label">Format</span>
