@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from '../net/index.ts';
+import { CONSOLE_LISTENER } from './firewall.ts';
 
 /**
  * The gateway's declarative configuration, Traefik's vocabulary:
@@ -24,7 +25,7 @@ const cidrEntry = z
 
 export const entryPointConfig = z
   .object({
-    name: gatewayName,
+    name: gatewayName.refine((name) => name.toLowerCase() !== CONSOLE_LISTENER, `"${CONSOLE_LISTENER}" is the web console's entry point in the firewall; pick another name`),
     /** http: HTTP/1.1 with keep-alive and WebSocket upgrades; tcp: raw L4 stream to `service`. */
     protocol: z.enum(['http', 'tcp']).default('http'),
     host: z.string().min(1).max(253).default('127.0.0.1'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONSOLE_LISTENER } from '../../../shared/contract/index.ts';
 
 const hostField = z.string().min(1).max(253);
 const portField = z.number().int().min(0).max(65535);
@@ -8,7 +9,7 @@ const nameField = z
 
 export const listenerConfig = z
   .object({
-    name: nameField,
+    name: nameField.refine((name) => name.toLowerCase() !== CONSOLE_LISTENER, `"${CONSOLE_LISTENER}" is the web console's listener in the firewall; pick another name`),
     protocol: z.enum(['tcp', 'udp']).default('tcp'),
     handler: z.literal('echo'),
     host: hostField.default('127.0.0.1'),

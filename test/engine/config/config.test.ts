@@ -104,6 +104,13 @@ describe('parseConfig: each validation problem names its line and field', () => 
     { what: 'a fractional port', text: yaml('console:', '  port: 80.5'), line: 2, field: 'console.port' },
     { what: 'an empty console host', text: yaml('console:', '  port: 1', '  host: ""'), line: 3, field: 'console.host' },
     {
+      what: 'a listener named as the web console',
+      text: yaml('listeners:', '  - name: console', '    handler: echo', '    port: 1'),
+      line: 2,
+      field: 'listeners[0].name',
+      message: /web console's listener in the firewall/,
+    },
+    {
       what: 'a listener name with a bad first character',
       text: yaml('listeners:', '  - name: -echo', '    handler: echo', '    port: 1'),
       line: 2,

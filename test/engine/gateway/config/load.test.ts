@@ -150,6 +150,12 @@ describe('loadGatewayConfigText: items one by one', () => {
     ]);
   });
 
+  it('an entry point may not take the web console\'s name, which the firewall knows it by', () => {
+    const { checked } = loadGatewayConfigText(yaml('gateway:', '  entryPoints:', '    - name: Console', '      port: 0'), FILE);
+    expect(checked.entryPoints[0]!.status).toBe('disabled');
+    expect(checked.entryPoints[0]!.errors).toEqual([`gateway.yaml:3:7: gateway.entryPoints[0].name: "console" is the web console's entry point in the firewall; pick another name`]);
+  });
+
   it('an unknown field in an item is reported at its own line', () => {
     const { checked } = loadGatewayConfigText(yaml('gateway:', '  services:', '    - name: api', '      balancr: random'), FILE);
     expect(checked.services[0]!.errors).toEqual(['gateway.yaml:4:7: gateway.services[0].balancr: unknown field']);
