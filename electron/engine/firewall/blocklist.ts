@@ -7,10 +7,11 @@ export interface BlockRecord {
   /** Canonical: a bare address for one host, network/prefix otherwise. */
   readonly address: string;
   readonly cidr: ParsedCidr;
-  reason: string;
-  addedBy: string;
-  addedAt: number;
-  expiresAt: number | null;
+  // Only hits move in place: a change to anything else is a new record, which the blocklist stream (BlocklistFeed) relies on.
+  readonly reason: string;
+  readonly addedBy: string;
+  readonly addedAt: number;
+  readonly expiresAt: number | null;
   hits: number;
   /** IPv6 hosts: the address words, and the next host in the same hash bucket. */
   readonly words: AddressWords | null;
