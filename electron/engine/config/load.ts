@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { DEFAULT_CONFIG_YAML, netopsConfig, type NetopsConfig } from './schema.ts';
-import { firstAliasOffset, formatFieldPath, locate } from './yaml-position.ts';
+import { firstAliasOffset, formatFieldPath, locate, yamlErrorMessage } from './yaml-position.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -31,7 +31,7 @@ export function parseYamlText(text: string, file: string): { doc: Document; line
     throw new ConfigError(
       doc.errors.map((error) => {
         const pos = lineCounter.linePos(error.pos[0]);
-        return { file, line: pos.line, column: pos.col, field: '', message: error.message.split('\n')[0] ?? error.message };
+        return { file, line: pos.line, column: pos.col, field: '', message: yamlErrorMessage(error) };
       }),
     );
   }

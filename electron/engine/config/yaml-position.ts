@@ -1,4 +1,4 @@
-import { isMap, isScalar, isSeq, visit, type Document, type LineCounter } from 'yaml';
+import { isMap, isScalar, isSeq, visit, type Document, type LineCounter, type YAMLError } from 'yaml';
 
 export type FieldPath = ReadonlyArray<string | number>;
 
@@ -44,4 +44,16 @@ export function firstAliasOffset(doc: Document): number | undefined {
     },
   });
   return offset;
+}
+
+/**
+ * A YAML parse error's first line, in words an operator can act on. The
+ * parser runs out of stack on collections nested hundreds deep and says only
+ * "Maximum call stack size exceeded".
+ */
+export function yamlErrorMessage(error: YAMLError): string {
+  const first = error.message.split('\n')[0] ?? error.message;
+  if (error.code !== 'RESOURCE_EXHAUSTION' || !/call stack/i.test(first)) return first;
+  const at = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+  return `collections are nested too deeply to read${at}`;
 }

@@ -250,6 +250,11 @@ describe('parseConfig: YAML syntax errors have a line', () => {
     expect(problems[0]!.message).toMatch(/alias|anchor/i);
   });
 
+  it('collections nested thousands deep are refused in words, where the parser only says it ran out of stack', () => {
+    const problems = problemsOf(`listeners: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+    expect(problems[0]).toMatchObject({ line: 1, field: '', message: 'collections are nested too deeply to read' });
+  });
+
   it('an alias bomb (billion laughs) is refused quickly as a config problem', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) {

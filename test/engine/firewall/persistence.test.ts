@@ -175,6 +175,9 @@ describe('export and import', () => {
     expect(attempt((c) => (c.defaultPolicy = 'maybe'))).toMatch(/^defaultPolicy: /);
     expect(errorOf(() => fw.importConfig('json', '{'), ErrorCodes.invalidArgument).message).toMatch(/^text: not valid JSON/);
     expect(errorOf(() => fw.importConfig('yaml', 'rules: [\n  - name: x\n  action'), ErrorCodes.invalidArgument).message).toMatch(/^text: not valid YAML/);
+    expect(errorOf(() => fw.importConfig('yaml', `rules: ${'['.repeat(20_000)}${']'.repeat(20_000)}`), ErrorCodes.invalidArgument).message).toMatch(
+      /^text: not valid YAML: collections are nested too deeply to read at line 1, column \d+$/,
+    );
     expect(fw.state()).toEqual(before);
   });
 
