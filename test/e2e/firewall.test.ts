@@ -410,6 +410,8 @@ describe('the Firewall screen against netops serve', () => {
       })
       .toBe(0);
     await page.locator('.firewall-page').evaluate((element) => element.scrollTo(0, 0));
+    // The chart has no axis: its header says what its height means.
+    expect(await page.getByTestId('decisions-chart-peak').textContent()).toMatch(/^ · peak [1-9][\d,]*\/s$/);
     for (const theme of ['light', 'dark'] as const) {
       await setTheme(theme);
       // the chart gathers a few seconds of counters

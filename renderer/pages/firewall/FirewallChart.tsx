@@ -15,10 +15,20 @@ export const FirewallChart = memo(function FirewallChart() {
   const data = useMemo(() => counterSeries(history, now), [history, now]);
   const peak = data.reduce((max, point) => Math.max(max, point.allowed, point.denied), 0);
   const latest = data.at(-2) ?? data.at(-1);
+  // The whole window always spans the width: a page opened a few seconds ago draws its few seconds at the right, not stretched into a trend.
+  const end = data.at(-1)?.at ?? now;
+  const domain: [number, number] = [end - (COUNTER_HISTORY_SECONDS - 1) * 1000, end];
   return (
     <div className="panel fw-chart" data-testid="decisions-chart">
       <header className="fw-chart-header">
-        <span className="stat-label">Per second, last {COUNTER_HISTORY_SECONDS / 60} min</span>
+        <span className="stat-label">
+          Last {COUNTER_HISTORY_SECONDS / 60} min
+          {/* No axis in a chart this small: its height is the peak, said here. */}
+          <span className="muted numeric" data-testid="decisions-chart-peak">
+            {' '}
+            · peak {formatCount(peak)}/s
+          </span>
+        </span>
         <ul className="chart-legend">
           {SERIES.map((s) => (
             <li key={s.key}>
@@ -33,7 +43,7 @@ export const FirewallChart = memo(function FirewallChart() {
       <div className="fw-chart-body">
         <ResponsiveContainer width="100%" height={56}>
           <AreaChart data={data} margin={{ top: 4, right: 4, bottom: 0, left: 4 }}>
-            <XAxis dataKey="at" type="number" scale="time" domain={['dataMin', 'dataMax']} hide />
+            <XAxis dataKey="at" type="number" scale="time" domain={domain} allowDataOverflow hide />
             <YAxis hide domain={[0, Math.max(1, peak)]} />
             <Tooltip content={tooltip} isAnimationActive={false} />
             {SERIES.map((s) => (
