@@ -11,6 +11,7 @@ import {
   type StatusClass,
 } from '../../store/index.ts';
 import { formatLatency } from './common.tsx';
+import { instanceLabel } from './format.ts';
 
 const selectRouterNames = namesSelector((state) => state.gateway.status?.routers);
 
@@ -145,7 +146,7 @@ const REQUEST_COLUMNS: readonly VirtualColumn<GatewayRequest>[] = [
   { key: 'duration', header: 'Duration', width: 80, align: 'end', cell: (r) => formatLatency(r.durationMs) },
   { key: 'router', header: 'Router', width: 110, cell: (r) => r.router ?? <span className="muted">–</span>, title: (r) => r.router ?? '' },
   { key: 'service', header: 'Service', width: 110, dropOrder: 3, cell: (r) => r.service ?? <span className="muted">–</span>, title: (r) => r.service ?? '' },
-  { key: 'instance', header: 'Instance', width: 150, dropOrder: 2, mono: true, cell: (r) => r.instance ?? <span className="muted">–</span>, title: (r) => r.instance ?? '' },
+  { key: 'instance', header: 'Instance', width: 150, dropOrder: 2, mono: true, cell: (r) => (r.instance === null ? <span className="muted">–</span> : instanceLabel(r.instance)), title: (r) => r.instance ?? '' },
   {
     key: 'size',
     header: 'Bytes in/out',
