@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { BLOCKLIST_FILE_MAX_CHARS, importBlocklistInParts, MAX_BLOCK_TTL_SECONDS, type BlockEntry, type Contract, type FirewallRule, type RuleInput } from '../../shared/contract/index.ts';
+import { BLOCKLIST_FILE_MAX_CHARS, importBlocklistInParts, MAX_BLOCK_TTL_SECONDS, textParam, type BlockEntry, type Contract, type FirewallRule, type RuleInput } from '../../shared/contract/index.ts';
 import { parseCidr, parseDurationSeconds, parseIp, parsePortSpec } from '../../shared/net/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { parseFlags, UsageError } from './args.ts';
@@ -164,7 +164,7 @@ export async function planFirewallCommand(parsed: ReturnType<typeof parseFirewal
       const format = oneOf(flags.format, '--format', ['yaml', 'json'] as const) ?? (file.endsWith('.json') ? 'json' : 'yaml');
       const text = await readFile(file, 'utf8');
       return async (client, out) => {
-        const result = await client.api.firewall.importConfig({ format, text }, TIMEOUT);
+        const result = await client.api.firewall.importConfig({ format, ...(await textParam(text, (part) => client.api.uploads.append(part, TIMEOUT))) }, TIMEOUT);
         out(json ? `${JSON.stringify(result)}\n` : `imported ${result.rules} rules, ${result.blocklist} blocklist entries, ${result.addressSets} address sets\n`);
       };
     }

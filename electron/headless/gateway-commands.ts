@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import type {
-  ConfigVersion,
-  Contract,
-  GatewayEntryPointStatus,
-  GatewayRouterStatus,
-  GatewayServiceStatus,
-  GatewayStatus,
-  RouterConfig,
-  TrafficFigures,
+import {
+  textParam,
+  type ConfigVersion,
+  type Contract,
+  type GatewayEntryPointStatus,
+  type GatewayRouterStatus,
+  type GatewayServiceStatus,
+  type GatewayStatus,
+  type RouterConfig,
+  type TrafficFigures,
 } from '../../shared/contract/index.ts';
 import { ErrorCodes, isNetopsError, NetopsError } from '../../shared/errors.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
@@ -86,7 +87,8 @@ export async function planGatewayCommand(parsed: ReturnType<typeof parseGatewayA
       const file = positionals[0]!;
       const text = await readConfigFile(file);
       return async (client, out) => {
-        const applied = await client.api.gateway.apply({ text, source: 'cli' }, APPLY_TIMEOUT).catch(async (error: unknown) => {
+        const params = await textParam(text, (part) => client.api.uploads.append(part, APPLY_TIMEOUT));
+        const applied = await client.api.gateway.apply({ ...params, source: 'cli' }, APPLY_TIMEOUT).catch(async (error: unknown) => {
           throw await withLocalFileName(client, error, file);
         });
         await reportApplied(client, out, json, applied, `applied ${file}: version ${applied.version}`, file);

@@ -13,7 +13,7 @@ import { Firewall } from '../engine/firewall/index.ts';
 import { GatewayController, inThreadRunner, runDataPlane, spawnThreadRunner, type DataPlaneRunner } from '../engine/gateway/index.ts';
 import { ApiKeyStore } from '../engine/security/index.ts';
 import { ensureDataDir } from '../engine/store/index.ts';
-import { registerServices } from '../services/index.ts';
+import { registerServices, UploadStore } from '../services/index.ts';
 import { PRODUCT_NAME, PRODUCT_VERSION } from './version.ts';
 
 export interface HostOptions {
@@ -97,6 +97,7 @@ export class Host {
         listeners: () => this.listenerStatus(),
         rpcStats: () => this.rpc.stats,
         closeConnectionsFrom: (cidr) => this.closeConnectionsFrom(cidr),
+        uploads: this.store.add(new UploadStore()),
       }),
     );
   }

@@ -4,9 +4,12 @@ import { parseCidr, type ParsedCidr } from '../../shared/net/index.ts';
 import type { CallContext, ServiceImpl } from '../../shared/rpc/index.ts';
 import type { Firewall } from '../engine/firewall/index.ts';
 import { BlocklistFeed } from './blocklist-feed.ts';
+import type { UploadStore } from './upload-store.ts';
 
 export interface FirewallServiceDeps {
   firewall: Firewall;
+  /** Where a text too large for one message waits for the request that names it. */
+  uploads: UploadStore;
   closeConnectionsFrom(cidr: ParsedCidr): number;
 }
 
@@ -21,7 +24,7 @@ function who(ctx: CallContext): string {
   return ctx.peer.remote ? `${name} (${ctx.peer.remote})` : name;
 }
 
-export function createFirewallService({ firewall, closeConnectionsFrom }: FirewallServiceDeps): ServiceImpl<Contract['firewall']> {
+export function createFirewallService({ firewall, closeConnectionsFrom, uploads }: FirewallServiceDeps): ServiceImpl<Contract['firewall']> {
   const ok = { ok: true as const };
   return {
     state: () => firewall.state(),
@@ -69,7 +72,7 @@ export function createFirewallService({ firewall, closeConnectionsFrom }: Firewa
     },
     test: (input) => firewall.test(input),
     exportConfig: ({ format }) => ({ text: firewall.exportConfig(format) }),
-    importConfig: ({ format, text }) => firewall.importConfig(format, text),
+    importConfig: ({ format, text, upload }) => firewall.importConfig(format, text ?? uploads.take(upload!)),
     live: (_params, sink) => {
       const store = new DisposableStore();
       sink.emit(firewall.liveState());

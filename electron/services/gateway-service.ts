@@ -3,17 +3,19 @@ import { DisposableStore, toDisposable } from '../../shared/lifecycle.ts';
 import type { ServiceImpl } from '../../shared/rpc/index.ts';
 import type { GatewayController } from '../engine/gateway/index.ts';
 import type { ApiKeyStore } from '../engine/security/index.ts';
+import type { UploadStore } from './upload-store.ts';
 
 export interface GatewayServiceDeps {
   gateway: GatewayController;
   apiKeys: ApiKeyStore;
+  uploads: UploadStore;
 }
 
 /** The status and traffic streams sample this often while watched (workers report once a second). */
 const SAMPLE_MS = 1000;
 const INSPECTOR_ROWS = 1000;
 
-export function createGatewayService({ gateway, apiKeys }: GatewayServiceDeps): ServiceImpl<Contract['gateway']> {
+export function createGatewayService({ gateway, apiKeys, uploads }: GatewayServiceDeps): ServiceImpl<Contract['gateway']> {
   return {
     status: () => gateway.status(),
     live: (_params, sink) => {
@@ -49,7 +51,7 @@ export function createGatewayService({ gateway, apiKeys }: GatewayServiceDeps): 
     config: () => gateway.configText(),
     upsert: ({ kind, item }) => gateway.upsert(kind, item),
     remove: ({ kind, name }) => gateway.remove(kind, name),
-    apply: ({ text, source }) => gateway.apply(text, source, source === 'cli' ? 'applied with netops gateway apply' : 'applied from the console'),
+    apply: ({ text, upload, source }) => gateway.apply(text ?? uploads.take(upload!), source, source === 'cli' ? 'applied with netops gateway apply' : 'applied from the console'),
     versions: () => gateway.versions(),
     diff: async ({ from, to }) => ({ diff: await gateway.diff(from, to) }),
     rollback: ({ id }) => gateway.rollback(id),

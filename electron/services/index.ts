@@ -15,8 +15,10 @@ export function registerServices(server: RpcServer<Contract>, deps: ServiceDeps)
   store.add(server.registerService('connections', createConnectionsService(deps.tracker)));
   store.add(server.registerService('firewall', createFirewallService(deps)));
   store.add(server.registerService('gateway', createGatewayService(deps)));
+  store.add(server.registerService('uploads', { append: ({ id, text }) => deps.uploads.append(id, text) }));
   return store;
 }
 
 export { matchesConnectionFilter } from './connections-service.ts';
 export { OVERVIEW_INTERVAL_MS } from './system-service.ts';
+export { UploadStore } from './upload-store.ts';

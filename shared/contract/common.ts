@@ -9,10 +9,11 @@ export const MAX_MESSAGE_BYTES = 1024 * 1024;
 
 /**
  * The longest text one request carries: a firewall config or a gateway
- * config to import, a part of a drop list (see blocklist-import.ts). A text
- * this long fits one message as JSON when its lines average 8 characters or
- * more (each line break is written in 2 bytes) and it is ASCII; a text that
- * does not fit is refused by the sender, saying so.
+ * config to import (a longer one goes as an upload, see uploads.ts), a part
+ * of a drop list (see blocklist-import.ts). A text this long fits one
+ * message as JSON when its lines average 8 characters or more (each line
+ * break is written in 2 bytes) and it is ASCII; a text that does not fit is
+ * refused by the sender, saying so.
  */
 export const MAX_TEXT_CHARS = 896 * 1024;
 export const importText = z.string().max(MAX_TEXT_CHARS);

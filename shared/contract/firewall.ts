@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseCidr, parseIp, parsePortSpec } from '../net/index.ts';
 import { importText, ok } from './common.ts';
+import { hasTextOrUpload, TEXT_OR_UPLOAD, textOrUpload } from './uploads.ts';
 import { request, stream } from './define.ts';
 import { tableFrameSchema } from './table.ts';
 
@@ -237,7 +238,7 @@ export const firewallService = {
   test: request({ params: firewallTestInput, result: firewallTestResult }),
   exportConfig: request({ params: z.object({ format: exportFormat }).strict(), result: z.object({ text: z.string() }) }),
   importConfig: request({
-    params: z.object({ format: exportFormat, text: importText }).strict(),
+    params: z.object({ format: exportFormat, ...textOrUpload }).strict().refine(hasTextOrUpload, TEXT_OR_UPLOAD),
     result: z.object({ rules: z.number().int(), blocklist: z.number().int(), addressSets: z.number().int() }),
   }),
   /** The state but the blocklist, on every change and once a second (the counters), at most 10 times a second. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { importText, ok } from './common.ts';
+import { ok } from './common.ts';
+import { hasTextOrUpload, TEXT_OR_UPLOAD, textOrUpload } from './uploads.ts';
 import { request, stream } from './define.ts';
 import { gatewayName } from './gateway-config.ts';
 import { tableFrameSchema } from './table.ts';
@@ -230,7 +231,7 @@ export const gatewayServiceDef = {
   upsert: request({ params: z.object({ kind: itemKind, item: z.record(z.string(), z.unknown()) }).strict(), result: applied }),
   remove: request({ params: z.object({ kind: itemKind, name: gatewayName }).strict(), result: applied }),
   /** Replaces the whole gateway config with this YAML text (`netops gateway apply FILE`). */
-  apply: request({ params: z.object({ text: importText, source: z.enum(['ui', 'cli']).default('cli') }).strict(), result: applied }),
+  apply: request({ params: z.object({ ...textOrUpload, source: z.enum(['ui', 'cli']).default('cli') }).strict().refine(hasTextOrUpload, TEXT_OR_UPLOAD), result: applied }),
   versions: request({ params: z.object({}).strict(), result: z.array(configVersion) }),
   diff: request({ params: z.object({ from: z.number().int(), to: z.number().int() }).strict(), result: z.object({ diff: z.string() }) }),
   rollback: request({ params: z.object({ id: z.number().int() }).strict(), result: applied }),

@@ -3,6 +3,7 @@ import { defineContract } from './define.ts';
 import { firewallService } from './firewall.ts';
 import { gatewayServiceDef } from './gateway.ts';
 import { systemService } from './system.ts';
+import { uploadsService } from './uploads.ts';
 
 /** The one declaration of the renderer-engine API. */
 export const contract = defineContract({
@@ -10,6 +11,7 @@ export const contract = defineContract({
   connections: connectionsService,
   firewall: firewallService,
   gateway: gatewayServiceDef,
+  uploads: uploadsService,
 });
 
 export type Contract = typeof contract;
@@ -24,3 +26,4 @@ export * from './firewall.ts';
 export * from './gateway.ts';
 export * from './gateway-config.ts';
 export * from './blocklist-import.ts';
+export * from './uploads.ts';

@@ -352,7 +352,10 @@ describe('the Firewall screen against netops serve', () => {
     const text = await readFile((await file.path())!, 'utf8');
     expect(text).toContain('Deny 127.0.0.3 to echo');
 
-    await page.getByTestId('import-config-file').setInputFiles({ name: 'firewall.yaml', mimeType: 'application/yaml', buffer: Buffer.from(text) });
+    // Comments make it 1.5 MB, more than one message: the screen sends it up in parts first.
+    const padded = `${text}\n${Array.from({ length: 25_000 }, (_, i) => `# kept in the file, line ${String(i).padStart(6, '0')} of notes`).join('\n')}\n`;
+    expect(Buffer.byteLength(padded)).toBeGreaterThan(1024 * 1024);
+    await page.getByTestId('import-config-file').setInputFiles({ name: 'firewall.yaml', mimeType: 'application/yaml', buffer: Buffer.from(padded) });
     await page.getByTestId('confirm-import-config').click();
     await expect.poll(() => page.getByTestId('import-config-result').textContent()).toContain('rule');
     await page.getByTestId('import-config-dialog').getByRole('button', { name: 'Done' }).click();

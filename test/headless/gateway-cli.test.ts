@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../electron/headless/index.ts';
+import { MAX_FRAME_BYTES, runCli } from '../../electron/headless/index.ts';
 import type { ConfigVersion, Contract, GatewayRouterStatus, GatewayServiceStatus } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { connectClient, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
@@ -342,5 +342,16 @@ describe('the bundled CLI in a child process', () => {
     expect(applied.code).toBe(1);
     expect(applied.out).toBe('');
     expect(applied.err).toMatch(new RegExp(`NETOPS_CONFIG_INVALID[\\s\\S]*${file.replace(/[.]/g, '\\.')}:\\d+:\\d+: `));
+  });
+});
+
+describe('netops gateway apply of a large file', () => {
+  it('sends a file larger than one message as an upload, and applies it', async () => {
+    const padding = Array.from({ length: 30_000 }, (_, i) => `# line ${i} of a long comment the operator keeps in the file`).join('\n');
+    const file = await writeConfig('large.yaml', `${withBetaGateway()}\n${padding}`);
+    expect((await stat(file)).size).toBeGreaterThan(MAX_FRAME_BYTES);
+    const version = (await client.api.gateway.status({})).version;
+    expect(await ok(['apply', file])).toBe(`applied ${file}: version ${version + 1}\n`);
+    expect((await send(webPort, '/beta/x')).status).toBe(200);
   });
 });

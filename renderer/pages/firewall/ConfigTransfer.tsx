@@ -1,14 +1,14 @@
 import { useRef, useState } from 'react';
 import type { z } from 'zod';
-import { MAX_TEXT_CHARS, type exportFormat } from '../../../shared/contract/index.ts';
-import { Dialog, DownloadIcon, formatBytes, UploadIcon, useAction } from '../../components/index.ts';
+import { MAX_UPLOAD_CHARS, textParam, type exportFormat } from '../../../shared/contract/index.ts';
+import { Dialog, DownloadIcon, formatBytes, UploadIcon, useAction, useSession } from '../../components/index.ts';
 import { errorToast, useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
 
 type ExportFormat = z.infer<typeof exportFormat>;
 
-/** A file of at most this many bytes has at most as many characters as the contract takes. */
-const MAX_IMPORT_BYTES = MAX_TEXT_CHARS;
+/** A file of at most this many bytes has at most as many characters as an upload takes. */
+const MAX_IMPORT_BYTES = MAX_UPLOAD_CHARS;
 
 /**
  * Saves text as a file. An <a download> on a blob: URL is a download, not a
@@ -109,14 +109,22 @@ export function ConfigTransfer() {
 
 function ImportConfigDialog({ picked, onClose }: { picked: PickedConfig; onClose(): void }) {
   const api = useFirewallApi();
+  const session = useSession();
   const [busy, setBusy] = useState(false);
+  /** Characters uploaded of all, while a file too large for one message goes up in parts. */
+  const [uploaded, setUploaded] = useState<{ sent: number; of: number } | null>(null);
   const [outcome, setOutcome] = useState<ImportOutcome | null>(null);
   const [format, setFormat] = useState<ExportFormat>(picked.format);
 
   const submit = async () => {
     setBusy(true);
     try {
-      const result = await api().importConfig({ format, text: picked.text });
+      const text = await textParam(
+        picked.text,
+        (part) => session.api.uploads.append(part),
+        (sent, of) => setUploaded({ sent, of }),
+      );
+      const result = await api().importConfig({ format, ...text });
       setOutcome({ ok: true, ...result });
       useAppStore.getState().pushToast({
         tone: 'success',
@@ -129,6 +137,7 @@ function ImportConfigDialog({ picked, onClose }: { picked: PickedConfig; onClose
       setOutcome({ ok: false, code: toast.code ?? null, message: toast.message });
     } finally {
       setBusy(false);
+      setUploaded(null);
     }
   };
 
@@ -179,6 +188,14 @@ function ImportConfigDialog({ picked, onClose }: { picked: PickedConfig; onClose
               <option value="json">JSON</option>
             </select>
           </label>
+          {uploaded ? (
+            <div className="form-field" data-testid="import-config-progress">
+              <span className="form-label">
+                Uploaded {formatBytes(uploaded.sent)} of {formatBytes(uploaded.of)}
+              </span>
+              <progress className="import-progress" max={uploaded.of} value={uploaded.sent} aria-label="Upload progress" />
+            </div>
+          ) : null}
           {outcome && !outcome.ok ? (
             <div className="notice notice-danger" role="alert" data-testid="import-config-error">
               {outcome.code ? <code>{outcome.code}</code> : null} {outcome.message}
