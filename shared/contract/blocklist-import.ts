@@ -1,3 +1,4 @@
+import { ErrorCodes, isNetopsError, NetopsError } from '../errors.ts';
 import { MAX_TEXT_CHARS } from './common.ts';
 
 /**
@@ -81,7 +82,16 @@ export async function importBlocklistInParts(
   const total: BlocklistImportResult = { added: 0, skipped: [] };
   onProgress?.(0, parts.length);
   for (const [index, part] of parts.entries()) {
-    const result = await importPart(part.text);
+    let result: BlocklistImportResult;
+    try {
+      result = await importPart(part.text);
+    } catch (error) {
+      if (index === 0) throw error;
+      // The parts before it are in: say so, or the operator takes a failed import for one that changed nothing.
+      const code = isNetopsError(error) ? error.code : ErrorCodes.internal;
+      const why = error instanceof Error ? error.message : String(error);
+      throw new NetopsError(code, `part ${index + 1} of ${parts.length} (from line ${part.firstLine}) failed, after ${total.added} entries were added: ${why}`, { cause: error });
+    }
     total.added += result.added;
     for (const skip of result.skipped) {
       if (total.skipped.length >= MAX_SKIPPED_LISTED) break;

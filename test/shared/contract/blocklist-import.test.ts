@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { importBlocklistInParts, MAX_TEXT_CHARS, splitBlocklistText } from '../../../shared/contract/index.ts';
+import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { firewallFixture } from '../../engine/firewall/helpers.ts';
 
 const fixture = firewallFixture();
@@ -47,6 +48,25 @@ describe('splitBlocklistText', () => {
 });
 
 describe('importBlocklistInParts', () => {
+  it('says which part failed and how much was added before it, keeping the error code', async () => {
+    const text = dropList(40_000, '\n');
+    const fw = await fixture.open();
+    let calls = 0;
+    const failure = await importBlocklistInParts(text, async (part) => {
+      if (++calls === 3) throw new NetopsError(ErrorCodes.disconnected, 'the connection is closed');
+      return fw.importBlocklist(part, { reason: 'drop', addedBy: 'test' });
+    }).then(
+      () => undefined,
+      (error: unknown) => error as NetopsError,
+    );
+    if (!failure) throw new Error('the import did not fail');
+    const added = fw.state().blocklist.length;
+    expect(added).toBeGreaterThan(0);
+    expect(failure.code).toBe(ErrorCodes.disconnected);
+    expect(failure.message).toMatch(new RegExp(`^part 3 of \\d+ \\(from line \\d+\\) failed, after ${added} entries were added: the connection is closed$`));
+  });
+
+
   it('imports a list larger than one message as the whole list would be, with the skipped lines numbered as in the file', async () => {
     const text = dropList(120_000, '\r\n');
     expect(text.length).toBeGreaterThan(3 * MAX_TEXT_CHARS);
