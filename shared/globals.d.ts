@@ -24,3 +24,9 @@ interface AbortController {
 }
 // eslint-disable-next-line no-var -- an ambient global is declared with var
 declare var AbortController: { prototype: AbortController; new (): AbortController };
+
+interface TextEncoder {
+  encode(input?: string): Uint8Array;
+}
+// eslint-disable-next-line no-var -- an ambient global is declared with var
+declare var TextEncoder: { prototype: TextEncoder; new (): TextEncoder };

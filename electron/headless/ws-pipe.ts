@@ -1,8 +1,7 @@
 import { Buffer } from 'node:buffer';
 import type { WebSocket } from 'ws';
-import { ErrorCodes, NetopsError } from '../../shared/errors.ts';
 import { Emitter } from '../../shared/lifecycle.ts';
-import type { MessagePipe } from '../../shared/rpc/index.ts';
+import { assertMessageFits, type MessagePipe } from '../../shared/rpc/index.ts';
 
 /** Past this much unsent data a client counts as slow, and its streams merge instead of queueing. */
 export const CONGESTED_BYTES = 1024 * 1024;
@@ -40,10 +39,7 @@ export class WebSocketPipe implements MessagePipe {
   send(frame: unknown): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
     const text = JSON.stringify(frame);
-    // A UTF-16 unit is at most 3 bytes of UTF-8: shorter text needs no count.
-    if (text.length > this.maxSendBytes / 3 && Buffer.byteLength(text) > this.maxSendBytes) {
-      throw new NetopsError(ErrorCodes.limit, `the request is ${Buffer.byteLength(text)} bytes; the console takes at most ${this.maxSendBytes} in one message`);
-    }
+    assertMessageFits(text, this.maxSendBytes);
     this.socket.send(text);
   }
 

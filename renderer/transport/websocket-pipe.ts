@@ -1,6 +1,7 @@
 import { MAX_MESSAGE_BYTES } from '../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../shared/errors.ts';
 import { Emitter } from '../../shared/lifecycle.ts';
+import { assertMessageFits } from '../../shared/rpc/index.ts';
 import type { TransportPipe } from './transport-pipe.ts';
 
 /** The close code the server uses for a missing or invalid session cookie. */
@@ -40,12 +41,7 @@ class WebSocketPipe implements TransportPipe {
   send(frame: unknown): void {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return;
     const text = JSON.stringify(frame);
-    // The console closes the socket on a larger message, failing every call on it: refuse this one call instead.
-    // A UTF-16 unit is at most 3 bytes of UTF-8, so shorter text needs no count.
-    if (text.length > MAX_MESSAGE_BYTES / 3) {
-      const bytes = new TextEncoder().encode(text).length;
-      if (bytes > MAX_MESSAGE_BYTES) throw new NetopsError(ErrorCodes.limit, `the request is ${bytes} bytes; the console takes at most ${MAX_MESSAGE_BYTES} in one message`);
-    }
+    assertMessageFits(text, MAX_MESSAGE_BYTES);
     this.socket.send(text);
   }
 

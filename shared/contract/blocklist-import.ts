@@ -13,8 +13,8 @@ export const BLOCKLIST_PART_CHARS = 256 * 1024;
 export const BLOCKLIST_FILE_MAX_CHARS = 16 * 1024 * 1024;
 /** A line longer than this is no address: it is sent cut to this length, to be skipped (or ignored as a comment) by the server. */
 const LONG_LINE_KEPT_CHARS = 1000;
-/** As the server lists them: a file of garbage should not come back as a bigger file of errors. */
-const MAX_SKIPPED_LISTED = 1000;
+/** Skipped lines listed back, by the server for a part and here for the whole: a file of garbage should not come back as a bigger file of errors. */
+export const MAX_SKIPPED_LISTED = 1000;
 
 export interface BlocklistPart {
   text: string;

@@ -1,4 +1,19 @@
+import { ErrorCodes, NetopsError } from '../errors.ts';
 import { Emitter, type Disposable, type Event } from '../lifecycle.ts';
+
+const utf8 = new TextEncoder();
+
+/**
+ * Throws NETOPS_LIMIT when `text` is more than `maxBytes` of UTF-8: a text
+ * transport refuses a message its peer would close the connection over, so
+ * that one call fails and the others on the connection live on.
+ */
+export function assertMessageFits(text: string, maxBytes: number): void {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: shorter text needs no count.
+  if (text.length <= maxBytes / 3) return;
+  const bytes = utf8.encode(text).length;
+  if (bytes > maxBytes) throw new NetopsError(ErrorCodes.limit, `the request is ${bytes} bytes; the console takes at most ${maxBytes} in one message`);
+}
 
 /**
  * The bare message pipe the RPC runs over (VS Code's IMessagePassingProtocol).

@@ -1,3 +1,4 @@
+import { MAX_SKIPPED_LISTED } from '../../../shared/contract/index.ts';
 import type { ParsedCidr } from '../../../shared/net/index.ts';
 import { canonicalBlockAddress } from './blocklist.ts';
 
@@ -15,8 +16,6 @@ export interface SkippedLine {
   error: string;
 }
 
-/** Only so many bad lines are listed back; a file of garbage should not come back as a bigger file of errors. */
-export const MAX_SKIPPED_LISTED = 1000;
 const MAX_ECHOED_CHARS = 200;
 
 /**
