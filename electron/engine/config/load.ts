@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { DEFAULT_CONFIG_YAML, netopsConfig, type NetopsConfig } from './schema.ts';
-import { firstAliasOffset, formatFieldPath, locate, yamlErrorMessage } from './yaml-position.ts';
+import { firstAliasOffset, formatFieldPath, locate, yamlErrorMessage, yamlProblems } from './yaml-position.ts';
 
 export interface ConfigProblem {
   file: string;
@@ -27,9 +27,10 @@ export function formatProblem(problem: ConfigProblem): string {
 export function parseYamlText(text: string, file: string): { doc: Document; lineCounter: LineCounter; raw: unknown } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  const problems = yamlProblems(doc);
+  if (problems.length > 0) {
     throw new ConfigError(
-      doc.errors.map((error) => {
+      problems.map((error) => {
         const pos = lineCounter.linePos(error.pos[0]);
         return { file, line: pos.line, column: pos.col, field: '', message: yamlErrorMessage(error) };
       }),

@@ -53,7 +53,23 @@ export function firstAliasOffset(doc: Document): number | undefined {
  */
 export function yamlErrorMessage(error: YAMLError): string {
   const first = error.message.split('\n')[0] ?? error.message;
-  if (error.code !== 'RESOURCE_EXHAUSTION' || !/call stack/i.test(first)) return first;
   const at = error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+  if (error.code === 'TAG_RESOLVE_FAILED') {
+    const tag = (/^Unresolved tag: (\S+?)(?: at line|$)/.exec(first)?.[1] ?? '').replace(/^tag:yaml\.org,2002:/, '!!');
+    return `the tag ${tag} cannot be read here${at}: a config takes plain YAML values, so leave the tag out`;
+  }
+  if (error.code !== 'RESOURCE_EXHAUSTION' || !/call stack/i.test(first)) return first;
   return `collections are nested too deeply to read${at}`;
+}
+
+/**
+ * A document's errors, and the warnings that change a value: the parser
+ * keeps a value whose tag it cannot resolve as a plain string, so
+ * "port: !foo 8080" would read as "8080" and fail as a string, far from
+ * its cause. Such a tag is an error here, in file order with the rest.
+ */
+export function yamlProblems(doc: Document): readonly YAMLError[] {
+  const unresolved = doc.warnings.filter((warning) => warning.code === 'TAG_RESOLVE_FAILED');
+  if (unresolved.length === 0) return doc.errors;
+  return [...doc.errors, ...unresolved].sort((a, b) => a.pos[0] - b.pos[0]);
 }

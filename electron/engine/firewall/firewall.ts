@@ -22,7 +22,7 @@ import {
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import { Emitter, type Disposable, type Event } from '../../../shared/lifecycle.ts';
 import { cidrContains, parseCidr, parseIp, parsePortSpec, portInSpec, type ParsedCidr, type ParsedIp } from '../../../shared/net/index.ts';
-import { yamlErrorMessage } from '../config/index.ts';
+import { yamlErrorMessage, yamlProblems } from '../config/index.ts';
 import { readFileIfExists, writeFileAtomic } from '../store/index.ts';
 import { FAMILY_NONE, FAMILY_V4, isLoopback, newAddressWords, parseAddressInto, type AddressFamily } from './address.ts';
 import { Blocklist, canonicalBlockAddress, newBlockRecord, toBlockEntry, type BlockRecord } from './blocklist.ts';
@@ -870,7 +870,8 @@ function parseConfigText(format: 'yaml' | 'json', text: string): unknown {
   }
   if (format !== 'yaml') throw invalid('format', 'must be "yaml" or "json"');
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) throw invalid('text', `not valid YAML: ${yamlErrorMessage(doc.errors[0]!)}`);
+  const [problem] = yamlProblems(doc);
+  if (problem) throw invalid('text', `not valid YAML: ${yamlErrorMessage(problem)}`);
   try {
     return doc.toJS({ maxAliasCount: 100 });
   } catch (error) {

@@ -255,6 +255,15 @@ describe('parseConfig: YAML syntax errors have a line', () => {
     expect(problems[0]).toMatchObject({ line: 1, field: '', message: 'collections are nested too deeply to read' });
   });
 
+  it('a tag the parser cannot resolve is a problem at its line, not a string that fails far from its cause', () => {
+    // Without this, "port: !foo 8080" reads as the string "8080" and the schema says "expected number, received string".
+    const problems = problemsOf(yaml('console:', '  host: 127.0.0.1', '  port: !foo 8080', '  token: !!float abc'));
+    expect(problems.map(({ line, field, message }) => ({ line, field, message }))).toEqual([
+      { line: 3, field: '', message: 'the tag !foo cannot be read here: a config takes plain YAML values, so leave the tag out' },
+      { line: 4, field: '', message: 'the tag !!float cannot be read here: a config takes plain YAML values, so leave the tag out' },
+    ]);
+  });
+
   it('an alias bomb (billion laughs) is refused quickly as a config problem', () => {
     const lines = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (let i = 1; i < 9; i++) {

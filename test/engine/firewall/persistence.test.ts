@@ -178,6 +178,9 @@ describe('export and import', () => {
     expect(errorOf(() => fw.importConfig('yaml', `rules: ${'['.repeat(20_000)}${']'.repeat(20_000)}`), ErrorCodes.invalidArgument).message).toMatch(
       /^text: not valid YAML: collections are nested too deeply to read at line 1, column \d+$/,
     );
+    expect(errorOf(() => fw.importConfig('yaml', 'defaultPolicy: !deny allow\n'), ErrorCodes.invalidArgument).message).toBe(
+      'text: not valid YAML: the tag !deny cannot be read here at line 1, column 16: a config takes plain YAML values, so leave the tag out',
+    );
     expect(fw.state()).toEqual(before);
   });
 

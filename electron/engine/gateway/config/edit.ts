@@ -4,7 +4,7 @@ import { entryPointConfig, middlewareConfig, routerConfig, serviceConfig } from 
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
 import { diffLines, OP_DELETE, OP_EQUAL, OP_INSERT } from './line-diff.ts';
 import { ITEM_LISTS, type GatewayItemKind } from './load.ts';
-import { formatFieldPath, yamlErrorMessage } from '../../config/index.ts';
+import { formatFieldPath, yamlErrorMessage, yamlProblems } from '../../config/index.ts';
 import { flattenIssues } from './yaml-location.ts';
 
 export type GatewayConfigEdit =
@@ -37,8 +37,9 @@ export function editGatewayConfigText(text: string, edit: GatewayConfigEdit): st
   const crlf = text.includes('\r\n');
   const source = crlf ? text.replaceAll('\r\n', '\n') : text;
   const doc = parseDocument(source, { uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    throw new NetopsError(ErrorCodes.configInvalid, `the file does not parse as YAML: ${yamlErrorMessage(doc.errors[0]!)}`);
+  const [problem] = yamlProblems(doc);
+  if (problem) {
+    throw new NetopsError(ErrorCodes.configInvalid, `the file does not parse as YAML: ${yamlErrorMessage(problem)}`);
   }
   const list = ITEM_LISTS[edit.kind];
   if (edit.op === 'upsert') {

@@ -22,7 +22,7 @@ import type { Admission, ConnectionTracker } from '../../connections/index.ts';
 import { readFileIfExists, writeFileAtomic } from '../../store/index.ts';
 import type { ApiKeyStore } from '../../security/index.ts';
 import { HealthChecker } from '../balance/index.ts';
-import { yamlErrorMessage } from '../../config/index.ts';
+import { yamlErrorMessage, yamlProblems } from '../../config/index.ts';
 import { editGatewayConfigText, GatewayConfigHistory, loadGatewayConfigText, type GatewayItemKind } from '../config/index.ts';
 import { parseInstanceUrl, type EntryPointStatus, type L4Counters, type UpstreamPoolStats } from '../proxy/index.ts';
 import { AccessLog, GatewayStatsAggregator, type EntityStats, type GatewayStatsDelta } from '../stats/index.ts';
@@ -927,7 +927,8 @@ export function replaceGatewaySection(fileText: string, incoming: string): strin
 /** Where the top-level `gateway:` pair starts and ends in a YAML text. */
 function gatewaySectionRange(text: string): [number, number] | undefined {
   const doc = parseDocument(text);
-  if (doc.errors.length > 0) throw new NetopsError(ErrorCodes.configInvalid, `the file does not parse as YAML: ${yamlErrorMessage(doc.errors[0]!)}`);
+  const [problem] = yamlProblems(doc);
+  if (problem) throw new NetopsError(ErrorCodes.configInvalid, `the file does not parse as YAML: ${yamlErrorMessage(problem)}`);
   if (!isMap(doc.contents)) return undefined;
   for (const pair of doc.contents.items) {
     if (!isScalar(pair.key) || pair.key.value !== 'gateway' || !pair.key.range) continue;
