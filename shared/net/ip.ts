@@ -74,6 +74,11 @@ export function parseIp(text: string): ParsedIp | undefined {
   return { family: 6, value: v6 };
 }
 
+/** 127.0.0.0/8 and ::1 (and ::ffff:127.x.y.z, which parseIp folds to IPv4). */
+export function isLoopbackIp(ip: ParsedIp): boolean {
+  return ip.family === 4 ? (ip.value as number) >>> 24 === 127 : ip.value === 1n;
+}
+
 export function formatIPv4(value: number): string {
   return [value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255].join('.');
 }

@@ -115,8 +115,23 @@ describe('the Firewall screen against netops serve', () => {
     await page.getByTestId('connections-table').focus();
     await page.keyboard.press('b');
     await expect.poll(() => page.getByTestId('block-dialog').textContent()).toContain('127.0.0.3');
+    // All of 127.0.0.0/8 is loopback, which the anti-lockout rule lets reach the console; 127.0.0.3 has no connection there.
+    expect(await page.getByTestId('block-dialog').textContent()).toContain('refused everywhere but this console, and the server closes the 1 connection it has open elsewhere now.');
+    expect(await page.getByTestId('block-dialog-anti-lockout').textContent()).toContain('(anti-lockout), so the block leaves the console alone.');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('block-dialog').isVisible()).toBe(false);
+
+    // This browser reaches the console from loopback, which the anti-lockout rule always admits: the dialog says the block spares it.
+    await page.getByTestId('connections-search').fill('owner:console');
+    await page.getByTestId('connection-row').first().click();
+    await page.getByTestId('block-ip').click();
+    await expect
+      .poll(() => page.getByTestId('block-dialog-anti-lockout').textContent())
+      .toMatch(/always reaches this console \(anti-lockout\), so the block leaves the console and the \d+ connections? it has open to it alone\./);
+    await screenshot(page, 'block-dialog-loopback-light');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('block-dialog').isVisible()).toBe(false);
+    await page.getByTestId('connections-search').fill('owner:echo');
   });
 
   it('lists the block on the Firewall screen, refuses the address, and blocks with a countdown', async () => {
@@ -357,7 +372,8 @@ describe('the Firewall screen against netops serve', () => {
     expect(Buffer.byteLength(padded)).toBeGreaterThan(1024 * 1024);
     await page.getByTestId('import-config-file').setInputFiles({ name: 'firewall.yaml', mimeType: 'application/yaml', buffer: Buffer.from(padded) });
     await page.getByTestId('confirm-import-config').click();
-    await expect.poll(() => page.getByTestId('import-config-result').textContent()).toContain('rule');
+    // Parsing 1.15 MiB of YAML takes the server a second or more on a busy machine.
+    await expect.poll(() => page.getByTestId('import-config-result').textContent(), { timeout: 15_000 }).toContain('rule');
     await page.getByTestId('import-config-dialog').getByRole('button', { name: 'Done' }).click();
     await expect.poll(() => ruleRow('Deny 127.0.0.3 to echo').count()).toBe(1);
   });

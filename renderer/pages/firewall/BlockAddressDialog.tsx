@@ -1,5 +1,7 @@
 import { useId, type FormEvent } from 'react';
-import { Dialog, formatEndpoint, FormField, useAction, useForm } from '../../components/index.ts';
+import { isLoopbackIp, parseIp } from '../../../shared/net/index.ts';
+import { Dialog, formatEndpoint, FormField, useAction, useForm, useLiveStream } from '../../components/index.ts';
+import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
 import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
@@ -20,11 +22,23 @@ function BlockAddressForm({ address, connectionId, onClose }: { address: string;
   const { busy, run } = useAction();
   const formId = useId();
   const row = useAppStore((state) => (connectionId === undefined ? undefined : state.connections.rows.get(connectionId)));
-  const others = useAppStore((state) => {
-    let count = 0;
-    for (const r of state.connections.rows.values()) if (r.remoteAddress === address && r.state !== 'closed') count++;
-    return count;
-  });
+  // Whether the console's anti-lockout rule spares this address: the server keeps its console connections open.
+  useLiveStream('firewall');
+  const antiLockoutListener = useAppStore((state) => state.firewall.state?.antiLockoutListener ?? null);
+  const parsed = parseIp(address);
+  const spared = antiLockoutListener !== null && parsed !== undefined && isLoopbackIp(parsed) ? antiLockoutListener : null;
+  const [others, kept] = useAppStore(
+    useShallow((state) => {
+      let closing = 0;
+      let keeping = 0;
+      for (const r of state.connections.rows.values()) {
+        if (r.remoteAddress !== address || r.state === 'closed') continue;
+        if (r.direction === 'in' && r.owner === spared) keeping++;
+        else closing++;
+      }
+      return [closing, keeping];
+    }),
+  );
   const form = useForm<BlockField, BlockFormValues, ReturnType<typeof validateBlockForm>['value']>({ address, ttl: '', reason: '' }, validateBlockForm);
   const { values, errors, set } = form;
 
@@ -61,8 +75,14 @@ function BlockAddressForm({ address, connectionId, onClose }: { address: string;
     >
       <form id={formId} className="form-stack" onSubmit={(event) => void submit(event)} noValidate>
         <p>
-          <code>{address}</code> goes on the blocklist: new connections from it are refused, and the server closes{' '}
-          {others > 0 ? `the ${plural(others, 'connection')} it has open now` : 'any it has open'}.
+          <code>{address}</code> goes on the blocklist: new connections from it are refused{spared !== null ? ' everywhere but this console' : ''}, and the server closes{' '}
+          {others > 0 ? `the ${plural(others, 'connection')} it has open${spared !== null ? ' elsewhere' : ''} now` : `any it has open${spared !== null ? ' elsewhere' : ''}`}.
+          {spared !== null ? (
+            <span data-testid="block-dialog-anti-lockout">
+              {' '}
+              It is loopback, which always reaches this console (anti-lockout), so the block leaves the console{kept > 0 ? ` and the ${plural(kept, 'connection')} it has open to it` : ''} alone.
+            </span>
+          ) : null}
           {row && row.direction === 'out' ? ' This is an outbound connection: the block stops that host from connecting in, not this host from connecting out.' : null}
           {row ? (
             <span className="muted">

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatIp, formatIPv4, formatIPv6, parseCidr, parseIp, parseIPv4, parseIPv6 } from '../../../shared/net/index.ts';
+import { cidrContains, formatIp, formatIPv4, formatIPv6, isLoopbackIp, parseCidr, parseIp, parseIPv4, parseIPv6 } from '../../../shared/net/index.ts';
 
 const v4Value = fc.integer({ min: 0, max: 2 ** 32 - 1 });
 const v6Value = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
@@ -122,6 +122,14 @@ describe('parseIp', () => {
         return ip.family === 6 ? ip.value === value : (value >> 32n === 0xffffn && ip.value === Number(value & 0xffffffffn));
       }),
     );
+  });
+});
+
+describe('isLoopbackIp', () => {
+  it('is all of 127.0.0.0/8 and ::1, in either spelling, and nothing next to them', () => {
+    const loopback = (text: string) => isLoopbackIp(parseIp(text)!);
+    for (const text of ['127.0.0.1', '127.255.255.254', '127.0.0.0', '::1', '::ffff:127.0.0.3', '0:0:0:0:0:0:0:1']) expect(loopback(text), text).toBe(true);
+    for (const text of ['126.255.255.255', '128.0.0.0', '10.0.0.1', '::', '::2', '::1:0', '1::1', '::ffff:10.0.0.1', '::127.0.0.1']) expect(loopback(text), text).toBe(false);
   });
 });
 
