@@ -132,6 +132,25 @@ describe('the firewall on real sockets', () => {
     expect(await probe('127.0.0.5')).toBe('echo');
   });
 
+  it('closes the open connections of a source the rate limit bans, as a block by hand does', async () => {
+    // No refill to speak of: the held connection takes the one token, the next two are refused, the second refusal bans.
+    await client.api.firewall.setRateLimit({ listener: 'echo', ratePerSecond: 0.001, burst: 1, banAfter: 2, banWindowSeconds: 60, banSeconds: 600 });
+    try {
+      const held = await openTcp(console.echoPort, '127.0.0.13');
+      sockets.push(held);
+      held.on('error', () => undefined);
+      let closed = false;
+      held.once('close', () => (closed = true));
+      await waitFor(() => console.running.host.tracker.list().some((row) => row.remoteAddress === '127.0.0.13'), 'the tracked row');
+      expect([await probe('127.0.0.13'), await probe('127.0.0.13')]).toEqual(['refused', 'refused']);
+      expect((await client.api.firewall.state({})).blocklist.find((entry) => entry.address === '127.0.0.13')).toMatchObject({ addedBy: 'rate-limit' });
+      await waitFor(() => closed, "the banned source's open connection closed", 1000);
+    } finally {
+      await client.api.firewall.removeRateLimit({ listener: 'echo' });
+      await client.api.firewall.unblock({ address: '127.0.0.13' }).catch(() => undefined);
+    }
+  });
+
   it('drops and counts UDP datagrams from a denied source', async () => {
     const udpStatus = () => console.running.host.listenerStatus().find((l) => l.name === 'udp-echo')!;
     const udp = udpStatus();
