@@ -7,15 +7,18 @@ import type { RpcClient } from '../../shared/rpc/index.ts';
 import { ConnectionMirror } from '../../electron/engine/gateway/worker/index.ts';
 import { runCli, startConsole } from '../../electron/headless/index.ts';
 import { connectClient, openTcp, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
+import { gatewayYaml } from '../helpers/gateway.ts';
 
 const UDP_LISTENER = '  - name: udp-echo\n    protocol: udp\n    handler: echo\n    host: 127.0.0.1\n    port: 0\n';
+/** A gateway entry point with no routers: it answers 404, so an admitted connection is answered and a refused one is not. */
+const GATEWAY = gatewayYaml('entryPoints:\n  - name: fw-web\n    port: 0');
 
 let console: TestConsole;
 let client: RpcClient<Contract>;
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  console = await startTestConsole(UDP_LISTENER);
+  console = await startTestConsole(UDP_LISTENER + GATEWAY);
   client = await connectClient(console.origin, console.token);
 });
 
@@ -34,6 +37,18 @@ function probe(source: string): Promise<'echo' | 'refused'> {
     socket.on('error', () => undefined);
     socket.once('connect', () => socket.write('ping'));
     socket.once('data', () => resolve('echo'));
+    socket.once('close', () => resolve('refused'));
+  });
+}
+
+/** Sends a request to the gateway entry point from `source`: 'answered' if any byte comes back, 'refused' if it is cut without one. */
+function gatewayProbe(source: string): Promise<'answered' | 'refused'> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: console.running.host.gateway.boundPorts()['fw-web']!, localAddress: source });
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    socket.once('connect', () => socket.write('GET / HTTP/1.1\r\nHost: fw.test\r\n\r\n'));
+    socket.once('data', () => resolve('answered'));
     socket.once('close', () => resolve('refused'));
   });
 }
@@ -148,6 +163,22 @@ describe('the firewall on real sockets', () => {
     } finally {
       await client.api.firewall.removeRateLimit({ listener: 'echo' });
       await client.api.firewall.unblock({ address: '127.0.0.13' }).catch(() => undefined);
+    }
+  });
+
+  it('decides at accept on a gateway entry point too: a source a rule denies is refused there and counted', async () => {
+    const entryPoint = () => console.running.host.listenerStatus().find((l) => l.name === 'fw-web')!;
+    // A rule, not a block: the tracker's cut of blocked peers must not be what refuses it.
+    const rule = await client.api.firewall.addRule({ name: 'no .14 to fw-web', action: 'deny', protocol: 'tcp', source: '127.0.0.14', destination: 'fw-web' });
+    try {
+      expect(await gatewayProbe('127.0.0.15')).toBe('answered');
+      expect(await gatewayProbe('127.0.0.14')).toBe('refused');
+      // The data plane reports its counters in batches.
+      await waitFor(() => entryPoint().refused >= 1, 'the refusal counted');
+      expect(entryPoint().refused).toBe(1);
+      expect(console.running.host.firewall.lastDecision()).toMatchObject({ source: '127.0.0.14', destination: 'fw-web', action: 'deny', ruleId: rule.id });
+    } finally {
+      await client.api.firewall.removeRule({ id: rule.id });
     }
   });
 
