@@ -270,6 +270,7 @@ describe('the firewall on real sockets', () => {
       [() => client.api.firewall.addRule({ name: 'x', action: 'deny', ports: '70000' }), 'params.ports'],
       [() => client.api.firewall.addRule({ name: 'x', action: 'maybe' as 'deny' }), 'params.action'],
       [() => client.api.firewall.block({ address: '300.1.1.1', reason: '' }), 'params.address'],
+      [() => client.api.firewall.test({ protocol: 'tcp', source: '127.0.0.1', destination: 'echo', port: 70000 }), 'params.port'],
     ];
     for (const [call, field] of cases) {
       const error = (await call().catch((e: unknown) => e)) as NetopsError;
