@@ -293,13 +293,15 @@ describe('the firewall on real sockets', () => {
     expect(io.out).toMatch(/blocked 127\.0\.0\.9.* until .*; closed 0 connections/);
     expect(await ok(['rules', 'add', '--action', 'deny', '--source', '127.0.0.8', '--protocol', 'tcp', '--port', '1-1024', '--priority', '5', '--json'])).toBe('');
     const added = JSON.parse(io.out) as { id: string; priority: number; ports: string };
-    expect(added).toMatchObject({ priority: 5, ports: '1-1024' });
+    expect(added).toMatchObject({ protocol: 'tcp', source: '127.0.0.8', priority: 5, ports: '1-1024' });
     expect(await ok(['list', '--json'])).toBe('');
     const listed = JSON.parse(io.out) as { rules: Array<{ id: string }>; blocklist: Array<{ address: string; addedBy: string }> };
     expect(listed.rules.map((r) => r.id)).toContain(added.id);
-    expect(listed.blocklist.find((b) => b.address.startsWith('127.0.0.9'))?.addedBy).toMatch(/^cli \(127\.0\.0\.1:\d+\)$/);
+    expect(listed.blocklist.find((b) => b.address.startsWith('127.0.0.9'))).toMatchObject({ reason: 'abuse', addedBy: expect.stringMatching(/^cli \(127\.0\.0\.1:\d+\)$/) });
     expect(await ok(['test', '--protocol', 'tcp', '--source', '127.0.0.8', '--port', '80'])).toBe('');
     expect(io.out).toMatch(/^DENY/);
+    expect(await ok(['test', '--protocol', 'tcp', '--source', '127.0.0.8', '--port', '80', '--dest', 'echo'])).toBe('');
+    expect(io.out).toMatch(/^DENY: .* to listener echo port 80/);
     expect(await ok(['rules', 'rm', added.id])).toBe('');
     expect(await ok(['unblock', '127.0.0.9'])).toBe('');
 
@@ -312,6 +314,11 @@ describe('the firewall on real sockets', () => {
       [['rules', 'add', '--action', 'deny', '--source', '10.0.0.1', '--port', '70000'], /--port: port 70000 is out of range/],
       [['rules', 'add', '--action', 'deny', '--source', 'nope'], /--source must be an IP address or CIDR/],
       [['test', '--protocol', 'tcp', '--source', '1.2.3.4', '--port', '0'], /--port must be a port/],
+      [['test', '--protocol', 'tcp', '--source', '1.2.3.4', '--port', '70000'], /--port must be a port from 1 to 65535, not "70000"/],
+      [['test', '--protocol', 'icmp', '--source', '1.2.3.4', '--port', '80'], /--protocol must be tcp or udp, not "icmp"/],
+      [['rules', 'add', '--action', 'deny', '--source', '10.0.0.1', '--protocol', 'icmp'], /--protocol must be tcp or udp or any, not "icmp"/],
+      [['rules', 'add', '--action', 'deny', '--source', '10.0.0.1', '--priority', '2000000'], /--priority must be a whole number from 0 to 1000000/],
+      [['unblock', '10.0.0.0/33'], /must be an IP address or CIDR/],
     ];
     const rulesBefore = (await client.api.firewall.state({})).rules.length;
     for (const [args, message] of bad) {
