@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -67,6 +67,21 @@ describe('persistence', () => {
     expect(await readdir(dataDir)).toEqual([FIREWALL_FILE]);
     const stored = JSON.parse(await readFile(join(dataDir, FIREWALL_FILE), 'utf8'));
     expect(stored).toMatchObject({ version: 1, nextRuleId: 3, defaultPolicy: 'allow', rules: [{ id: 'r1', name: 'a' }, { id: 'r2', name: 'b' }] });
+  });
+
+  it('replaces the file with a whole new one, so a reader that opened the old one reads it whole', async () => {
+    const dataDir = await fixture.dir();
+    const fw = await fixture.open({ dataDir });
+    fw.addRule({ name: 'a', action: 'allow' });
+    await fw.flush();
+    // A second name for the file as written: a write in place (truncate, then write) would change it too.
+    const held = join(dataDir, 'held.json');
+    await link(join(dataDir, FIREWALL_FILE), held);
+    fw.addRule({ name: 'b', action: 'allow' });
+    await fw.flush();
+    const names = async (file: string) => (JSON.parse(await readFile(file, 'utf8')) as { rules: Array<{ name: string }> }).rules.map((rule) => rule.name);
+    expect(await names(held)).toEqual(['a']);
+    expect(await names(join(dataDir, FIREWALL_FILE))).toEqual(['a', 'b']);
   });
 
   it('flush() writes pending changes at once', async () => {
