@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { FirewallDecision } from '../../../shared/contract/firewall.ts';
 import { ErrorCodes } from '../../../shared/errors.ts';
+import { CompiledRuleSet } from '../../../electron/engine/firewall/index.ts';
 import { connection, decideWithRule, errorOf, firewallFixture, manualClock } from './helpers.ts';
 
 const fixture = firewallFixture();
@@ -496,5 +497,25 @@ describe('generations', () => {
     fw.importConfig('json', rules('allow'));
     fw.importConfig('json', rules('deny'));
     expect(seen).toEqual(['allow', 'deny']);
+  });
+});
+
+describe('compiled, not scanned', () => {
+  it('after the first connection of a context, a decision reads no rule, with ten rules or ten thousand', async () => {
+    for (const count of [10, 10_000]) {
+      const fw = await fixture.open();
+      // One /24 a rule, each on its own port of 1000: only 10.0.0.0/24 (rule 0) applies to port 1.
+      const rules = Array.from({ length: count }, (_, i) => ({ name: `r${i}`, action: i % 2 === 0 ? 'deny' : 'allow', source: `10.${(i >> 8) & 255}.${i & 255}.0/24`, ports: String(1 + (i % 1000)) }));
+      fw.importConfig('json', JSON.stringify({ rules }));
+      // The first connection of a context compiles its table, reading every rule once.
+      fw.decide(connection('10.0.0.1', { port: 1 }));
+      const applies = vi.spyOn(CompiledRuleSet.prototype, 'applies');
+      const firstMatch = vi.spyOn(CompiledRuleSet.prototype, 'firstMatch');
+      const actions: string[] = [];
+      for (let i = 0; i < 512; i++) actions.push(fw.decide(connection(`10.${i >> 8}.${i & 255}.9`, { port: 1 })).action);
+      expect({ count, applies: applies.mock.calls.length, firstMatch: firstMatch.mock.calls.length }).toEqual({ count, applies: 0, firstMatch: 0 });
+      expect(actions.filter((action) => action === 'deny')).toHaveLength(1);
+      vi.restoreAllMocks();
+    }
   });
 });
