@@ -116,15 +116,19 @@ describe('the Firewall screen against netops serve', () => {
     await page.keyboard.press('b');
     await expect.poll(() => page.getByTestId('block-dialog').textContent()).toContain('127.0.0.3');
     // All of 127.0.0.0/8 is loopback, which the anti-lockout rule lets reach the console; 127.0.0.3 has no connection there.
-    expect(await page.getByTestId('block-dialog').textContent()).toContain('refused everywhere but this console, and the server closes the 1 connection it has open elsewhere now.');
+    // The dialog learns of the anti-lockout rule from the firewall's state, which it asks for when it opens.
+    await expect.poll(() => page.getByTestId('block-dialog').textContent()).toContain('refused everywhere but this console, and the server closes the 1 connection it has open elsewhere now.');
     expect(await page.getByTestId('block-dialog-anti-lockout').textContent()).toContain('(anti-lockout), so the block leaves the console alone.');
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('block-dialog').isVisible()).toBe(false);
 
     // This browser reaches the console from loopback, which the anti-lockout rule always admits: the dialog says the block spares it.
+    // Asked from the row's own button, which leaves the selection (127.0.0.3's row, filtered out now) alone.
     await page.getByTestId('connections-search').fill('owner:console');
-    await page.getByTestId('connection-row').first().click();
-    await page.getByTestId('block-ip').click();
+    await expect.poll(() => page.getByTestId('connection-row').count()).toBeGreaterThan(0);
+    await page.getByTestId('connection-row').first().getByTestId('row-block-ip').click();
+    await expect.poll(() => page.getByTestId('block-dialog').textContent()).toContain('Block 127.0.0.1');
+    expect(await page.locator('[data-testid="connection-row"].is-selected').count()).toBe(0);
     await expect
       .poll(() => page.getByTestId('block-dialog-anti-lockout').textContent())
       .toMatch(/always reaches this console \(anti-lockout\), so the block leaves the console and the \d+ connections? it has open to it alone\./);

@@ -1,4 +1,6 @@
 import type { ConnectionRow } from '../../../shared/contract/index.ts';
+import { BanIcon } from '../../components/index.ts';
+import { useAppStore } from '../../store/index.ts';
 
 export function StateLabel({ state }: { state: ConnectionRow['state'] }) {
   return (
@@ -17,5 +19,26 @@ export function DirectionLabel({ direction }: { direction: ConnectionRow['direct
       </svg>
       {direction}
     </span>
+  );
+}
+
+/** "Block this IP" on the row itself, as on the detail panel and the b key: asks first, in the block dialog. */
+export function BlockPeerButton({ row }: { row: ConnectionRow }) {
+  if (!row.remoteAddress) return null;
+  return (
+    <button
+      type="button"
+      className="icon-button icon-button-small icon-button-danger"
+      aria-label={`Block ${row.remoteAddress}`}
+      title={`Block this IP: put ${row.remoteAddress} on the firewall blocklist (b)`}
+      data-testid="row-block-ip"
+      onClick={(event) => {
+        // The row's own click would select it and open the detail panel.
+        event.stopPropagation();
+        useAppStore.getState().requestBlock({ address: row.remoteAddress, connectionId: row.id });
+      }}
+    >
+      <BanIcon size={14} />
+    </button>
   );
 }

@@ -1,10 +1,10 @@
 import type { ConnectionRow } from '../../../shared/contract/index.ts';
 import { Age, formatBytes, formatCount, formatEndpoint, formatTimestamp, type VirtualColumn } from '../../components/index.ts';
 import type { ConnectionSortKey } from '../../store/index.ts';
-import { DirectionLabel, StateLabel } from './cells.tsx';
+import { BlockPeerButton, DirectionLabel, StateLabel } from './cells.tsx';
 
 interface ConnectionColumn extends VirtualColumn<ConnectionRow> {
-  key: ConnectionSortKey;
+  key: ConnectionSortKey | 'actions';
 }
 
 /**
@@ -76,4 +76,6 @@ export const CONNECTION_COLUMNS: readonly ConnectionColumn[] = [
     cell: (r) => <Age since={r.lastActivityAt} suffix=" ago" />,
     title: (r) => formatTimestamp(r.lastActivityAt),
   },
+  // Every row's "Block this IP"; never dropped when the table narrows.
+  { key: 'actions', header: '', width: 44, align: 'end', cell: (r) => <BlockPeerButton row={r} /> },
 ];
