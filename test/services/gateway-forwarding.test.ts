@@ -236,6 +236,17 @@ describe('what the upstream receives', () => {
     expect(fields.some((line) => /x-secret|x-hop|connection/i.test(line))).toBe(false);
   });
 
+  it("a head written from the edited fields still gets the proxy's fields: X-Forwarded-For appended to, its own X-Forwarded-Proto and -Host, a request id", async () => {
+    const sent = ['Host: e.test:8080', 'X-Forwarded-For: 10.0.0.7', 'X-Forwarded-Proto: https', 'X-Forwarded-Host: evil.test', 'X-Visible: v'];
+    const [head] = await exchange([`GET /edited/a HTTP/1.1\r\n${sent.join('\r\n')}\r\n\r\n`]);
+    const { fields } = lines(head!);
+    expect(fields.filter((line) => line.startsWith('x-forwarded-'))).toEqual(proxyFields('e.test:8080', '10.0.0.7, 127.0.0.1'));
+    expect(fields.filter((line) => line.startsWith('x-request-id: '))).toEqual([expect.stringMatching(/^x-request-id: \S+$/)]);
+    // The client's request id is kept, once, and none is added.
+    const [own] = await exchange(['GET /edited/b HTTP/1.1\r\nHost: e.test\r\nX-Request-Id: client-chosen-id\r\n\r\n']);
+    expect(lines(own!).fields.filter((line) => line.startsWith('x-request-id: '))).toEqual(['x-request-id: client-chosen-id']);
+  });
+
   it('a head middleware only removed fields from still goes as received, without the removed lines', async () => {
     const kept = ['Host: s.test', 'Accept: text/html', 'X-Keep:  spaced ', 'X-Request-Id: client-id'];
     const sent = [
