@@ -1,4 +1,5 @@
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { spawn } from 'node:child_process';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +163,41 @@ describe('the upstream pool', () => {
     const result = await acquire(target);
     expect(result.error!.kind).toBe('connect');
     expect(target.stats().connectErrors).toBe(1);
+  });
+
+  it('gives up on a connect that gets no answer within connectTimeoutMs, as a timeout', async () => {
+    // A listener in a child process that never accepts: once its backlog of 1 holds two connections, the kernel drops further SYNs.
+    const listener = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const server = require('node:net').createServer();
+        server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+          process.stdout.write(server.address().port + '\\n');
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+        });`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const fillers: Socket[] = [];
+    try {
+      const silentPort = await new Promise<number>((resolve) => listener.stdout.once('data', (data: Buffer) => resolve(Number(data.toString().trim()))));
+      for (let i = 0; i < 2; i++) {
+        const filler = connect(silentPort, '127.0.0.1');
+        fillers.push(filler);
+        await new Promise((resolve) => filler.once('connect', resolve));
+      }
+      const target = pool({ port: silentPort, connectTimeoutMs: 200 });
+      const startedMs = Date.now();
+      const result = await acquire(target);
+      expect(result.error!.kind).toBe('timeout');
+      expect(Date.now() - startedMs).toBeGreaterThanOrEqual(190);
+      expect(Date.now() - startedMs).toBeLessThan(2000);
+      expect(target.stats().open).toBe(0);
+    } finally {
+      for (const filler of fillers) filler.destroy();
+      listener.kill('SIGKILL');
+    }
   });
 
   it("reads into the thread's buffer: every byte reaches onBytes in order, as copies that outlive later reads, with no data events; pause holds reading back", async () => {
