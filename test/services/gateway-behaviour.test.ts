@@ -30,6 +30,9 @@ function config(extraRouters = ''): string {
     port: 0
     headerTimeoutMs: 500
     maxHeaderBytes: 2048
+  - name: brief
+    port: 0
+    idleTimeoutMs: 400
   - name: redis
     protocol: tcp
     port: 0
@@ -252,6 +255,37 @@ describe('gateway protocols', () => {
     unread.socket.end();
     await waitFor(async () => ((await gatewayEnd(clientPort, ports['web']!))?.inode ?? 0) === 0 || undefined, "the gateway's close after the client's FIN");
     unread.socket.destroy();
+  });
+
+  it("closes a kept-alive connection left idle for the entry point's idleTimeoutMs, and not one that keeps sending", async () => {
+    const open = async () => {
+      const socket = connect({ host: '127.0.0.1', port: ports['brief']! });
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+      const closedAt = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      const ask = async (path: string) => {
+        const answers = received.split('HTTP/1.1 200 ').length;
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: brief.test\r\n\r\n`);
+        await waitFor(() => received.split('HTTP/1.1 200 ').length > answers, `the answer to ${path}`);
+      };
+      await new Promise((resolve) => socket.once('connect', resolve));
+      return { socket, ask, closedAt };
+    };
+    const idle = await open();
+    const busy = await open();
+    await idle.ask('/idle');
+    const answeredAt = Date.now();
+    // The busy one asks every 100 ms for 1.2 s, three times the idle timeout.
+    for (let index = 0; index < 12; index++) {
+      await busy.ask(`/busy/${index}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const idleFor = (await idle.closedAt) - answeredAt;
+    // Measured from when the client saw its answer, a little after the gateway started counting.
+    expect(idleFor).toBeGreaterThanOrEqual(300);
+    expect(idleFor).toBeLessThan(1200);
+    expect(busy.socket.destroyed).toBe(false);
+    busy.socket.destroy();
   });
 
   it('proxies a WebSocket upgrade both ways', async () => {
