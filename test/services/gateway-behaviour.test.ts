@@ -452,6 +452,26 @@ describe('config as code', () => {
       return status.error === null && !status.routers.some((router) => router.name === 'saved') && status.version > before;
     }, 'the good file back');
   });
+
+  it('writes a change made on the screen back to the same file, its comments kept, and the diff shows just that change', async () => {
+    const file = join(console.dataDir, 'test-config.yaml');
+    const before = await readFile(file, 'utf8');
+    const comments = before.split('\n').filter((line) => line.trim().startsWith('#'));
+    expect(comments.length).toBeGreaterThan(0);
+    const { version } = await client.api.gateway.upsert({ kind: 'router', item: { name: 'from-screen', match: { path: { exact: '/from-screen' } }, service: 'trio' } });
+    const after = await readFile(file, 'utf8');
+    expect(after.split('\n').filter((line) => line.trim().startsWith('#'))).toEqual(comments);
+    expect(after).toMatch(/^listeners:\n {2}- name: echo\n/);
+    expect(after).toContain('name: from-screen');
+    const newest = (await client.api.gateway.versions({})).at(-1)!;
+    expect(newest).toMatchObject({ id: version, source: 'ui' });
+    const { diff } = await client.api.gateway.diff({ from: version - 1, to: version });
+    const changed = diff.split('\n').filter((line) => /^[+-](?![+-]{2} )/.test(line));
+    expect(changed.length).toBeGreaterThan(0);
+    expect(changed.every((line) => line.startsWith('+'))).toBe(true);
+    expect(changed.join('\n')).toContain('from-screen');
+    await client.api.gateway.remove({ kind: 'router', name: 'from-screen' });
+  });
 });
 
 describe('malformed HTTP', () => {
