@@ -19,6 +19,8 @@ let ws: WebSocketServer;
 let wsPort: number;
 let echo: TcpServer;
 let echoPort: number;
+/** A port nothing listens on. */
+let deadPort: number;
 let ports: Record<string, number>;
 let apiKey: string;
 
@@ -37,6 +39,10 @@ function config(extraRouters = ''): string {
     protocol: tcp
     port: 0
     service: echo
+  - name: redis-pair
+    protocol: tcp
+    port: 0
+    service: echo-pair
 routers:
   - name: limited
     match: { path: { prefix: /limited } }
@@ -91,7 +97,12 @@ services:
       - url: http://127.0.0.1:${wsPort}
   - name: echo
     instances:
-      - url: tcp://127.0.0.1:${echoPort}`);
+      - url: tcp://127.0.0.1:${echoPort}
+  - name: echo-pair
+    instances:
+      - url: tcp://127.0.0.1:${deadPort}
+      - url: tcp://127.0.0.1:${echoPort}
+    outlier: { consecutiveErrors: 1000 }`);
 }
 
 beforeAll(async () => {
@@ -103,6 +114,10 @@ beforeAll(async () => {
   echo = createTcpServer((socket) => socket.pipe(socket));
   await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
   echoPort = (echo.address() as AddressInfo).port;
+  const closed = createTcpServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  deadPort = (closed.address() as AddressInfo).port;
+  await new Promise((resolve) => closed.close(resolve));
   console = await startTestConsole(config());
   client = await connectClient(console.origin, console.token);
   ports = console.running.host.gateway.boundPorts();
@@ -394,6 +409,21 @@ describe('gateway protocols', () => {
       const entry = (await client.api.gateway.status({})).entryPoints.find((candidate) => candidate.name === 'redis');
       return entry?.streams && entry.streams.total >= 1 && entry.streams.active === 0 && entry.streams.bytesIn >= 6 ? entry : undefined;
     }, 'the stream counted');
+  });
+
+  it('takes an L4 stream whose connect was refused to the next instance: nothing was sent, so every stream gets through', async () => {
+    // Round robin over a dead and a live instance: half the streams try the dead one first.
+    for (let index = 0; index < 4; index++) {
+      const socket: Socket = connect({ host: '127.0.0.1', port: ports['redis-pair']! });
+      const received: Buffer[] = [];
+      socket.on('data', (chunk: Buffer) => received.push(chunk));
+      socket.on('error', () => undefined);
+      const closed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(`PING ${index}\r\n`);
+      await Promise.race([waitFor(() => Buffer.concat(received).toString() === `PING ${index}\r\n`, `the echo of stream ${index}`), closed]);
+      expect(Buffer.concat(received).toString()).toBe(`PING ${index}\r\n`);
+      socket.destroy();
+    }
   });
 });
 
