@@ -108,6 +108,16 @@ describe('the gateway proxies HTTP', () => {
     expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4))).toMatchObject({ path: '/old-client' });
   });
 
+  it('ranks the top clients by their requests, busiest first', async () => {
+    const counts: Record<string, number> = { '127.0.0.51': 3, '127.0.0.52': 1, '127.0.0.53': 5 };
+    for (const [ip, count] of Object.entries(counts)) for (let index = 0; index < count; index++) await send(port, '/ranked', { agent: false, localAddress: ip });
+    const ranked = await waitFor(() => {
+      const ours = console.running.host.gateway.traffic(60).topClients.filter((client) => client.ip in counts);
+      return ours.length === 3 && ours.every((client) => client.requests === counts[client.ip]) ? ours : undefined;
+    }, 'the three clients counted');
+    expect(ranked.map((client) => client.ip)).toEqual(['127.0.0.53', '127.0.0.51', '127.0.0.52']);
+  });
+
   it('shows status, traffic and the requests through the contract', async () => {
     await waitFor(async () => (await client.api.gateway.status({})).totals.requests > 0, 'stats from the worker');
     const status = await client.api.gateway.status({});
