@@ -118,6 +118,28 @@ describe('the gateway proxies HTTP', () => {
     expect(ranked.map((client) => client.ip)).toEqual(['127.0.0.53', '127.0.0.51', '127.0.0.52']);
   });
 
+  it('counts the requests in flight per router and service while they are, and none once answered', async () => {
+    a.delayMs = 2500;
+    b.delayMs = 2500;
+    try {
+      const answers = [send(port, '/held/1', { agent: false }), send(port, '/held/2', { agent: false })];
+      const held = await waitFor(async () => {
+        const status = await client.api.gateway.status({});
+        const router = status.routers.find((candidate) => candidate.name === 'all')!;
+        return router.traffic.inFlight === 2 && status.services[0]!.traffic.inFlight === 2 ? status : undefined;
+      }, 'two requests in flight');
+      expect(held.totals.inFlight).toBe(2);
+      expect((await Promise.all(answers)).map((answer) => answer.status)).toEqual([200, 200]);
+    } finally {
+      a.delayMs = 0;
+      b.delayMs = 0;
+    }
+    await waitFor(async () => {
+      const status = await client.api.gateway.status({});
+      return status.totals.inFlight === 0 && status.routers.every((router) => router.traffic.inFlight === 0) && status.services[0]!.traffic.inFlight === 0;
+    }, 'nothing in flight');
+  });
+
   it('shows status, traffic and the requests through the contract', async () => {
     await waitFor(async () => (await client.api.gateway.status({})).totals.requests > 0, 'stats from the worker');
     const status = await client.api.gateway.status({});
