@@ -540,4 +540,22 @@ describe('malformed HTTP', () => {
     expect(closedAt - started).toBeLessThan(2000);
     expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 408 /);
   });
+
+  it("times a kept-alive connection's headers from its request's first byte, not from when it went idle", async () => {
+    const socket = connect({ host: '127.0.0.1', port: ports['strict']! });
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const answered = (count: number) => waitFor(() => received.split('\r\n0\r\n\r\n').length > count, `answer ${count}`);
+    socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+    await answered(1);
+    // Idle for longer than the 500 ms header timeout, then a head in two pieces 300 ms apart: the sweep sees it half-read.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    socket.write('GET /second HTTP/1.1\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    socket.write('Host: x\r\n\r\n');
+    await answered(2);
+    expect(received.match(/^HTTP\/1\.1 \d{3}/gm)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+    socket.destroy();
+  });
 });
