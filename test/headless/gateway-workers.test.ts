@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
+import { runCli } from '../../electron/headless/index.ts';
 import { waitFor } from '../helpers/console.ts';
 import { send, startBackend, type Backend } from '../helpers/gateway.ts';
 import { buildServe, spawnServe, writeOneRouteConfig, type ServeProcess } from '../helpers/serve-process.ts';
@@ -49,6 +50,19 @@ describe('the gateway data plane in worker threads', () => {
       return service.pools.length === 2 && service.pools.every((pool) => pool.created > 0) ? service.pools : undefined;
     }, 'a warm pool in each worker');
     expect(pools).toHaveLength(2);
+
+    // The CLI shows one row an instance, each worker's pool summed into it.
+    const io = { out: '', err: '' };
+    const code = await runCli(['gateway', 'services', '--url', serve!.origin, '--token', serve!.token], { out: (text) => (io.out += text), err: (text) => (io.err += text) });
+    expect({ code, err: io.err }).toEqual({ code: 0, err: '' });
+    const now = (await client.api.gateway.status({})).services[0]!.pools;
+    const sum = (key: 'created' | 'reused') => now.reduce((total, pool) => total + pool[key], 0);
+    const row = io.out.split('\n').filter((line) => line.includes(backend.url));
+    expect(row).toHaveLength(1);
+    // Created and reused move only with requests, and none are sent between the two reads.
+    expect(row[0]).toContain(` ${sum('created')}/${sum('reused')} `);
+    // Each worker carried about 20 of the 40 requests, so each pool reused its connection: one pool's counts alone would not add up.
+    expect(now.every((pool) => pool.reused > 0)).toBe(true);
   });
 
   it('mirrors worker sockets into the Connections table and enforces the firewall at accept', async () => {

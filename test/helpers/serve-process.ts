@@ -53,6 +53,9 @@ export interface ServeProcess {
   client: RpcClient<Contract>;
   /** The gateway's first entry point's bound port. */
   port: number;
+  /** The console's origin and token, for the CLI's --url and --token. */
+  origin: string;
+  token: string;
   stop(): Promise<void>;
 }
 
@@ -72,12 +75,15 @@ export async function spawnServe(cli: string, configFile: string, dataDir: strin
       }
     });
   });
-  const client = await connectClient(url.origin, url.searchParams.get('token')!);
+  const token = url.searchParams.get('token')!;
+  const client = await connectClient(url.origin, token);
   const status = await client.api.gateway.status({});
   return {
     child,
     client,
     port: status.entryPoints[0]!.port,
+    origin: url.origin,
+    token,
     stop: async () => {
       client.dispose();
       if (child.exitCode !== null || child.signalCode !== null) return;
