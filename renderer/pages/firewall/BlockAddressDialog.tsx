@@ -1,13 +1,14 @@
 import { useId, type FormEvent } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { isLoopbackIp, parseIp } from '../../../shared/net/index.ts';
 import { Dialog, formatEndpoint, FormField, useAction, useForm, useLiveStream } from '../../components/index.ts';
-import { useShallow } from 'zustand/react/shallow';
 import { useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
 import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
 
 /**
- * "Block this IP" from anywhere a peer shows up (the Connections screen):
+ * "Block this IP" from anywhere a peer shows up (a Connections row, its
+ * detail panel or the b key; the Overview's top clients):
  * asks for a reason and an optional expiry, blocks, and reports how many of
  * the peer's connections the server closed.
  */
