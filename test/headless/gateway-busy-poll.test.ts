@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { waitFor } from '../helpers/console.ts';
-import { send } from '../helpers/gateway.ts';
-import { oneRouteGatewayYaml, serveFixture } from '../helpers/serve-process.ts';
+import { oneRouteGatewayYaml, send } from '../helpers/gateway.ts';
+import { serveFixture } from '../helpers/serve-process.ts';
 
 /**
  * `busyPollMicros` as it runs for real: `netops serve` in its own process with

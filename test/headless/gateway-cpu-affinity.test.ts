@@ -5,8 +5,8 @@ import { parseCpuList } from '../../electron/engine/gateway/worker/index.ts';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { waitFor } from '../helpers/console.ts';
-import { send } from '../helpers/gateway.ts';
-import { oneRouteGatewayYaml, serveFixture } from '../helpers/serve-process.ts';
+import { oneRouteGatewayYaml, send } from '../helpers/gateway.ts';
+import { serveFixture } from '../helpers/serve-process.ts';
 
 /**
  * `cpuAffinity` as it runs for real: `netops serve` in its own process, two

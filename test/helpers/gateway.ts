@@ -105,3 +105,19 @@ export function gatewayYaml(body: string): string {
     .map((line) => (line.length > 0 ? `  ${line}` : line))
     .join('\n')}\n`;
 }
+
+/** A `gateway:` section of `workers` workers: one entry point (web) on port 0 routing every path to service `one` at `backendUrl`, with `extra` lines first (e.g. "cpuAffinity: ...\n"). */
+export function oneRouteGatewayYaml(backendUrl: string, workers: number, extra = ''): string {
+  const body = `${extra}entryPoints:
+  - name: web
+    port: 0
+routers:
+  - name: all
+    match: { path: { prefix: / } }
+    service: one
+services:
+  - name: one
+    instances:
+      - url: ${backendUrl}`;
+  return gatewayYaml(body).replace('workers: 1', `workers: ${workers}`);
+}

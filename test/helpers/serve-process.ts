@@ -8,7 +8,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { connectClient } from './console.ts';
-import { gatewayYaml, startBackend, type Backend } from './gateway.ts';
+import { oneRouteGatewayYaml, startBackend, type Backend } from './gateway.ts';
 
 /**
  * `netops serve` as it runs for real, in its own process: built from the
@@ -30,22 +30,6 @@ export async function buildServe(outdir: string): Promise<string> {
 /** A config file with no listeners and a gateway of `workers` workers: one entry point on port 0 routing every path to `backendUrl`. */
 export async function writeOneRouteConfig(file: string, backendUrl: string, workers: number, extra = ''): Promise<void> {
   await writeFile(file, `listeners: []\n${oneRouteGatewayYaml(backendUrl, workers, extra)}`);
-}
-
-/** The `gateway:` section of writeOneRouteConfig's file, with `extra` lines first (e.g. "cpuAffinity: ...\n"). */
-export function oneRouteGatewayYaml(backendUrl: string, workers: number, extra = ''): string {
-  const body = `${extra}entryPoints:
-  - name: web
-    port: 0
-routers:
-  - name: all
-    match: { path: { prefix: / } }
-    service: one
-services:
-  - name: one
-    instances:
-      - url: ${backendUrl}`;
-  return gatewayYaml(body).replace('workers: 1', `workers: ${workers}`);
 }
 
 export interface ServeProcess {

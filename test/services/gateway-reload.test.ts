@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
-import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { oneRouteGatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
 import { connectClient, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
 
 /**
@@ -21,19 +21,7 @@ let port: number;
 beforeAll(async () => {
   backend = await startBackend('solo');
   backend.server.on('connection', () => upstreamConnections++);
-  console = await startTestConsole(
-    gatewayYaml(`entryPoints:
-  - name: web
-    port: 0
-routers:
-  - name: all
-    match: { path: { prefix: / } }
-    service: solo
-services:
-  - name: solo
-    instances:
-      - url: ${backend.url}`),
-  );
+  console = await startTestConsole(oneRouteGatewayYaml(backend.url, 1));
   client = await connectClient(console.origin, console.token);
   port = console.running.host.gateway.boundPorts()['web']!;
 });
@@ -65,9 +53,9 @@ describe('a config change', () => {
     const { socket, ask } = await keptAliveClient();
     expect(await ask('/before')).toBe(200);
     const opened = upstreamConnections;
-    await client.api.gateway.upsert({ kind: 'router', item: { name: 'other', match: { path: { prefix: '/other' } }, service: 'solo' } });
+    await client.api.gateway.upsert({ kind: 'router', item: { name: 'other', match: { path: { prefix: '/other' } }, service: 'one' } });
     // A weight is no pool setting: the service is rebuilt, its pool is not.
-    await client.api.gateway.upsert({ kind: 'service', item: { name: 'solo', instances: [{ url: backend.url, weight: 2 }] } });
+    await client.api.gateway.upsert({ kind: 'service', item: { name: 'one', instances: [{ url: backend.url, weight: 2 }] } });
     expect(await ask('/after')).toBe(200);
     expect(await ask('/other/after')).toBe(200);
     expect(socket.destroyed).toBe(false);
@@ -80,7 +68,7 @@ describe('a config change', () => {
     try {
       const answer = send(port, '/slow', { agent: false });
       await waitFor(() => backend.last?.path === '/slow', 'the slow request at the backend');
-      await client.api.gateway.upsert({ kind: 'router', item: { name: 'during', match: { path: { prefix: '/during' } }, service: 'solo' } });
+      await client.api.gateway.upsert({ kind: 'router', item: { name: 'during', match: { path: { prefix: '/during' } }, service: 'one' } });
       const { status, body } = await answer;
       expect(status).toBe(200);
       expect(JSON.parse(body)).toMatchObject({ backend: 'solo', path: '/slow' });
