@@ -8,6 +8,7 @@ import { freePort, launchBrowser, saveFailureReport, screenshot, ServeProcess, w
 let serve: ServeProcess;
 let backend: Backend;
 let gatewayPort: number;
+let closedPort: number;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -17,10 +18,15 @@ beforeAll(async () => {
   backend = await startBackend('hello');
   serve = await ServeProcess.start();
   gatewayPort = await freePort();
+  closedPort = await freePort();
   // The serve config is the gateway's file too, and it is watched: the section applies as it lands.
+  // backend's weight is not the default, and spare's only instance is a closed port its health check finds down.
   await appendFile(
     join(serve.dataDir, 'config.yaml'),
-    gatewayYaml(`entryPoints:\n  - name: web\n    port: ${gatewayPort}\nservices:\n  - name: backend\n    instances:\n      - url: ${backend.url}`),
+    gatewayYaml(
+      `entryPoints:\n  - name: web\n    port: ${gatewayPort}\nservices:\n  - name: backend\n    instances:\n      - url: ${backend.url}\n        weight: 3` +
+        `\n  - name: spare\n    healthCheck: { intervalMs: 200, unhealthyThreshold: 1 }\n    instances:\n      - url: http://127.0.0.1:${closedPort}`,
+    ),
   );
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
@@ -179,6 +185,19 @@ describe('the Gateway screen against netops serve', () => {
     await openTab('services');
     const instance = page.locator(`[data-testid="instance-row"][data-url="${backend.url}"]`);
     await eventually(() => instance.textContent()).toContain('healthy');
+    // One failed answer among the requests so far: the instance's own figures show it, beside its weight and its pool.
+    backend.status = 500;
+    expect((await send(gatewayPort, '/hello/failing', { localAddress: '127.0.0.4' })).status).toBe(500);
+    backend.status = 200;
+    const cells = () => instance.getByRole('cell').allTextContents();
+    await eventually(async () => (await cells())[4]).toMatch(/^[1-9][\d.]*%$/);
+    const [url, weight, health, , , p99, , pool] = await cells();
+    expect([url, weight, health]).toEqual([backend.url, '3', 'healthy']);
+    expect(p99).toMatch(/^[\d.]+ m?s$/);
+    expect(pool).toMatch(/^\d+ · \d+ · \d+ · \d+$/);
+    const down = page.locator(`[data-testid="instance-row"][data-url="http://127.0.0.1:${closedPort}"]`);
+    await eventually(() => down.locator('[data-health]').getAttribute('data-health')).toBe('unhealthy');
+    expect(await down.locator('[data-health]').textContent()).toBe('unhealthy');
     await shoot('services');
   });
 
