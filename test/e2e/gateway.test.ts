@@ -160,6 +160,7 @@ describe('the Gateway screen against netops serve', () => {
     // The inspector shows the path; the query stays out of it.
     await eventually(() => rows.filter({ hasText: '/hello/world' }).count()).toBe(1);
     expect(await rows.first().getAttribute('data-router')).toBe('hello');
+    expect(await rows.first().getByRole('gridcell').allTextContents()).toEqual(expect.arrayContaining(['GET', '/hello/world', '200', 'hello', 'backend']));
 
     const shown = await rows.count();
     await page.getByTestId('requests-pause').click();
@@ -178,6 +179,14 @@ describe('the Gateway screen against netops serve', () => {
     await page.getByTestId('requests-client').fill('127.0.0.2');
     await eventually(() => rows.count()).toBe(2);
     await page.getByTestId('requests-client').fill('');
+    // The router filter: hello's requests, then the one no router took.
+    await page.getByTestId('requests-router').selectOption('hello');
+    await eventually(() => rows.count()).toBe(2);
+    expect(await page.getByTestId('requests-table').getByText('/nowhere').count()).toBe(0);
+    await page.getByTestId('requests-router').selectOption({ label: 'No router (404)' });
+    await eventually(() => rows.count()).toBe(1);
+    expect(await rows.first().getAttribute('data-path')).toBe('/nowhere');
+    await page.getByTestId('requests-router').selectOption('');
     await shoot('inspector');
   });
 
