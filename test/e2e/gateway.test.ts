@@ -150,6 +150,9 @@ describe('the Gateway screen against netops serve', () => {
     expect(route).toContain('backend');
     expect(route).toContain(backend.url);
     expect(await page.getByTestId('tester-body-text').textContent()).toContain('"backend":"hello"');
+    const result = page.getByTestId('tester-result');
+    expect(await result.getByRole('row').filter({ hasText: 'x-backend' }).getByRole('cell').textContent()).toBe('hello');
+    expect(await result.textContent()).toMatch(/total [\d.]+ m?s.*first byte [\d.]+ m?s/);
     expect(backend.last?.path).toBe('/hello/world?x=1');
     await shoot('tester');
   });
