@@ -123,6 +123,8 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(toastText).toContainEqual(expect.stringContaining('"hello" applies now'));
     await eventually(() => routerRow('hello').getAttribute('data-status')).toBe('enabled');
     await eventually(() => routerRow('hello').textContent()).toContain('backend');
+    // The match as edited: the path and the method ticked.
+    expect(await routerRow('hello').getByRole('gridcell').nth(2).textContent()).toMatch(/\/hello.*GET$/);
     await shoot('routers');
   });
 
