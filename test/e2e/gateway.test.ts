@@ -71,6 +71,24 @@ async function shoot(name: string): Promise<void> {
 const toastText = () => page.getByTestId('toast').allTextContents();
 const routerRow = (name: string) => page.locator(`[data-testid="router-row"][data-name="${name}"]`);
 
+/** A chart's highest y-axis tick, in its unit (%, ms; seconds as ms). */
+async function topTick(chart: string): Promise<number> {
+  const ticks = await page.getByTestId(chart).locator('.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value').allTextContents();
+  const [, value, unit] = /^([\d.,]+) ?(%|ms|s)?$/.exec(ticks.at(-1) ?? '') ?? [];
+  return Number((value ?? 'NaN').replace(/,/g, '')) * (unit === 's' ? 1000 : 1);
+}
+
+/** How high a chart's lines reach, as a share of its y-axis from the 0 tick to the top one. */
+function peakShare(chart: string): Promise<number> {
+  return page.getByTestId(chart).evaluate((element) => {
+    const ticks = [...element.querySelectorAll('.recharts-yAxis-tick-labels text')].map((tick) => Number(tick.getAttribute('y')));
+    const zero = Math.max(...ticks);
+    const top = Math.min(...ticks);
+    const ys = [...element.querySelectorAll('.recharts-line-curve')].flatMap((path) => (path.getAttribute('d')?.match(/-?[\d.]+/g) ?? []).map(Number).filter((_, i) => i % 2 === 1));
+    return (zero - Math.min(...ys)) / (zero - top);
+  });
+}
+
 describe('the Gateway screen against netops serve', () => {
   it('opens with g g and shows the entry point from the config file', async () => {
     await page.goto(serve.url);
@@ -249,6 +267,26 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(async () => Number(await page.getByTestId('gw-chart-rps').getAttribute('data-points'))).toBeGreaterThan(0);
     const client = page.locator('[data-testid="top-client-row"][data-ip="127.0.0.2"]');
     await eventually(() => client.count()).toBe(1);
+    // A second of failed answers and a slow one: each chart's scale follows its own figure, and each draws the total and every service.
+    backend.status = 500;
+    for (const ip of ['127.0.0.11', '127.0.0.12', '127.0.0.13']) await send(gatewayPort, '/hello/failing', { localAddress: ip });
+    backend.status = 200;
+    backend.delayMs = 400;
+    await send(gatewayPort, '/hello/slow', { localAddress: '127.0.0.14' });
+    backend.delayMs = 0;
+    await eventually(() => topTick('gw-chart-errors')).toBeGreaterThanOrEqual(30);
+    await eventually(() => topTick('gw-chart-p99')).toBeGreaterThanOrEqual(400);
+    for (const chart of ['gw-chart-rps', 'gw-chart-errors', 'gw-chart-p99']) {
+      expect(await page.getByTestId(chart).locator('.chart-legend li').allTextContents()).toEqual(['All', 'backend', 'spare']);
+      expect(await page.getByTestId(chart).locator('.recharts-line').count()).toBe(3);
+      // The lines are the figure the scale was made for: the highest reaches into the top third.
+      expect(await peakShare(chart)).toBeGreaterThan(0.6);
+    }
+    // Requests and errors per client, side by side: most of 127.0.0.2's were answered or refused by the rate limit.
+    const failing = page.locator('[data-testid="top-client-row"][data-ip="127.0.0.11"]');
+    await eventually(() => failing.getByRole('cell').allTextContents()).toEqual(['127.0.0.11', '1', '1', 'Block']);
+    const [, requests, errors] = await client.getByRole('cell').allTextContents();
+    expect(Number(errors)).toBeLessThan(Number(requests));
     await page.getByTestId('gateway-charts').scrollIntoViewIfNeeded();
     await shoot('overview');
     await client.getByTestId('top-client-block').click();
