@@ -324,6 +324,8 @@ describe('the Gateway screen against netops serve', () => {
     await versions.filter({ hasText: 'edited in the file' }).getByTestId('version-rollback').click();
     await page.getByTestId('rollback-confirm').click();
     await eventually(toastText).toContainEqual(expect.stringContaining('Rolled back to version'));
+    // The rollback is a version of its own, listed as it applies.
+    await eventually(() => versions.first().textContent()).toMatch(/applied.*rollback/);
     await openTab('routers');
     await eventually(() => page.getByTestId('routers-table').textContent()).toContain('No routers yet');
     expect(problems).toEqual([]);
