@@ -1,4 +1,4 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -328,6 +328,28 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(() => versions.first().textContent()).toMatch(/applied.*rollback/);
     await openTab('routers');
     await eventually(() => page.getByTestId('routers-table').textContent()).toContain('No routers yet');
+    expect(problems).toEqual([]);
+  });
+
+  it('shows a broken router from the file disabled, with its error, while the rest runs', async () => {
+    const file = join(serve.dataDir, 'config.yaml');
+    const listeners = (await readFile(file, 'utf8')).split('gateway:')[0]!;
+    const text =
+      listeners +
+      gatewayYaml(
+        `entryPoints:\n  - name: web\n    port: ${gatewayPort}\nrouters:\n  - name: hello\n    match: { path: { prefix: /hello } }\n    service: backend\n` +
+          `  - name: broken\n    match: { path: { prefix: /broken } }\n    service: missing\nservices:\n  - name: backend\n    instances:\n      - url: ${backend.url}`,
+      );
+    await writeFile(file, text);
+    const line = text.split('\n').findIndex((textLine) => textLine.includes('service: missing')) + 1;
+    await eventually(() => routerRow('broken').getAttribute('data-status')).toBe('disabled');
+    expect(await routerRow('broken').locator('[data-status]').textContent()).toBe('disabled');
+    // The error names the file, the line and the field, above the table: no hover needed.
+    await eventually(() => page.getByTestId('router-errors').textContent()).toBe(`broken: ${file}:${line}:7: gateway.routers[1].service: service "missing" is not defined`);
+    expect(await routerRow('hello').locator('[data-status]').textContent()).toBe('enabled');
+    expect((await send(gatewayPort, '/hello/still')).status).toBe(200);
+    expect((await send(gatewayPort, '/broken')).status).toBe(404);
+    await shoot('broken-router');
     expect(problems).toEqual([]);
   });
 });
