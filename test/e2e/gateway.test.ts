@@ -231,6 +231,15 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(() => down.locator('[data-health]').getAttribute('data-health')).toBe('unhealthy');
     expect(await down.locator('[data-health]').textContent()).toBe('unhealthy');
     await shoot('services');
+
+    // The instance's kept-alive upstream connections are on the Connections screen too, as outbound rows of its pool.
+    await page.getByTestId('nav-connections').click();
+    await page.getByTestId('connections-search').fill('owner:pool');
+    const pooled = page.getByTestId('connection-row').filter({ hasText: `pool backend ${backend.url}` });
+    await eventually(() => pooled.count()).toBeGreaterThanOrEqual(1);
+    expect(await pooled.first().getByRole('gridcell').allTextContents()).toEqual(expect.arrayContaining(['http', 'out', `pool backend ${backend.url}`]));
+    await page.getByTestId('connections-search').fill('');
+    await page.getByTestId('nav-gateway').click();
   });
 
   it('adds a rate limit in the middleware editor and puts it in front of the router', async () => {
