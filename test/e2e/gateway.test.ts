@@ -355,6 +355,8 @@ describe('the Gateway screen against netops serve', () => {
     expect(await routerRow('broken').locator('[data-status]').textContent()).toBe('disabled');
     // The error names the file, the line and the field, above the table: no hover needed.
     await eventually(() => page.getByTestId('router-errors').textContent()).toBe(`broken: ${file}:${line}:7: gateway.routers[1].service: service "missing" is not defined`);
+    // Seen from any tab: the Routers tab counts it.
+    expect(await page.getByTestId('gw-tab-routers').getByTitle('1 disabled for errors').textContent()).toBe('1');
     expect(await routerRow('hello').locator('[data-status]').textContent()).toBe('enabled');
     expect((await send(gatewayPort, '/hello/still')).status).toBe(200);
     expect((await send(gatewayPort, '/broken')).status).toBe(404);
