@@ -296,6 +296,8 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(() => failing.getByRole('cell').allTextContents()).toEqual(['127.0.0.11', '1', '1', 'Block']);
     const [, requests, errors] = await client.getByRole('cell').allTextContents();
     expect(Number(errors)).toBeLessThan(Number(requests));
+    // A client's errors are more than the charts' error rate counts, and the column says so.
+    expect(await page.getByTestId('top-clients').getByRole('columnheader', { name: 'Errors' }).getAttribute('title')).toMatch(/5xx.*without an answer.*malformed, too large or matching no router/);
     await page.getByTestId('gateway-charts').scrollIntoViewIfNeeded();
     await shoot('overview');
     await client.getByTestId('top-client-block').click();

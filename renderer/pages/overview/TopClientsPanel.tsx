@@ -1,6 +1,12 @@
 import { ActionsHeader, BanIcon, formatCount } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 
+/**
+ * What a client's errors are: more than the charts' error rate (5xx and requests that ended without an answer),
+ * because a client probing for paths or sending malformed requests is the one an operator is looking for here.
+ */
+const ERRORS_HINT = 'Answered with a 5xx status, ended without an answer, or refused by the gateway itself as malformed, too large or matching no router';
+
 /** The clients that sent the gateway the most requests in the last minute, each a click from the blocklist. */
 export function TopClientsPanel() {
   const clients = useAppStore((state) => state.gateway.traffic?.topClients);
@@ -23,7 +29,7 @@ export function TopClientsPanel() {
                 <th scope="col" className="align-end">
                   Requests
                 </th>
-                <th scope="col" className="align-end">
+                <th scope="col" className="align-end" title={ERRORS_HINT}>
                   Errors
                 </th>
                 <ActionsHeader />
