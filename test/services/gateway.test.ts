@@ -155,4 +155,24 @@ describe('the gateway proxies HTTP', () => {
     for (let index = 0; index < 20; index++) await send(port, '/rate');
     await waitFor(async () => (await client.api.gateway.status({})).services[0]!.instances.every((instance) => instance.traffic.rps > 0), 'per-instance rps');
   });
+
+  it('counts the first second of an instance new to the gateway in its rates', async () => {
+    const failing = await startBackend('failing');
+    failing.status = 500;
+    try {
+      await client.api.gateway.upsert({ kind: 'service', item: { name: 'fresh', instances: [{ url: failing.url }] } });
+      await client.api.gateway.upsert({ kind: 'router', item: { name: 'fresh', match: { path: { prefix: '/fresh' } }, service: 'fresh' } });
+      // All of its traffic at once, before the once-a-second sample has ever seen the instance.
+      for (let index = 0; index < 4; index++) expect((await send(port, `/fresh/${index}`)).status).toBe(500);
+      const instance = await waitFor(async () => {
+        const found = (await client.api.gateway.status({})).services.find((service) => service.name === 'fresh')?.instances[0];
+        return found && found.traffic.requests === 4 && found.traffic.rps > 0 ? found : undefined;
+      }, 'the new instance counted');
+      expect(instance.traffic.errorRate).toBe(1);
+    } finally {
+      await client.api.gateway.remove({ kind: 'router', name: 'fresh' });
+      await client.api.gateway.remove({ kind: 'service', name: 'fresh' });
+      await failing.close();
+    }
+  });
 });

@@ -142,6 +142,8 @@ export class GatewayController implements Disposable {
 
   /** Series start here: seconds before the gateway ran are not zero traffic, they are no data. */
   private readonly startedAtMs = Date.now();
+  /** When sampleInstances last ran. */
+  private lastSampleMs = this.startedAtMs;
 
   private constructor(private readonly options: GatewayControllerOptions) {
     this.history = new GatewayConfigHistory({ dataDir: options.dataDir });
@@ -379,12 +381,19 @@ export class GatewayController implements Disposable {
     for (const service of this.stats.snapshot().services) {
       for (const instance of service.instances) {
         const key = `${service.name}|${instance.url}`;
-        const samples = this.instanceSamples.get(key) ?? [];
+        let samples = this.instanceSamples.get(key);
+        if (samples === undefined) {
+          // New since the last round (a service just added, say): what it counts came in since then, from zero.
+          // Without this the requests of its first second are the baseline, and an instance failing from its
+          // first request shows 0% errors.
+          samples = [[this.lastSampleMs, 0, 0]];
+          this.instanceSamples.set(key, samples);
+        }
         samples.push([nowMs, instance.requests, instance.status['5xx'] + instance.status.none]);
         if (samples.length > 61) samples.shift();
-        this.instanceSamples.set(key, samples);
       }
     }
+    this.lastSampleMs = nowMs;
   }
 
   /** An instance's rps over the last 10 s and error rate over the last 60 s, from the once-a-second samples. */
