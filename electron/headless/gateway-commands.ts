@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import {
+  poolsByInstance,
   textParam,
   type ConfigVersion,
   type Contract,
@@ -317,18 +318,7 @@ export function formatServices(services: GatewayServiceStatus[]): string {
   const blocks = services.map((service) => {
     const head = `service ${service.name}  ${service.status}  balancer ${service.balancer}  rps ${rate(service.traffic.rps)}  errors ${percent(service.traffic.errorRate)}  p50 ${latency(service.traffic.p50Ms)}  p99 ${latency(service.traffic.p99Ms)}`;
     const problems = (service.status === 'disabled' && service.errors.length === 0 ? [SWITCHED_OFF] : service.errors).map((error) => `  ${error}\n`).join('');
-    // With several workers each has its own pool per instance; the operator wants their sum.
-    const pools = new Map<string, { open: number; idle: number; busy: number; queued: number; created: number; reused: number }>();
-    for (const pool of service.pools) {
-      const sum = pools.get(pool.instance) ?? { open: 0, idle: 0, busy: 0, queued: 0, created: 0, reused: 0 };
-      sum.open += pool.open;
-      sum.idle += pool.idle;
-      sum.busy += pool.busy;
-      sum.queued += pool.queued;
-      sum.created += pool.created;
-      sum.reused += pool.reused;
-      pools.set(pool.instance, sum);
-    }
+    const pools = poolsByInstance(service.pools);
     const rows = service.instances.map((instance) => {
       const pool = pools.get(instance.url);
       return [

@@ -122,6 +122,31 @@ export type GatewayServiceStatus = z.infer<typeof gatewayService>;
 export type GatewayInstanceStatus = z.infer<typeof gatewayInstance>;
 export type GatewayMiddlewareStatus = z.infer<typeof gatewayMiddleware>;
 export type GatewayEntryPointStatus = z.infer<typeof gatewayEntryPoint>;
+export type GatewayPool = z.infer<typeof gatewayPool>;
+
+/**
+ * A service's pools, one an instance. With several workers each has a pool
+ * of its own per instance, and the status lists every worker's: the
+ * operator wants their sum.
+ */
+export function poolsByInstance(pools: readonly GatewayPool[]): Map<string, GatewayPool> {
+  const sums = new Map<string, GatewayPool>();
+  for (const pool of pools) {
+    const sum = sums.get(pool.instance);
+    if (sum === undefined) {
+      sums.set(pool.instance, { ...pool });
+      continue;
+    }
+    sum.open += pool.open;
+    sum.idle += pool.idle;
+    sum.busy += pool.busy;
+    sum.queued += pool.queued;
+    sum.created += pool.created;
+    sum.reused += pool.reused;
+    sum.pipelined += pool.pipelined;
+  }
+  return sums;
+}
 
 /** One second of traffic. */
 export const trafficPoint = z.object({

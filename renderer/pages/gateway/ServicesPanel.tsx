@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { GatewayInstanceStatus, GatewayServiceStatus } from '../../../shared/contract/index.ts';
+import { poolsByInstance, type GatewayInstanceStatus, type GatewayServiceStatus } from '../../../shared/contract/index.ts';
 import { ConfirmDialog, EditIcon, formatCount, formatCountdown, formatRate, PlusIcon, TrashIcon, useAction, useNow } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { formatErrorRate, formatLatency, ItemStatusBadge, TrafficCells, useGatewayApi } from './common.tsx';
@@ -35,7 +35,7 @@ function balancerLabel(balancer: string): string {
 }
 
 function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceStatus; onEdit(): void; onDelete(): void }) {
-  const pools = new Map(service.pools.map((pool) => [pool.instance, pool]));
+  const pools = poolsByInstance(service.pools);
   const healthy = service.instances.filter((instance) => instance.healthy && instance.ejectedUntil === null).length;
   return (
     <section className="panel gw-service" aria-label={`Service ${service.name}`} data-testid="service-card" data-name={service.name}>

@@ -1,0 +1,59 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { oneRouteGatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { freePort, launchBrowser, saveFailureReport, ServeProcess, watchPage } from './harness.ts';
+
+/**
+ * The Gateway screen of a gateway with two data-plane workers: each has
+ * pools of its own, and the screen shows an instance's as one.
+ */
+
+let serve: ServeProcess;
+let backend: Backend;
+let gatewayPort: number;
+let browser: Browser;
+let page: Page;
+let problems: string[] = [];
+
+beforeAll(async () => {
+  backend = await startBackend('one');
+  serve = await ServeProcess.start();
+  gatewayPort = await freePort();
+  // The worker count is read when the first entry point appears, so it is in the section as it lands.
+  await appendFile(join(serve.dataDir, 'config.yaml'), oneRouteGatewayYaml(backend.url, 2).replace('port: 0', `port: ${gatewayPort}`));
+  browser = await launchBrowser();
+  page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
+  problems = watchPage(page);
+});
+
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state === 'fail') await saveFailureReport(ctx.task.name, serve, page.context(), problems);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  const code = await serve?.stop();
+  await backend?.close();
+  expect(code).toBe(0);
+});
+
+function eventually<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 10_000, interval: 50 });
+}
+
+describe('the Gateway screen with two workers', () => {
+  it('sums every worker\'s pool into the instance\'s pool cell', async () => {
+    await page.goto(serve.url);
+    await page.getByTestId('nav-gateway').click();
+    await eventually(() => page.getByTestId('gw-workers').textContent()).toContain('2 workers');
+    await page.getByTestId('gw-tab-services').click();
+    const pool = page.locator(`[data-testid="instance-row"][data-url="${backend.url}"] td`).last();
+    // A connection a request: the kernel spreads them over both workers' listening sockets, and each worker opens a pool connection of its own.
+    for (let index = 0; index < 40; index++) expect((await send(gatewayPort, `/spread/${index}`, { agent: false })).status).toBe(200);
+    await eventually(() => pool.getAttribute('title')).toMatch(/^2 opened, 38 reuses/);
+    expect(await pool.textContent()).toBe('2 · 2 · 0 · 0');
+    expect(problems).toEqual([]);
+  });
+});
