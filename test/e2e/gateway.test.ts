@@ -365,4 +365,43 @@ describe('the Gateway screen against netops serve', () => {
     await shoot('broken-router');
     expect(problems).toEqual([]);
   });
+
+  it('shows an instance ejected after consecutive 5xx, with a countdown to its return', async () => {
+    const flaky = await startBackend('flaky');
+    flaky.status = 500;
+    try {
+      const file = join(serve.dataDir, 'config.yaml');
+      const listeners = (await readFile(file, 'utf8')).split('gateway:')[0]!;
+      await writeFile(
+        file,
+        listeners +
+          gatewayYaml(
+            `entryPoints:\n  - name: web\n    port: ${gatewayPort}\nrouters:\n  - name: flaky\n    match: { path: { prefix: /flaky } }\n    service: flaky\n` +
+              `services:\n  - name: flaky\n    outlier: { consecutive5xx: 2, baseEjectionMs: 120000 }\n    instances:\n      - url: ${flaky.url}\n      - url: ${backend.url}`,
+          ),
+      );
+      await openTab('services');
+      const card = page.locator('[data-testid="service-card"][data-name="flaky"]');
+      await eventually(() => card.textContent()).toContain('2 of 2 instances up');
+      // Round robin: every other request meets the failing instance, which is out after its second 500 in a row.
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await send(gatewayPort, `/flaky/${i}`, { localAddress: '127.0.0.5' })).status);
+      expect(statuses.filter((status) => status === 500).length).toBeGreaterThanOrEqual(2);
+      const health = card.locator(`[data-testid="instance-row"][data-url="${flaky.url}"] [data-health]`);
+      await eventually(() => health.getAttribute('data-health')).toBe('ejected');
+      await eventually(() => card.textContent()).toContain('1 of 2 instances up');
+      expect(await card.locator(`[data-testid="instance-row"][data-url="${backend.url}"] [data-health]`).textContent()).toBe('healthy');
+      // Its own figures say why, though every request it had came in the service's first second.
+      await eventually(async () => (await card.locator(`[data-testid="instance-row"][data-url="${flaky.url}"]`).getByRole('cell').allTextContents())[4]).toBe('100%');
+      // The countdown runs from the ejection's two minutes down, on the screen's own clock.
+      const first = (await health.textContent()) ?? '';
+      expect(first).toMatch(/^ejected · (2m 00s|1m [0-5]\ds)$/);
+      await eventually(() => health.textContent()).not.toBe(first);
+      expect(await health.textContent()).toMatch(/^ejected · 1m [0-5]\ds$/);
+      await shoot('services-ejected');
+      expect(problems).toEqual([]);
+    } finally {
+      await flaky.close();
+    }
+  });
 });
