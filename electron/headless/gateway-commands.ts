@@ -80,8 +80,8 @@ export async function planGatewayCommand(parsed: ReturnType<typeof parseGatewayA
       noArguments(positionals, 'stats');
       return async (client, out) => {
         const status = await client.api.gateway.status({}, TIMEOUT);
-        const { version, workers, totals, entryPoints } = status;
-        out(json ? `${JSON.stringify({ version, workers, totals, entryPoints }, null, 2)}\n` : formatStats(status));
+        const { version, workers, workersAfterRestart, totals, entryPoints } = status;
+        out(json ? `${JSON.stringify({ version, workers, workersAfterRestart, totals, entryPoints }, null, 2)}\n` : formatStats(status));
       };
     case 'apply': {
       exactly(positionals, 1, 'apply', 'one file');
@@ -343,7 +343,8 @@ function entryPointState(entry: GatewayEntryPointStatus): string {
 export function formatStats(status: GatewayStatus): string {
   const totals = status.totals;
   const head =
-    `gateway config version ${status.version}, ${plural(status.workers, 'worker')}\n` +
+    `gateway config version ${status.version}, ${plural(status.workers, 'worker')}` +
+    `${status.workersAfterRestart === null ? '' : ` (the config asks for ${status.workersAfterRestart}: the count applies when netops restarts)`}\n` +
     `requests ${totals.requests}  rps ${rate(totals.rps)}  errors ${percent(totals.errorRate)}  p50 ${latency(totals.p50Ms)}  p99 ${latency(totals.p99Ms)}  in flight ${totals.inFlight}\n\n`;
   const rows = status.entryPoints.map((entry) => [
     entry.name,

@@ -98,6 +98,12 @@ export const gatewayStatus = z.object({
   configFile: z.string().nullable(),
   workers: z.number().int(),
   /**
+   * The worker count the applied config asks for, when it is not the
+   * running one: the count is read when the workers start and holds until
+   * netops restarts. null when they agree, and before the workers start.
+   */
+  workersAfterRestart: z.number().int().nullable(),
+  /**
    * Where the gateway's threads may run, in the kernel's CPU list format
    * ("0-3,6"); null where the platform does not say (not Linux).
    */

@@ -1,9 +1,9 @@
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oneRouteGatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
-import { freePort, launchBrowser, saveFailureReport, ServeProcess, watchPage } from './harness.ts';
+import { freePort, launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
 
 /**
  * The Gateway screen of a gateway with two data-plane workers: each has
@@ -54,6 +54,18 @@ describe('the Gateway screen with two workers', () => {
     for (let index = 0; index < 40; index++) expect((await send(gatewayPort, `/spread/${index}`, { agent: false })).status).toBe(200);
     await eventually(() => pool.getAttribute('title')).toMatch(/^2 opened, 38 reuses/);
     expect(await pool.textContent()).toBe('2 · 2 · 0 · 0');
+    expect(problems).toEqual([]);
+  });
+
+  it('says in the header when the file asks for another worker count, which applies at restart', async () => {
+    const file = join(serve.dataDir, 'config.yaml');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('workers: 2', 'workers: 1'));
+    await eventually(() => page.getByTestId('gw-workers').textContent()).toBe('2 workers · 1 after restart');
+    expect(await page.getByTestId('gw-workers').getAttribute('title')).toContain('the config asks for 1 worker: the count is read when the workers start, so it applies when netops restarts');
+    await screenshot(page, 'gateway-workers-after-restart-light');
+    await writeFile(file, text);
+    await eventually(() => page.getByTestId('gw-workers').textContent()).toBe('2 workers');
     expect(problems).toEqual([]);
   });
 });

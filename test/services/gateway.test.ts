@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
+import { formatStats } from '../../electron/headless/gateway-commands.ts';
 import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
 import { connectClient, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
 
@@ -154,6 +155,21 @@ describe('the gateway proxies HTTP', () => {
     // Per-instance rates come from once-a-second samples of the merged worker stats.
     for (let index = 0; index < 20; index++) await send(port, '/rate');
     await waitFor(async () => (await client.api.gateway.status({})).services[0]!.instances.every((instance) => instance.traffic.rps > 0), 'per-instance rps');
+  });
+
+  it('says when the file asks for another worker count, which applies at restart', async () => {
+    const file = join(console.dataDir, 'test-config.yaml');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('workers: 1', 'workers: 3'));
+    const asked = await waitFor(async () => {
+      const status = await client.api.gateway.status({});
+      return status.workersAfterRestart === 3 ? status : undefined;
+    }, 'the new count in the status');
+    expect(asked.workers).toBe(1);
+    expect(formatStats(asked).split('\n')[0]).toBe(`gateway config version ${asked.version}, 1 worker (the config asks for 3: the count applies when netops restarts)`);
+    expect((await send(port, '/still')).status).toBe(200);
+    await writeFile(file, text);
+    await waitFor(async () => ((await client.api.gateway.status({})).workersAfterRestart === null ? true : undefined), 'the count agreeing again');
   });
 
   it('counts the first second of an instance new to the gateway in its rates', async () => {

@@ -180,6 +180,7 @@ function LiveState() {
   const workers = useAppStore((state) => state.gateway.status?.workers);
   const threads = useAppStore((state) => state.gateway.status?.threads);
   const busyPollMicros = useAppStore((state) => state.gateway.status?.busyPollMicros ?? 0);
+  const afterRestart = useAppStore((state) => state.gateway.status?.workersAfterRestart ?? null);
   return (
     <div className="count-block">
       <LivePill live={live} />
@@ -188,13 +189,13 @@ function LiveState() {
           version {formatCount(version)}
         </span>
       ) : null}
-      {workers !== undefined ? <WorkerCount workers={workers} threads={threads} busyPollMicros={busyPollMicros} /> : null}
+      {workers !== undefined ? <WorkerCount workers={workers} threads={threads} busyPollMicros={busyPollMicros} afterRestart={afterRestart} /> : null}
     </div>
   );
 }
 
-function WorkerCount({ workers, threads, busyPollMicros }: { workers: number; threads: GatewayStatus['threads'] | undefined; busyPollMicros: number }) {
-  const { label, title } = workerPlacement(workers, threads, busyPollMicros);
+function WorkerCount({ workers, threads, busyPollMicros, afterRestart }: { workers: number; threads: GatewayStatus['threads'] | undefined; busyPollMicros: number; afterRestart: number | null }) {
+  const { label, title } = workerPlacement(workers, threads, busyPollMicros, afterRestart);
   return (
     <span className="muted numeric" title={title} data-testid="gw-workers">
       {label}

@@ -5,22 +5,33 @@ import { formatCount } from '../../components/format.ts';
  * Where the gateway's threads run, for the header's worker count: the count,
  * the workers' CPUs when they are pinned apart from the control plane (as
  * `cpuAffinity` does), busy polling when it is on (it shows as CPU use an
- * operator should not have to wonder about), and every thread's CPUs in the
- * tooltip.
+ * operator should not have to wonder about), the count the config asks for
+ * when it takes a restart, and every thread's CPUs in the tooltip.
  */
-export function workerPlacement(workers: number, threads: GatewayStatus['threads'] | undefined, busyPollMicros = 0): { label: string; title: string | undefined } {
+export function workerPlacement(
+  workers: number,
+  threads: GatewayStatus['threads'] | undefined,
+  busyPollMicros = 0,
+  afterRestart: number | null = null,
+): { label: string; title: string | undefined } {
   const count = `${formatCount(workers)} worker${workers === 1 ? '' : 's'}`;
-  const polling = busyPollMicros > 0 ? ` · busy polling ${formatCount(busyPollMicros)} µs` : '';
-  const pollingLine = busyPollMicros > 0 ? `busy polling: a worker keeps polling ${formatCount(busyPollMicros)} µs after a read instead of sleeping (busyPollMicros)` : undefined;
-  if (!threads) return { label: count + polling, title: pollingLine };
+  /** What follows the count and the CPUs: busy polling, then the count the config asks for at restart. */
+  const suffix = `${busyPollMicros > 0 ? ` · busy polling ${formatCount(busyPollMicros)} µs` : ''}${afterRestart === null ? '' : ` · ${formatCount(afterRestart)} after restart`}`;
+  const notes = [
+    ...(afterRestart === null
+      ? []
+      : [`the config asks for ${formatCount(afterRestart)} worker${afterRestart === 1 ? '' : 's'}: the count is read when the workers start, so it applies when netops restarts`]),
+    ...(busyPollMicros > 0 ? [`busy polling: a worker keeps polling ${formatCount(busyPollMicros)} µs after a read instead of sleeping (busyPollMicros)`] : []),
+  ];
+  if (!threads) return { label: count + suffix, title: notes.length > 0 ? notes.join('\n') : undefined };
   const title = [
     ...threads.workers.map((worker) => `worker ${worker.index}: ${worker.thread === null ? 'thread unknown' : `thread ${worker.thread}`}, CPUs ${worker.cpus ?? 'unknown'}`),
     `control plane: CPUs ${threads.control ?? 'unknown'}`,
-    ...(pollingLine === undefined ? [] : [pollingLine]),
+    ...notes,
   ].join('\n');
   const cpus = threads.workers.map((worker) => worker.cpus);
   const pinned = cpus.length > 0 && cpus.every((list) => list !== null && list !== threads.control);
-  if (!pinned) return { label: count + polling, title };
+  if (!pinned) return { label: count + suffix, title };
   const distinct = [...new Set(cpus)];
-  return { label: `${count} · CPU${distinct.length === 1 && !/[,-]/.test(distinct[0]!) ? '' : 's'} ${distinct.join(', ')}${polling}`, title };
+  return { label: `${count} · CPU${distinct.length === 1 && !/[,-]/.test(distinct[0]!) ? '' : 's'} ${distinct.join(', ')}${suffix}`, title };
 }

@@ -13,6 +13,7 @@ const STATUS: GatewayStatus = {
   configFile: null,
   error: null,
   workers: 1,
+  workersAfterRestart: null,
   threads: { control: '0-1', workers: [{ index: 0, thread: 101, cpus: '0-1' }] },
   busyPollMicros: 0,
   entryPoints: [],

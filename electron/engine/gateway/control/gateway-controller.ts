@@ -170,14 +170,25 @@ export class GatewayController implements Disposable {
    */
   private async ensureWorkers(checked: CheckedGatewayConfig): Promise<void> {
     if (this.workers.length > 0 || !checked.entryPoints.some((item) => item.status === 'enabled')) return;
+    const workers = this.workerCount(checked);
+    for (let index = 0; index < workers; index++) this.workers.push(this.spawnWorker(index, workers > 1));
+    await this.pushKeys();
+    this.setInspect(false);
+  }
+
+  /** What the applied config's `workers` comes to when it is not what runs: the count holds until restart. */
+  private workersAfterRestart(): number | null {
+    if (this.workers.length === 0 || !this.checked) return null;
+    const wanted = this.workerCount(this.checked);
+    return wanted === this.workers.length ? null : wanted;
+  }
+
+  /** How many workers this config runs. */
+  private workerCount(checked: CheckedGatewayConfig): number {
     const requested = checked.workers === 'auto' ? availableParallelism() : checked.workers;
     const count = Math.max(1, this.options.workers ?? requested);
     // SO_REUSEPORT lets every worker bind the same port; where the platform lacks it, one worker serves.
-    const reusePort = count > 1 && (process.platform === 'linux' || process.platform === 'freebsd');
-    const workers = reusePort ? count : 1;
-    for (let index = 0; index < workers; index++) this.workers.push(this.spawnWorker(index, reusePort));
-    await this.pushKeys();
-    this.setInspect(false);
+    return count > 1 && (process.platform === 'linux' || process.platform === 'freebsd') ? count : 1;
   }
 
   private get pinner(): CpuPinner {
@@ -689,6 +700,7 @@ export class GatewayController implements Disposable {
       version: this.version,
       configFile: this.options.file,
       workers: this.workers.length,
+      workersAfterRestart: this.workersAfterRestart(),
       threads: {
         control: this.pinner.cpusOf(process.pid),
         workers: this.workers.map((worker) => ({

@@ -37,4 +37,19 @@ describe("the Gateway header's worker count", () => {
     expect(workerPlacement(1, undefined, 50).label).toBe('1 worker · busy polling 50 µs');
     expect(workerPlacement(1, { control: '0', workers: [{ index: 0, thread: 7, cpus: '1' }] }, 0).label).toBe('1 worker · CPU 1');
   });
+
+  it('says when the config asks for another count, which applies at restart', () => {
+    const pinned = workerPlacement(1, { control: '0', workers: [{ index: 0, thread: 7, cpus: '1' }] }, 1000, 2);
+    expect(pinned.label).toBe('1 worker · CPU 1 · busy polling 1,000 µs · 2 after restart');
+    expect(pinned.title).toBe(
+      'worker 0: thread 7, CPUs 1\ncontrol plane: CPUs 0\n' +
+        'the config asks for 2 workers: the count is read when the workers start, so it applies when netops restarts\n' +
+        'busy polling: a worker keeps polling 1,000 µs after a read instead of sleeping (busyPollMicros)',
+    );
+    expect(workerPlacement(2, undefined, 0, 1)).toEqual({
+      label: '2 workers · 1 after restart',
+      title: 'the config asks for 1 worker: the count is read when the workers start, so it applies when netops restarts',
+    });
+    expect(workerPlacement(2, undefined, 0, null).label).toBe('2 workers');
+  });
 });
