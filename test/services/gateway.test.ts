@@ -180,11 +180,13 @@ describe('the gateway proxies HTTP', () => {
       await client.api.gateway.upsert({ kind: 'router', item: { name: 'fresh', match: { path: { prefix: '/fresh' } }, service: 'fresh' } });
       // All of its traffic at once, before the once-a-second sample has ever seen the instance.
       for (let index = 0; index < 4; index++) expect((await send(port, `/fresh/${index}`)).status).toBe(500);
-      const instance = await waitFor(async () => {
-        const found = (await client.api.gateway.status({})).services.find((service) => service.name === 'fresh')?.instances[0];
-        return found && found.traffic.requests === 4 && found.traffic.rps > 0 ? found : undefined;
+      const service = await waitFor(async () => {
+        const found = (await client.api.gateway.status({})).services.find((candidate) => candidate.name === 'fresh');
+        return found && found.instances[0]!.traffic.requests === 4 && found.instances[0]!.traffic.rps > 0 && found.traffic.rps > 0 ? found : undefined;
       }, 'the new instance counted');
-      expect(instance.traffic.errorRate).toBe(1);
+      expect(service.instances[0]!.traffic.errorRate).toBe(1);
+      // Its only instance's rate is the service's, not its first second's.
+      expect(service.instances[0]!.traffic.rps).toBeLessThan(2 * service.traffic.rps);
     } finally {
       await client.api.gateway.remove({ kind: 'router', name: 'fresh' });
       await client.api.gateway.remove({ kind: 'service', name: 'fresh' });

@@ -414,7 +414,9 @@ export class GatewayController implements Disposable {
     const last = samples[samples.length - 1]!;
     const tenAgo = samples[Math.max(0, samples.length - 11)]!;
     const first = samples[0]!;
-    const seconds = (last[0] - tenAgo[0]) / 1000;
+    // Over 10 s, as the service's rps beside it, even while the instance has fewer seconds of samples: a service
+    // added a second ago did not serve its first requests at ten times the rate the service shows.
+    const seconds = Math.max((last[0] - tenAgo[0]) / 1000, Math.min(10, (last[0] - this.startedAtMs) / 1000));
     const requests = last[1] - first[1];
     return { rps: seconds > 0 ? (last[1] - tenAgo[1]) / seconds : 0, errorRate: requests > 0 ? (last[2] - first[2]) / requests : 0 };
   }
