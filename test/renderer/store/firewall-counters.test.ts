@@ -118,6 +118,18 @@ describe('the firewall slice', () => {
     expect(selectRulesView(state()).rows).toHaveLength(2);
   });
 
+  it('filters rules on their source, and on the words enabled and disabled', () => {
+    const scanners = { ...rule('r1', 10, 'Block scanners'), source: '203.0.113.0/24' };
+    const office = { ...rule('r2', 20, 'Allow office'), enabled: false };
+    state().applyFirewallState(firewallState({ rules: [scanners, office] }), T0);
+    state().setRuleFilterText('203.0.113');
+    expect(selectRulesView(state()).rows.map((r) => r.id)).toEqual(['r1']);
+    state().setRuleFilterText('disabled');
+    expect(selectRulesView(state()).rows.map((r) => r.id)).toEqual(['r2']);
+    state().setRuleFilterText('enabled');
+    expect(selectRulesView(state()).rows.map((r) => r.id)).toEqual(['r1']);
+  });
+
   it('highlights a rule by selecting it and bumping the sequence', () => {
     state().highlightRule('r2');
     state().highlightRule('r2');
