@@ -77,6 +77,12 @@ describe('the decisions slice', () => {
     expect(ids(selectDecisionsView(state()).rows)).toEqual(['d5', 'd4', 'd2', 'd1']);
   });
 
+  it('filters by the destination too', () => {
+    state().applyDecisionsFrame({ type: 'snapshot', rows: [decision(1), decision(2, { destination: 'web' }), decision(4)] });
+    state().setDecisionsFilter({ text: 'WEB' });
+    expect(ids(selectDecisionsView(state()).rows)).toEqual(['d2']);
+  });
+
   it('returns the same view object until the rows or the filter change', () => {
     state().applyDecisionsFrame({ type: 'snapshot', rows: [decision(1)] });
     const first = selectDecisionsView(state());
