@@ -136,10 +136,25 @@ describe('the Firewall screen against netops serve', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByTestId('block-dialog').isVisible()).toBe(false);
     await page.getByTestId('connections-search').fill('owner:echo');
+
+    // An echo client's own button asks about that client, not this host's end of the connection; the expiry reaches the block.
+    await openFrom('127.0.0.8');
+    await expect.poll(() => page.getByTestId('connections-count').textContent()).toBe('2');
+    await page.getByTestId('connection-row').filter({ hasText: '127.0.0.8' }).getByTestId('row-block-ip').click();
+    await expect.poll(() => page.getByTestId('block-dialog').textContent()).toContain('Block 127.0.0.8');
+    await page.getByTestId('block-dialog-ttl').fill('5m');
+    await page.getByTestId('confirm-block').click();
+    await expect.poll(toastText).toContainEqual(expect.stringContaining('The block expires in 5m.'));
+    await expect.poll(() => page.getByTestId('connections-count').textContent()).toBe('1');
   });
 
   it('lists the block on the Firewall screen, refuses the address, and blocks with a countdown', async () => {
     await page.getByTestId('nav-firewall').click();
+    const fromDialog = page.locator('[data-testid="block-row"][data-address="127.0.0.8"]');
+    await expect.poll(() => fromDialog.textContent()).toMatch(/expires in (5m 00s|4m \d\ds)/);
+    await fromDialog.getByTestId('unblock').click();
+    await expect.poll(() => fromDialog.count()).toBe(0);
+
     const row = page.locator('[data-testid="block-row"][data-address="127.0.0.2"]');
     await expect.poll(() => row.textContent()).toContain('permanent');
     expect(await row.textContent()).toContain('e2e: blocked from the Connections screen');
