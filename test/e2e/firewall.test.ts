@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openTcp } from '../helpers/console.ts';
 import { launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
@@ -68,6 +68,14 @@ async function setTheme(theme: 'light' | 'dark'): Promise<void> {
 
 const ruleRow = (name: string) => page.getByTestId('rule-row').filter({ hasText: name });
 const toastText = () => page.getByTestId('toast').allTextContents();
+const statValue = async (testId: string) => Number((await page.getByTestId(testId).locator('.stat-value').textContent())?.replaceAll(',', ''));
+
+/** One cell of a row in a virtual table, found by its column's header (narrow windows drop some columns). */
+async function cellText(tableTestId: string, row: Locator, header: string): Promise<string | null> {
+  const headers = await page.getByTestId(tableTestId).getByRole('columnheader').allTextContents();
+  expect(headers).toContain(header);
+  return row.getByRole('gridcell').nth(headers.indexOf(header)).textContent();
+}
 
 async function testConnection(source: string): Promise<{ action: string | null; text: string }> {
   await page.getByTestId('test-source').fill(source);
@@ -158,7 +166,17 @@ describe('the Firewall screen against netops serve', () => {
     const row = page.locator('[data-testid="block-row"][data-address="127.0.0.2"]');
     await expect.poll(() => row.textContent()).toContain('permanent');
     expect(await row.textContent()).toContain('e2e: blocked from the Connections screen');
+    const hitsBefore = Number(await cellText('blocklist-table', row, 'Hits'));
+    const deniedBefore = await statValue('stat-denied');
+    const byBlocklistBefore = await statValue('stat-denied-blocklist');
     expect((await probe('127.0.0.2')).echoed).toBe('');
+    // The refusal counts on the entry, on the counters, and shows in the feed with its reason.
+    await expect.poll(() => cellText('blocklist-table', row, 'Hits')).toBe(String(hitsBefore + 1));
+    await expect.poll(() => statValue('stat-denied-blocklist')).toBe(byBlocklistBefore + 1);
+    await expect.poll(() => statValue('stat-denied')).toBe(deniedBefore + 1);
+    const refusal = page.locator('[data-testid="decision-row"][data-source="127.0.0.2"]').first();
+    await expect.poll(() => refusal.getAttribute('data-action')).toBe('deny');
+    expect(await cellText('decisions-table', refusal, 'Reason')).toBe('blocklist');
 
     // validation as you type
     await page.getByTestId('block-address').fill('198.51.100.300');
