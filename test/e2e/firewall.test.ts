@@ -197,6 +197,16 @@ describe('the Firewall screen against netops serve', () => {
     expect(first).toBeDefined();
     await expect.poll(countdown, { timeout: 4000 }).not.toBe(first);
 
+    // The filter box matches the reason as well as the address.
+    const blocklistFilter = page.getByRole('searchbox', { name: 'Filter the blocklist' });
+    await blocklistFilter.fill('short block');
+    await expect
+      .poll(() => page.getByTestId('block-row').evaluateAll((rows) => rows.map((element) => element.getAttribute('data-address'))))
+      .toEqual(['127.0.0.9']);
+    expect(await page.getByTestId('blocklist-count').textContent()).toBe('1 of 2');
+    await blocklistFilter.fill('');
+    await expect.poll(() => page.getByTestId('blocklist-count').textContent()).toBe('2');
+
     await timed.getByTestId('unblock').click();
     await expect.poll(() => timed.count()).toBe(0);
   });
