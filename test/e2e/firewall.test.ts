@@ -221,7 +221,17 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => page.locator('[data-testid="field-error"][data-field="source"]').textContent()).toMatch(/IP or CIDR/);
     await page.getByTestId('rule-ports').fill('70000');
     await expect.poll(() => page.locator('[data-testid="field-error"][data-field="ports"]').textContent()).toContain('out of range');
+    const ruleFieldError = (field: string) => page.getByTestId('rule-dialog').locator(`[data-testid="field-error"][data-field="${field}"]`);
+    await page.getByTestId('rule-destination').fill('not a listener!');
+    await expect.poll(() => ruleFieldError('destination').textContent()).toMatch(/listener name/);
+    const priority = await page.getByTestId('rule-priority').inputValue();
+    await page.getByTestId('rule-priority').fill('soon');
+    await expect.poll(() => ruleFieldError('priority').textContent()).toBe('A whole number from 0 to 1,000,000');
+    await page.getByTestId('rule-name').fill('');
+    await expect.poll(() => ruleFieldError('name').textContent()).toBe('Give the rule a name');
     expect(await page.getByTestId('rule-save').isDisabled()).toBe(true);
+    await page.getByTestId('rule-name').fill('Deny 127.0.0.3 to echo');
+    await page.getByTestId('rule-priority').fill(priority);
     await page.getByTestId('rule-source').fill('127.0.0.3');
     await page.getByTestId('rule-ports').fill(String(serve.echoPort));
     await page.getByTestId('rule-destination').fill('echo');
@@ -246,6 +256,11 @@ describe('the Firewall screen against netops serve', () => {
   });
 
   it('tests a connection: deny by that rule, and the rule row lights up', async () => {
+    // A range is not one client: the box says so under the field.
+    await page.getByTestId('test-source').fill('127.0.0.0/8');
+    await expect.poll(() => page.locator('[data-testid="field-error"][data-field="source"]').textContent()).toBe('Not an IP address (a single address, not a range)');
+    expect(await page.getByTestId('test-submit').isDisabled()).toBe(true);
+
     const denied = await testConnection('127.0.0.3');
     expect(denied.action).toBe('deny');
     expect(denied.text).toContain('Deny 127.0.0.3 to echo');
@@ -347,6 +362,10 @@ describe('the Firewall screen against netops serve', () => {
     await page.getByTestId('add-rate-limit').click();
     await page.getByTestId('rate-limit-rate').fill('0');
     await expect.poll(() => page.locator('[data-testid="rate-limit-dialog"] [data-testid="field-error"][data-field="ratePerSecond"]').count()).toBe(1);
+    await page.getByTestId('rate-limit-burst').fill('0');
+    await expect
+      .poll(() => page.locator('[data-testid="rate-limit-dialog"] [data-testid="field-error"][data-field="burst"]').textContent())
+      .toBe('A whole number, at least 1');
     await page.getByTestId('rate-limit-rate').fill('50');
     await page.getByTestId('rate-limit-burst').fill('100');
     await page.getByTestId('rate-limit-ban-after').fill('30');
