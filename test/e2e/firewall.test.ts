@@ -253,6 +253,22 @@ describe('the Firewall screen against netops serve', () => {
       .toBeGreaterThan(0);
     expect(await page.getByTestId('decisions-table').textContent()).toContain('Deny 127.0.0.3 to echo');
     await expect.poll(() => row.getByTestId('rule-hits').textContent()).not.toBe('0');
+    // The count goes on with every refusal, beside how long ago the last one was.
+    const hits = Number(await row.getByTestId('rule-hits').textContent());
+    expect((await probe('127.0.0.3')).closed).toBe(true);
+    await expect.poll(() => row.getByTestId('rule-hits').textContent()).toBe(String(hits + 1));
+    expect(await row.locator('.hits-last').textContent()).toMatch(/^(now|\d+s ago)$/);
+
+    // Each decision says where to, which port, why, and by which rule; a denied one stands out.
+    const denial = page.locator('[data-testid="decision-row"][data-source="127.0.0.3"][data-action="deny"]').first();
+    expect(await denial.getAttribute('class')).toContain('is-denied');
+    expect(await cellText('decisions-table', denial, 'Destination')).toBe('echo');
+    expect(await cellText('decisions-table', denial, 'Port')).toBe(String(serve.echoPort));
+    expect(await cellText('decisions-table', denial, 'Reason')).toBe('rule');
+    expect(await cellText('decisions-table', denial, 'Rule')).toBe('Deny 127.0.0.3 to echo');
+    const allowance = page.locator('[data-testid="decision-row"][data-source="127.0.0.4"][data-action="allow"]').first();
+    expect(await allowance.getAttribute('class')).not.toContain('is-denied');
+    expect(await cellText('decisions-table', allowance, 'Reason')).toBe('default policy');
   });
 
   it('tests a connection: deny by that rule, and the rule row lights up', async () => {
