@@ -280,7 +280,12 @@ describe('the Firewall screen against netops serve', () => {
     const denied = await testConnection('127.0.0.3');
     expect(denied.action).toBe('deny');
     expect(denied.text).toContain('Deny 127.0.0.3 to echo');
+    expect(await page.getByTestId('test-result-rule').textContent()).toBe('Deny 127.0.0.3 to echo');
+    // A filter that hides the rule gives way, so that the rule can light up.
+    await page.getByTestId('rules-search').fill('no such rule');
+    await expect.poll(() => page.getByTestId('rules-empty').textContent()).toBe('No rules match the filter.');
     await page.getByTestId('test-result-rule').click();
+    await expect.poll(() => page.getByTestId('rules-search').inputValue()).toBe('');
     await expect.poll(() => ruleRow('Deny 127.0.0.3 to echo').getAttribute('aria-selected')).toBe('true');
     expect((await testConnection('127.0.0.4')).action).toBe('allow');
   });
@@ -296,6 +301,17 @@ describe('the Firewall screen against netops serve', () => {
       expect.stringContaining('Allow 127.0.0.3'),
     ]);
     expect((await testConnection('127.0.0.3')).action).toBe('deny');
+
+    // The filter box wants every term in some column; Escape empties it.
+    await page.getByTestId('rules-search').fill('allow 127.0.0.3');
+    await expect.poll(() => page.getByTestId('rule-row').allTextContents()).toEqual([expect.stringContaining('Allow 127.0.0.3')]);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('rule-row').count()).toBe(2);
+    expect(await page.getByTestId('rules-search').inputValue()).toBe('');
+
+    // A decision's rule link selects that rule in the table.
+    await page.locator('[data-testid="decision-row"][data-source="127.0.0.3"][data-action="deny"]').first().getByRole('button', { name: 'Deny 127.0.0.3 to echo' }).click();
+    await expect.poll(() => ruleRow('Deny 127.0.0.3 to echo').getAttribute('aria-selected')).toBe('true');
 
     await ruleRow('Allow 127.0.0.3').locator('td').nth(2).click();
     await page.keyboard.press('Alt+ArrowUp');
