@@ -349,6 +349,13 @@ describe('the Firewall screen against netops serve', () => {
     const row = ruleRow('Temporary');
     await expect.poll(() => row.count()).toBe(1);
 
+    // Enter on the selected row opens the same form as its Edit button.
+    await row.locator('td').nth(2).click();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('rule-dialog').textContent()).toContain('Edit rule "Temporary"');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('rule-dialog').isVisible()).toBe(false);
+
     await row.getByRole('button', { name: 'Edit Temporary' }).click();
     expect(await page.getByTestId('rule-save').isDisabled()).toBe(true);
     await page.getByTestId('rule-ports').fill('1-1024,8080');
@@ -362,6 +369,23 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => row.getByTestId('rule-enabled').getAttribute('aria-checked')).toBe('false');
     await expect.poll(() => row.getAttribute('class')).toContain('is-disabled');
     expect(await row.textContent()).toContain('1-1024,8080');
+
+    // The switch changes what the firewall decides, both ways.
+    const deny = ruleRow('Deny 127.0.0.3 to echo');
+    await deny.getByTestId('rule-enabled').click();
+    await expect.poll(async () => (await testConnection('127.0.0.3')).action).toBe('allow');
+    expect((await probe('127.0.0.3')).echoed).toBe('ping\n');
+    await deny.getByTestId('rule-enabled').click();
+    await expect.poll(() => deny.getByTestId('rule-enabled').getAttribute('aria-checked')).toBe('true');
+    await expect.poll(async () => (await testConnection('127.0.0.3')).action).toBe('deny');
+    expect((await probe('127.0.0.3')).echoed).toBe('');
+
+    // The Delete key asks the same question as the row's button.
+    await row.locator('td').nth(2).click();
+    await page.keyboard.press('Delete');
+    await expect.poll(() => page.getByTestId('delete-rule-dialog').textContent()).toContain('Temporary');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByTestId('delete-rule-dialog').isVisible()).toBe(false);
 
     await row.getByTestId('delete-rule').click();
     await page.getByTestId('confirm-delete-rule').click();
