@@ -444,8 +444,12 @@ describe('the Firewall screen against netops serve', () => {
     expect(await rows.count()).toBe(before);
     await page.getByTestId('decisions-pause').click();
     await expect.poll(() => page.locator('[data-testid="decision-row"][data-source="127.0.0.7"]').count()).toBe(1);
+    await page.getByTestId('decisions-filter').fill('127.0.0.7');
+    await expect.poll(async () => new Set(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-source'))))).toEqual(new Set(['127.0.0.7']));
+    await page.getByTestId('decisions-filter').fill('');
     await page.getByTestId('decisions-action').selectOption('deny');
     await expect.poll(async () => new Set(await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-action'))))).toEqual(new Set(['deny']));
+    expect(await page.getByTestId('decisions-count').textContent()).toMatch(/^[\d,]+ of [\d,]+$/);
     await page.getByTestId('decisions-action').selectOption('all');
   });
 
