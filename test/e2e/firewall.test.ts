@@ -281,6 +281,7 @@ describe('the Firewall screen against netops serve', () => {
     expect(denied.action).toBe('deny');
     expect(denied.text).toContain('Deny 127.0.0.3 to echo');
     expect(await page.getByTestId('test-result-rule').textContent()).toBe('Deny 127.0.0.3 to echo');
+    expect(await page.getByTestId('test-result-reason').textContent()).toBe('rule');
     // A filter that hides the rule gives way, so that the rule can light up.
     await page.getByTestId('rules-search').fill('no such rule');
     await expect.poll(() => page.getByTestId('rules-empty').textContent()).toBe('No rules match the filter.');
@@ -288,6 +289,7 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => page.getByTestId('rules-search').inputValue()).toBe('');
     await expect.poll(() => ruleRow('Deny 127.0.0.3 to echo').getAttribute('aria-selected')).toBe('true');
     expect((await testConnection('127.0.0.4')).action).toBe('allow');
+    expect(await page.getByTestId('test-result-reason').textContent()).toBe('default policy');
   });
 
   it('reorders rules with Alt+Arrow keys, which changes the decision', async () => {

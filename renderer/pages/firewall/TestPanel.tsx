@@ -122,7 +122,7 @@ function TestResultView({ result, asked }: { result: TestResult; asked: string }
       <dl className="test-result-fields">
         <div>
           <dt>Reason</dt>
-          <dd>{reasonLabel(result.reason)}</dd>
+          <dd data-testid="test-result-reason">{reasonLabel(result.reason)}</dd>
         </div>
         <div>
           <dt>Rule</dt>
