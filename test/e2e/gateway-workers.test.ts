@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { oneRouteGatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
-import { freePort, launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
+import { eventually, freePort, launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
 
 /**
  * The Gateway screen of a gateway with two data-plane workers: each has
@@ -38,10 +38,6 @@ afterAll(async () => {
   await backend?.close();
   expect(code).toBe(0);
 });
-
-function eventually<T>(read: () => T | Promise<T>) {
-  return expect.poll(read, { timeout: 10_000, interval: 50 });
-}
 
 describe('the Gateway screen with two workers', () => {
   it('sums every worker\'s pool into the instance\'s pool cell', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
-import { freePort, launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
+import { eventually, freePort, launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
 
 let serve: ServeProcess;
 let backend: Backend;
@@ -45,11 +45,6 @@ afterAll(async () => {
   expect(code).toBe(0);
 });
 
-/** The server applies, samples and streams on its own clock (about once a second): allow it a few rounds. */
-function eventually<T>(read: () => T | Promise<T>) {
-  return expect.poll(read, { timeout: 10_000, interval: 50 });
-}
-
 async function setTheme(theme: 'light' | 'dark'): Promise<void> {
   if ((await page.evaluate(() => document.documentElement.dataset.theme)) !== theme) await page.getByTestId('theme-toggle').click();
   await eventually(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe(theme);
@@ -69,6 +64,14 @@ async function shoot(name: string): Promise<void> {
 }
 
 const toastText = () => page.getByTestId('toast').allTextContents();
+
+/** Writes `body` as the config file's gateway section in place of the one there (the file is watched); returns the file and its text. */
+async function replaceGatewaySection(body: string): Promise<{ file: string; text: string }> {
+  const file = join(serve.dataDir, 'config.yaml');
+  const text = (await readFile(file, 'utf8')).split('gateway:')[0]! + gatewayYaml(body);
+  await writeFile(file, text);
+  return { file, text };
+}
 const routerRow = (name: string) => page.locator(`[data-testid="router-row"][data-name="${name}"]`);
 
 /** A chart's highest y-axis tick, in its unit (%, ms; seconds as ms). */
@@ -343,15 +346,10 @@ describe('the Gateway screen against netops serve', () => {
   });
 
   it('shows a broken router from the file disabled, with its error, while the rest runs', async () => {
-    const file = join(serve.dataDir, 'config.yaml');
-    const listeners = (await readFile(file, 'utf8')).split('gateway:')[0]!;
-    const text =
-      listeners +
-      gatewayYaml(
-        `entryPoints:\n  - name: web\n    port: ${gatewayPort}\nrouters:\n  - name: hello\n    match: { path: { prefix: /hello } }\n    service: backend\n` +
-          `  - name: broken\n    match: { path: { prefix: /broken } }\n    service: missing\nservices:\n  - name: backend\n    instances:\n      - url: ${backend.url}`,
-      );
-    await writeFile(file, text);
+    const { file, text } = await replaceGatewaySection(
+      `entryPoints:\n  - name: web\n    port: ${gatewayPort}\nrouters:\n  - name: hello\n    match: { path: { prefix: /hello } }\n    service: backend\n` +
+        `  - name: broken\n    match: { path: { prefix: /broken } }\n    service: missing\nservices:\n  - name: backend\n    instances:\n      - url: ${backend.url}`,
+    );
     const line = text.split('\n').findIndex((textLine) => textLine.includes('service: missing')) + 1;
     await eventually(() => routerRow('broken').getAttribute('data-status')).toBe('disabled');
     expect(await routerRow('broken').locator('[data-status]').textContent()).toBe('disabled');
@@ -370,15 +368,9 @@ describe('the Gateway screen against netops serve', () => {
     const flaky = await startBackend('flaky');
     flaky.status = 500;
     try {
-      const file = join(serve.dataDir, 'config.yaml');
-      const listeners = (await readFile(file, 'utf8')).split('gateway:')[0]!;
-      await writeFile(
-        file,
-        listeners +
-          gatewayYaml(
-            `entryPoints:\n  - name: web\n    port: ${gatewayPort}\nrouters:\n  - name: flaky\n    match: { path: { prefix: /flaky } }\n    service: flaky\n` +
-              `services:\n  - name: flaky\n    outlier: { consecutive5xx: 2, baseEjectionMs: 120000 }\n    instances:\n      - url: ${flaky.url}\n      - url: ${backend.url}`,
-          ),
+      await replaceGatewaySection(
+        `entryPoints:\n  - name: web\n    port: ${gatewayPort}\nrouters:\n  - name: flaky\n    match: { path: { prefix: /flaky } }\n    service: flaky\n` +
+          `services:\n  - name: flaky\n    outlier: { consecutive5xx: 2, baseEjectionMs: 120000 }\n    instances:\n      - url: ${flaky.url}\n      - url: ${backend.url}`,
       );
       await openTab('services');
       const card = page.locator('[data-testid="service-card"][data-name="flaky"]');

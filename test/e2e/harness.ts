@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.NETOPS_CHROMIUM ?? '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -91,6 +92,11 @@ export class ServeProcess {
     if (!keepDataDir) await rm(this.dataDir, { recursive: true, force: true });
     return code;
   }
+}
+
+/** The server applies, samples and streams on its own clock (about once a second): allow it a few rounds. */
+export function eventually<T>(read: () => T | Promise<T>) {
+  return expect.poll(read, { timeout: 10_000, interval: 50 });
 }
 
 export async function launchBrowser(): Promise<Browser> {
