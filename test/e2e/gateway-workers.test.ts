@@ -64,4 +64,27 @@ describe('the Gateway screen with two workers', () => {
     await eventually(() => page.getByTestId('gw-workers').textContent()).toBe('2 workers');
     expect(problems).toEqual([]);
   });
+
+  it("gives a client its rate limit once, not once per worker thread, and counts both workers' answers", async () => {
+    const file = join(serve.dataDir, 'config.yaml');
+    const text = await readFile(file, 'utf8');
+    const limited = text
+      .replace('  routers:\n', '  middlewares:\n    - { name: limit, type: rateLimit, ratePerSecond: 0.01, burst: 5 }\n  routers:\n')
+      .replace('    - name: all\n', '    - name: all\n      middlewares: [limit]\n');
+    expect(limited).toContain('middlewares: [limit]');
+    await writeFile(file, limited);
+    await page.getByTestId('gw-tab-middlewares').click();
+    const row = page.locator('[data-testid="middleware-row"][data-name="limit"]');
+    await eventually(() => row.count()).toBe(1);
+    // A connection a request, so both worker threads answer some of them.
+    const statuses: number[] = [];
+    for (let index = 0; index < 20; index++) statuses.push((await send(gatewayPort, `/limited/${index}`, { agent: false, localAddress: '127.0.0.41' })).status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(15);
+    await eventually(() => row.textContent()).toContain('limited 15');
+    expect(await row.textContent()).toContain('allowed 5');
+    expect(await row.textContent()).toContain('keys tracked 1');
+    await screenshot(page, 'gateway-workers-shared-rate-limit-light');
+    expect(problems).toEqual([]);
+  });
 });

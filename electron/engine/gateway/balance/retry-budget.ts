@@ -1,7 +1,38 @@
 import type { RetryConfig } from '../../../../shared/contract/gateway-config.ts';
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
+import { checkOwner, forceUnlockWord, lock, unlock } from '../shm/index.ts';
 
 export const RETRY_WINDOW_SECONDS = 10;
+
+const MAGIC = 0x4e4f5252;
+const H_LOCK = 0;
+const H_HEAD = 1;
+const H_REFUSED = 2;
+const H_WINDOW = 3;
+const H_MAGIC = 4;
+/** The base second, a float64 over ints 6-7. */
+const BASE_DOUBLE = 3;
+const HEADER_INTS = 8;
+/**
+ * Seconds are counted from a base 2^30 seconds (34 years) before the ring
+ * was made, so they fit an int32 word (Atomics work on those) for 34 years
+ * either side; a time before the base counts into the current second.
+ */
+const BASE_BEFORE_S = 2 ** 30;
+
+/** A retry budget's counts for every worker of a service to share; the control plane makes one per service. */
+export function createRetryRing(windowSeconds: number = RETRY_WINDOW_SECONDS, nowMs = Date.now()): SharedArrayBuffer {
+  if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 3600) {
+    throw new NetopsError(ErrorCodes.invalidArgument, `a retry window is 1-3600 whole seconds, got ${windowSeconds}`);
+  }
+  const buffer = new SharedArrayBuffer((HEADER_INTS + 2 * windowSeconds) * 4);
+  const ints = new Int32Array(buffer);
+  ints[H_HEAD] = -1;
+  ints[H_WINDOW] = windowSeconds;
+  ints[H_MAGIC] = MAGIC;
+  new Float64Array(buffer, 0, HEADER_INTS / 2)[BASE_DOUBLE] = Math.floor(nowMs / 1000) - BASE_BEFORE_S;
+  return buffer;
+}
 
 /**
  * Envoy's retry budget, over time rather than concurrency: a retry may go
@@ -10,76 +41,102 @@ export const RETRY_WINDOW_SECONDS = 10;
  * a service falls over, retries then add at most a fifth (by default) to its
  * load instead of multiplying it by the attempt count.
  *
- * Counts live in a ring of per-second buckets, cleared lazily as time moves
- * on; calls allocate nothing. Time that goes backwards counts into the
- * current second.
+ * The counts live in a ring of per-second buckets in shared memory, one ring
+ * per service for all the workers, so the floor is the service's and not
+ * each worker's (two workers with a ring each let twice the floor through).
+ * Counting a request is one atomic add; the ring moves on to a new second
+ * under a lock (shm/mutex.ts), once a second, clearing the buckets of the
+ * seconds that left the window. Time that goes backwards counts into the
+ * current second. The check and the retry that follows are two steps, so
+ * workers retrying at the same instant can pass the budget by one each.
  */
 export class RetryBudget {
-  private readonly requests: Int32Array;
-  private readonly retries: Int32Array;
+  readonly windowSeconds: number;
+  private readonly ints: Int32Array;
+  private readonly baseSecond: number;
   private readonly floorRetries: number;
   private readonly share: number;
-  private headSecond = -1;
-  private requestsInWindow = 0;
-  private retriesInWindow = 0;
-  private refused = 0;
+  private readonly owner: number;
 
-  constructor(
-    config: Pick<RetryConfig, 'budgetPercent' | 'minRetriesPerSecond'>,
-    private readonly windowSeconds: number = RETRY_WINDOW_SECONDS,
-  ) {
-    if (!Number.isInteger(windowSeconds) || windowSeconds < 1 || windowSeconds > 3600) {
-      throw new NetopsError(ErrorCodes.invalidArgument, `a retry window is 1-3600 whole seconds, got ${windowSeconds}`);
+  /** `ring` from createRetryRing, shared with the other workers; `owner` names this thread in its lock. */
+  constructor(config: Pick<RetryConfig, 'budgetPercent' | 'minRetriesPerSecond'>, ring: SharedArrayBuffer = createRetryRing(), owner = 1) {
+    this.owner = checkOwner(owner);
+    this.ints = new Int32Array(ring);
+    const window = this.ints[H_WINDOW] ?? 0;
+    if (this.ints[H_MAGIC] !== MAGIC || ring.byteLength !== (HEADER_INTS + 2 * window) * 4) {
+      throw new NetopsError(ErrorCodes.invalidArgument, 'not a retry ring: its header does not match its size');
     }
-    this.requests = new Int32Array(windowSeconds);
-    this.retries = new Int32Array(windowSeconds);
-    this.floorRetries = config.minRetriesPerSecond * windowSeconds;
+    this.windowSeconds = window;
+    this.baseSecond = new Float64Array(ring, 0, HEADER_INTS / 2)[BASE_DOUBLE]!;
+    this.floorRetries = config.minRetriesPerSecond * window;
     this.share = config.budgetPercent / 100;
   }
 
   /** Counts one request from a client (not its retries). */
   recordRequest(nowMs: number): void {
-    this.requests[this.advance(nowMs)]!++;
-    this.requestsInWindow++;
+    Atomics.add(this.ints, HEADER_INTS + this.advance(nowMs), 1);
   }
 
   /** Counts one retry sent. */
   recordRetry(nowMs: number): void {
-    this.retries[this.advance(nowMs)]!++;
-    this.retriesInWindow++;
+    Atomics.add(this.ints, HEADER_INTS + this.windowSeconds + this.advance(nowMs), 1);
   }
 
   /** Whether one more retry fits the budget now; a refusal is counted for the UI. */
   canRetry(nowMs: number): boolean {
     this.advance(nowMs);
-    const allowed = Math.max(this.floorRetries, this.requestsInWindow * this.share);
-    if (this.retriesInWindow < allowed) return true;
-    this.refused++;
+    const allowed = Math.max(this.floorRetries, this.sum(0) * this.share);
+    if (this.sum(this.windowSeconds) < allowed) return true;
+    Atomics.add(this.ints, H_REFUSED, 1);
     return false;
   }
 
   snapshot(nowMs: number): { requestsInWindow: number; retriesInWindow: number; refused: number; windowSeconds: number } {
     this.advance(nowMs);
-    return { requestsInWindow: this.requestsInWindow, retriesInWindow: this.retriesInWindow, refused: this.refused, windowSeconds: this.windowSeconds };
+    return { requestsInWindow: this.sum(0), retriesInWindow: this.sum(this.windowSeconds), refused: Atomics.load(this.ints, H_REFUSED), windowSeconds: this.windowSeconds };
   }
 
-  /** Moves the ring to now's second, emptying the buckets of seconds that left the window; returns now's bucket. */
+  private sum(from: number): number {
+    let total = 0;
+    const start = HEADER_INTS + from;
+    for (let i = start; i < start + this.windowSeconds; i++) total += Atomics.load(this.ints, i);
+    return total;
+  }
+
+  /** Moves the ring to now's second if it is behind; returns the bucket of the ring's current second. */
   private advance(nowMs: number): number {
-    const second = nowMs > 0 ? Math.floor(nowMs / 1000) : 0;
+    const head = Atomics.load(this.ints, H_HEAD);
+    let second = Math.floor(nowMs / 1000) - this.baseSecond;
+    if (second < 0) second = 0;
+    if (second > head) return this.moveTo(second);
+    return head < 0 ? 0 : head % this.windowSeconds;
+  }
+
+  private moveTo(second: number): number {
+    const ints = this.ints;
     const size = this.windowSeconds;
-    if (second > this.headSecond) {
-      const gone = this.headSecond < 0 || second - this.headSecond >= size ? size : second - this.headSecond;
+    lock(ints, H_LOCK, this.owner);
+    let head = Atomics.load(ints, H_HEAD);
+    // Another worker may have moved it meanwhile.
+    if (second > head) {
+      const gone = head < 0 || second - head >= size ? size : second - head;
       for (let step = 1; step <= gone; step++) {
         const bucket = (second - gone + step) % size;
-        this.requestsInWindow -= this.requests[bucket]!;
-        this.retriesInWindow -= this.retries[bucket]!;
-        this.requests[bucket] = 0;
-        this.retries[bucket] = 0;
+        Atomics.store(ints, HEADER_INTS + bucket, 0);
+        Atomics.store(ints, HEADER_INTS + size + bucket, 0);
       }
-      this.headSecond = second;
+      // Stored after the clearing: a worker that reads the new second counts into a cleared bucket.
+      Atomics.store(ints, H_HEAD, second);
+      head = second;
     }
-    return this.headSecond % size;
+    unlock(ints, H_LOCK);
+    return head % size;
   }
+}
+
+/** Frees the ring's lock if a thread that has exited held it. */
+export function releaseRetryRingLock(ring: SharedArrayBuffer, owner: number): boolean {
+  return forceUnlockWord(new Int32Array(ring), H_LOCK, owner);
 }
 
 /** Methods a retry cannot make worse (RFC 9110 §9.2.2): sending them twice has the effect of sending them once. */

@@ -33,12 +33,15 @@ import {
   parseCpuList,
   tasksetPinner,
   workerCpus,
+  workerLockOwner,
   workerToControl,
   type CpuPinner,
   type DataPlaneRunner,
   type RequestEntry,
+  type SharedState,
   type WorkerReport,
 } from '../worker/index.ts';
+import { GatewaySharedMemory } from './shared-memory.ts';
 
 export interface GatewayControllerOptions {
   dataDir: string;
@@ -101,6 +104,9 @@ const workerReportShape = z.object({
 export class GatewayController implements Disposable {
   private readonly history: GatewayConfigHistory;
   private readonly stats = new GatewayStatsAggregator();
+  /** Rate-limit buckets and retry budgets, shared by every worker. */
+  private readonly shared = new GatewaySharedMemory();
+  private sharedState: SharedState = { rateLimits: {}, retryRings: {} };
   private readonly workers: WorkerState[] = [];
   private text = '';
   private checked: CheckedGatewayConfig | undefined;
@@ -258,6 +264,8 @@ export class GatewayController implements Disposable {
     runner.onExit((error) => {
       if (exited) return;
       exited = true;
+      // Its thread is gone: a lock it held in shared memory would otherwise stay held.
+      this.shared.releaseOwner(workerLockOwner(index));
       state.mirror.closeAll();
       this.stats.forgetWorker(index);
       state.stopped?.();
@@ -495,6 +503,7 @@ export class GatewayController implements Disposable {
     this.text = text;
     this.checked = checked;
     this.configureAccessLog(checked);
+    this.sharedState = this.shared.sync(checked);
     this.stats.retain(
       new Set(checked.routers.map((item) => item.name)),
       new Map(checked.services.map((item) => [item.name, new Set((item.config?.instances ?? []).map((instance) => instance.url))])),
@@ -530,7 +539,7 @@ export class GatewayController implements Disposable {
         clearTimeout(timer);
         resolve(result);
       });
-      worker.runner.post({ t: 'apply', version, config: checked, ports });
+      worker.runner.post({ t: 'apply', version, config: checked, ports, shared: this.sharedState });
     });
   }
 
@@ -696,7 +705,7 @@ export class GatewayController implements Disposable {
       status: item.status,
       errors: item.errors,
       config: item.config,
-      counters: middlewareCounters.get(item.name) ?? {},
+      counters: this.middlewareCounters(item.name, middlewareCounters),
     }));
     return {
       version: this.version,
@@ -719,6 +728,14 @@ export class GatewayController implements Disposable {
       totals: figures(snapshot.total, this.stats.series('total', '', 60)),
       error: [this.lastError, this.affinityError].filter((text) => text !== null).join('; ') || null,
     };
+  }
+
+  /** The workers' counts summed, and for a rate limit the buckets in use in the table they share. */
+  private middlewareCounters(name: string, summed: Map<string, Record<string, number>>): Record<string, number> {
+    const counters = { ...summed.get(name) };
+    const keys = this.shared.rateLimitKeys(name);
+    if (keys !== undefined) counters['keys'] = keys;
+    return counters;
   }
 
   /** Entry points with the workers' live figures summed: the status's part the Overview polls as listeners. */

@@ -3,6 +3,7 @@ import type { ApiKeyVerifier } from '../../security/index.ts';
 import type { RequestMiddleware } from '../types.ts';
 import { ApiKeyMiddleware } from './api-key.ts';
 import { BodyLimitMiddleware } from './body-limit.ts';
+import type { BucketTable } from './bucket-table.ts';
 import { CorsMiddleware } from './cors.ts';
 import { HeadersMiddleware } from './headers.ts';
 import { IpFilterMiddleware } from './ip-filter.ts';
@@ -10,13 +11,15 @@ import { RateLimitMiddleware } from './rate-limit.ts';
 
 export interface MiddlewareDeps {
   apiKeys: ApiKeyVerifier;
+  /** A rate limit's buckets, shared by every worker; without it the middleware has its own. */
+  bucketTable?: BucketTable | undefined;
 }
 
-/** Builds a middleware from its checked config. Each holds its own state (buckets, counters): build one per generation. */
+/** Builds a middleware from its checked config. Each holds its own counters; a rate limit's buckets are deps.bucketTable's. */
 export function createMiddleware(config: MiddlewareConfig, deps: MiddlewareDeps): RequestMiddleware {
   switch (config.type) {
     case 'rateLimit':
-      return new RateLimitMiddleware(config);
+      return new RateLimitMiddleware(config, deps.bucketTable ? { table: deps.bucketTable } : {});
     case 'apiKey':
       return new ApiKeyMiddleware(config, deps.apiKeys);
     case 'bodyLimit':

@@ -1,35 +1,39 @@
 import type { MiddlewareConfig } from '../../../../shared/contract/gateway-config.ts';
 import type { LocalResponse, RequestContext, RequestMiddleware } from '../types.ts';
+import { BucketTable, createBucketTable } from './bucket-table.ts';
 import { errorBody, jsonResponse } from './local-response.ts';
 
 export type RateLimitConfig = Extract<MiddlewareConfig, { type: 'rateLimit' }>;
 
 export interface RateLimitOptions {
-  /** Buckets kept at most; past it, full (idle) buckets go first, then the least recently used. */
+  /**
+   * The buckets, shared with the other workers (the control plane makes one
+   * table per rate-limit middleware and hands it to every worker). Without
+   * it the middleware makes a table of its own, of maxKeys buckets.
+   */
+  table?: BucketTable;
   maxKeys?: number;
 }
 
 const KEY_IP = 0;
 const KEY_API_KEY = 1;
 const KEY_HEADER = 2;
+/** A bucket keyed by its fallback (the client IP when the header or API key is missing) is its own key space. */
+const KEY_FALLBACK = 3;
 
-/** A bucket keyed by its fallback (the client IP when the header or API key is missing) lives in its own map. */
-const MAP_PRIMARY = 0;
-const MAP_FALLBACK = 1;
-type MapIndex = typeof MAP_PRIMARY | typeof MAP_FALLBACK;
-
-const DEFAULT_MAX_KEYS = 100_000;
+export const DEFAULT_RATE_LIMIT_KEYS = 100_000;
 /** Cached RateLimit header pairs at most; past it (huge bursts) the header is built per request. */
 const MAX_CACHED_HEADERS = 65_536;
 
 /**
  * A token bucket per key (client IP, API key id, or a header's value), with
  * the refill computed from nowMs when a key is seen again: no timer per key.
- *
- * Buckets are slots in typed arrays, not objects, so taking a token stores
- * doubles without boxing them. Memory is bounded by maxKeys: a bucket that
- * has refilled to its burst is the same as a missing one, so those are
- * dropped first, then the least recently used.
+ * The buckets live in a BucketTable, shared by every worker, so a client
+ * gets its limit once however its connections spread over the workers, and
+ * a reload that changes the rate or the burst keeps every client's bucket
+ * (tightening a limit under attack does not hand the attackers a fresh
+ * burst). Memory is fixed by the table's size; see bucket-table.ts for
+ * which bucket gives way to a new key.
  *
  * Headers follow draft-ietf-httpapi-ratelimit-headers-09/-10, the current
  * form (one policy field and one state field, replacing the older
@@ -43,20 +47,12 @@ const MAX_CACHED_HEADERS = 65_536;
 export class RateLimitMiddleware implements RequestMiddleware {
   readonly type = 'rateLimit';
   readonly name: string;
+  readonly table: BucketTable;
   private readonly burst: number;
   private readonly tokensPerMs: number;
   private readonly dryRun: boolean;
   private readonly keyKind: number;
   private readonly headerName: string;
-  private readonly maxKeys: number;
-
-  private readonly slots = [new Map<string, number>(), new Map<string, number>()] as const;
-  private keyBySlot: Array<string | undefined> = [];
-  private mapBySlot: Uint8Array;
-  private tokens: Float64Array;
-  private updatedAt: Float64Array;
-  private readonly freeSlots: number[] = [];
-  private used = 0;
 
   private readonly policyHeader: [string, string];
   private readonly windowSeconds: number;
@@ -84,11 +80,7 @@ export class RateLimitMiddleware implements RequestMiddleware {
       this.keyKind = KEY_HEADER;
       this.headerName = config.key.slice('header:'.length).toLowerCase();
     }
-    this.maxKeys = Math.max(16, options.maxKeys ?? DEFAULT_MAX_KEYS);
-    const initial = Math.min(1024, this.maxKeys);
-    this.mapBySlot = new Uint8Array(initial);
-    this.tokens = new Float64Array(initial);
-    this.updatedAt = new Float64Array(initial);
+    this.table = options.table ?? new BucketTable(createBucketTable(options.maxKeys ?? DEFAULT_RATE_LIMIT_KEYS), 1);
 
     this.windowSeconds = Math.max(1, Math.ceil(config.burst / config.ratePerSecond));
     this.policyHeader = ['ratelimit-policy', `"${config.name}";q=${config.burst};w=${this.windowSeconds}`];
@@ -99,41 +91,23 @@ export class RateLimitMiddleware implements RequestMiddleware {
 
   handle(context: RequestContext, nowMs: number): LocalResponse | undefined {
     let key: string | undefined;
-    let map: MapIndex = MAP_PRIMARY;
-    if (this.keyKind === KEY_IP) key = context.clientIp;
-    else if (this.keyKind === KEY_API_KEY) key = context.apiKeyId;
+    let kind = this.keyKind;
+    if (kind === KEY_IP) key = context.clientIp;
+    else if (kind === KEY_API_KEY) key = context.apiKeyId;
     else key = context.headers.get(this.headerName);
     // Without the header or an authenticated key, requests are limited per client IP, in buckets a
     // header value spelling an IP cannot reach.
     if (key === undefined) {
       key = context.clientIp;
-      map = MAP_FALLBACK;
+      kind = KEY_FALLBACK;
     }
-
-    const slots = this.slots[map];
-    let slot = slots.get(key);
-    let tokens: number;
-    if (slot === undefined) {
-      slot = this.allocate(key, map, nowMs);
-      tokens = this.burst;
-    } else {
-      const elapsed = nowMs - this.updatedAt[slot]!;
-      tokens = this.tokens[slot]!;
-      if (elapsed > 0) {
-        tokens += elapsed * this.tokensPerMs;
-        if (tokens > this.burst) tokens = this.burst;
-      }
-    }
-    this.updatedAt[slot] = nowMs;
-
-    if (tokens >= 1) {
-      tokens -= 1;
-      this.tokens[slot] = tokens;
+    const table = this.table;
+    if (table.take(key, kind, nowMs, this.burst, this.tokensPerMs)) {
       this.allowed++;
-      this.addHeaders(context, tokens);
+      this.addHeaders(context, table.tokens);
       return undefined;
     }
-    this.tokens[slot] = tokens;
+    const tokens = table.tokens;
     if (this.dryRun) {
       this.dryRunLimited++;
       this.addHeaders(context, tokens);
@@ -144,8 +118,9 @@ export class RateLimitMiddleware implements RequestMiddleware {
     return jsonResponse(429, this.limitedBody, [['retry-after', String(retryAfter)], this.policyHeader, this.stateHeader(tokens)]);
   }
 
+  /** This worker's counts; the buckets in use are the table's (BucketTable.keys), shared by all workers. */
   counters(): Record<string, number> {
-    return { allowed: this.allowed, limited: this.limited, dryRunLimited: this.dryRunLimited, keys: this.used };
+    return { allowed: this.allowed, limited: this.limited, dryRunLimited: this.dryRunLimited };
   }
 
   private addHeaders(context: RequestContext, tokens: number): void {
@@ -170,66 +145,5 @@ export class RateLimitMiddleware implements RequestMiddleware {
     this.lastIndex = index;
     this.lastHeader = header;
     return header;
-  }
-
-  private allocate(key: string, map: MapIndex, nowMs: number): number {
-    if (this.used >= this.maxKeys) this.evict(nowMs);
-    let slot = this.freeSlots.pop();
-    if (slot === undefined) {
-      slot = this.keyBySlot.length;
-      if (slot >= this.tokens.length) this.grow();
-      this.keyBySlot.push(key);
-    } else {
-      this.keyBySlot[slot] = key;
-    }
-    this.mapBySlot[slot] = map;
-    this.slots[map].set(key, slot);
-    this.used++;
-    return slot;
-  }
-
-  private grow(): void {
-    const size = Math.min(this.maxKeys, this.tokens.length * 2);
-    const tokens = new Float64Array(size);
-    tokens.set(this.tokens);
-    this.tokens = tokens;
-    const updatedAt = new Float64Array(size);
-    updatedAt.set(this.updatedAt);
-    this.updatedAt = updatedAt;
-    const mapBySlot = new Uint8Array(size);
-    mapBySlot.set(this.mapBySlot);
-    this.mapBySlot = mapBySlot;
-  }
-
-  /** Frees an eighth of the slots at least, so a flood of new keys pays for a sweep once per maxKeys/8 keys. */
-  private evict(nowMs: number): void {
-    const target = Math.max(1, this.maxKeys >> 3);
-    const length = this.keyBySlot.length;
-    let freed = 0;
-    for (let slot = 0; slot < length; slot++) {
-      if (this.keyBySlot[slot] === undefined) continue;
-      if (this.tokens[slot]! + (nowMs - this.updatedAt[slot]!) * this.tokensPerMs >= this.burst) {
-        this.release(slot);
-        freed++;
-      }
-    }
-    if (freed >= target) return;
-    const ages: number[] = [];
-    for (let slot = 0; slot < length; slot++) if (this.keyBySlot[slot] !== undefined) ages.push(this.updatedAt[slot]!);
-    ages.sort((a, b) => a - b);
-    const cutoff = ages[Math.min(ages.length, target - freed) - 1]!;
-    for (let slot = 0; slot < length && freed < target; slot++) {
-      if (this.keyBySlot[slot] !== undefined && this.updatedAt[slot]! <= cutoff) {
-        this.release(slot);
-        freed++;
-      }
-    }
-  }
-
-  private release(slot: number): void {
-    this.slots[this.mapBySlot[slot] as MapIndex].delete(this.keyBySlot[slot]!);
-    this.keyBySlot[slot] = undefined;
-    this.freeSlots.push(slot);
-    this.used--;
   }
 }

@@ -9,7 +9,7 @@ import {
   type RouterConfig,
   type ServiceConfig,
 } from '../../../../shared/contract/gateway-config.ts';
-import { createMiddleware } from '../middleware/index.ts';
+import { BucketTable, createMiddleware } from '../middleware/index.ts';
 import {
   EntryPointListener,
   HttpEntryPoint,
@@ -29,6 +29,7 @@ import { compileRouteTable } from '../routing/index.ts';
 import { GatewayStatsRecorder, StatsErrorKind, type GatewayStatsDelta } from '../stats/index.ts';
 import type { RequestMiddleware } from '../types.ts';
 import { HashedKeyVerifier, type ActiveKeyHash } from './key-verifier.ts';
+import { workerLockOwner, type SharedMemory } from './protocol.ts';
 
 /** A finished request as the inspector and the access log see it. */
 export interface RequestEntry {
@@ -96,9 +97,19 @@ interface Generation {
   readonly services: Map<string, ServiceRuntime>;
   readonly middlewares: Map<string, RequestMiddleware>;
   readonly stats: GatewayStatsRecorder;
-  /** Each middleware's config as text, to keep the same object (and its rate-limit buckets) across a reload that leaves it alone. */
+  /** Each middleware's config as text (and its shared table's id), to keep the same object across a reload that leaves it alone. */
   readonly middlewareKeys: Map<string, string>;
+  /** The same for services: position, config, and the id of the shared retry ring. */
+  readonly serviceKeys: Map<string, string>;
 }
+
+/** What the control plane shares with every worker (see SharedMemory in protocol.ts). */
+export interface SharedState {
+  rateLimits: Record<string, SharedMemory>;
+  retryRings: Record<string, SharedMemory>;
+}
+
+const NO_SHARED_STATE: SharedState = { rateLimits: {}, retryRings: {} };
 
 interface RunningEntryPoint {
   config: EntryPointConfig;
@@ -159,13 +170,13 @@ export class GatewayDataPlane implements RequestSink {
   }
 
   /** Builds and swaps in a generation; returns the bound port of every entry point and the errors met. */
-  async apply(version: number, checked: CheckedGatewayConfig, ports: Record<string, number>): Promise<{ ports: Record<string, number>; errors: string[] }> {
+  async apply(version: number, checked: CheckedGatewayConfig, ports: Record<string, number>, shared: SharedState = NO_SHARED_STATE): Promise<{ ports: Record<string, number>; errors: string[] }> {
     const errors: string[] = [];
     this.accessLog = checked.accessLog.enabled;
     setBusyPoll(this, checked.busyPollMicros);
     const previous = this.generation;
     const routers = this.routerConfigs(checked);
-    const generation = this.compile(version, checked, routers, previous, errors);
+    const generation = this.compile(version, checked, routers, previous, shared, errors);
     const entryConfigs: EntryPointConfig[] = [];
     for (const item of checked.entryPoints) {
       if (item.status !== 'enabled' || !item.config) continue;
@@ -225,7 +236,8 @@ export class GatewayDataPlane implements RequestSink {
     return routers;
   }
 
-  private compile(version: number, checked: CheckedGatewayConfig, routers: readonly RouterConfig[], previous: Generation | undefined, errors: string[]): Generation {
+  private compile(version: number, checked: CheckedGatewayConfig, routers: readonly RouterConfig[], previous: Generation | undefined, shared: SharedState, errors: string[]): Generation {
+    const owner = workerLockOwner(this.options.workerIndex);
     const serviceConfigs: ServiceConfig[] = [];
     for (const item of checked.services) {
       if (item.status !== 'enabled' || !item.config) continue;
@@ -234,15 +246,19 @@ export class GatewayDataPlane implements RequestSink {
       else errors.push(`service ${item.name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     }
     const services = new Map<string, ServiceRuntime>();
+    const serviceKeys = new Map<string, string>();
     serviceConfigs.forEach((config, index) => {
+      const ring = shared.retryRings[config.name];
+      const key = `${index}#${ring?.id ?? '-'}#${JSON.stringify(config)}`;
+      serviceKeys.set(config.name, key);
       const before = previous?.services.get(config.name);
       // An unchanged service keeps its runtime (balancer position, outlier counts, in-flight numbers).
-      if (before && JSON.stringify(before.config) === JSON.stringify(config) && before.index === index) {
+      if (before && previous?.serviceKeys.get(config.name) === key) {
         services.set(config.name, before);
         return;
       }
       const isHttp = config.instances.every((instance) => instance.url.startsWith('http://'));
-      services.set(config.name, new ServiceRuntime(index, config, isHttp ? this.pools : undefined, before));
+      services.set(config.name, new ServiceRuntime(index, config, isHttp ? this.pools : undefined, before, ring ? { retryRing: ring.buffer, owner } : undefined));
     });
     const middlewares = new Map<string, RequestMiddleware>();
     const middlewareKeys = new Map<string, string>();
@@ -253,15 +269,25 @@ export class GatewayDataPlane implements RequestSink {
         errors.push(`middleware ${item.name}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
         continue;
       }
-      const key = JSON.stringify(parsed.data);
+      const table = parsed.data.type === 'rateLimit' ? shared.rateLimits[parsed.data.name] : undefined;
+      const key = `${table?.id ?? '-'}#${JSON.stringify(parsed.data)}`;
       middlewareKeys.set(parsed.data.name, key);
       const before = previous?.middlewares.get(parsed.data.name);
-      // Same config, same middleware object: rate-limit buckets survive a reload.
+      // Same config, same middleware object: its counters carry on (rate-limit buckets live in the shared table anyway).
       if (before && previous?.middlewareKeys.get(parsed.data.name) === key) {
         middlewares.set(parsed.data.name, before);
         continue;
       }
-      middlewares.set(parsed.data.name, createMiddleware(parsed.data, { apiKeys: { verify: (presented) => this.keys.verify(presented) } }));
+      let bucketTable: BucketTable | undefined;
+      if (table) {
+        try {
+          bucketTable = new BucketTable(table.buffer, owner);
+        } catch (error) {
+          // Never unlimited: the middleware falls back to buckets of this worker's own.
+          errors.push(`middleware ${parsed.data.name}: ${(error as Error).message}; limiting per worker`);
+        }
+      }
+      middlewares.set(parsed.data.name, createMiddleware(parsed.data, { apiKeys: { verify: (presented) => this.keys.verify(presented) }, bucketTable }));
     }
     const stats = new GatewayStatsRecorder(
       {
@@ -270,7 +296,7 @@ export class GatewayDataPlane implements RequestSink {
       },
       this.options.workerIndex,
     );
-    return { version, services, middlewares, stats, middlewareKeys };
+    return { version, services, middlewares, stats, middlewareKeys, serviceKeys };
   }
 
   private compileRouters(generation: Generation, routers: RouterConfig[], entryPoint: string): CompiledRouter[] {

@@ -57,6 +57,16 @@ export const workerToControl = z.discriminatedUnion('t', [
 
 export type WorkerToControl = z.infer<typeof workerToControl>;
 
+/** A SharedArrayBuffer (shared, not copied, by postMessage) and an id that changes when the control plane makes a new one. */
+const sharedMemory = z.object({ id: z.number().int().nonnegative(), buffer: z.instanceof(SharedArrayBuffer) });
+
+export type SharedMemory = z.infer<typeof sharedMemory>;
+
+/** How worker `workerIndex` names itself in the locks of shared memory (shm/mutex.ts): never 0, which is a free lock. */
+export function workerLockOwner(workerIndex: number): number {
+  return workerIndex + 1;
+}
+
 export const controlToWorker = z.discriminatedUnion('t', [
   z.object({
     t: z.literal('apply'),
@@ -65,6 +75,11 @@ export const controlToWorker = z.discriminatedUnion('t', [
     config: z.unknown(),
     /** Ports already bound by the first worker (port 0 in config), so every worker shares them. */
     ports: z.record(z.string(), z.number().int().min(0).max(65535)),
+    /** State every worker updates together, by name: each rate-limit middleware's buckets, each service's retry budget. */
+    shared: z.object({
+      rateLimits: z.record(z.string(), sharedMemory),
+      retryRings: z.record(z.string(), sharedMemory),
+    }),
   }),
   z.object({ t: z.literal('admitted'), id: z.number().int(), allowed: z.boolean() }),
   z.object({ t: z.literal('close'), id: z.number().int() }),

@@ -39,7 +39,7 @@ export function runDataPlane(port: PortLike, workerIndex: number, reusePort: boo
     switch (message.t) {
       case 'apply':
         applying = applying.then(async () => {
-          const result = await plane.apply(message.version, message.config as CheckedGatewayConfig, message.ports);
+          const result = await plane.apply(message.version, message.config as CheckedGatewayConfig, message.ports, message.shared);
           post({ t: 'applied', version: message.version, ports: result.ports, errors: result.errors });
         });
         return;

@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { isIdempotent, RetryBudget, shouldRetryStatus } from '../../../../electron/engine/gateway/balance/index.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRetryRing, isIdempotent, RetryBudget, shouldRetryStatus } from '../../../../electron/engine/gateway/balance/index.ts';
 import { ErrorCodes, isNetopsError } from '../../../../shared/errors.ts';
+import { runThreads, type ShmThread } from '../shm/threads.ts';
+
+let threads: ShmThread[] = [];
+afterEach(async () => {
+  await Promise.all(threads.map((thread) => thread.worker.terminate()));
+  threads = [];
+});
 
 const T0 = 1_700_000_000_000;
 
@@ -31,8 +38,9 @@ describe('RetryBudget', () => {
   });
 
   it('counts slide out of the window second by second', () => {
-    const budget = new RetryBudget({ budgetPercent: 50, minRetriesPerSecond: 0 });
     const start = 1_000 * 1_000_000;
+    // A ring counts seconds from a base set when it is made: this one is made at `start`.
+    const budget = new RetryBudget({ budgetPercent: 50, minRetriesPerSecond: 0 }, createRetryRing(10, start));
     for (let i = 0; i < 100; i++) budget.recordRequest(start);
     expect(spend(budget, start + 9_999)).toBe(50);
     // At second 10 the requests of second 0 leave, and with them the budget; the retries of second 9 stay until 19.
@@ -51,18 +59,54 @@ describe('RetryBudget', () => {
   });
 
   it('time going backwards counts into the current second', () => {
-    const budget = new RetryBudget({ budgetPercent: 100, minRetriesPerSecond: 0 }, 2);
+    const budget = new RetryBudget({ budgetPercent: 100, minRetriesPerSecond: 0 }, createRetryRing(2));
     budget.recordRequest(T0);
     budget.recordRequest(T0 - 5_000);
     expect(budget.snapshot(T0)).toMatchObject({ requestsInWindow: 2 });
     expect(budget.snapshot(T0 + 2_000)).toMatchObject({ requestsInWindow: 0 });
   });
 
-  it('refuses a window that is not 1-3600 whole seconds', () => {
+  it('is one budget for every worker on the same ring: the floor is the service\'s, not each worker\'s', () => {
+    const ring = createRetryRing();
+    const workers = [new RetryBudget({ budgetPercent: 0, minRetriesPerSecond: 1 }, ring, 1), new RetryBudget({ budgetPercent: 0, minRetriesPerSecond: 1 }, ring, 2)];
+    let sent = 0;
+    for (let i = 0; i < 40; i++) {
+      const worker = workers[i % 2]!;
+      if (worker.canRetry(T0)) {
+        worker.recordRetry(T0);
+        sent++;
+      }
+    }
+    expect(sent).toBe(10);
+    // Requests counted by either are the share's base for both.
+    const shared = createRetryRing();
+    const [one, two] = [new RetryBudget({ budgetPercent: 10, minRetriesPerSecond: 0 }, shared, 1), new RetryBudget({ budgetPercent: 10, minRetriesPerSecond: 0 }, shared, 2)];
+    for (let i = 0; i < 50; i++) one.recordRequest(T0);
+    for (let i = 0; i < 50; i++) two.recordRequest(T0);
+    expect(spend(one, T0) + spend(two, T0)).toBe(10);
+    expect(one.snapshot(T0)).toEqual({ requestsInWindow: 100, retriesInWindow: 10, refused: 2, windowSeconds: 10 });
+  });
+
+  it('counts every request and retry of real threads counting at once, and the ring moves on for all', async () => {
+    const ring = createRetryRing();
+    const job = { kind: 'requests' as const, rounds: 100_000, nowMs: T0, retryEvery: 10 };
+    threads = await runThreads(ring, [job, job, job]);
+    await Promise.all(threads.map((thread) => thread.next()));
+    const budget = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 0 }, ring, 9);
+    expect(budget.snapshot(T0 + 999)).toMatchObject({ requestsInWindow: 300_000, retriesInWindow: 30_000 });
+    expect(budget.snapshot(T0 + 10_000)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 0 });
+    // A worker whose clock is a second behind now counts into the ring's current second.
+    const late = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 0 }, ring, 1);
+    late.recordRequest(T0 + 9_000);
+    expect(budget.snapshot(T0 + 10_000)).toMatchObject({ requestsInWindow: 1 });
+  }, 30_000);
+
+  it('refuses a window that is not 1-3600 whole seconds, and a buffer that is not a ring', () => {
+    expect(() => new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 10 }, new SharedArrayBuffer(64))).toThrow(/not a retry ring/);
     for (const window of [0, 1.5, 3601]) {
       let caught: unknown;
       try {
-        new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 10 }, window);
+        createRetryRing(window);
       } catch (error) {
         caught = error;
       }

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionTracker } from '../../../../electron/engine/connections/index.ts';
 import { GatewayController, type DataPlaneRunner } from '../../../../electron/engine/gateway/index.ts';
+import { lock } from '../../../../electron/engine/gateway/shm/index.ts';
+import { workerLockOwner, type ControlToWorker } from '../../../../electron/engine/gateway/worker/index.ts';
 import { ApiKeyStore } from '../../../../electron/engine/security/index.ts';
 import { waitFor } from '../../../helpers/console.ts';
 
@@ -150,13 +152,43 @@ describe('the gateway controller and its workers', () => {
     expect(tracker.list().some((row) => row.owner === 'brief')).toBe(false);
   });
 
-  it('replaces a worker that dies and hands the new one the running config and keys', async () => {
+  it('replaces a worker that dies and hands the new one the running config, keys and shared memory, freeing the locks the dead one held', async () => {
+    await controller.apply(
+      `gateway:
+  entryPoints:
+    - { name: web, port: 0 }
+  middlewares:
+    - { name: limit, type: rateLimit, ratePerSecond: 10, burst: 20 }
+  services:
+    - name: one
+      instances: [{ url: "http://127.0.0.1:9" }]
+`,
+      'cli',
+      'a rate limit and a service',
+    );
+    const lastApply = (worker: ReturnType<typeof fakeRunner>) => worker.posted.filter((message) => (message as { t: string }).t === 'apply').at(-1) as ControlToWorker & { t: 'apply' };
+    const shared = lastApply(runner).shared;
+    expect(Object.keys(shared.rateLimits)).toEqual(['limit']);
+    expect(Object.keys(shared.retryRings)).toEqual(['one']);
+    // The worker dies holding the lock of a bucket set and of the retry ring (the first int32 after a
+    // table's 32-byte header; a ring's first int32), as a thread terminated mid-request can.
+    const table = new Int32Array(shared.rateLimits['limit']!.buffer);
+    const ring = new Int32Array(shared.retryRings['one']!.buffer);
+    lock(table, 8, workerLockOwner(0));
+    lock(ring, 0, workerLockOwner(0));
+
     const dead = runner;
     dead.crash(new Error('boom'));
     expect(controller.error).toMatch(/exited: boom; restarted/);
+    expect(Atomics.load(table, 8)).toBe(0);
+    expect(Atomics.load(ring, 0)).toBe(0);
     await waitFor(() => spawned.length === 2 && runner.posted.some((message) => (message as { t: string }).t === 'apply'), 'a new worker with the config');
     expect(runner).not.toBe(dead);
     expect(runner.posted[0]).toMatchObject({ t: 'keys' });
     expect(controller.workerRestarts).toBe(1);
+    // The same buckets and budget as the others.
+    expect(lastApply(runner).shared.rateLimits['limit']).toMatchObject({ id: shared.rateLimits['limit']!.id });
+    expect(lastApply(runner).shared.rateLimits['limit']!.buffer).toBe(shared.rateLimits['limit']!.buffer);
+    expect(lastApply(runner).shared.retryRings['one']!.buffer).toBe(shared.retryRings['one']!.buffer);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMiddleware, RateLimitMiddleware, type RateLimitConfig } from '../../../../electron/engine/gateway/middleware/index.ts';
+import { BucketTable, bucketTableKeys, createBucketTable, createMiddleware, RateLimitMiddleware, type RateLimitConfig } from '../../../../electron/engine/gateway/middleware/index.ts';
 import { header, requestContext } from './helpers.ts';
 
 const noKeys = { verify: () => undefined };
@@ -26,7 +26,8 @@ describe('rateLimit middleware', () => {
     // Half a second later one token is back.
     expect(mw.handle(requestContext(), t0 + 500)).toBeUndefined();
     expect(mw.handle(requestContext(), t0 + 500)?.status).toBe(429);
-    expect(mw.counters()).toEqual({ allowed: 5, limited: 2, dryRunLimited: 0, keys: 2 });
+    expect(mw.counters()).toEqual({ allowed: 5, limited: 2, dryRunLimited: 0 });
+    expect(mw.table.keys).toBe(2);
   });
 
   it('puts the RateLimit fields on allowed answers', () => {
@@ -83,29 +84,34 @@ describe('rateLimit middleware', () => {
     expect(mw.handle(requestContext({ apiKeyId: 'k2' }), 0)).toBeUndefined();
   });
 
-  it('keeps at most maxKeys buckets, dropping full ones first and then the least recently used', () => {
-    const mw = limiter({ ratePerSecond: 1, burst: 2 }, 64);
-    // Client 0 drains its bucket at t=0; 63 more clients arrive later and use one token each.
-    mw.handle(requestContext({ clientIp: '10.0.0.0' }), 0);
-    mw.handle(requestContext({ clientIp: '10.0.0.0' }), 0);
-    for (let i = 1; i < 64; i++) mw.handle(requestContext({ clientIp: `10.0.0.${i}` }), 100 + i);
-    expect(mw.counters().keys).toBe(64);
-    // At 5 s every bucket has refilled: the sweep drops them all, so the table never exceeds its cap.
-    mw.handle(requestContext({ clientIp: '10.0.1.0' }), 5000);
-    expect(mw.counters().keys).toBe(1);
-    for (let i = 1; i < 64; i++) mw.handle(requestContext({ clientIp: `10.0.1.${i}` }), 5000);
-    expect(mw.counters().keys).toBe(64);
-    // Nothing is full now: the least recently used eighth goes, and a new key still gets in.
-    mw.handle(requestContext({ clientIp: '10.0.2.0' }), 5000);
-    expect(mw.counters().keys).toBeLessThanOrEqual(64);
-    expect(mw.counters().keys).toBeGreaterThan(48);
-    // A client hammering its bucket is both empty and recently used: sweeps keep it, and it stays refused.
-    const hot = limiter({ ratePerSecond: 1, burst: 1 }, 16);
-    for (let i = 0; i < 40; i++) {
-      hot.handle(requestContext({ clientIp: `10.8.0.${i}` }), i);
-      hot.handle(requestContext({ clientIp: '10.9.9.9' }), i);
-    }
-    expect(hot.handle(requestContext({ clientIp: '10.9.9.9' }), 40)?.status).toBe(429);
-    expect(hot.counters().keys).toBeLessThanOrEqual(16);
+  it('keeps its buckets in the table it is given: a second middleware on the same table (another worker) sees them', () => {
+    const table = createBucketTable(1000);
+    const config: RateLimitConfig = { name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false };
+    const one = new RateLimitMiddleware(config, { table: new BucketTable(table, 1) });
+    const two = new RateLimitMiddleware(config, { table: new BucketTable(table, 2) });
+    expect(one.handle(requestContext(), 0)).toBeUndefined();
+    expect(two.handle(requestContext(), 0)).toBeUndefined();
+    expect(one.handle(requestContext(), 0)).toBeUndefined();
+    expect(two.handle(requestContext(), 0)?.status).toBe(429);
+    expect(one.handle(requestContext(), 0)?.status).toBe(429);
+    expect(bucketTableKeys(table)).toBe(1);
+  });
+
+  it('after a reload that lowers the burst, a client keeps its bucket, cut to the new burst, not a fresh one', () => {
+    const table = createBucketTable(1000);
+    const before = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 10, key: 'ip', dryRun: false }, { table: new BucketTable(table, 1) });
+    for (let i = 0; i < 9; i++) expect(before.handle(requestContext(), 0)).toBeUndefined();
+    const after = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false }, { table: new BucketTable(table, 1) });
+    // One token was left of the ten: one request more, not three.
+    const last = requestContext();
+    expect(after.handle(last, 0)).toBeUndefined();
+    expect(header(last.responseHeaders, 'ratelimit')).toBe('"api";r=0;t=3');
+    expect(after.handle(requestContext(), 0)?.status).toBe(429);
+    // A client with 9 tokens left has 3, the new burst, and takes one.
+    const fresh = requestContext({ clientIp: '192.0.2.50' });
+    before.handle(fresh, 0);
+    const next = requestContext({ clientIp: '192.0.2.50' });
+    expect(after.handle(next, 0)).toBeUndefined();
+    expect(header(next.responseHeaders, 'ratelimit')).toBe('"api";r=2;t=1');
   });
 });
