@@ -83,8 +83,8 @@ export class ServiceRuntime implements L4Service {
     pools: PoolRegistry | undefined,
     /** The runtime this one replaces, when a reload changed the service: health and passive-health records carry over by instance URL. */
     previous: ServiceRuntime | undefined,
-    /** The retry budget's counts, shared with the other workers (see RetryBudget); without it, this runtime's own. */
-    shared?: { retryRing: SharedArrayBuffer; owner: number },
+    /** The service's retry budget, on counts shared with the other workers (see RetryBudget); without it, one of this runtime's own. */
+    retryBudget?: RetryBudget,
   ) {
     const before = new Map(previous?.instances.map((instance) => [instance.url, instance]));
     this.instances = config.instances.map((instance, instanceIndex) => {
@@ -104,7 +104,7 @@ export class ServiceRuntime implements L4Service {
     this.pools = pools ? config.instances.map((instance) => pools.get(config, instance.url)) : [];
     this.balancer = createBalancer(config.balancer, this.instances, config.hashOn);
     this.outlier = new OutlierDetector(config.outlier, this.instances, previous?.outlier.carry());
-    this.retryBudget = shared ? new RetryBudget(config.retry, shared.retryRing, shared.owner) : new RetryBudget(config.retry);
+    this.retryBudget = retryBudget ?? new RetryBudget(config.retry);
     this.connectTimeoutMs = config.connectTimeoutMs;
     this.connectAttempts = 1 + config.retry.attempts;
   }

@@ -9,6 +9,7 @@ import {
   type RouterConfig,
   type ServiceConfig,
 } from '../../../../shared/contract/gateway-config.ts';
+import { RetryBudget } from '../balance/index.ts';
 import { BucketTable, createMiddleware } from '../middleware/index.ts';
 import {
   EntryPointListener,
@@ -109,8 +110,6 @@ export interface SharedState {
   retryRings: Record<string, SharedMemory>;
 }
 
-const NO_SHARED_STATE: SharedState = { rateLimits: {}, retryRings: {} };
-
 interface RunningEntryPoint {
   config: EntryPointConfig;
   key: string;
@@ -170,7 +169,7 @@ export class GatewayDataPlane implements RequestSink {
   }
 
   /** Builds and swaps in a generation; returns the bound port of every entry point and the errors met. */
-  async apply(version: number, checked: CheckedGatewayConfig, ports: Record<string, number>, shared: SharedState = NO_SHARED_STATE): Promise<{ ports: Record<string, number>; errors: string[] }> {
+  async apply(version: number, checked: CheckedGatewayConfig, ports: Record<string, number>, shared: SharedState): Promise<{ ports: Record<string, number>; errors: string[] }> {
     const errors: string[] = [];
     this.accessLog = checked.accessLog.enabled;
     setBusyPoll(this, checked.busyPollMicros);
@@ -257,8 +256,16 @@ export class GatewayDataPlane implements RequestSink {
         services.set(config.name, before);
         return;
       }
+      let retryBudget: RetryBudget | undefined;
+      if (ring) {
+        try {
+          retryBudget = new RetryBudget(config.retry, ring.buffer, owner);
+        } catch (error) {
+          errors.push(`service ${config.name}: ${(error as Error).message}; its retry budget is per worker`);
+        }
+      }
       const isHttp = config.instances.every((instance) => instance.url.startsWith('http://'));
-      services.set(config.name, new ServiceRuntime(index, config, isHttp ? this.pools : undefined, before, ring ? { retryRing: ring.buffer, owner } : undefined));
+      services.set(config.name, new ServiceRuntime(index, config, isHttp ? this.pools : undefined, before, retryBudget));
     });
     const middlewares = new Map<string, RequestMiddleware>();
     const middlewareKeys = new Map<string, string>();

@@ -1,6 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadGatewayConfigText } from '../../../../electron/engine/gateway/config/index.ts';
+import { createRetryRing } from '../../../../electron/engine/gateway/balance/index.ts';
 import { createBucketTable } from '../../../../electron/engine/gateway/middleware/index.ts';
 import { runDataPlane, type ControlToWorker, type WorkerToControl } from '../../../../electron/engine/gateway/worker/index.ts';
 
@@ -37,16 +38,22 @@ afterEach(() => {
   close = undefined;
 });
 
-const config = loadGatewayConfigText('gateway:\n  middlewares:\n    - { name: limit, type: rateLimit, ratePerSecond: 1, burst: 5 }\n', 'gateway.yaml').checked;
+const config = loadGatewayConfigText(
+  'gateway:\n  middlewares:\n    - { name: limit, type: rateLimit, ratePerSecond: 1, burst: 5 }\n  services:\n    - { name: one, instances: [{ url: "http://127.0.0.1:9" }] }\n',
+  'gateway.yaml',
+).checked;
 
 describe('the shared memory a worker is handed', () => {
-  it('is used when it is a table; when it is not, the worker says so and limits with buckets of its own, never not at all', async () => {
+  it('is used when it is what it says; when it is not, the worker says so and limits on its own, never not at all', async () => {
     const worker = plane();
     close = worker.close;
-    worker.post({ t: 'apply', version: 1, config, ports: {}, shared: { rateLimits: { limit: { id: 1, buffer: createBucketTable(16) } }, retryRings: {} } });
+    worker.post({ t: 'apply', version: 1, config, ports: {}, shared: { rateLimits: { limit: { id: 1, buffer: createBucketTable(16) } }, retryRings: { one: { id: 2, buffer: createRetryRing() } } } });
     expect((await worker.applied(1)).errors).toEqual([]);
-    worker.post({ t: 'apply', version: 2, config, ports: {}, shared: { rateLimits: { limit: { id: 2, buffer: new SharedArrayBuffer(64) } }, retryRings: {} } });
-    expect((await worker.applied(2)).errors).toEqual(['middleware limit: not a bucket table: its header does not match its layout; limiting per worker']);
+    worker.post({ t: 'apply', version: 2, config, ports: {}, shared: { rateLimits: { limit: { id: 3, buffer: new SharedArrayBuffer(64) } }, retryRings: { one: { id: 4, buffer: new SharedArrayBuffer(64) } } } });
+    expect((await worker.applied(2)).errors).toEqual([
+      'service one: not a retry ring: its header does not match its size; its retry budget is per worker',
+      'middleware limit: not a bucket table: its header does not match its layout; limiting per worker',
+    ]);
   });
 
   it('must be shared memory: an apply whose table is a plain object or an ArrayBuffer is dropped, not acted on', async () => {
