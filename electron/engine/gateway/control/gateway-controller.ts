@@ -81,7 +81,7 @@ const CLIENT_WINDOW_SECONDS = 60;
 /** A worker report's shape as far as the host relies on it; the rest is used as plain data. */
 const workerReportShape = z.object({
   worker: z.number().int(),
-  stats: z.array(z.object({ worker: z.number(), takenAtMs: z.number(), total: z.object({ counters: z.instanceof(Float64Array) }).loose() }).loose()),
+  stats: z.array(z.object({ worker: z.number(), takenAtMs: z.number(), second: z.number().int(), total: z.object({ counters: z.instanceof(Float64Array) }).loose() }).loose()),
   pools: z.array(z.object({ name: z.string() }).loose()),
   entryPoints: z.array(z.object({ name: z.string(), state: z.string() }).loose()),
   l4: z.record(z.string(), z.unknown()),

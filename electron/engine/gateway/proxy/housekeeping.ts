@@ -6,11 +6,12 @@ export const HOUSEKEEPING_MS = 250;
 interface Task {
   readonly run: (nowMs: number) => void;
   readonly everyTicks: number;
+  /** The period (wall-clock tick / everyTicks) it last ran in. */
+  lastPeriod: number;
 }
 
 const tasks = new Set<Task>();
-let timer: ReturnType<typeof setInterval> | undefined;
-let tick = 0;
+let timer: ReturnType<typeof setTimeout> | undefined;
 
 /**
  * Runs `task` on this thread's housekeeping tick, every `everyTicks` ticks.
@@ -28,28 +29,46 @@ let tick = 0;
  * same periodic work touches a quarter as many turns. Tasks of a longer
  * period share ticks too (every fourth tick is a second for all of them).
  *
+ * Ticks fall on the wall clock's quarter seconds, in every thread: tick n
+ * runs just after n × 250 ms since the epoch. So a task of four ticks runs
+ * just after each second begins, in every worker at once, and a stats
+ * report from it covers one second of the clock (see GatewayStatsRecorder),
+ * however the workers started. A tick that comes late (a long turn) still
+ * runs every task whose period began meanwhile, once.
+ *
  * The state is the module's, and so the thread's: each worker thread has
  * its own.
  */
 export function onHousekeeping(task: (nowMs: number) => void, everyTicks = 1): Disposable {
   if (!Number.isInteger(everyTicks) || everyTicks < 1) throw new RangeError(`everyTicks must be a positive integer, not ${everyTicks}`);
-  const entry: Task = { run: task, everyTicks };
+  const entry: Task = { run: task, everyTicks, lastPeriod: Math.floor(Math.floor(Date.now() / HOUSEKEEPING_MS) / everyTicks) };
   tasks.add(entry);
-  if (timer === undefined) {
-    timer = setInterval(runTick, HOUSEKEEPING_MS);
-    timer.unref();
-  }
+  if (timer === undefined) schedule();
   return toDisposable(() => {
     tasks.delete(entry);
     if (tasks.size === 0 && timer !== undefined) {
-      clearInterval(timer);
+      clearTimeout(timer);
       timer = undefined;
     }
   });
 }
 
+/** Aims at the next quarter second of the wall clock. */
+function schedule(): void {
+  timer = setTimeout(runTick, HOUSEKEEPING_MS - (Date.now() % HOUSEKEEPING_MS));
+  timer.unref();
+}
+
 function runTick(): void {
-  tick++;
+  timer = undefined;
   const nowMs = Date.now();
-  for (const task of tasks) if (tick % task.everyTicks === 0) task.run(nowMs);
+  const tick = Math.floor(nowMs / HOUSEKEEPING_MS);
+  for (const task of tasks) {
+    const period = Math.floor(tick / task.everyTicks);
+    if (period === task.lastPeriod) continue;
+    task.lastPeriod = period;
+    task.run(nowMs);
+  }
+  // A task may have added another meanwhile, which scheduled the next tick already.
+  if (tasks.size > 0 && timer === undefined) schedule();
 }

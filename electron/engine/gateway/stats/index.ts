@@ -9,6 +9,7 @@ export { LatencyHistogram, HISTOGRAM_LENGTH, HISTOGRAM_MAX_US } from './latency-
 export { GatewayStatsRecorder, type EntityStatsDelta, type GatewayStatsDelta, type StatsLayout } from './stats-recorder.ts';
 export {
   GatewayStatsAggregator,
+  SERIES_GRACE_MS,
   SERIES_SECONDS,
   type EntityStats,
   type GatewayStatsAggregatorOptions,

@@ -4,6 +4,13 @@ import { renderPrometheus } from './prometheus.ts';
 import type { EntityStatsDelta, GatewayStatsDelta } from './stats-recorder.ts';
 
 export const SERIES_SECONDS = 3600;
+/**
+ * How long a second's point stays open after the second ends, for the
+ * workers' deltas of it: they take them on their first tick of the next
+ * second and post them at once, so they land within a few milliseconds
+ * unless a worker or the host is busy with a long turn.
+ */
+export const SERIES_GRACE_MS = 400;
 
 /** One series point's fields, in ring order. */
 const P_RPS = 0;
@@ -87,14 +94,13 @@ export class EntityTotals {
   }
 }
 
-/** A ring of one-second points for the last hour, and the second being filled. */
-class SecondSeries {
-  readonly points = new Float32Array(SERIES_SECONDS * POINT);
+/** A second's sums while it is open. */
+class OpenSecond {
   requests = 0;
   failed = 0;
   bytesIn = 0;
   bytesOut = 0;
-  private histogram: LatencyHistogram | undefined;
+  histogram: LatencyHistogram | undefined;
 
   add(delta: EntityStatsDelta): void {
     const c = delta.counters;
@@ -105,22 +111,47 @@ class SecondSeries {
     if (delta.latency !== null) (this.histogram ??= new LatencyHistogram()).addEncoded(delta.latency);
   }
 
-  close(slot: number): void {
-    const at = slot * POINT;
-    const points = this.points;
-    points[at + P_RPS] = this.requests;
-    points[at + P_ERROR_RATE] = this.requests === 0 ? 0 : this.failed / this.requests;
-    const histogram = this.histogram;
-    const hasLatency = histogram !== undefined && histogram.count > 0;
-    points[at + P_P50] = hasLatency ? histogram.percentile(50) / 1000 : 0;
-    points[at + P_P99] = hasLatency ? histogram.percentile(99) / 1000 : 0;
-    points[at + P_BYTES_IN] = this.bytesIn;
-    points[at + P_BYTES_OUT] = this.bytesOut;
+  reset(): void {
     this.requests = 0;
     this.failed = 0;
     this.bytesIn = 0;
     this.bytesOut = 0;
-    if (hasLatency) histogram.reset();
+    this.histogram?.reset();
+  }
+}
+
+/** A ring of one-second points for the last hour, and the two seconds that can still take deltas. */
+class SecondSeries {
+  readonly points = new Float32Array(SERIES_SECONDS * POINT);
+  /** By second & 1: the oldest open second and the one after it. */
+  private readonly open = [new OpenSecond(), new OpenSecond()] as const;
+
+  add(second: number, delta: EntityStatsDelta): void {
+    this.openAt(second).add(delta);
+  }
+
+  close(second: number): void {
+    const open = this.openAt(second);
+    const at = slotOf(second) * POINT;
+    const points = this.points;
+    points[at + P_RPS] = open.requests;
+    points[at + P_ERROR_RATE] = open.requests === 0 ? 0 : open.failed / open.requests;
+    const histogram = open.histogram;
+    const hasLatency = histogram !== undefined && histogram.count > 0;
+    points[at + P_P50] = hasLatency ? histogram.percentile(50) / 1000 : 0;
+    points[at + P_P99] = hasLatency ? histogram.percentile(99) / 1000 : 0;
+    points[at + P_BYTES_IN] = open.bytesIn;
+    points[at + P_BYTES_OUT] = open.bytesOut;
+    open.reset();
+  }
+
+  private openAt(second: number): OpenSecond {
+    return (second & 1) === 0 ? this.open[0] : this.open[1];
+  }
+
+  /** After a pause longer than the ring: what was open is an hour old. */
+  clearOpen(): void {
+    for (const open of this.open) open.reset();
   }
 }
 
@@ -136,8 +167,12 @@ export interface GatewayStatsAggregatorOptions {
  *
  * Entities are keyed by name, not index, so totals and series carry on
  * across config generations (new workers, new indexes). A delta counts in
- * the second that is open when it arrives; a second's point is written when
- * the clock passes it, so series() returns only complete seconds.
+ * the second it was counted over (GatewayStatsDelta.second), not the one it
+ * arrives in: with several workers, each on its own clock tick and posting
+ * to a host thread that may be busy, arrival would put two of a worker's
+ * seconds in one point and none in the next. A second's point is written
+ * SERIES_GRACE_MS after the second ends, so series() returns only complete
+ * seconds; a delta later than that counts in the oldest second still open.
  *
  * The error rate of a second is (5xx answers + requests that got no answer)
  * / requests. Upstream errors that ended in a gateway-made 502/503/504 are
@@ -156,26 +191,28 @@ export class GatewayStatsAggregator {
   private readonly totalSeries = new SecondSeries();
   private readonly routerSeries = new Map<string, SecondSeries>();
   private readonly serviceSeries = new Map<string, SecondSeries>();
-  /** The second being filled (seconds since the epoch). */
+  /** The oldest second still taking deltas (seconds since the epoch); the one after it is open too. */
   private openSecond: number;
 
   constructor(options: GatewayStatsAggregatorOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.openSecond = Math.floor(this.now() / 1000);
+    this.openSecond = openSecondAt(this.now());
   }
 
   apply(delta: GatewayStatsDelta): void {
     this.roll();
     const worker = delta.worker;
+    // Too late for its own second, or (a clock ahead) for one not open yet: the nearest open one.
+    const second = Math.min(Math.max(delta.second, this.openSecond), this.openSecond + 1);
     this.total.apply(worker, delta.total);
-    this.totalSeries.add(delta.total);
+    this.totalSeries.add(second, delta.total);
     for (const entity of delta.routers) {
       entityIn(this.routers, entity).apply(worker, entity);
-      seriesIn(this.routerSeries, entity.name).add(entity);
+      seriesIn(this.routerSeries, entity.name).add(second, entity);
     }
     for (const entity of delta.services) {
       entityIn(this.services, entity).apply(worker, entity);
-      seriesIn(this.serviceSeries, entity.name).add(entity);
+      seriesIn(this.serviceSeries, entity.name).add(second, entity);
     }
     for (const entity of delta.instances) {
       let byUrl = this.instances.get(entity.service);
@@ -275,19 +312,20 @@ export class GatewayStatsAggregator {
     return renderPrometheus(this);
   }
 
-  /** Closes every second the clock has passed; after a long pause the whole hour reads as zeros. */
+  /** Closes every second that ended SERIES_GRACE_MS ago; after a long pause the whole hour reads as zeros. */
   private roll(): void {
-    const second = Math.floor(this.now() / 1000);
+    const second = openSecondAt(this.now());
     if (second <= this.openSecond) return;
     const from = Math.max(this.openSecond, second - SERIES_SECONDS);
-    for (let s = from; s < second; s++) {
-      const slot = slotOf(s);
-      this.totalSeries.close(slot);
-      for (const series of this.routerSeries.values()) series.close(slot);
-      for (const series of this.serviceSeries.values()) series.close(slot);
-    }
+    const all = [this.totalSeries, ...this.routerSeries.values(), ...this.serviceSeries.values()];
+    if (from > this.openSecond) for (const series of all) series.clearOpen();
+    for (let s = from; s < second; s++) for (const series of all) series.close(s);
     this.openSecond = second;
   }
+}
+
+function openSecondAt(nowMs: number): number {
+  return Math.floor((nowMs - SERIES_GRACE_MS) / 1000);
 }
 
 function slotOf(second: number): number {

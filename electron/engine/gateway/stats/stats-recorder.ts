@@ -22,6 +22,14 @@ export interface EntityStatsDelta {
 export interface GatewayStatsDelta {
   worker: number;
   takenAtMs: number;
+  /**
+   * The second (since the epoch) the changes belong to in the one-second
+   * series: the one holding the middle of the span they were counted over,
+   * from the previous delta (or the recorder's start) to takenAtMs. A
+   * worker takes its deltas just after each second begins (housekeeping
+   * ticks fall on the wall clock), so the span is that one second.
+   */
+  second: number;
   total: EntityStatsDelta;
   routers: EntityStatsDelta[];
   services: EntityStatsDelta[];
@@ -48,11 +56,15 @@ export class GatewayStatsRecorder {
   private readonly entityCount: number;
   private readonly names: string[];
   private readonly services: string[];
+  /** Where the span of the next delta starts. */
+  private sinceMs: number;
 
   constructor(
     private readonly layout: StatsLayout,
     private readonly worker = 0,
+    nowMs = Date.now(),
   ) {
+    this.sinceMs = nowMs;
     const routerCount = layout.routers.length;
     this.serviceBase = 1 + routerCount;
     this.instanceBase = new Int32Array(layout.services.length);
@@ -110,7 +122,9 @@ export class GatewayStatsRecorder {
 
   /** The changes since the last call, and a fresh start. */
   takeDelta(nowMs: number = Date.now()): GatewayStatsDelta {
-    const delta: GatewayStatsDelta = { worker: this.worker, takenAtMs: nowMs, total: this.entityDelta(0), routers: [], services: [], instances: [] };
+    const second = Math.floor((this.sinceMs + Math.max(nowMs, this.sinceMs)) / 2000);
+    this.sinceMs = nowMs;
+    const delta: GatewayStatsDelta = { worker: this.worker, takenAtMs: nowMs, second, total: this.entityDelta(0), routers: [], services: [], instances: [] };
     const routerEnd = this.serviceBase;
     const serviceEnd = this.serviceBase + this.layout.services.length;
     for (let entity = 1; entity < this.entityCount; entity++) {

@@ -45,6 +45,21 @@ describe('onHousekeeping', () => {
     expect(() => onHousekeeping(() => undefined, 0)).toThrow(/everyTicks/);
     expect(() => onHousekeeping(() => undefined, 1.5)).toThrow(/everyTicks/);
   });
+
+  it('ticks on the quarter seconds of the wall clock, and a task of four ticks just after each second begins, however it was started', async () => {
+    // Started halfway between two quarters: a timer counting from its start would tick there.
+    while (Math.abs((Date.now() % HOUSEKEEPING_MS) - 125) > 10) await new Promise((resolve) => setImmediate(resolve));
+    const quarters: number[] = [];
+    const seconds: number[] = [];
+    cleanup.push(onHousekeeping((nowMs) => quarters.push(nowMs)));
+    cleanup.push(onHousekeeping((nowMs) => seconds.push(nowMs), 4));
+    await waitFor(() => seconds.length >= 2, 'two runs of the four-tick task', 4_000);
+    // Timers fire a little late, never early: within 60 ms after the mark, on an unhurried loop.
+    for (const at of quarters) expect(at % HOUSEKEEPING_MS).toBeLessThan(60);
+    for (const at of seconds) expect(at % 1000).toBeLessThan(60);
+    expect(seconds[1]! - seconds[0]!).toBeGreaterThan(900);
+    expect(seconds[1]! - seconds[0]!).toBeLessThan(1100);
+  });
 });
 
 describe("the data plane's periodic work", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayStatsAggregator, GatewayStatsRecorder, StatsErrorKind, type StatsLayout } from '../../../../electron/engine/gateway/stats/index.ts';
+import { GatewayStatsAggregator, GatewayStatsRecorder, SERIES_GRACE_MS, StatsErrorKind, type StatsLayout } from '../../../../electron/engine/gateway/stats/index.ts';
 
 const layout: StatsLayout = {
   routers: [
@@ -99,19 +99,24 @@ describe('GatewayStatsAggregator', () => {
   });
 
   it('keeps one-second series: rps, error rate, p50/p99 and bytes, in total, per router and per service', () => {
-    const time = clock(1_700_000_000_000);
+    const T0 = 1_700_000_000_000;
+    const time = clock(T0);
     const aggregator = new GatewayStatsAggregator({ now: time.now });
-    const recorder = new GatewayStatsRecorder(layout);
+    const recorder = new GatewayStatsRecorder(layout, 0, T0);
+    // Second T0: 100 requests, taken just after it ends, as a worker does.
     for (let i = 0; i < 100; i++) recorder.recordRequest(0, 0, 0, i < 5 ? 500 : i < 10 ? 0 : 200, i < 99 ? 2000 : 900_000, 1, 3);
+    time.advance(1002);
     aggregator.apply(recorder.takeDelta(time.now()));
-    time.advance(1000);
+    // Second T0 + 1: one redirect.
     recorder.recordRequest(1, -1, -1, 302, 100, 1, 1);
+    time.advance(1000);
     aggregator.apply(recorder.takeDelta(time.now()));
-    time.advance(2000);
+    time.advance(1000 + SERIES_GRACE_MS);
 
+    // At T0 + 3.402 s, second T0 + 2 is complete and its grace is over.
     const total = aggregator.series('total', '', 5);
     expect(total.rps).toEqual([0, 0, 100, 1, 0]);
-    expect(total.startMs).toBe(1_699_999_998_000);
+    expect(total.startMs).toBe(T0 - 2000);
     expect(total.errorRate[2]).toBeCloseTo(0.1, 6);
     expect(total.p50Ms[2]).toBeCloseTo(2, 1);
     expect(total.p99Ms[2]).toBeCloseTo(2, 1);
@@ -126,5 +131,44 @@ describe('GatewayStatsAggregator', () => {
     // An hour later the ring has wrapped and reads as zeros.
     time.advance(3_600_000);
     expect(aggregator.series('total', '', 3600).rps.every((v) => v === 0)).toBe(true);
+  });
+
+  it('counts a delta in the second it was counted over, not the second it arrives in', () => {
+    const T0 = 1_700_000_000_000;
+    const time = clock(T0);
+    const aggregator = new GatewayStatsAggregator({ now: time.now });
+    const workers = [new GatewayStatsRecorder(layout, 0, T0), new GatewayStatsRecorder(layout, 1, T0)];
+    const count = (recorder: GatewayStatsRecorder, requests: number) => {
+      for (let i = 0; i < requests; i++) recorder.recordRequest(0, 0, 0, 200, 1000, 1, 1);
+    };
+    // Each worker serves 100 in second T0 and 100 in T0 + 1, and takes its deltas on its first tick of the next second.
+    count(workers[0]!, 100);
+    count(workers[1]!, 100);
+    const firstTakes = workers.map((recorder) => recorder.takeDelta(T0 + 1001));
+    count(workers[0]!, 100);
+    count(workers[1]!, 100);
+    const secondTakes = workers.map((recorder) => recorder.takeDelta(T0 + 2001));
+    expect(firstTakes.map((delta) => delta.second)).toEqual([T0 / 1000, T0 / 1000]);
+    expect(secondTakes.map((delta) => delta.second)).toEqual([T0 / 1000 + 1, T0 / 1000 + 1]);
+    // The host was busy: worker 1's first delta arrives 300 ms into the next second, together with worker 0's second one.
+    time.advance(1001);
+    aggregator.apply(firstTakes[0]!);
+    time.advance(300);
+    aggregator.apply(firstTakes[1]!);
+    aggregator.apply(secondTakes[0]!);
+    time.advance(1000);
+    aggregator.apply(secondTakes[1]!);
+    time.advance(1000);
+    // By arrival (seconds T0, T0 + 1, T0 + 2 of the host's clock) it would read 0, 300, 100.
+    expect(aggregator.series('total', '', 2)).toMatchObject({ startMs: T0, rps: [200, 200] });
+    // Later than its second's grace: it counts in the oldest second still open, and the totals have it all.
+    const late = new GatewayStatsRecorder(layout, 2, T0 + 1000);
+    count(late, 7);
+    const lateDelta = late.takeDelta(T0 + 2001);
+    expect(lateDelta.second).toBe(T0 / 1000 + 1);
+    aggregator.apply(lateDelta);
+    time.advance(1000);
+    expect(aggregator.series('total', '', 3).rps).toEqual([200, 200, 7]);
+    expect(aggregator.snapshot().total.requests).toBe(407);
   });
 });
