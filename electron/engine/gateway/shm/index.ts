@@ -3,4 +3,4 @@
  * they update together (rate-limit buckets, retry budgets) in
  * SharedArrayBuffers the control plane makes and hands to each of them.
  */
-export { checkOwner, forceUnlockWord, lock, MAX_LOCK_OWNER, unlock } from './mutex.ts';
+export { checkOwner, forceUnlockWord, lock, lockWordOf, MAX_LOCK_OWNER, unlock, wakeOne } from './mutex.ts';

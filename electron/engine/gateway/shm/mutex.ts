@@ -27,7 +27,21 @@ export function checkOwner(owner: number): number {
   return owner;
 }
 
-/** Takes the lock at words[index] for `owner` (checked by the caller once, with checkOwner). */
+/** The word of a lock `owner` holds while nobody waits for it. */
+export function lockWordOf(owner: number): number {
+  return owner << 1;
+}
+
+/**
+ * Takes the lock at words[index] for `owner` (checked by the caller once,
+ * with checkOwner).
+ *
+ * On a request's path, write the uncontended halves out instead of calling
+ * lock() and unlock(), which V8 did not inline there (90 ns a request):
+ *   if (Atomics.compareExchange(words, index, 0, lockWordOf(owner)) !== 0) lock(words, index, owner);
+ *   ...
+ *   if (Atomics.exchange(words, index, 0) !== lockWordOf(owner)) wakeOne(words, index);
+ */
 export function lock(words: Int32Array, index: number, owner: number): void {
   const mine = owner << 1;
   if (Atomics.compareExchange(words, index, 0, mine) === 0) return;
@@ -51,7 +65,12 @@ function lockContended(words: Int32Array, index: number, mine: number): void {
 }
 
 export function unlock(words: Int32Array, index: number): void {
-  if ((Atomics.exchange(words, index, 0) & 1) !== 0) Atomics.notify(words, index, 1);
+  if ((Atomics.exchange(words, index, 0) & 1) !== 0) wakeOne(words, index);
+}
+
+/** After an unlock that found the word marked as waited on: wakes one sleeper, which takes the lock marked. */
+export function wakeOne(words: Int32Array, index: number): void {
+  Atomics.notify(words, index, 1);
 }
 
 /**
