@@ -50,7 +50,6 @@ const MAX_SETS = 1 << 20;
  * sets unevenly. Measured with 100,000 client IPs busy at once in a table
  * for 100,000, 0.34% of them lost their bucket to another key (a client
  * that loses it starts again with a full one); with 200,000, 8%.
- * 
  */
 export function createBucketTable(maxKeys: number): SharedArrayBuffer {
   if (!Number.isInteger(maxKeys) || maxKeys < 1) throw new NetopsError(ErrorCodes.invalidArgument, `a bucket table holds at least 1 key, got ${maxKeys}`);
