@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
   poolsByInstance,
+  retryBudgetLabel,
   textParam,
   type ConfigVersion,
   type Contract,
@@ -316,7 +317,8 @@ function instanceHealth(instance: GatewayServiceStatus['instances'][number]): st
 
 export function formatServices(services: GatewayServiceStatus[]): string {
   const blocks = services.map((service) => {
-    const head = `service ${service.name}  ${service.status}  balancer ${service.balancer}  rps ${rate(service.traffic.rps)}  errors ${percent(service.traffic.errorRate)}  p50 ${latency(service.traffic.p50Ms)}  p99 ${latency(service.traffic.p99Ms)}`;
+    const retries = retryBudgetLabel(service.retries);
+    const head = `service ${service.name}  ${service.status}  balancer ${service.balancer}  rps ${rate(service.traffic.rps)}  errors ${percent(service.traffic.errorRate)}  p50 ${latency(service.traffic.p50Ms)}  p99 ${latency(service.traffic.p99Ms)}${retries ? `  ${retries}` : ''}`;
     const problems = (service.status === 'disabled' && service.errors.length === 0 ? [SWITCHED_OFF] : service.errors).map((error) => `  ${error}\n`).join('');
     const pools = poolsByInstance(service.pools);
     const rows = service.instances.map((instance) => {

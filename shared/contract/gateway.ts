@@ -72,6 +72,19 @@ export const gatewayPool = z.object({
   pipelined: z.number().int(),
 });
 
+/** A service's retry budget over its window (10 s), every worker's retries together. */
+export const gatewayRetryBudget = z.object({
+  /** Retries a request may get (the config's retry.attempts); 0: the service never retries. */
+  attempts: z.number().int(),
+  windowSeconds: z.number().int(),
+  requests: z.number().int(),
+  retries: z.number().int(),
+  /** Retries the window allows: minRetriesPerSecond × window, or budgetPercent of its requests when that is more. */
+  allowed: z.number().int(),
+  /** Retries the budget refused since the service appeared. */
+  refused: z.number().int(),
+});
+
 export const gatewayService = z.object({
   name: z.string(),
   status: itemStatus,
@@ -80,6 +93,8 @@ export const gatewayService = z.object({
   balancer: z.string(),
   instances: z.array(gatewayInstance),
   pools: z.array(gatewayPool),
+  /** Null while no worker runs the service (it is disabled, or no entry point exists yet). */
+  retries: gatewayRetryBudget.nullable(),
   traffic: trafficFigures,
 });
 
@@ -125,6 +140,7 @@ export const gatewayStatus = z.object({
 export type GatewayStatus = z.infer<typeof gatewayStatus>;
 export type GatewayRouterStatus = z.infer<typeof gatewayRouter>;
 export type GatewayServiceStatus = z.infer<typeof gatewayService>;
+export type GatewayRetryBudget = z.infer<typeof gatewayRetryBudget>;
 export type GatewayInstanceStatus = z.infer<typeof gatewayInstance>;
 export type GatewayMiddlewareStatus = z.infer<typeof gatewayMiddleware>;
 export type GatewayEntryPointStatus = z.infer<typeof gatewayEntryPoint>;
@@ -153,6 +169,22 @@ export function poolsByInstance(pools: readonly GatewayPool[]): Map<string, Gate
   }
   return sums;
 }
+
+/**
+ * A service's retry budget in a few words, as the Services tab and
+ * `netops gateway services` show it: "retries 3 of 10 in 10 s, 12 refused",
+ * "retries off" for a service that never retries, '' before it runs.
+ */
+export function retryBudgetLabel(budget: GatewayRetryBudget | null): string {
+  if (budget === null) return '';
+  if (budget.attempts === 0) return 'retries off';
+  const refused = budget.refused > 0 ? `, ${budget.refused.toLocaleString('en-US')} refused` : '';
+  return `retries ${budget.retries.toLocaleString('en-US')} of ${budget.allowed.toLocaleString('en-US')} in ${budget.windowSeconds} s${refused}`;
+}
+
+/** What the label's figures mean, for its tooltip. */
+export const RETRY_BUDGET_HINT =
+  'Retries sent in the last 10 s, by every worker, of the retries the budget allows there: minRetriesPerSecond × 10 s, or budgetPercent of the requests when that is more. Refused: retries the budget stopped since the service appeared; those requests got the upstream\'s answer as it was.';
 
 /** One second of traffic. */
 export const trafficPoint = z.object({

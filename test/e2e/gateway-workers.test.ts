@@ -50,6 +50,17 @@ describe('the Gateway screen with two workers', () => {
     for (let index = 0; index < 40; index++) expect((await send(gatewayPort, `/spread/${index}`, { agent: false })).status).toBe(200);
     await eventually(() => pool.getAttribute('title')).toMatch(/^2 opened, 38 reuses/);
     expect(await pool.textContent()).toBe('2 · 2 · 0 · 0');
+
+    // The service's retry budget, which both worker threads share: the default allows 100 retries in 10 s.
+    const retries = page.locator(`[data-testid="service-card"][data-name="one"] [data-testid="service-retries"]`);
+    await eventually(() => retries.textContent()).toBe('retries 0 of 100 in 10 s');
+    expect(await retries.getAttribute('title')).toContain('minRetriesPerSecond × 10 s');
+    // One request answered 503 on every attempt: the default policy's two retries are counted.
+    backend.status = 503;
+    expect((await send(gatewayPort, '/retried', { agent: false })).status).toBe(503);
+    backend.status = 200;
+    await eventually(() => retries.textContent()).toBe('retries 2 of 100 in 10 s');
+    await screenshot(page, 'gateway-workers-services-light');
     expect(problems).toEqual([]);
   });
 

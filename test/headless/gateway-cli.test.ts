@@ -112,7 +112,9 @@ describe('netops gateway routes, services and stats', () => {
     expect(services[0]!.instances.map((instance) => instance.url)).toEqual([alpha.url]);
 
     const text = await ok(['services']);
-    expect(text).toMatch(/^service alpha {2}enabled {2}balancer roundRobin {2}rps [\d.]+ {2}errors [\d.]+% {2}p50 \S+ {2}p99 \S+$/m);
+    // The default retry budget: 10 a second over 10 s, with nothing retried yet.
+    expect(services[0]!.retries).toMatchObject({ attempts: 2, windowSeconds: 10, retries: 0, allowed: 100, refused: 0 });
+    expect(text).toMatch(/^service alpha {2}enabled {2}balancer roundRobin {2}rps [\d.]+ {2}errors [\d.]+% {2}p50 \S+ {2}p99 \S+ {2}retries 0 of 100 in 10 s$/m);
     expect(text).toMatch(/^ {2}INSTANCE\s+WEIGHT\s+RPS\s+ERRORS\s+P50\s+P99\s+OPEN\/IDLE\/BUSY\/QUEUED\s+CREATED\/REUSED\s+HEALTH$/m);
     expect(text).toMatch(new RegExp(`^ {2}${alpha.url.replace(/\./g, '\\.')}\\s+1\\s+.*healthy$`, 'm'));
     expect(text).toMatch(/\n1 service\n$/);

@@ -92,6 +92,12 @@ describe('the proxy retries', () => {
     expect(statuses.every((status) => status === 503)).toBe(true);
     // 20 first attempts, and the 10 retries the budget allows.
     expect(budgeted.hits).toBe(30);
+    // The status says so: the window's requests and retries, what it allows, and a refusal for each of
+    // the 15 requests after the first 5 spent the budget's 10 retries, 2 each.
+    const status = console.running.host.gateway.status();
+    expect(status.services.find((service) => service.name === 'budgeted')!.retries).toEqual({ attempts: 2, windowSeconds: 10, requests: 20, retries: 10, allowed: 10, refused: 15 });
+    // budgetPercent 100 of a few requests allows a few, the floor of 1,000 a second 10,000: the larger.
+    expect(status.services.find((service) => service.name === 'failing')!.retries).toMatchObject({ attempts: 2, allowed: 10_000, refused: 0 });
   });
 
   it('after a reset too, counted against the same budget', async () => {

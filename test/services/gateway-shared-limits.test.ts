@@ -107,5 +107,8 @@ describe('with two workers', () => {
     expect(statuses.every((status) => status === 503)).toBe(true);
     // 20 first attempts, and the 10 retries of the budget.
     expect(failing.hits).toBe(30);
+    const budget = (await client.api.gateway.status({})).services.find((service) => service.name === 'failing')!.retries;
+    // A refusal for each of the 15 requests after the first 5 spent the 10 retries, 2 each.
+    expect(budget).toEqual({ attempts: 2, windowSeconds: 10, requests: 20, retries: 10, allowed: 10, refused: 15 });
   });
 });

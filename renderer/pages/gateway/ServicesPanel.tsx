@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { poolsByInstance, type GatewayInstanceStatus, type GatewayServiceStatus } from '../../../shared/contract/index.ts';
+import { poolsByInstance, RETRY_BUDGET_HINT, retryBudgetLabel, type GatewayInstanceStatus, type GatewayServiceStatus } from '../../../shared/contract/index.ts';
 import { ConfirmDialog, EditIcon, formatCount, formatCountdown, formatRate, PlusIcon, TrashIcon, useAction, useNow } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { formatErrorRate, formatLatency, ItemStatusBadge, TrafficCells, useGatewayApi } from './common.tsx';
@@ -47,6 +47,15 @@ function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceSta
           <span className="panel-meta numeric">
             {healthy} of {service.instances.length} instance{service.instances.length === 1 ? '' : 's'} up
           </span>
+          {service.retries ? (
+            <span
+              className={`panel-meta numeric${service.retries.attempts > 0 && service.retries.retries >= service.retries.allowed ? ' tone-warning' : ''}`}
+              title={RETRY_BUDGET_HINT}
+              data-testid="service-retries"
+            >
+              {retryBudgetLabel(service.retries)}
+            </span>
+          ) : null}
         </div>
         <div className="panel-actions">
           <span className="gw-service-figures numeric" title="Requests per second (10 s), error rate (60 s) and p99 since start">

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { poolsByInstance, type GatewayPool } from '../../../shared/contract/index.ts';
+import { poolsByInstance, retryBudgetLabel, type GatewayPool } from '../../../shared/contract/index.ts';
 
 function pool(instance: string, figures: Partial<Omit<GatewayPool, 'instance'>>): GatewayPool {
   return { instance, open: 0, idle: 0, busy: 0, queued: 0, created: 0, reused: 0, pipelined: 0, ...figures };
@@ -20,5 +20,15 @@ describe('poolsByInstance', () => {
     expect(sums.get(b)).toEqual(pool(b, { open: 1, idle: 1, created: 1, reused: 7 }));
     // The status it came from is left as it was.
     expect(pools[0]).toEqual(pool(a, { open: 2, idle: 1, busy: 1, queued: 0, created: 3, reused: 40, pipelined: 5 }));
+  });
+});
+
+describe('retryBudgetLabel', () => {
+  const budget = { attempts: 2, windowSeconds: 10, requests: 2400, retries: 12, allowed: 480, refused: 0 };
+  it('says the retries of the window against what the budget allows, and the refusals when there are any', () => {
+    expect(retryBudgetLabel(budget)).toBe('retries 12 of 480 in 10 s');
+    expect(retryBudgetLabel({ ...budget, retries: 480, refused: 1234 })).toBe('retries 480 of 480 in 10 s, 1,234 refused');
+    expect(retryBudgetLabel({ ...budget, attempts: 0 })).toBe('retries off');
+    expect(retryBudgetLabel(null)).toBe('');
   });
 });

@@ -17,4 +17,4 @@ export { hashBalanceKey, parseBalanceKey, type BalanceKey } from './balance-key.
 export { hashRange, hashString, mix32 } from './hash.ts';
 export { HealthChecker, type HealthChange, type HealthCheckerOptions, type HealthSnapshot } from './health-checker.ts';
 export { OutlierDetector, type OutlierCarry, type OutlierEjection, type OutlierInstanceCarry, type OutlierInstanceSnapshot, type OutlierResult, type OutlierSnapshot } from './outlier-detector.ts';
-export { createRetryRing, releaseRetryRingLock, RetryBudget, RETRY_WINDOW_SECONDS, isIdempotent, shouldRetryStatus } from './retry-budget.ts';
+export { createRetryRing, releaseRetryRingLock, RetryBudget, RETRY_WINDOW_SECONDS, isIdempotent, shouldRetryStatus, type RetryBudgetSnapshot } from './retry-budget.ts';

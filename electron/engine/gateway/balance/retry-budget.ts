@@ -34,6 +34,15 @@ export function createRetryRing(windowSeconds: number = RETRY_WINDOW_SECONDS, no
   return buffer;
 }
 
+export interface RetryBudgetSnapshot {
+  requestsInWindow: number;
+  retriesInWindow: number;
+  /** Retries the window allows: the floor, or the budget's share of its requests when that is more. */
+  allowedRetries: number;
+  refused: number;
+  windowSeconds: number;
+}
+
 /**
  * Envoy's retry budget, over time rather than concurrency: a retry may go
  * out while retries in the last window stay below the larger of
@@ -91,9 +100,17 @@ export class RetryBudget {
     return false;
   }
 
-  snapshot(nowMs: number): { requestsInWindow: number; retriesInWindow: number; refused: number; windowSeconds: number } {
+  /** The window's counts as every worker sees them, the retries they allow, and the refusals since the ring was made. */
+  snapshot(nowMs: number): RetryBudgetSnapshot {
     this.advance(nowMs);
-    return { requestsInWindow: this.sum(0), retriesInWindow: this.sum(this.windowSeconds), refused: Atomics.load(this.ints, H_REFUSED), windowSeconds: this.windowSeconds };
+    const requestsInWindow = this.sum(0);
+    return {
+      requestsInWindow,
+      retriesInWindow: this.sum(this.windowSeconds),
+      allowedRetries: Math.ceil(Math.max(this.floorRetries, requestsInWindow * this.share)),
+      refused: Atomics.load(this.ints, H_REFUSED),
+      windowSeconds: this.windowSeconds,
+    };
   }
 
   private sum(from: number): number {

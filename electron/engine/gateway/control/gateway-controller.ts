@@ -14,6 +14,7 @@ import {
   routerConfig,
   serviceConfig,
   type CheckedGatewayConfig,
+  type RetryConfig,
   type ServiceConfig,
 } from '../../../../shared/contract/gateway-config.ts';
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
@@ -696,6 +697,7 @@ export class GatewayController implements Disposable {
         pools: pools
           .filter((pool) => pool.name.startsWith(`${item.name} `))
           .map((pool) => ({ instance: pool.name.slice(item.name.length + 1), open: pool.open, idle: pool.idle, busy: pool.busy, queued: pool.queued, created: pool.created, reused: pool.reused, pipelined: pool.pipelined })),
+        retries: this.retryBudget(item.name, item.config?.retry, nowMs),
         traffic: figures(stats, this.stats.series('service', item.name, 60)),
       };
     });
@@ -727,6 +729,21 @@ export class GatewayController implements Disposable {
       middlewares,
       totals: figures(snapshot.total, this.stats.series('total', '', 60)),
       error: [this.lastError, this.affinityError].filter((text) => text !== null).join('; ') || null,
+    };
+  }
+
+  /** A service's retry budget from the ring its workers share; null while none runs it. */
+  private retryBudget(name: string, retry: RetryConfig | undefined, nowMs: number): GatewayStatus['services'][number]['retries'] {
+    if (!retry || this.workers.length === 0) return null;
+    const budget = this.shared.retryBudget(name, retry, nowMs);
+    if (!budget) return null;
+    return {
+      attempts: retry.attempts,
+      windowSeconds: budget.windowSeconds,
+      requests: budget.requestsInWindow,
+      retries: budget.retriesInWindow,
+      allowed: budget.allowedRetries,
+      refused: budget.refused,
     };
   }
 

@@ -1,7 +1,7 @@
-import { middlewareConfig, serviceConfig, type CheckedGatewayConfig } from '../../../../shared/contract/gateway-config.ts';
-import { createRetryRing, releaseRetryRingLock } from '../balance/index.ts';
+import { middlewareConfig, serviceConfig, type CheckedGatewayConfig, type RetryConfig } from '../../../../shared/contract/gateway-config.ts';
+import { createRetryRing, releaseRetryRingLock, RetryBudget, type RetryBudgetSnapshot } from '../balance/index.ts';
 import { bucketTableKeys, createBucketTable, DEFAULT_RATE_LIMIT_KEYS, releaseBucketLocks } from '../middleware/index.ts';
-import type { SharedState } from '../worker/index.ts';
+import { CONTROL_LOCK_OWNER, type SharedState } from '../worker/index.ts';
 
 interface RateLimitMemory {
   id: number;
@@ -63,6 +63,12 @@ export class GatewaySharedMemory {
     }
     for (const name of this.retryRings.keys()) if (!services.has(name)) this.retryRings.delete(name);
     return state;
+  }
+
+  /** A service's retry budget as every worker sees it, under `retry` (its config). */
+  retryBudget(name: string, retry: RetryConfig, nowMs: number): RetryBudgetSnapshot | undefined {
+    const ring = this.retryRings.get(name);
+    return ring ? new RetryBudget(retry, ring.buffer, CONTROL_LOCK_OWNER).snapshot(nowMs) : undefined;
   }
 
   /** Buckets in use in a rate limit's table, all workers together. */

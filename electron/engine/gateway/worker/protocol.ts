@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LOCK_OWNER } from '../shm/index.ts';
 
 /**
  * Messages between the control plane (the host) and a data-plane worker.
@@ -66,6 +67,9 @@ export type SharedMemory = z.infer<typeof sharedMemory>;
 export function workerLockOwner(workerIndex: number): number {
   return workerIndex + 1;
 }
+
+/** How the control plane names itself there, when it reads a retry ring (which may move it on to the current second). */
+export const CONTROL_LOCK_OWNER = MAX_LOCK_OWNER;
 
 export const controlToWorker = z.discriminatedUnion('t', [
   z.object({

@@ -25,13 +25,18 @@ describe('RetryBudget', () => {
   it('a quiet service may still retry minRetriesPerSecond × window times', () => {
     const budget = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 10 });
     expect(spend(budget, T0)).toBe(100);
-    expect(budget.snapshot(T0)).toEqual({ requestsInWindow: 0, retriesInWindow: 100, refused: 1, windowSeconds: 10 });
+    expect(budget.snapshot(T0)).toEqual({ requestsInWindow: 0, retriesInWindow: 100, allowedRetries: 100, refused: 1, windowSeconds: 10 });
   });
 
   it('a busy service may retry budgetPercent of its requests in the window', () => {
     const budget = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 0 });
     for (let second = 0; second < 10; second++) for (let i = 0; i < 100; i++) budget.recordRequest(T0 + second * 1000 + i);
     expect(spend(budget, T0 + 9_500)).toBe(200);
+    // A share that is not whole: 25% of 10 requests is 2.5, so a third retry still fits under it.
+    const partial = new RetryBudget({ budgetPercent: 25, minRetriesPerSecond: 0 });
+    for (let i = 0; i < 10; i++) partial.recordRequest(T0);
+    expect(partial.snapshot(T0).allowedRetries).toBe(3);
+    expect(spend(partial, T0)).toBe(3);
     const floored = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 30 });
     for (let i = 0; i < 1000; i++) floored.recordRequest(T0);
     expect(spend(floored, T0)).toBe(300);
@@ -84,7 +89,7 @@ describe('RetryBudget', () => {
     for (let i = 0; i < 50; i++) one.recordRequest(T0);
     for (let i = 0; i < 50; i++) two.recordRequest(T0);
     expect(spend(one, T0) + spend(two, T0)).toBe(10);
-    expect(one.snapshot(T0)).toEqual({ requestsInWindow: 100, retriesInWindow: 10, refused: 2, windowSeconds: 10 });
+    expect(one.snapshot(T0)).toEqual({ requestsInWindow: 100, retriesInWindow: 10, allowedRetries: 10, refused: 2, windowSeconds: 10 });
   });
 
   it('counts every request and retry of real threads counting at once, and the ring moves on for all', async () => {
