@@ -40,9 +40,15 @@ beforeAll(async () => {
     gatewayYaml(`entryPoints:
   - name: web
     port: 0
+middlewares:
+  - name: per-client
+    type: rateLimit
+    ratePerSecond: 1000
+    burst: 1000
 routers:
   - name: all
     match: { path: { prefix: / } }
+    middlewares: [per-client]
     service: only
 services:
   - name: only
@@ -92,6 +98,15 @@ describe('GET /metrics', () => {
     expect(sample, reply.body).not.toBeNull();
     expect(sample![1]).toContain('router="all"');
     expect(Number(sample![2])).toBeGreaterThanOrEqual(1);
+    // The rate limit's counts and buckets, and the service's retry budget (the default: 100 in 10 s).
+    const metrics = await waitFor(async () => {
+      const candidate = (await get('/metrics', { Authorization: `Bearer ${testConsole.token}` })).body;
+      return /^netops_gateway_middleware_events_total\{middleware="per-client",type="rateLimit",event="allowed"\} [1-9]/m.test(candidate) ? candidate : undefined;
+    }, 'the rate limit to count the request');
+    expect(metrics).toMatch(/^netops_gateway_rate_limit_keys\{middleware="per-client"\} 1$/m);
+    expect(metrics).toMatch(/^netops_gateway_retries\{service="only"\} 0$/m);
+    expect(metrics).toMatch(/^netops_gateway_retries_allowed\{service="only"\} 100$/m);
+    expect(metrics).toMatch(/^netops_gateway_retries_refused_total\{service="only"\} 0$/m);
   });
 
   it('accepts the session cookie a browser got from the token URL', async () => {

@@ -26,7 +26,7 @@ import { HealthChecker } from '../balance/index.ts';
 import { yamlErrorMessage, yamlProblems } from '../../config/index.ts';
 import { editGatewayConfigText, GatewayConfigHistory, loadGatewayConfigText, type GatewayItemKind } from '../config/index.ts';
 import { parseInstanceUrl, type EntryPointStatus, type L4Counters, type UpstreamPoolStats } from '../proxy/index.ts';
-import { AccessLog, GatewayStatsAggregator, type EntityStats, type GatewayStatsDelta } from '../stats/index.ts';
+import { AccessLog, GatewayStatsAggregator, renderControlPlaneMetrics, type EntityStats, type GatewayStatsDelta } from '../stats/index.ts';
 import type { UpstreamInstance } from '../types.ts';
 import {
   ConnectionMirror,
@@ -813,7 +813,8 @@ export class GatewayController implements Disposable {
   }
 
   prometheus(): string {
-    return this.stats.prometheus();
+    const status = this.status();
+    return this.stats.prometheus() + renderControlPlaneMetrics({ middlewares: status.middlewares, services: status.services });
   }
 
   private l4Counters(): Record<string, L4Counters> {

@@ -18,6 +18,6 @@ export {
   type StatsScope,
   type StatsSeries,
 } from './stats-aggregator.ts';
-export { DURATION_BUCKETS_SECONDS, escapeLabelValue } from './prometheus.ts';
+export { DURATION_BUCKETS_SECONDS, escapeLabelValue, renderControlPlaneMetrics, type ControlPlaneMetrics } from './prometheus.ts';
 export { StatsErrorKind, type ErrorKindName } from './fields.ts';
 export { AccessLog, type AccessLogCounters, type AccessLogEntry, type AccessLogOptions } from './access-log.ts';

@@ -73,6 +73,43 @@ export function renderPrometheus(stats: GatewayStatsAggregator): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** What the control plane knows beyond the workers' request stats: middleware counters and retry budgets. */
+export interface ControlPlaneMetrics {
+  middlewares: ReadonlyArray<{ name: string; type: string; counters: Readonly<Record<string, number>> }>;
+  services: ReadonlyArray<{ name: string; retries: { retries: number; allowed: number; refused: number } | null }>;
+}
+
+/**
+ * Middleware counters and retry budgets as Prometheus text, after
+ * renderPrometheus's families. A middleware's counters are every worker's
+ * summed; they start again from 0 when its config changes (a new object in
+ * each worker), as a counter may.
+ */
+export function renderControlPlaneMetrics(metrics: ControlPlaneMetrics): string {
+  const lines: string[] = [];
+  family(lines, 'netops_gateway_middleware_events_total', 'counter', 'What each middleware did, by the counters the Middlewares tab shows (rateLimit: allowed, limited, dryRunLimited).');
+  for (const middleware of metrics.middlewares) {
+    const labels = `middleware="${escapeLabelValue(middleware.name)}",type="${escapeLabelValue(middleware.type)}"`;
+    for (const [event, value] of Object.entries(middleware.counters)) {
+      if (event === 'keys') continue;
+      lines.push(`netops_gateway_middleware_events_total{${labels},event="${escapeLabelValue(event)}"} ${formatValue(value)}`);
+    }
+  }
+  family(lines, 'netops_gateway_rate_limit_keys', 'gauge', 'Clients a rate limit holds a bucket for, in the table every worker shares.');
+  for (const middleware of metrics.middlewares) {
+    const keys = middleware.counters['keys'];
+    if (middleware.type === 'rateLimit' && keys !== undefined) lines.push(`netops_gateway_rate_limit_keys{middleware="${escapeLabelValue(middleware.name)}"} ${formatValue(keys)}`);
+  }
+  const budgets = metrics.services.flatMap((service) => (service.retries ? [{ label: `service="${escapeLabelValue(service.name)}"`, budget: service.retries }] : []));
+  family(lines, 'netops_gateway_retries', 'gauge', "Retries sent in the retry budget's 10 s window, all workers together.");
+  for (const { label, budget } of budgets) lines.push(`netops_gateway_retries{${label}} ${formatValue(budget.retries)}`);
+  family(lines, 'netops_gateway_retries_allowed', 'gauge', 'Retries the budget allows in its window now: minRetriesPerSecond × 10 s, or budgetPercent of the requests when that is more.');
+  for (const { label, budget } of budgets) lines.push(`netops_gateway_retries_allowed{${label}} ${formatValue(budget.allowed)}`);
+  family(lines, 'netops_gateway_retries_refused_total', 'counter', 'Retries the budget refused since the service appeared.');
+  for (const { label, budget } of budgets) lines.push(`netops_gateway_retries_refused_total{${label}} ${formatValue(budget.refused)}`);
+  return `${lines.join('\n')}\n`;
+}
+
 function family(lines: string[], name: string, type: string, help: string): void {
   lines.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`, `# TYPE ${name} ${type}`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DURATION_BUCKETS_SECONDS, GatewayStatsAggregator, GatewayStatsRecorder, StatsErrorKind } from '../../../../electron/engine/gateway/stats/index.ts';
+import { DURATION_BUCKETS_SECONDS, GatewayStatsAggregator, GatewayStatsRecorder, renderControlPlaneMetrics, StatsErrorKind } from '../../../../electron/engine/gateway/stats/index.ts';
 
 interface Sample {
   name: string;
@@ -91,5 +91,38 @@ describe('Prometheus exposition', () => {
   it('is valid with no traffic at all', () => {
     const { samples } = parseExposition(new GatewayStatsAggregator().prometheus());
     expect(samples).toEqual([]);
+    expect(parseExposition(renderControlPlaneMetrics({ middlewares: [], services: [] })).samples).toEqual([]);
+  });
+
+  it("adds each middleware's counters and each service's retry budget, after the request families and in the same format", () => {
+    const nasty = 'we"ird\\name';
+    const text =
+      new GatewayStatsAggregator().prometheus() +
+      renderControlPlaneMetrics({
+        middlewares: [
+          { name: nasty, type: 'rateLimit', counters: { allowed: 40, limited: 7, dryRunLimited: 0, keys: 3 } },
+          { name: 'key', type: 'apiKey', counters: { allowed: 12, missing: 2 } },
+        ],
+        services: [
+          { name: 'api', retries: { retries: 12, allowed: 100, refused: 5 } },
+          { name: 'off', retries: null },
+        ],
+      });
+    const { types, samples } = parseExposition(text);
+    expect(types.get('netops_gateway_middleware_events_total')).toBe('counter');
+    expect(types.get('netops_gateway_rate_limit_keys')).toBe('gauge');
+    expect(types.get('netops_gateway_retries_refused_total')).toBe('counter');
+    const values = (name: string) => samples.filter((sample) => sample.name === name).map((sample) => [sample.labels, sample.value]);
+    expect(values('netops_gateway_middleware_events_total')).toEqual([
+      [{ middleware: nasty, type: 'rateLimit', event: 'allowed' }, 40],
+      [{ middleware: nasty, type: 'rateLimit', event: 'limited' }, 7],
+      [{ middleware: nasty, type: 'rateLimit', event: 'dryRunLimited' }, 0],
+      [{ middleware: 'key', type: 'apiKey', event: 'allowed' }, 12],
+      [{ middleware: 'key', type: 'apiKey', event: 'missing' }, 2],
+    ]);
+    expect(values('netops_gateway_rate_limit_keys')).toEqual([[{ middleware: nasty }, 3]]);
+    expect(values('netops_gateway_retries')).toEqual([[{ service: 'api' }, 12]]);
+    expect(values('netops_gateway_retries_allowed')).toEqual([[{ service: 'api' }, 100]]);
+    expect(values('netops_gateway_retries_refused_total')).toEqual([[{ service: 'api' }, 5]]);
   });
 });
