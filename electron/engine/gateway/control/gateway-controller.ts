@@ -260,6 +260,7 @@ export class GatewayController implements Disposable {
       rejected: 0,
       thread: null,
     };
+    this.stats.expectWorker(index);
     runner.onMessage((raw) => this.onWorkerMessage(state, raw));
     let exited = false;
     runner.onExit((error) => {
@@ -339,7 +340,12 @@ export class GatewayController implements Disposable {
     }
     const report = raw as WorkerReport;
     worker.report = report;
-    for (const delta of report.stats) this.stats.apply(delta as GatewayStatsDelta);
+    let reportedThrough = -Infinity;
+    for (const delta of report.stats) {
+      this.stats.apply(delta as GatewayStatsDelta);
+      reportedThrough = Math.max(reportedThrough, delta.second);
+    }
+    if (report.stats.length > 0) this.stats.markReported(report.worker, reportedThrough);
     const second = new Map<string, [number, number]>();
     for (const [ip, requests, errors] of report.clients) second.set(ip, [requests, errors]);
     this.clientSeconds.push(second);

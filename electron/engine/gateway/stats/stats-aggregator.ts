@@ -171,7 +171,8 @@ export interface GatewayStatsAggregatorOptions {
  * arrives in: with several workers, each on its own clock tick and posting
  * to a host thread that may be busy, arrival would put two of a worker's
  * seconds in one point and none in the next. A second's point is written
- * SERIES_GRACE_MS after the second ends, so series() returns only complete
+ * once every worker has reported it (markReported), or SERIES_GRACE_MS
+ * after the second ends if one has not, so series() returns only complete
  * seconds; a delta later than that counts in the oldest second still open.
  *
  * The error rate of a second is (5xx answers + requests that got no answer)
@@ -193,6 +194,8 @@ export class GatewayStatsAggregator {
   private readonly serviceSeries = new Map<string, SecondSeries>();
   /** The oldest second still taking deltas (seconds since the epoch); the one after it is open too. */
   private openSecond: number;
+  /** By worker, the last second its reports covered (markReported). */
+  private readonly reportedThrough = new Map<number, number>();
 
   constructor(options: GatewayStatsAggregatorOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -227,6 +230,33 @@ export class GatewayStatsAggregator {
     for (const entity of this.routers.values()) entity.forgetWorker(worker);
     for (const entity of this.services.values()) entity.forgetWorker(worker);
     for (const byUrl of this.instances.values()) for (const entity of byUrl.values()) entity.forgetWorker(worker);
+    // It reports no more: the seconds it held open close on the others' reports, or on time.
+    this.reportedThrough.delete(worker);
+    this.closeReported();
+  }
+
+  /**
+   * A worker's report is in, every delta of it applied: it has counted
+   * everything up to the end of `second`. A second every worker has
+   * reported closes at once, without waiting out SERIES_GRACE_MS; the
+   * second the clock is in never closes early.
+   */
+  markReported(worker: number, second: number): void {
+    this.reportedThrough.set(worker, Math.max(second, this.reportedThrough.get(worker) ?? second));
+    this.closeReported();
+  }
+
+  /** A worker started: no second closes early until it has reported too. */
+  expectWorker(worker: number): void {
+    if (!this.reportedThrough.has(worker)) this.reportedThrough.set(worker, -Infinity);
+  }
+
+  private closeReported(): void {
+    this.roll();
+    if (this.reportedThrough.size === 0) return;
+    let through = Infinity;
+    for (const second of this.reportedThrough.values()) through = Math.min(through, second);
+    this.closeUntil(Math.min(through + 1, Math.floor(this.now() / 1000)));
   }
 
   /**
@@ -314,7 +344,11 @@ export class GatewayStatsAggregator {
 
   /** Closes every second that ended SERIES_GRACE_MS ago; after a long pause the whole hour reads as zeros. */
   private roll(): void {
-    const second = openSecondAt(this.now());
+    this.closeUntil(openSecondAt(this.now()));
+  }
+
+  /** Closes every open second before `second`. */
+  private closeUntil(second: number): void {
     if (second <= this.openSecond) return;
     const from = Math.max(this.openSecond, second - SERIES_SECONDS);
     const all = [this.totalSeries, ...this.routerSeries.values(), ...this.serviceSeries.values()];

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionTracker } from '../../../../electron/engine/connections/index.ts';
 import { GatewayController, type DataPlaneRunner } from '../../../../electron/engine/gateway/index.ts';
 import { lock } from '../../../../electron/engine/gateway/shm/index.ts';
+import { GatewayStatsRecorder, SERIES_GRACE_MS } from '../../../../electron/engine/gateway/stats/index.ts';
 import { workerLockOwner, type ControlToWorker } from '../../../../electron/engine/gateway/worker/index.ts';
 import { ApiKeyStore } from '../../../../electron/engine/security/index.ts';
 import { waitFor } from '../../../helpers/console.ts';
@@ -150,6 +151,20 @@ describe('the gateway controller and its workers', () => {
     runner.emit({ t: 'conn-update', opened: [open], counters: [], connected: [], ended: [9], kinds: [], closed: [{ id: 9, bytesRead: 7, bytesWritten: 8 }] });
     expect(tracker.totals().openedTotal).toBe(openedBefore + 1);
     expect(tracker.list().some((row) => row.owner === 'brief')).toBe(false);
+  });
+
+  it("charts a second as soon as every worker has reported it, without waiting out the grace for late ones", async () => {
+    // Early in a second, so the 400 ms grace for the one before has not passed.
+    while (Date.now() % 1000 < 20 || Date.now() % 1000 > 150) await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = Math.floor(Date.now() / 1000) - 1;
+    const recorder = new GatewayStatsRecorder({ routers: [], services: [] }, 0, second * 1000);
+    for (let i = 0; i < 7; i++) recorder.recordRequest(-1, -1, -1, 200, 1000, 1, 1);
+    const delta = recorder.takeDelta(second * 1000 + 1000);
+    expect(delta.second).toBe(second);
+    runner.emit({ t: 'report', report: { worker: 0, stats: [delta], pools: [], entryPoints: [], l4: {}, middlewares: {}, ejected: {}, clients: [], requests: [], headerTimeouts: 0, idleTimeouts: 0 } });
+    // The only worker has reported it: its 7 requests are in the 10-second rate at once.
+    expect(controller.status().totals.rps).toBeCloseTo(0.7, 6);
+    expect(Date.now() % 1000).toBeLessThan(SERIES_GRACE_MS);
   });
 
   it('replaces a worker that dies and hands the new one the running config, keys and shared memory, freeing the locks the dead one held', async () => {

@@ -133,6 +133,41 @@ describe('GatewayStatsAggregator', () => {
     expect(aggregator.series('total', '', 3600).rps.every((v) => v === 0)).toBe(true);
   });
 
+  it('closes a second as soon as every worker has reported it, never the second the clock is in, and on time without a worker that went quiet', () => {
+    const T0 = 1_700_000_000_000;
+    const time = clock(T0);
+    const aggregator = new GatewayStatsAggregator({ now: time.now });
+    const workers = [new GatewayStatsRecorder(layout, 0, T0), new GatewayStatsRecorder(layout, 1, T0)];
+    const report = (w: number, requests: number) => {
+      for (let i = 0; i < requests; i++) workers[w]!.recordRequest(0, 0, 0, 200, 1000, 1, 1);
+      const delta = workers[w]!.takeDelta(time.now());
+      aggregator.apply(delta);
+      aggregator.markReported(w, delta.second);
+    };
+    const newest = () => aggregator.series('total', '', 1);
+    aggregator.expectWorker(0);
+    aggregator.expectWorker(1);
+    time.advance(1005);
+    report(0, 10);
+    // Worker 1 has not reported second T0 yet: it stays open.
+    expect(newest().startMs).toBe(T0 - 1000);
+    time.advance(5);
+    report(1, 20);
+    // 10 ms into the next second, not 400: both are in.
+    expect(newest()).toMatchObject({ startMs: T0, rps: [30] });
+    // A worker reporting mid-second (a stop) closes nothing of the second the clock is in.
+    time.advance(500);
+    report(0, 1);
+    report(1, 1);
+    expect(newest().startMs).toBe(T0);
+    // Worker 1 goes away: the seconds close on worker 0's reports alone.
+    aggregator.forgetWorker(1);
+    time.advance(500);
+    report(0, 4);
+    expect(newest()).toMatchObject({ startMs: T0 + 1000, rps: [6] });
+    expect(aggregator.snapshot().total.requests).toBe(36);
+  });
+
   it('counts a delta in the second it was counted over, not the second it arrives in', () => {
     const T0 = 1_700_000_000_000;
     const time = clock(T0);
