@@ -7,7 +7,7 @@
  * once, with the low bit set when another thread sleeps on it. The holder
  * is named so that a thread that dies holding it (a worker terminated
  * mid-request) does not leave it held: once that thread has exited, the
- * control plane calls forceUnlock() with its owner id, as nginx's master
+ * control plane calls forceUnlockWord() with its owner id, as nginx's master
  * calls ngx_shmtx_force_unlock() with a dead worker's pid.
  *
  * Critical sections are a few dozen instructions, so a contended lock is
@@ -16,7 +16,7 @@
  * Without a sleeper, unlock is one atomic exchange.
  */
 
-/** Owner ids are 1 (a lone thread) up to this; the control plane gives worker i the id i + 1. */
+/** Owner ids are 1 (a lone thread) up to this: worker i is i + 1, the control plane this (see worker/protocol.ts). */
 export const MAX_LOCK_OWNER = 0x3fff_ffff;
 const SPINS = 100;
 /** A sleeper checks the word again at least this often, in case a wake-up is lost to a forced unlock. */
