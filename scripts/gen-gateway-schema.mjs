@@ -1,5 +1,5 @@
 // Writes assets/schema/gateway.schema.json from the zod schemas; a test fails while the committed file is stale.
-// Run with Node 22.18 or newer (it loads the TypeScript sources directly): node scripts/gen-gateway-schema.mjs
+// Run with Node 22 (it loads the TypeScript sources directly, and some use parameter properties): node --experimental-transform-types scripts/gen-gateway-schema.mjs
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -113,6 +113,9 @@ export const blockEntry = z.object({
 
 export type BlockEntry = z.infer<typeof blockEntry>;
 
+/** How IPv6 sources are grouped by rate limits unless told otherwise: per /64, a host's usual allocation. */
+export const DEFAULT_IPV6_RATE_LIMIT_PREFIX = 64;
+
 export const rateLimitInput = z
   .object({
     listener: z.string().regex(listenerName, 'must be a listener name'),
@@ -123,6 +126,12 @@ export const rateLimitInput = z
     banAfter: z.number().int().min(0).max(1_000_000).default(0),
     banWindowSeconds: z.number().int().min(1).max(86_400).default(60),
     banSeconds: z.number().int().min(1).max(30 * 86_400).default(600),
+    /**
+     * IPv6 sources share a bucket, and a ban, per prefix of this length: one
+     * host is handed a /64 (2^64 addresses), so a limit per address would
+     * limit nothing. 128: per address. IPv4 sources are limited per address.
+     */
+    ipv6Prefix: z.number().int().min(1).max(128).default(DEFAULT_IPV6_RATE_LIMIT_PREFIX),
   })
   .strict();
 

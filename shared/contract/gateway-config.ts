@@ -111,6 +111,12 @@ const rateLimitMiddleware = z
     key: z.union([z.literal('ip'), z.literal('apiKey'), z.string().regex(/^header:[!#$%&'*+.^_`|~0-9a-z-]{1,100}$/i)]).default('ip'),
     /** Count what would be refused, refuse nothing. */
     dryRun: z.boolean().default(false),
+    /**
+     * Keyed on the client IP (`ip`, or the fallback of the others): IPv6
+     * clients share a bucket per prefix of this length, since one host is
+     * handed a /64 and could take a fresh bucket per address. 128: per address.
+     */
+    ipv6Prefix: z.number().int().min(1).max(128).default(64),
   })
   .strict();
 

@@ -428,10 +428,22 @@ describe('the Firewall screen against netops serve', () => {
     await page.getByTestId('rate-limit-burst').fill('100');
     await page.getByTestId('rate-limit-ban-after').fill('30');
     await page.getByTestId('rate-limit-window').fill('2m');
+    expect(await page.getByTestId('rate-limit-ipv6-prefix').inputValue()).toBe('64');
+    await page.getByTestId('rate-limit-ipv6-prefix').fill('130');
+    await expect
+      .poll(() => page.locator('[data-testid="rate-limit-dialog"] [data-testid="field-error"][data-field="ipv6Prefix"]').textContent())
+      .toBe('A prefix length from 1 to 128, e.g. 64');
+    await page.getByTestId('rate-limit-ipv6-prefix').fill('48');
     await page.getByTestId('rate-limit-save').click();
     const row = page.locator('[data-testid="rate-limit-row"][data-listener="echo"]');
     await expect.poll(() => row.textContent()).toContain('50/s, burst 100');
     expect(await row.textContent()).toContain('ban after 30 refusals in 2m, for 10m');
+    expect(await row.textContent()).toContain('IPv6 per /48');
+    // What the engine kept, read back into the form.
+    await row.getByRole('button', { name: 'Edit the limit of echo' }).click();
+    expect(await page.getByTestId('rate-limit-ipv6-prefix').inputValue()).toBe('48');
+    await screenshot(page, 'firewall-rate-limit-dialog-light');
+    await page.keyboard.press('Escape');
     await row.getByRole('button', { name: 'Remove the limit of echo' }).click();
     await page.getByRole('button', { name: 'Remove limit' }).click();
     await expect.poll(() => row.count()).toBe(0);

@@ -99,6 +99,9 @@ describe('with two workers', () => {
     // Without the header, the client IP in a new table: 8 again.
     expect(count(await burst('/limited', 10, '127.0.0.31'), 200)).toBe(8);
     await waitFor(async () => (await middlewareCounters())['keys'] === 1, 'the new table counted');
+    // IPv6 clients grouped by another prefix length are keyed otherwise too: a new table again.
+    await client.api.gateway.upsert({ kind: 'middleware', item: { ...limit(8, 'header:x-tenant'), ipv6Prefix: 56 } });
+    expect(count(await burst('/limited', 10, '127.0.0.31'), 200)).toBe(8);
   });
 
   it('the retry budget is the service’s: its floor of 10 retries in the window, for both workers together', async () => {

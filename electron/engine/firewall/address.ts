@@ -8,6 +8,7 @@
  * IPv4-mapped IPv6, folded as parseIp does) uses word 0 only.
  */
 import { Buffer } from 'node:buffer';
+import { formatIPv6 } from '../../../shared/net/index.ts';
 
 export const FAMILY_NONE = 0;
 export const FAMILY_V4 = 4;
@@ -42,6 +43,30 @@ export function parseAddressInto(text: string, out: AddressWords): AddressFamily
   out[2] = ((groups[4]! << 16) | groups[5]!) >>> 0;
   out[3] = ((groups[6]! << 16) | groups[7]!) >>> 0;
   return FAMILY_V6;
+}
+
+/** Word `index` of an IPv6 address with all but its first `prefix` bits cleared. */
+function maskedWord(words: AddressWords, index: number, prefix: number): number {
+  const bits = prefix - 32 * index;
+  if (bits <= 0) return 0;
+  if (bits >= 32) return words[index]!;
+  return (words[index]! & (0xffffffff << (32 - bits))) >>> 0;
+}
+
+/** One text for every IPv6 address in the same /prefix network (a key, not for people: see v6PrefixCidr). */
+export function v6PrefixKey(words: AddressWords, prefix: number): string {
+  const a = maskedWord(words, 0, prefix).toString(16);
+  if (prefix <= 32) return a;
+  const b = maskedWord(words, 1, prefix).toString(16);
+  if (prefix <= 64) return `${a}:${b}`;
+  return `${a}:${b}:${maskedWord(words, 2, prefix).toString(16)}:${maskedWord(words, 3, prefix).toString(16)}`;
+}
+
+/** The /prefix network holding an IPv6 address, as canonical CIDR text (2001:db8:1:2::/64). */
+export function v6PrefixCidr(words: AddressWords, prefix: number): string {
+  let value = 0n;
+  for (let index = 0; index < 4; index++) value = (value << 32n) | BigInt(maskedWord(words, index, prefix));
+  return `${formatIPv6(value)}/${prefix}`;
 }
 
 /** 127.0.0.0/8 (an IPv4-mapped one included, as parsing folds it) or ::1. */

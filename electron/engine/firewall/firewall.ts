@@ -296,12 +296,12 @@ export class Firewall implements Disposable {
     // one's counts are folded already. Straight onto the rule's verdict, then (rare, and off the data plane's path).
     else if (ruled === 1) generation.rules.verdicts[slot]!.addHits(1, Math.floor(time[0]!));
     if (limiter !== null && deny === 0) {
-      const taken = limiter.take(family === FAMILY_V4 ? words[0]! | 0 : input.source, time);
+      const taken = limiter.take(family === FAMILY_V4 ? words[0]! | 0 : limiter.v6Key(family, words, input.source), time);
       if (taken !== TAKE_ALLOWED) {
         this.deniedByRateLimit++;
         this.denied++;
         this.note(generation, time, udp, family, input, 1, REASON_RATE_LIMIT, 0);
-        if (taken === TAKE_BAN && family !== FAMILY_NONE) this.banFromRateLimit(input.source, limiter.config, time[0]!);
+        if (taken === TAKE_BAN && family !== FAMILY_NONE) this.banFromRateLimit(limiter.banAddress(family, words, input.source), limiter.config, time[0]!);
         return RATE_LIMIT_DENIED;
       }
     }
@@ -361,7 +361,7 @@ export class Firewall implements Disposable {
     }
     const limiter = listener === null ? undefined : generation.limiters.get(listener);
     if (result.action === 'allow' && limiter) {
-      const key = family === FAMILY_V4 ? words[0]! | 0 : query.source;
+      const key = family === FAMILY_V4 ? words[0]! | 0 : limiter.v6Key(family, words, query.source);
       const now = this.clock.exact();
       if (!limiter.wouldAllow(key, now)) {
         const allowedBy = rule ? `rule "${rule.rule.name}" allows it` : 'the default policy allows it';
@@ -842,7 +842,14 @@ function toFirewallRule(record: RuleRecord): FirewallRule {
 }
 
 function sameLimit(a: RateLimit, b: RateLimit): boolean {
-  return a.ratePerSecond === b.ratePerSecond && a.burst === b.burst && a.banAfter === b.banAfter && a.banWindowSeconds === b.banWindowSeconds && a.banSeconds === b.banSeconds;
+  return (
+    a.ratePerSecond === b.ratePerSecond &&
+    a.burst === b.burst &&
+    a.banAfter === b.banAfter &&
+    a.banWindowSeconds === b.banWindowSeconds &&
+    a.banSeconds === b.banSeconds &&
+    a.ipv6Prefix === b.ipv6Prefix
+  );
 }
 
 function parseStoredFile(text: string, file: string): FirewallFile {

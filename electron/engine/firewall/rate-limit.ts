@@ -1,4 +1,5 @@
 import type { RateLimit } from '../../../shared/contract/firewall.ts';
+import { FAMILY_V6, v6PrefixCidr, v6PrefixKey, type AddressFamily, type AddressWords } from './address.ts';
 
 export const TAKE_ALLOWED = 0;
 export const TAKE_REFUSED = 1;
@@ -40,6 +41,22 @@ export class RateLimiter {
     this.updatedAt = new Float64Array(initial);
     this.windowStart = new Float64Array(initial);
     this.refusals = new Int32Array(initial);
+  }
+
+  /**
+   * The key of a source that is not IPv4: an IPv6 one's /ipv6Prefix network
+   * (RateLimit.ipv6Prefix), so every address of one host's allocation takes
+   * from one bucket; at 128, or for text that is no address, the text.
+   */
+  v6Key(family: AddressFamily, words: AddressWords, source: string): string {
+    const prefix = this.config.ipv6Prefix;
+    return family === FAMILY_V6 && prefix < 128 ? v6PrefixKey(words, prefix) : source;
+  }
+
+  /** What a ban of a source puts on the blocklist: the address, or an IPv6 one's /ipv6Prefix network. */
+  banAddress(family: AddressFamily, words: AddressWords, source: string): string {
+    const prefix = this.config.ipv6Prefix;
+    return family === FAMILY_V6 && prefix < 128 ? v6PrefixCidr(words, prefix) : source;
   }
 
   get trackedSources(): number {

@@ -14,6 +14,7 @@ import {
 } from './validation.ts';
 
 const NO_LIMITS: readonly RateLimit[] = [];
+const IPV6_PREFIX_HELP = "A prefix length, e.g. 64: the addresses of one /64 (a host's usual share) take from one bucket and are banned together; 128: per address";
 const NO_LISTENERS: readonly ListenerStatus[] = [];
 
 type Editing = { kind: 'new' } | { kind: 'edit'; limit: RateLimit };
@@ -57,6 +58,9 @@ export function RateLimitsPanel() {
                   <td className="numeric cell-wrap">
                     <span className="limit-rate">
                       {limit.ratePerSecond}/s, burst {limit.burst}
+                    </span>
+                    <span className="limit-ban" title={IPV6_PREFIX_HELP}>
+                      IPv6 {limit.ipv6Prefix === 128 ? 'per address' : `per /${limit.ipv6Prefix}`}
                     </span>
                     <span className="limit-ban">
                       {limit.banAfter === 0
@@ -157,8 +161,11 @@ function RateLimitDialog({ editing, choices, onClose }: { editing: Editing; choi
         <FormField label="Within" field="banWindowSeconds" error={errors.banWindowSeconds} help="e.g. 60s or 5m">
           <input type="text" value={values.banWindow} onChange={(event) => set('banWindow', event.target.value)} data-testid="rate-limit-window" />
         </FormField>
-        <FormField label="Ban for" field="banSeconds" error={errors.banSeconds} help="The blocklist entry's expiry, e.g. 10m or 1h" className="span-2">
+        <FormField label="Ban for" field="banSeconds" error={errors.banSeconds} help="The blocklist entry's expiry, e.g. 10m or 1h">
           <input type="text" value={values.banDuration} onChange={(event) => set('banDuration', event.target.value)} data-testid="rate-limit-ban-for" />
+        </FormField>
+        <FormField label="IPv6 sources grouped by" field="ipv6Prefix" error={errors.ipv6Prefix} hint={hints.ipv6Prefix} help={IPV6_PREFIX_HELP}>
+          <input type="text" inputMode="numeric" className="numeric" value={values.ipv6Prefix} onChange={(event) => set('ipv6Prefix', event.target.value)} data-testid="rate-limit-ipv6-prefix" />
         </FormField>
       </form>
     </Dialog>

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  DEFAULT_IPV6_RATE_LIMIT_PREFIX,
   firewallService,
   firewallTestInput,
   MAX_BLOCK_TTL_SECONDS,
@@ -235,7 +236,7 @@ export function validateBlockForm(values: BlockFormValues): Validation<BlockFiel
 
 // ---------- rate limits ----------
 
-export const RATE_LIMIT_FIELDS = ['listener', 'ratePerSecond', 'burst', 'banAfter', 'banWindowSeconds', 'banSeconds'] as const;
+export const RATE_LIMIT_FIELDS = ['listener', 'ratePerSecond', 'burst', 'banAfter', 'banWindowSeconds', 'banSeconds', 'ipv6Prefix'] as const;
 export type RateLimitField = (typeof RATE_LIMIT_FIELDS)[number];
 
 export interface RateLimitFormValues {
@@ -246,10 +247,12 @@ export interface RateLimitFormValues {
   /** Durations: 60, 60s, 5m. */
   banWindow: string;
   banDuration: string;
+  /** The prefix length IPv6 sources are grouped by: 64, or /64. */
+  ipv6Prefix: string;
 }
 
 export function rateLimitFormFromLimit(limit: z.output<typeof rateLimitInput> | null, listener = ''): RateLimitFormValues {
-  if (!limit) return { listener, ratePerSecond: '10', burst: '20', banAfter: '0', banWindow: '60s', banDuration: '10m' };
+  if (!limit) return { listener, ratePerSecond: '10', burst: '20', banAfter: '0', banWindow: '60s', banDuration: '10m', ipv6Prefix: String(DEFAULT_IPV6_RATE_LIMIT_PREFIX) };
   return {
     listener: limit.listener,
     ratePerSecond: String(limit.ratePerSecond),
@@ -257,6 +260,7 @@ export function rateLimitFormFromLimit(limit: z.output<typeof rateLimitInput> | 
     banAfter: String(limit.banAfter),
     banWindow: formatSeconds(limit.banWindowSeconds),
     banDuration: formatSeconds(limit.banSeconds),
+    ipv6Prefix: String(limit.ipv6Prefix),
   };
 }
 
@@ -283,6 +287,8 @@ export function validateRateLimitForm(values: RateLimitFormValues): Validation<R
   if (window.error || window.seconds === undefined) errors.banWindowSeconds = window.error ?? 'A duration like 60s or 5m';
   const ban = parseTtl(values.banDuration, 30 * 86_400);
   if (ban.error || ban.seconds === undefined) errors.banSeconds = ban.error ?? 'A duration like 10m or 1h';
+  const ipv6Prefix = wholeNumber(values.ipv6Prefix.trim().replace(/^\//, ''));
+  if (ipv6Prefix === undefined || ipv6Prefix < 1 || ipv6Prefix > 128) errors.ipv6Prefix = 'A prefix length from 1 to 128, e.g. 64';
   const candidate = {
     listener: values.listener.trim(),
     ratePerSecond: rate ?? 0,
@@ -290,6 +296,7 @@ export function validateRateLimitForm(values: RateLimitFormValues): Validation<R
     banAfter: banAfter ?? 0,
     banWindowSeconds: window.seconds ?? 60,
     banSeconds: ban.seconds ?? 600,
+    ipv6Prefix: ipv6Prefix ?? DEFAULT_IPV6_RATE_LIMIT_PREFIX,
   };
   const parsed = rateLimitInput.safeParse(candidate);
   if (!parsed.success) {
@@ -300,6 +307,9 @@ export function validateRateLimitForm(values: RateLimitFormValues): Validation<R
     hints.burst = 'Smaller than the rate: a steady source at the limit is refused now and then';
   }
   if (!errors.banAfter && banAfter === 0) hints.banAfter = 'Never bans: refusals only';
+  if (!errors.ipv6Prefix && ipv6Prefix !== undefined && ipv6Prefix > 64) {
+    hints.ipv6Prefix = ipv6Prefix === 128 ? 'Per address: a host with a /64 has 2^64 of them' : 'Longer than a /64: a host with one has many such prefixes';
+  }
   return { errors, hints, value: hasErrors(errors) || !parsed.success ? null : parsed.data };
 }
 

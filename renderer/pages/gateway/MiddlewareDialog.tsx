@@ -110,6 +110,7 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
             </select>
           </FormField>
           {values.keyKind === 'header' ? text('keyHeader', 'Header', { placeholder: 'x-tenant' }) : <div />}
+          {text('ipv6Prefix', 'IPv6 clients grouped by', { help: 'A prefix length: the addresses of one /64 share a bucket; 128: per address', mono: false })}
           {check('dryRun', 'Dry run: count what would be refused, refuse nothing')}
         </>
       ) : null}

@@ -15,6 +15,9 @@ import {
   type Validation,
 } from './form-model.ts';
 
+/** How a rate limit groups IPv6 clients unless told otherwise (the config's default). */
+const DEFAULT_IPV6_PREFIX = 64;
+
 export const MIDDLEWARE_TYPES = ['rateLimit', 'apiKey', 'bodyLimit', 'headers', 'cors', 'firewall'] as const;
 export type MiddlewareType = (typeof MIDDLEWARE_TYPES)[number];
 
@@ -35,6 +38,8 @@ export interface MiddlewareFormValues {
   burst: string;
   keyKind: 'ip' | 'apiKey' | 'header';
   keyHeader: string;
+  /** The prefix length IPv6 clients are grouped by (64, or /64). */
+  ipv6Prefix: string;
   dryRun: boolean;
   // apiKey
   apiHeader: string;
@@ -65,6 +70,7 @@ export const MIDDLEWARE_FIELDS = [
   'ratePerSecond',
   'burst',
   'keyHeader',
+  'ipv6Prefix',
   'apiHeader',
   'allowKeyIds',
   'maxBytes',
@@ -88,6 +94,7 @@ const MIDDLEWARE_FIELD_TABLE: FieldTable<MiddlewareField> = [
   [['ratePerSecond'], 'ratePerSecond'],
   [['burst'], 'burst'],
   [['key'], 'keyHeader'],
+  [['ipv6Prefix'], 'ipv6Prefix'],
   [['header'], 'apiHeader'],
   [['allowKeyIds'], 'allowKeyIds'],
   [['maxBytes'], 'maxBytes'],
@@ -114,6 +121,7 @@ export function emptyMiddlewareForm(type: MiddlewareType = 'rateLimit'): Middlew
     burst: '200',
     keyKind: 'ip',
     keyHeader: '',
+    ipv6Prefix: String(DEFAULT_IPV6_PREFIX),
     dryRun: false,
     apiHeader: 'x-api-key',
     allowKeyIds: '',
@@ -151,6 +159,7 @@ export function middlewareFormFromConfig(config: unknown, name: string, type: st
     burst: text(item.burst, empty.burst),
     keyKind: key.startsWith('header:') ? 'header' : key === 'apiKey' ? 'apiKey' : 'ip',
     keyHeader: key.startsWith('header:') ? key.slice('header:'.length) : '',
+    ipv6Prefix: text(item.ipv6Prefix, empty.ipv6Prefix),
     dryRun: item.dryRun === true,
     apiHeader: text(item.header, empty.apiHeader),
     allowKeyIds: stringList(item.allowKeyIds).join('\n'),
@@ -195,6 +204,10 @@ function candidateFor(values: MiddlewareFormValues, errors: FieldErrors<Middlewa
         if (values.keyHeader.trim() === '') errors.keyHeader = 'The header whose value is the key';
         candidate.key = `header:${values.keyHeader.trim()}`;
       } else if (values.keyKind === 'apiKey') candidate.key = 'apiKey';
+      const prefix = parseWhole(values.ipv6Prefix.trim().replace(/^\//, ''));
+      if (prefix === undefined || prefix < 1 || prefix > 128) errors.ipv6Prefix = 'A prefix length from 1 to 128, e.g. 64';
+      // The default stays out of the file, as the other defaults do.
+      else if (prefix !== DEFAULT_IPV6_PREFIX) candidate.ipv6Prefix = prefix;
       if (values.dryRun) candidate.dryRun = true;
       break;
     }
@@ -277,7 +290,9 @@ export function middlewareSummary(type: string, config: unknown): string {
   switch (type) {
     case 'rateLimit': {
       const key = typeof item.key === 'string' ? item.key : 'ip';
-      return `${text(item.ratePerSecond, '?')}/s, burst ${text(item.burst, '?')}, per ${key === 'apiKey' ? 'API key' : key}${item.dryRun === true ? ', dry run' : ''}`;
+      const prefix = typeof item.ipv6Prefix === 'number' && item.ipv6Prefix !== DEFAULT_IPV6_PREFIX ? item.ipv6Prefix : undefined;
+      const ipv6 = prefix === undefined ? '' : prefix === 128 ? ', IPv6 per address' : `, IPv6 per /${prefix}`;
+      return `${text(item.ratePerSecond, '?')}/s, burst ${text(item.burst, '?')}, per ${key === 'apiKey' ? 'API key' : key}${ipv6}${item.dryRun === true ? ', dry run' : ''}`;
     }
     case 'apiKey': {
       const ids = stringList(item.allowKeyIds);

@@ -309,6 +309,38 @@ describe('rate limits', () => {
     expect(echo('10.0.0.1').action).toBe('allow');
   });
 
+  it('limit and ban an IPv6 source by its /64 (ipv6Prefix), so a host cannot step around them by changing address', async () => {
+    vi.useFakeTimers({ now: Date.UTC(2025, 0, 1) });
+    const fw = await fixture.open();
+    fw.setRateLimit({ listener: 'echo', ratePerSecond: 1, burst: 2, banAfter: 2, banWindowSeconds: 60, banSeconds: 600 });
+    expect(fw.state().rateLimits[0]!.ipv6Prefix).toBe(64);
+    const echo = (source: string) => fw.decide(connection(source, { listener: 'echo', port: 7 })).reason;
+    // Three addresses of one /64: one bucket of 2 between them.
+    expect([echo('2001:db8:1:2::a'), echo('2001:db8:1:2::b'), echo('2001:db8:1:2:ffff:ffff:ffff:ffff')]).toEqual(['default', 'default', 'rate-limit']);
+    // The next /64 has a bucket of its own, and so has an IPv4 client.
+    expect([echo('2001:db8:1:3::a'), echo('2001:db8:1:3::a')]).toEqual(['default', 'default']);
+    expect(echo('10.0.0.1')).toBe('default');
+    expect(fw.test({ protocol: 'tcp', source: '2001:db8:1:2::77', destination: 'echo', port: 7 }).reason).toBe('rate-limit');
+    // The second refusal bans the whole /64, and the blocklist then turns away every address in it, on every listener.
+    expect(echo('2001:db8:1:2::c')).toBe('rate-limit');
+    expect(fw.state().blocklist.map((entry) => entry.address)).toEqual(['2001:db8:1:2::/64']);
+    expect(echo('2001:db8:1:2::1234')).toBe('blocklist');
+    expect(fw.decide(connection('2001:db8:1:2::99')).reason).toBe('blocklist');
+    expect(echo('2001:db8:1:3::a')).toBe('rate-limit');
+    expect(fw.decide(connection('2001:db8:1:4::a')).reason).toBe('default');
+  });
+
+  it('limit each IPv6 address on its own with ipv6Prefix 128, and group by a shorter prefix when told', async () => {
+    const fw = await fixture.open();
+    const echo = (source: string) => fw.decide(connection(source, { listener: 'echo', port: 7 })).reason;
+    fw.setRateLimit({ listener: 'echo', ratePerSecond: 0.001, burst: 1, ipv6Prefix: 128 });
+    expect([echo('2001:db8::a'), echo('2001:db8::b'), echo('2001:db8::a')]).toEqual(['default', 'default', 'rate-limit']);
+    fw.setRateLimit({ listener: 'echo', ratePerSecond: 0.001, burst: 1, ipv6Prefix: 48 });
+    expect([echo('2001:db8:5:1::a'), echo('2001:db8:5:ff00::b'), echo('2001:db8:6::a')]).toEqual(['default', 'rate-limit', 'default']);
+    expect(errorOf(() => fw.setRateLimit({ listener: 'echo', ratePerSecond: 1, burst: 1, ipv6Prefix: 129 }), ErrorCodes.invalidArgument).message).toMatch(/^ipv6Prefix: /);
+    expect(errorOf(() => fw.setRateLimit({ listener: 'echo', ratePerSecond: 1, burst: 1, ipv6Prefix: 0 }), ErrorCodes.invalidArgument).message).toMatch(/^ipv6Prefix: /);
+  });
+
   it('refills at the rate, never beyond the burst, and applies to the default policy and allow rules alike, not to denials', async () => {
     const clock = manualClock();
     const fw = await fixture.open({ now: clock.now });

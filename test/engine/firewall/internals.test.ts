@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { newAddressWords, parseAddressInto } from '../../../electron/engine/firewall/address.ts';
+import { FAMILY_V6, newAddressWords, parseAddressInto, v6PrefixCidr, v6PrefixKey } from '../../../electron/engine/firewall/address.ts';
 import { Blocklist, canonicalBlockAddress, newBlockRecord, v6Hash } from '../../../electron/engine/firewall/blocklist.ts';
 import { RateLimiter, TAKE_ALLOWED, TAKE_BAN, TAKE_REFUSED } from '../../../electron/engine/firewall/rate-limit.ts';
-import { formatIPv6 } from '../../../shared/net/index.ts';
+import { formatIPv6, parseCidr } from '../../../shared/net/index.ts';
 
 function record(address: string) {
   return newBlockRecord({ ...canonicalBlockAddress(address)!, reason: '', addedBy: 'test', addedAt: 0, expiresAt: null });
@@ -63,7 +63,7 @@ describe('Blocklist', () => {
 });
 
 describe('RateLimiter', () => {
-  const limit = { listener: 'echo', ratePerSecond: 1, burst: 2, banAfter: 3, banWindowSeconds: 10, banSeconds: 60 };
+  const limit = { listener: 'echo', ratePerSecond: 1, burst: 2, banAfter: 3, banWindowSeconds: 10, banSeconds: 60, ipv6Prefix: 64 };
   const at = (ms: number) => Float64Array.of(ms);
 
   it('refuses past the burst, refills at the rate, and bans after banAfter refusals within the window', () => {
@@ -102,5 +102,32 @@ describe('RateLimiter', () => {
     expect(limiter.trackedSources).toBeLessThanOrEqual(10);
     expect(limiter.take(49, at(0))).toBe(TAKE_REFUSED);
     expect(limiter.take(0, at(0))).toBe(TAKE_ALLOWED);
+  });
+});
+
+describe('IPv6 prefixes for rate limits', () => {
+  const words = (text: string) => {
+    const out = newAddressWords();
+    expect(parseAddressInto(text, out)).toBe(FAMILY_V6);
+    return out;
+  };
+
+  it('give every address of a prefix one key, and another prefix another', () => {
+    for (const prefix of [1, 31, 32, 33, 48, 63, 64, 65, 96, 127]) {
+      const key = v6PrefixKey(words('2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff'), prefix);
+      expect(v6PrefixKey(words(v6PrefixCidr(words('2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff'), prefix).split('/')[0]!), prefix)).toBe(key);
+      const other = parseCidr(`2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff/${prefix}`)!;
+      // The first address past the prefix's network: its last network bit flipped.
+      const flipped = (other.network as bigint) ^ (1n << BigInt(128 - prefix));
+      expect(v6PrefixKey(words(formatIPv6(flipped)), prefix)).not.toBe(key);
+    }
+  });
+
+  it('name the network as canonical CIDR text', () => {
+    expect(v6PrefixCidr(words('2001:db8:1:2:3:4:5:6'), 64)).toBe('2001:db8:1:2::/64');
+    expect(v6PrefixCidr(words('2001:db8:1:2:3:4:5:6'), 48)).toBe('2001:db8:1::/48');
+    expect(v6PrefixCidr(words('2001:db8:1:2:3:4:5:6'), 127)).toBe('2001:db8:1:2:3:4:5:6/127');
+    expect(v6PrefixCidr(words('2001:db8:1:2:3:4:5:7'), 127)).toBe('2001:db8:1:2:3:4:5:6/127');
+    expect(v6PrefixCidr(words('ffff::1'), 1)).toBe('8000::/1');
   });
 });

@@ -19,7 +19,8 @@ interface RateLimitMemory {
  *
  * A table outlives reloads while its middleware keeps its name and what it
  * keys on: changing the rate, the burst or dry run keeps every client's
- * bucket; keying on something else starts empty. A ring lives as long as
+ * bucket; keying on something else, or grouping IPv6 clients by another
+ * prefix length, starts empty. A ring lives as long as
  * its service's name.
  */
 export class GatewaySharedMemory {
@@ -37,10 +38,12 @@ export class GatewaySharedMemory {
       if (item.status !== 'enabled' || !item.config) continue;
       const parsed = middlewareConfig.safeParse(item.config);
       if (!parsed.success || parsed.data.type !== 'rateLimit') continue;
-      const { name, key } = parsed.data;
+      const { name } = parsed.data;
+      // An IPv6 client's bucket is named by its prefix, so another prefix length is another key space.
+      const keyedOn = `${parsed.data.key} ipv6/${parsed.data.ipv6Prefix}`;
       let memory = this.rateLimits.get(name);
-      if (!memory || memory.keyedOn !== key) {
-        memory = { id: this.nextId++, keyedOn: key, buffer: createBucketTable(this.maxKeys) };
+      if (!memory || memory.keyedOn !== keyedOn) {
+        memory = { id: this.nextId++, keyedOn, buffer: createBucketTable(this.maxKeys) };
         this.rateLimits.set(name, memory);
       }
       limits.add(name);

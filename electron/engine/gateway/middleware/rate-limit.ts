@@ -1,4 +1,5 @@
 import type { MiddlewareConfig } from '../../../../shared/contract/gateway-config.ts';
+import { FAMILY_V6, newAddressWords, parseAddressInto, v6PrefixKey } from '../../firewall/index.ts';
 import type { LocalResponse, RequestContext, RequestMiddleware } from '../types.ts';
 import { BucketTable, createBucketTable } from './bucket-table.ts';
 import { errorBody, jsonResponse } from './local-response.ts';
@@ -53,6 +54,11 @@ export class RateLimitMiddleware implements RequestMiddleware {
   private readonly dryRun: boolean;
   private readonly keyKind: number;
   private readonly headerName: string;
+  private readonly ipv6Prefix: number;
+  private readonly words = newAddressWords();
+  /** The last client IP seen and its key: a kept-alive client asks again and again. */
+  private lastIp = '';
+  private lastIpKey = '';
 
   private readonly policyHeader: [string, string];
   private readonly windowSeconds: number;
@@ -70,6 +76,7 @@ export class RateLimitMiddleware implements RequestMiddleware {
     this.burst = config.burst;
     this.tokensPerMs = config.ratePerSecond / 1000;
     this.dryRun = config.dryRun;
+    this.ipv6Prefix = config.ipv6Prefix;
     if (config.key === 'ip') {
       this.keyKind = KEY_IP;
       this.headerName = '';
@@ -92,13 +99,13 @@ export class RateLimitMiddleware implements RequestMiddleware {
   handle(context: RequestContext, nowMs: number): LocalResponse | undefined {
     let key: string | undefined;
     let kind = this.keyKind;
-    if (kind === KEY_IP) key = context.clientIp;
+    if (kind === KEY_IP) key = this.ipKey(context.clientIp);
     else if (kind === KEY_API_KEY) key = context.apiKeyId;
     else key = context.headers.get(this.headerName);
     // Without the header or an authenticated key, requests are limited per client IP, in buckets a
     // header value spelling an IP cannot reach.
     if (key === undefined) {
-      key = context.clientIp;
+      key = this.ipKey(context.clientIp);
       kind = KEY_FALLBACK;
     }
     const table = this.table;
@@ -116,6 +123,20 @@ export class RateLimitMiddleware implements RequestMiddleware {
     this.limited++;
     const retryAfter = Math.max(1, Math.ceil((1 - tokens) / this.tokensPerMs / 1000));
     return jsonResponse(429, this.limitedBody, [['retry-after', String(retryAfter)], this.policyHeader, this.stateHeader(tokens)]);
+  }
+
+  /**
+   * A client IP's bucket key: the address itself, or an IPv6 client's
+   * /ipv6Prefix network (its hex words, never an address's spelling, so no
+   * IPv4 client's key can name it).
+   */
+  private ipKey(ip: string): string {
+    if (ip === this.lastIp) return this.lastIpKey;
+    let key = ip;
+    if (this.ipv6Prefix < 128 && ip.indexOf(':') >= 0 && parseAddressInto(ip, this.words) === FAMILY_V6) key = v6PrefixKey(this.words, this.ipv6Prefix);
+    this.lastIp = ip;
+    this.lastIpKey = key;
+    return key;
   }
 
   /** This worker's counts; the buckets in use are the table's (BucketTable.keys), shared by all workers. */

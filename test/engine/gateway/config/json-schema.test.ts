@@ -6,7 +6,7 @@ import { gatewayJsonSchema, gatewayJsonSchemaText, GATEWAY_SCHEMA_ID } from '../
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 describe('gateway JSON Schema', () => {
-  it('assets/schema/gateway.schema.json is what the generator writes (run node scripts/gen-gateway-schema.mjs)', () => {
+  it('assets/schema/gateway.schema.json is what the generator writes (run node --experimental-transform-types scripts/gen-gateway-schema.mjs)', () => {
     const committed = readFileSync(join(import.meta.dirname, '../../../../assets/schema/gateway.schema.json'), 'utf8');
     expect(committed).toBe(gatewayJsonSchemaText());
   });

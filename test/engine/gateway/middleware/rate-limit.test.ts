@@ -5,7 +5,7 @@ import { header, requestContext } from './helpers.ts';
 const noKeys = { verify: () => undefined };
 
 function limiter(overrides: Partial<RateLimitConfig> = {}, maxKeys?: number): RateLimitMiddleware {
-  return new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 2, burst: 3, key: 'ip', dryRun: false, ...overrides }, { maxKeys });
+  return new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 2, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64, ...overrides }, { maxKeys });
 }
 
 describe('rateLimit middleware', () => {
@@ -77,8 +77,30 @@ describe('rateLimit middleware', () => {
     expect(mw.handle(requestContext(), 0)?.status).toBe(429);
   });
 
+  it('gives the IPv6 clients of one /64 one bucket, and a header fallback the same, unless ipv6Prefix says otherwise', () => {
+    const mw = limiter({ ratePerSecond: 0.001, burst: 2 });
+    const from = (clientIp: string) => mw.handle(requestContext({ clientIp }), 0)?.status ?? 200;
+    expect([from('2001:db8:1:2::a'), from('2001:db8:1:2::b'), from('2001:db8:1:2:ffff::c')]).toEqual([200, 200, 429]);
+    expect([from('2001:db8:1:3::a'), from('::ffff:192.0.2.10'), from('192.0.2.10')]).toEqual([200, 200, 200]);
+    expect(mw.table.keys).toBe(4);
+    // Keyed on a header, a request without it falls back to the client's /64.
+    const tenant = limiter({ ratePerSecond: 0.001, burst: 1, key: 'header:x-tenant' });
+    expect(tenant.handle(requestContext({ clientIp: '2001:db8:9:9::1' }), 0)).toBeUndefined();
+    expect(tenant.handle(requestContext({ clientIp: '2001:db8:9:9::2' }), 0)?.status).toBe(429);
+    expect(tenant.handle(requestContext({ clientIp: '2001:db8:9:9::2', headers: { 'x-tenant': 'a' } }), 0)).toBeUndefined();
+    // 128: each address its own; 48: the whole site.
+    const perAddress = limiter({ ratePerSecond: 0.001, burst: 1, ipv6Prefix: 128 });
+    expect(perAddress.handle(requestContext({ clientIp: '2001:db8::a' }), 0)).toBeUndefined();
+    expect(perAddress.handle(requestContext({ clientIp: '2001:db8::b' }), 0)).toBeUndefined();
+    expect(perAddress.handle(requestContext({ clientIp: '2001:db8::a' }), 0)?.status).toBe(429);
+    const perSite = limiter({ ratePerSecond: 0.001, burst: 1, ipv6Prefix: 48 });
+    expect(perSite.handle(requestContext({ clientIp: '2001:db8:5:1::a' }), 0)).toBeUndefined();
+    expect(perSite.handle(requestContext({ clientIp: '2001:db8:5:ff00::b' }), 0)?.status).toBe(429);
+    expect(perSite.handle(requestContext({ clientIp: '2001:db8:6::a' }), 0)).toBeUndefined();
+  });
+
   it('keys on the API key id set by an earlier apiKey middleware', () => {
-    const mw = createMiddleware({ name: 'per-key', type: 'rateLimit', ratePerSecond: 1, burst: 1, key: 'apiKey', dryRun: false }, { apiKeys: noKeys });
+    const mw = createMiddleware({ name: 'per-key', type: 'rateLimit', ratePerSecond: 1, burst: 1, key: 'apiKey', dryRun: false, ipv6Prefix: 64 }, { apiKeys: noKeys });
     expect(mw.handle(requestContext({ apiKeyId: 'k1' }), 0)).toBeUndefined();
     expect(mw.handle(requestContext({ apiKeyId: 'k1', clientIp: '198.51.100.1' }), 0)?.status).toBe(429);
     expect(mw.handle(requestContext({ apiKeyId: 'k2' }), 0)).toBeUndefined();
@@ -86,7 +108,7 @@ describe('rateLimit middleware', () => {
 
   it('keeps its buckets in the table it is given: a second middleware on the same table (another worker) sees them', () => {
     const table = createBucketTable(1000);
-    const config: RateLimitConfig = { name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false };
+    const config: RateLimitConfig = { name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64 };
     const one = new RateLimitMiddleware(config, { table: new BucketTable(table, 1) });
     const two = new RateLimitMiddleware(config, { table: new BucketTable(table, 2) });
     expect(one.handle(requestContext(), 0)).toBeUndefined();
@@ -99,9 +121,9 @@ describe('rateLimit middleware', () => {
 
   it('after a reload that lowers the burst, a client keeps its bucket, cut to the new burst, not a fresh one', () => {
     const table = createBucketTable(1000);
-    const before = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 10, key: 'ip', dryRun: false }, { table: new BucketTable(table, 1) });
+    const before = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 10, key: 'ip', dryRun: false, ipv6Prefix: 64 }, { table: new BucketTable(table, 1) });
     for (let i = 0; i < 9; i++) expect(before.handle(requestContext(), 0)).toBeUndefined();
-    const after = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false }, { table: new BucketTable(table, 1) });
+    const after = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64 }, { table: new BucketTable(table, 1) });
     // One token was left of the ten: one request more, not three.
     const last = requestContext();
     expect(after.handle(last, 0)).toBeUndefined();

@@ -165,23 +165,34 @@ describe('parseTtl and formatSeconds', () => {
 describe('validateRateLimitForm', () => {
   it('accepts the defaults for a listener and round-trips a limit', () => {
     const result = validateRateLimitForm(rateLimitFormFromLimit(null, 'echo'));
-    expect(result.value).toEqual({ listener: 'echo', ratePerSecond: 10, burst: 20, banAfter: 0, banWindowSeconds: 60, banSeconds: 600 });
+    expect(result.value).toEqual({ listener: 'echo', ratePerSecond: 10, burst: 20, banAfter: 0, banWindowSeconds: 60, banSeconds: 600, ipv6Prefix: 64 });
     expect(result.hints.banAfter).toMatch(/Never bans/);
     expect(validateRateLimitForm(rateLimitFormFromLimit(result.value)).value).toEqual(result.value);
   });
 
   it('reports each bad number on its field', () => {
-    const result = validateRateLimitForm({ listener: '', ratePerSecond: '0', burst: '1.5', banAfter: '-1', banWindow: '2d', banDuration: 'soon' });
+    const result = validateRateLimitForm({ listener: '', ratePerSecond: '0', burst: '1.5', banAfter: '-1', banWindow: '2d', banDuration: 'soon', ipv6Prefix: '129' });
     expect(result.value).toBeNull();
-    expect(Object.keys(result.errors).sort()).toEqual(['banAfter', 'banSeconds', 'banWindowSeconds', 'burst', 'listener', 'ratePerSecond']);
+    expect(Object.keys(result.errors).sort()).toEqual(['banAfter', 'banSeconds', 'banWindowSeconds', 'burst', 'ipv6Prefix', 'listener', 'ratePerSecond']);
     expect(result.errors.banWindowSeconds).toBe('At most 1 days');
   });
 
   it('accepts fractional rates and hints when the burst is below the rate', () => {
-    const result = validateRateLimitForm({ listener: 'echo', ratePerSecond: '50', burst: '5', banAfter: '10', banWindow: '1m', banDuration: '1h' });
+    const result = validateRateLimitForm({ listener: 'echo', ratePerSecond: '50', burst: '5', banAfter: '10', banWindow: '1m', banDuration: '1h', ipv6Prefix: '64' });
     expect(result.value).toMatchObject({ ratePerSecond: 50, burst: 5, banAfter: 10, banWindowSeconds: 60, banSeconds: 3600 });
     expect(result.hints.burst).toBeDefined();
     expect(validateRateLimitForm({ ...rateLimitFormFromLimit(null, 'echo'), ratePerSecond: '0.5' }).value?.ratePerSecond).toBe(0.5);
+  });
+
+  it('takes the IPv6 prefix with or without its slash, and hints when it is longer than a /64', () => {
+    const base = rateLimitFormFromLimit(null, 'echo');
+    expect(base.ipv6Prefix).toBe('64');
+    expect(validateRateLimitForm({ ...base, ipv6Prefix: '/48' }).value?.ipv6Prefix).toBe(48);
+    const perAddress = validateRateLimitForm({ ...base, ipv6Prefix: '128' });
+    expect(perAddress.value?.ipv6Prefix).toBe(128);
+    expect(perAddress.hints.ipv6Prefix).toMatch(/Per address/);
+    expect(validateRateLimitForm({ ...base, ipv6Prefix: '0' }).errors.ipv6Prefix).toBe('A prefix length from 1 to 128, e.g. 64');
+    expect(validateRateLimitForm({ ...base, ipv6Prefix: 'x' }).errors.ipv6Prefix).toBeDefined();
   });
 });
 

@@ -20,6 +20,17 @@ describe('the middleware form', () => {
     expect(result.hints.ratePerSecond).toMatch(/Dry run/);
   });
 
+  it('groups IPv6 clients by the prefix asked for, writing it only when it is not the default /64', () => {
+    expect(validateMiddlewareForm(form('rateLimit')).value).not.toHaveProperty('ipv6Prefix');
+    const perSite = validateMiddlewareForm(form('rateLimit', { ipv6Prefix: '/48' })).value;
+    expect(perSite).toMatchObject({ ipv6Prefix: 48 });
+    expect(middlewareConfig.safeParse(perSite).success).toBe(true);
+    expect(middlewareFormFromConfig(perSite, 'm', 'rateLimit').ipv6Prefix).toBe('48');
+    expect(validateMiddlewareForm(form('rateLimit', { ipv6Prefix: '129' })).errors.ipv6Prefix).toBe('A prefix length from 1 to 128, e.g. 64');
+    expect(middlewareSummary('rateLimit', { ratePerSecond: 5, burst: 10, ipv6Prefix: 128 })).toBe('5/s, burst 10, per ip, IPv6 per address');
+    expect(middlewareSummary('rateLimit', { ratePerSecond: 5, burst: 10, ipv6Prefix: 48 })).toBe('5/s, burst 10, per ip, IPv6 per /48');
+  });
+
   it('builds every type the schema accepts', () => {
     const cases: [MiddlewareType, Partial<MiddlewareFormValues>][] = [
       ['apiKey', { allowKeyIds: 'k1\nk2' }],
