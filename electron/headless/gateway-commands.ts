@@ -81,8 +81,8 @@ export async function planGatewayCommand(parsed: ReturnType<typeof parseGatewayA
       noArguments(positionals, 'stats');
       return async (client, out) => {
         const status = await client.api.gateway.status({}, TIMEOUT);
-        const { version, workers, workersAfterRestart, totals, entryPoints } = status;
-        out(json ? `${JSON.stringify({ version, workers, workersAfterRestart, totals, entryPoints }, null, 2)}\n` : formatStats(status));
+        const { version, workers, workersDraining, totals, entryPoints } = status;
+        out(json ? `${JSON.stringify({ version, workers, workersDraining, totals, entryPoints }, null, 2)}\n` : formatStats(status));
       };
     case 'apply': {
       exactly(positionals, 1, 'apply', 'one file');
@@ -346,7 +346,7 @@ export function formatStats(status: GatewayStatus): string {
   const totals = status.totals;
   const head =
     `gateway config version ${status.version}, ${plural(status.workers, 'worker')}` +
-    `${status.workersAfterRestart === null ? '' : ` (the config asks for ${status.workersAfterRestart}: the count applies when netops restarts)`}\n` +
+    `${status.workersDraining === 0 ? '' : ` (and ${plural(status.workersDraining, 'worker')} draining after the count went down)`}\n` +
     `requests ${totals.requests}  rps ${rate(totals.rps)}  errors ${percent(totals.errorRate)}  p50 ${latency(totals.p50Ms)}  p99 ${latency(totals.p99Ms)}  in flight ${totals.inFlight}\n\n`;
   const rows = status.entryPoints.map((entry) => [
     entry.name,

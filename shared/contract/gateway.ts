@@ -113,18 +113,19 @@ export const gatewayStatus = z.object({
   configFile: z.string().nullable(),
   workers: z.number().int(),
   /**
-   * The worker count the applied config asks for, when it is not the
-   * running one: the count is read when the workers start and holds until
-   * netops restarts. null when they agree, and before the workers start.
+   * Workers that left when the config's count went down and are still
+   * answering the requests they had: they accept nothing new, and exit
+   * once those are done. Not counted in `workers`.
    */
-  workersAfterRestart: z.number().int().nullable(),
+  workersDraining: z.number().int(),
   /**
    * Where the gateway's threads may run, in the kernel's CPU list format
    * ("0-3,6"); null where the platform does not say (not Linux).
    */
   threads: z.object({
     control: z.string().nullable(),
-    workers: z.array(z.object({ index: z.number().int(), thread: z.number().int().nullable(), cpus: z.string().nullable() })),
+    /** `accepted`: connections the worker's entry points accepted, as of its last report: how the kernel spreads them. */
+    workers: z.array(z.object({ index: z.number().int(), thread: z.number().int().nullable(), cpus: z.string().nullable(), accepted: z.number().int() })),
   }),
   /** The config's `busyPollMicros`: how long a worker keeps polling after a read; 0 when off. */
   busyPollMicros: z.number().int(),

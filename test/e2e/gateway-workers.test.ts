@@ -21,7 +21,6 @@ beforeAll(async () => {
   backend = await startBackend('one');
   serve = await ServeProcess.start();
   gatewayPort = await freePort();
-  // The worker count is read when the first entry point appears, so it is in the section as it lands.
   await appendFile(join(serve.dataDir, 'config.yaml'), oneRouteGatewayYaml(backend.url, 2).replace('port: 0', `port: ${gatewayPort}`));
   browser = await launchBrowser();
   page = await (await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' })).newPage();
@@ -64,15 +63,25 @@ describe('the Gateway screen with two workers', () => {
     expect(problems).toEqual([]);
   });
 
-  it('says in the header when the file asks for another worker count, which applies at restart', async () => {
+  it('applies another worker count from the file live, and says in the header while a leaving worker drains', async () => {
     const file = join(serve.dataDir, 'config.yaml');
     const text = await readFile(file, 'utf8');
+    // Slow answers on 16 connections: the kernel puts some on each worker (all on one: 1 in 65,536).
+    backend.delayMs = 4000;
+    const inFlight = Array.from({ length: 16 }, (_, index) => send(gatewayPort, `/slow/${index}`, { agent: false }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
     await writeFile(file, text.replace('workers: 2', 'workers: 1'));
-    await eventually(() => page.getByTestId('gw-workers').textContent()).toBe('2 workers · 1 after restart');
-    expect(await page.getByTestId('gw-workers').getAttribute('title')).toContain('the config asks for 1 worker: the count is read when the workers start, so it applies when netops restarts');
-    await screenshot(page, 'gateway-workers-after-restart-light');
+    await eventually(() => page.getByTestId('gw-workers').textContent()).toBe('1 worker · 1 draining');
+    expect(await page.getByTestId('gw-workers').getAttribute('title')).toContain("1 worker left when the config's count went down: accepting nothing new, answering the requests they had, then exiting");
+    await screenshot(page, 'gateway-workers-draining-light');
+    // Every request the leaving worker had is answered.
+    expect((await Promise.all(inFlight)).map((answer) => answer.status)).toEqual(inFlight.map(() => 200));
+    backend.delayMs = 0;
+    await eventually(() => page.getByTestId('gw-workers').textContent()).toBe('1 worker');
     await writeFile(file, text);
     await eventually(() => page.getByTestId('gw-workers').textContent()).toBe('2 workers');
+    for (let index = 0; index < 20; index++) expect((await send(gatewayPort, `/again/${index}`, { agent: false })).status).toBe(200);
+    await eventually(() => page.getByTestId('gw-workers').getAttribute('title')).toMatch(/^worker 0: thread \d+, CPUs [\d,-]+, [\d,]+ connections? accepted\nworker 1: thread \d+, CPUs [\d,-]+, [1-9][\d,]* connections? accepted\n/);
     expect(problems).toEqual([]);
   });
 

@@ -108,7 +108,7 @@ describe('the Gateway screen against netops serve', () => {
     expect(await page.getByTestId('gw-errors').getAttribute('title')).toMatch(/5xx status or ended without an answer/);
     // Where the data plane runs: the worker count's tooltip names each worker's thread and CPUs (Linux).
     expect(await page.getByTestId('gw-workers').textContent()).toBe('1 worker');
-    expect(await page.getByTestId('gw-workers').getAttribute('title')).toMatch(/^worker 0: thread \d+, CPUs [\d,-]+\ncontrol plane: CPUs [\d,-]+$/);
+    expect(await page.getByTestId('gw-workers').getAttribute('title')).toMatch(/^worker 0: thread \d+, CPUs [\d,-]+, [\d,]+ connections? accepted\ncontrol plane: CPUs [\d,-]+$/);
   });
 
   it('keeps the tab bar and the header counts whole in a short, narrow window', async () => {

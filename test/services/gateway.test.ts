@@ -157,19 +157,44 @@ describe('the gateway proxies HTTP', () => {
     await waitFor(async () => (await client.api.gateway.status({})).services[0]!.instances.every((instance) => instance.traffic.rps > 0), 'per-instance rps');
   });
 
-  it('says when the file asks for another worker count, which applies at restart', async () => {
+  it('applies another worker count live: a new worker joins on the same port, and one that leaves answers what it has first', async () => {
     const file = join(console.dataDir, 'test-config.yaml');
     const text = await readFile(file, 'utf8');
-    await writeFile(file, text.replace('workers: 1', 'workers: 3'));
-    const asked = await waitFor(async () => {
-      const status = await client.api.gateway.status({});
-      return status.workersAfterRestart === 3 ? status : undefined;
-    }, 'the new count in the status');
-    expect(asked.workers).toBe(1);
-    expect(formatStats(asked).split('\n')[0]).toBe(`gateway config version ${asked.version}, 1 worker (the config asks for 3: the count applies when netops restarts)`);
-    expect((await send(port, '/still')).status).toBe(200);
+    const workerAccepted = async () => (await client.api.gateway.status({})).threads.workers.map((worker) => worker.accepted);
+    await writeFile(file, text.replace('workers: 1', 'workers: 2'));
+    await waitFor(async () => ((await client.api.gateway.status({})).workers === 2 ? true : undefined), 'a second worker');
+    expect((await client.api.gateway.status({})).workersDraining).toBe(0);
+    // The kernel spreads new connections over both workers' sockets (SO_REUSEPORT on the one port): both serve.
+    for (let index = 0; index < 30; index++) expect((await send(port, `/spread/${index}`, { agent: false })).status).toBe(200);
+    await waitFor(async () => ((await workerAccepted()).every((accepted) => accepted > 0) ? true : undefined), 'both workers accepting');
+
+    // Requests in flight on the worker that will leave: answered before it goes, nothing dropped. Slow enough to
+    // outlast the report that shows one reached worker 1 (once a second) and the file's reload.
+    a.delayMs = 3000;
+    b.delayMs = 3000;
+    const inFlight: Promise<{ status: number }>[] = [];
+    const before = (await workerAccepted())[1]!;
+    for (let index = 0; index < 40 && (await workerAccepted())[1] === before; index++) {
+      inFlight.push(send(port, `/slow/${index}`, { agent: false }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect((await workerAccepted())[1]).toBeGreaterThan(before);
     await writeFile(file, text);
-    await waitFor(async () => ((await client.api.gateway.status({})).workersAfterRestart === null ? true : undefined), 'the count agreeing again');
+    const draining = await waitFor(async () => {
+      const status = await client.api.gateway.status({});
+      return status.workers === 1 ? status : undefined;
+    }, 'one worker');
+    expect(draining.workersDraining).toBe(1);
+    expect(formatStats(draining).split('\n')[0]).toBe(`gateway config version ${draining.version}, 1 worker (and 1 worker draining after the count went down)`);
+    expect((await Promise.all(inFlight)).map((answer) => answer.status)).toEqual(inFlight.map(() => 200));
+    a.delayMs = 0;
+    b.delayMs = 0;
+    await waitFor(async () => ((await client.api.gateway.status({})).workersDraining === 0 ? true : undefined), 'the leaving worker gone');
+    const after = await client.api.gateway.status({});
+    expect(after.threads.workers.map((worker) => worker.index)).toEqual([0]);
+    expect(after.entryPoints[0]).toMatchObject({ state: 'listening', port });
+    for (let index = 0; index < 10; index++) expect((await send(port, `/after/${index}`, { agent: false })).status).toBe(200);
+    expect(formatStats(after).split('\n')[0]).toBe(`gateway config version ${after.version}, 1 worker`);
   });
 
   it('counts the first second of an instance new to the gateway in its rates', async () => {

@@ -180,7 +180,7 @@ function LiveState() {
   const workers = useAppStore((state) => state.gateway.status?.workers);
   const threads = useAppStore((state) => state.gateway.status?.threads);
   const busyPollMicros = useAppStore((state) => state.gateway.status?.busyPollMicros ?? 0);
-  const afterRestart = useAppStore((state) => state.gateway.status?.workersAfterRestart ?? null);
+  const draining = useAppStore((state) => state.gateway.status?.workersDraining ?? 0);
   return (
     <div className="count-block">
       <LivePill live={live} />
@@ -189,13 +189,13 @@ function LiveState() {
           version {formatCount(version)}
         </span>
       ) : null}
-      {workers !== undefined ? <WorkerCount workers={workers} threads={threads} busyPollMicros={busyPollMicros} afterRestart={afterRestart} /> : null}
+      {workers !== undefined ? <WorkerCount workers={workers} threads={threads} busyPollMicros={busyPollMicros} draining={draining} /> : null}
     </div>
   );
 }
 
-function WorkerCount({ workers, threads, busyPollMicros, afterRestart }: { workers: number; threads: GatewayStatus['threads'] | undefined; busyPollMicros: number; afterRestart: number | null }) {
-  const { label, title } = workerPlacement(workers, threads, busyPollMicros, afterRestart);
+function WorkerCount({ workers, threads, busyPollMicros, draining }: { workers: number; threads: GatewayStatus['threads'] | undefined; busyPollMicros: number; draining: number }) {
+  const { label, title } = workerPlacement(workers, threads, busyPollMicros, draining);
   return (
     <span className="muted numeric" title={title} data-testid="gw-workers">
       {label}

@@ -5,27 +5,30 @@ import { formatCount } from '../../components/format.ts';
  * Where the gateway's threads run, for the header's worker count: the count,
  * the workers' CPUs when they are pinned apart from the control plane (as
  * `cpuAffinity` does), busy polling when it is on (it shows as CPU use an
- * operator should not have to wonder about), the count the config asks for
- * when it takes a restart, and every thread's CPUs in the tooltip.
+ * operator should not have to wonder about), the workers still draining
+ * after the config's count went down, and every thread's CPUs in the tooltip.
  */
 export function workerPlacement(
   workers: number,
   threads: GatewayStatus['threads'] | undefined,
   busyPollMicros = 0,
-  afterRestart: number | null = null,
+  draining = 0,
 ): { label: string; title: string | undefined } {
   const count = `${formatCount(workers)} worker${workers === 1 ? '' : 's'}`;
-  /** What follows the count and the CPUs: busy polling, then the count the config asks for at restart. */
-  const suffix = `${busyPollMicros > 0 ? ` · busy polling ${formatCount(busyPollMicros)} µs` : ''}${afterRestart === null ? '' : ` · ${formatCount(afterRestart)} after restart`}`;
+  /** What follows the count and the CPUs: busy polling, then the workers still draining. */
+  const suffix = `${busyPollMicros > 0 ? ` · busy polling ${formatCount(busyPollMicros)} µs` : ''}${draining === 0 ? '' : ` · ${formatCount(draining)} draining`}`;
   const notes = [
-    ...(afterRestart === null
+    ...(draining === 0
       ? []
-      : [`the config asks for ${formatCount(afterRestart)} worker${afterRestart === 1 ? '' : 's'}: the count is read when the workers start, so it applies when netops restarts`]),
+      : [`${formatCount(draining)} worker${draining === 1 ? '' : 's'} left when the config's count went down: accepting nothing new, answering the requests they had, then exiting`]),
     ...(busyPollMicros > 0 ? [`busy polling: a worker keeps polling ${formatCount(busyPollMicros)} µs after a read instead of sleeping (busyPollMicros)`] : []),
   ];
   if (!threads) return { label: count + suffix, title: notes.length > 0 ? notes.join('\n') : undefined };
   const title = [
-    ...threads.workers.map((worker) => `worker ${worker.index}: ${worker.thread === null ? 'thread unknown' : `thread ${worker.thread}`}, CPUs ${worker.cpus ?? 'unknown'}`),
+    ...threads.workers.map(
+      (worker) =>
+        `worker ${worker.index}: ${worker.thread === null ? 'thread unknown' : `thread ${worker.thread}`}, CPUs ${worker.cpus ?? 'unknown'}, ${formatCount(worker.accepted)} connection${worker.accepted === 1 ? '' : 's'} accepted`,
+    ),
     `control plane: CPUs ${threads.control ?? 'unknown'}`,
     ...notes,
   ].join('\n');

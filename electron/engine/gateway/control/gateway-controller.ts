@@ -71,12 +71,27 @@ interface WorkerState {
   rejected: number;
   /** The worker's kernel thread id, once it said it was ready (Linux). */
   thread: number | null;
+  /** Its thread is gone. */
+  exited: boolean;
+  /** Left the config's count: draining, not to be replaced when it exits. */
+  retiring: boolean;
+  /** Called once its thread is gone. */
+  onExited: (() => void) | undefined;
 }
 
 /** The inspector keeps this many recent requests. */
 const INSPECTOR_ROWS = 1000;
 const APPLY_TIMEOUT_MS = 15_000;
 const WORKER_RESTART_DELAY_MS = 500;
+/**
+ * How long a worker the config no longer counts may take over the requests
+ * it has: it exits as soon as they are answered (kept-alive connections
+ * close after their current answer, idle ones at once), at the latest after
+ * this, as nginx's old workers do after a reload (worker_shutdown_timeout).
+ */
+const RETIRE_DRAIN_MS = 30_000;
+/** SO_REUSEPORT lets every worker bind the same port; where the platform lacks it, one worker serves. */
+const REUSE_PORT = process.platform === 'linux' || process.platform === 'freebsd';
 const CLIENT_WINDOW_SECONDS = 60;
 
 /** A worker report's shape as far as the host relies on it; the rest is used as plain data. */
@@ -109,6 +124,9 @@ export class GatewayController implements Disposable {
   private readonly shared = new GatewaySharedMemory();
   private sharedState: SharedState = { rateLimits: {}, retryRings: {} };
   private readonly workers: WorkerState[] = [];
+  /** Workers draining after the config's count went down, until their threads are gone. */
+  private readonly retiring = new Set<WorkerState>();
+  private readonly retirements = new Set<Promise<void>>();
   private text = '';
   private checked: CheckedGatewayConfig | undefined;
   private version = 0;
@@ -171,31 +189,65 @@ export class GatewayController implements Disposable {
   }
 
   /**
-   * Workers start with the first entry point: a console that proxies nothing
-   * carries no idle threads (about 30 MB each). Their count is the config's
-   * `workers` at that moment and holds until restart.
+   * Brings the workers to the config's count. They start with the first
+   * entry point: a console that proxies nothing carries no idle threads
+   * (about 30 MB each). Later changes of `workers` apply as nginx applies
+   * `worker_processes` on a reload: new workers join the running ones on
+   * the same ports (every worker binds with SO_REUSEPORT, one alone too, so
+   * that others can join it), and the highest-numbered ones leave by
+   * draining: they stop accepting at once, answer what they have, and exit
+   * (retire). Install applies the config to the new ones with the rest.
    */
-  private async ensureWorkers(checked: CheckedGatewayConfig): Promise<void> {
-    if (this.workers.length > 0 || !checked.entryPoints.some((item) => item.status === 'enabled')) return;
-    const workers = this.workerCount(checked);
-    for (let index = 0; index < workers; index++) this.workers.push(this.spawnWorker(index, workers > 1));
-    await this.pushKeys();
-    this.setInspect(false);
-  }
-
-  /** What the applied config's `workers` comes to when it is not what runs: the count holds until restart. */
-  private workersAfterRestart(): number | null {
-    if (this.workers.length === 0 || !this.checked) return null;
-    const wanted = this.workerCount(this.checked);
-    return wanted === this.workers.length ? null : wanted;
+  private async resizeWorkers(checked: CheckedGatewayConfig): Promise<boolean> {
+    if (this.workers.length === 0 && !checked.entryPoints.some((item) => item.status === 'enabled')) return false;
+    const wanted = this.workerCount(checked);
+    if (wanted === this.workers.length) return false;
+    for (const worker of this.workers.splice(wanted)) this.retire(worker);
+    if (this.workers.length < wanted) {
+      // A leaving worker's index (its lock owner id in shared memory, its stats slot) is free once its thread is gone.
+      await Promise.all(this.retirements);
+      while (this.workers.length < wanted) this.workers.push(this.spawnWorker(this.workers.length));
+      await this.pushKeys();
+      this.setInspect(false);
+    }
+    return true;
   }
 
   /** How many workers this config runs. */
   private workerCount(checked: CheckedGatewayConfig): number {
     const requested = checked.workers === 'auto' ? availableParallelism() : checked.workers;
     const count = Math.max(1, this.options.workers ?? requested);
-    // SO_REUSEPORT lets every worker bind the same port; where the platform lacks it, one worker serves.
-    return count > 1 && (process.platform === 'linux' || process.platform === 'freebsd') ? count : 1;
+    return REUSE_PORT ? count : 1;
+  }
+
+  /** Lets a worker go: it closes its listeners, answers what it has (up to RETIRE_DRAIN_MS) and exits; nothing replaces it. */
+  private retire(worker: WorkerState): void {
+    worker.retiring = true;
+    this.retiring.add(worker);
+    // Seconds no longer wait for its reports; what it still reports counts all the same, its requests in flight too.
+    this.stats.stopExpecting(worker.index);
+    const retirement = (async () => {
+      const exited = new Promise<void>((resolve) => {
+        if (worker.exited) resolve();
+        else worker.onExited = resolve;
+      });
+      if (!worker.exited) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, RETIRE_DRAIN_MS + 2000);
+          worker.stopped = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+          worker.runner.post({ t: 'stop', drainMs: RETIRE_DRAIN_MS });
+        });
+        worker.runner.dispose();
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      }
+      this.retiring.delete(worker);
+      this.statusEmitter.fire();
+    })();
+    this.retirements.add(retirement);
+    void retirement.finally(() => this.retirements.delete(retirement));
   }
 
   private get pinner(): CpuPinner {
@@ -248,8 +300,8 @@ export class GatewayController implements Disposable {
     );
   }
 
-  private spawnWorker(index: number, reusePort: boolean): WorkerState {
-    const runner = this.options.spawn(index, reusePort);
+  private spawnWorker(index: number): WorkerState {
+    const runner = this.options.spawn(index, REUSE_PORT);
     const state: WorkerState = {
       index,
       runner,
@@ -259,6 +311,9 @@ export class GatewayController implements Disposable {
       stopped: undefined,
       rejected: 0,
       thread: null,
+      exited: false,
+      retiring: false,
+      onExited: undefined,
     };
     this.stats.expectWorker(index);
     runner.onMessage((raw) => this.onWorkerMessage(state, raw));
@@ -266,25 +321,29 @@ export class GatewayController implements Disposable {
     runner.onExit((error) => {
       if (exited) return;
       exited = true;
+      state.exited = true;
       // Its thread is gone: a lock it held in shared memory would otherwise stay held.
       this.shared.releaseOwner(workerLockOwner(index));
       state.mirror.closeAll();
       this.stats.forgetWorker(index);
       state.stopped?.();
-      if (this.stopping) return;
+      state.onExited?.();
+      if (this.stopping || state.retiring) return;
       // A worker that dies is replaced, as nginx's master replaces a worker: its entry points come back
       // with the running config, and the other workers carried the traffic meanwhile.
       this.workerRestarts++;
       this.lastError = `gateway ${runner.label} exited${error ? `: ${error.message}` : ''}; restarted`;
-      const timer = setTimeout(() => void this.replaceWorker(index, reusePort), WORKER_RESTART_DELAY_MS);
+      const timer = setTimeout(() => void this.replaceWorker(state), WORKER_RESTART_DELAY_MS);
       timer.unref();
     });
     return state;
   }
 
-  private async replaceWorker(index: number, reusePort: boolean): Promise<void> {
-    if (this.stopping) return;
-    const fresh = this.spawnWorker(index, reusePort);
+  private async replaceWorker(dead: WorkerState): Promise<void> {
+    // Retired meanwhile: the config no longer counts it.
+    if (this.stopping || dead.retiring || this.workers[dead.index] !== dead) return;
+    const index = dead.index;
+    const fresh = this.spawnWorker(index);
     this.workers[index] = fresh;
     fresh.runner.post({ t: 'keys', keys: this.options.apiKeys.activeHashes() });
     this.setInspect(false);
@@ -345,7 +404,7 @@ export class GatewayController implements Disposable {
       this.stats.apply(delta as GatewayStatsDelta);
       reportedThrough = Math.max(reportedThrough, delta.second);
     }
-    if (report.stats.length > 0) this.stats.markReported(report.worker, reportedThrough);
+    if (report.stats.length > 0 && !worker.retiring) this.stats.markReported(report.worker, reportedThrough);
     const second = new Map<string, [number, number]>();
     for (const [ip, requests, errors] of report.clients) second.set(ip, [requests, errors]);
     this.clientSeconds.push(second);
@@ -515,7 +574,8 @@ export class GatewayController implements Disposable {
       new Set(checked.routers.map((item) => item.name)),
       new Map(checked.services.map((item) => [item.name, new Set((item.config?.instances ?? []).map((instance) => instance.url))])),
     );
-    await this.ensureWorkers(checked);
+    // Another count of workers puts every worker on its CPU again: applyAffinity pins only what changed.
+    if (await this.resizeWorkers(checked)) this.affinityKey = '';
     if (this.workers.length > 0) await this.applyAffinity(checked.cpuAffinity);
     const version = this.version;
     const [first, ...rest] = this.workers;
@@ -719,13 +779,14 @@ export class GatewayController implements Disposable {
       version: this.version,
       configFile: this.options.file,
       workers: this.workers.length,
-      workersAfterRestart: this.workersAfterRestart(),
+      workersDraining: this.retiring.size,
       threads: {
         control: this.pinner.cpusOf(process.pid),
         workers: this.workers.map((worker) => ({
           index: worker.index,
           thread: worker.thread,
           cpus: worker.thread === null ? null : this.pinner.cpusOf(worker.thread),
+          accepted: (worker.report?.entryPoints ?? []).reduce((sum, entry) => sum + entry.accepted, 0),
         })),
       },
       busyPollMicros: checked?.busyPollMicros ?? 0,
@@ -961,6 +1022,8 @@ export class GatewayController implements Disposable {
         worker.runner.dispose();
         worker.mirror.closeAll();
       }
+      // Workers still draining after a change of count get no longer than the others.
+      for (const worker of this.retiring) worker.runner.dispose();
       this.accessLog?.dispose();
       this.requestEmitter.dispose();
       this.statusEmitter.dispose();

@@ -246,6 +246,16 @@ export class GatewayStatsAggregator {
     this.closeReported();
   }
 
+  /**
+   * A worker is leaving (the config's count went down): no second waits for
+   * its reports any more, while its requests in flight still count until
+   * they are answered or it is gone (forgetWorker).
+   */
+  stopExpecting(worker: number): void {
+    this.reportedThrough.delete(worker);
+    this.closeReported();
+  }
+
   /** A worker started: no second closes early until it has reported too. */
   expectWorker(worker: number): void {
     if (!this.reportedThrough.has(worker)) this.reportedThrough.set(worker, -Infinity);

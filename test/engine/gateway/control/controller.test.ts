@@ -207,3 +207,81 @@ describe('the gateway controller and its workers', () => {
     expect(lastApply(runner).shared.retryRings['one']!.buffer).toBe(shared.retryRings['one']!.buffer);
   });
 });
+
+describe('a change of the worker count', () => {
+  it('starts the new workers on the running ports, and lets the leaving ones drain and go without replacing them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'netops-controller-resize-'));
+    const file = join(dir, 'gateway.yaml');
+    const config = (workers: number) => `gateway:\n  workers: ${workers}\n  entryPoints:\n    - { name: web, port: 0 }\n`;
+    await writeFile(file, config(1));
+    const runners: Array<{ index: number; reusePort: boolean; runner: ReturnType<typeof fakeRunner> }> = [];
+    const resizeTracker = new ConnectionTracker();
+    const resized = await GatewayController.start({
+      dataDir: dir,
+      file,
+      tracker: resizeTracker,
+      admit: () => true,
+      apiKeys: await ApiKeyStore.open({ dataDir: dir }),
+      spawn: (index, reusePort) => {
+        const fake = fakeRunner();
+        // The first binds port 0: the others are handed the port it got.
+        const post = fake.post;
+        fake.post = (message: unknown) => {
+          const apply = message as { t?: string; version?: number };
+          if (index === 0 && apply.t === 'apply') {
+            fake.posted.push(message);
+            queueMicrotask(() => fake.emit({ t: 'applied', version: apply.version, ports: { web: 41234 }, errors: [] }));
+            return;
+          }
+          post(message);
+        };
+        runners.push({ index, reusePort, runner: fake });
+        return fake;
+      },
+      watchFile: false,
+    });
+    try {
+      expect(runners.map(({ index, reusePort }) => [index, reusePort])).toEqual([[0, true]]);
+      const messages = (at: number, type: string) => runners[at]!.runner.posted.filter((message) => (message as { t: string }).t === type) as Array<Record<string, unknown>>;
+
+      await resized.apply(config(3), 'cli', 'three workers');
+      expect(runners.map(({ index, reusePort }) => [index, reusePort])).toEqual([
+        [0, true],
+        [1, true],
+        [2, true],
+      ]);
+      for (const at of [1, 2]) {
+        expect(messages(at, 'keys')).toHaveLength(1);
+        expect(messages(at, 'apply').at(-1)).toMatchObject({ ports: { web: 41234 } });
+      }
+      expect(resized.status()).toMatchObject({ workers: 3, workersDraining: 0 });
+
+      await resized.apply(config(1), 'cli', 'one worker');
+      expect(messages(1, 'stop')).toEqual([{ t: 'stop', drainMs: 30_000 }]);
+      expect(messages(2, 'stop')).toEqual([{ t: 'stop', drainMs: 30_000 }]);
+      expect(messages(0, 'stop')).toEqual([]);
+      expect(resized.status()).toMatchObject({ workers: 1, workersDraining: 2, error: null });
+      expect(resized.status().threads.workers.map((worker) => worker.index)).toEqual([0]);
+      // The leaving workers answer what they had, then exit: gone, and nothing takes their place.
+      for (const at of [1, 2]) {
+        runners[at]!.runner.emit({ t: 'stopped' });
+        await Promise.resolve();
+        runners[at]!.runner.crash(undefined as unknown as Error);
+      }
+      await waitFor(() => (resized.status().workersDraining === 0 ? true : undefined), 'the leaving workers gone');
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(runners).toHaveLength(3);
+      expect(resized.workerRestarts).toBe(0);
+      expect(resized.status()).toMatchObject({ workers: 1, error: null });
+
+      // Up again: index 1 is free once its first holder is gone.
+      await resized.apply(config(2), 'cli', 'two workers');
+      expect(runners.map(({ index }) => index)).toEqual([0, 1, 2, 1]);
+      expect(resized.status().workers).toBe(2);
+    } finally {
+      await resized.stop(0);
+      resizeTracker.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

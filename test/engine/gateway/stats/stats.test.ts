@@ -93,7 +93,9 @@ describe('GatewayStatsAggregator', () => {
     ]);
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
 
-    // A worker that dies takes its in-flight requests with it.
+    // A worker that leaves (the count went down) still has its requests in flight until it is gone; one that dies takes them with it.
+    aggregator.stopExpecting(1);
+    expect(aggregator.snapshot().total.inFlight).toBe(2);
     aggregator.forgetWorker(1);
     expect(aggregator.snapshot().total.inFlight).toBe(1);
   });
@@ -160,8 +162,8 @@ describe('GatewayStatsAggregator', () => {
     report(0, 1);
     report(1, 1);
     expect(newest().startMs).toBe(T0);
-    // Worker 1 goes away: the seconds close on worker 0's reports alone.
-    aggregator.forgetWorker(1);
+    // Worker 1 leaves: the seconds close on worker 0's reports alone.
+    aggregator.stopExpecting(1);
     time.advance(500);
     report(0, 4);
     expect(newest()).toMatchObject({ startMs: T0 + 1000, rps: [6] });
