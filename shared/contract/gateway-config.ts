@@ -117,6 +117,13 @@ const rateLimitMiddleware = z
      * handed a /64 and could take a fresh bucket per address. 128: per address.
      */
     ipv6Prefix: z.number().int().min(1).max(128).default(64),
+    /**
+     * How many keys (clients) the limit keeps a bucket for at once, as an
+     * nginx zone's size does: its table takes about 65 bytes a key (6.5 MB
+     * for the default 100,000), made when the limit is. Past it, a newcomer
+     * takes an idle bucket, then the least recently used one.
+     */
+    maxKeys: z.number().int().min(1000).max(1_000_000).default(100_000),
   })
   .strict();
 

@@ -253,10 +253,15 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(() => page.locator('[data-testid="field-error"][data-field="ratePerSecond"]').count()).toBe(1);
     await page.getByTestId('mw-ratePerSecond').fill('1');
     await page.getByTestId('mw-burst').fill('1');
+    expect(await page.getByTestId('mw-ipv6Prefix').inputValue()).toBe('64');
+    await page.getByTestId('mw-maxKeys').fill('500');
+    await eventually(() => page.locator('[data-testid="field-error"][data-field="maxKeys"]').textContent()).toBe('A whole number from 1,000 to 1,000,000');
+    await page.getByTestId('mw-maxKeys').fill('200000');
+    await screenshot(page, 'gateway-middleware-editor-light');
     await page.getByTestId('middleware-save').click();
     await eventually(toastText).toContainEqual(expect.stringContaining('"limit" applies now'));
     const row = page.locator('[data-testid="middleware-row"][data-name="limit"]');
-    await eventually(() => row.textContent()).toContain('1/s, burst 1, per ip');
+    await eventually(() => row.textContent()).toContain('1/s, burst 1, per ip, 200,000 keys');
 
     await openTab('routers');
     await routerRow('hello').getByTestId('router-edit').click();

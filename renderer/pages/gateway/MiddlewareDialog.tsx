@@ -111,6 +111,7 @@ export function MiddlewareDialog({ target, onClose }: { target: MiddlewareDialog
           </FormField>
           {values.keyKind === 'header' ? text('keyHeader', 'Header', { placeholder: 'x-tenant' }) : <div />}
           {text('ipv6Prefix', 'IPv6 clients grouped by', { help: 'A prefix length: the addresses of one /64 share a bucket; 128: per address', mono: false })}
+          {text('maxKeys', 'Keys kept', { help: 'Buckets held at once, about 65 bytes each (6.5 MB for 100,000)', mono: false })}
           {check('dryRun', 'Dry run: count what would be refused, refuse nothing')}
         </>
       ) : null}

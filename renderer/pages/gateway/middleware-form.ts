@@ -1,5 +1,5 @@
 import { middlewareConfig, type MiddlewareInput } from '../../../shared/contract/index.ts';
-import { formatBytes } from '../../components/index.ts';
+import { formatBytes, formatCount } from '../../components/index.ts';
 import { asRecord, stringList, stringRecord } from '../../store/index.ts';
 import {
   errorsFromIssues,
@@ -17,6 +17,8 @@ import {
 
 /** How a rate limit groups IPv6 clients unless told otherwise (the config's default). */
 const DEFAULT_IPV6_PREFIX = 64;
+/** How many keys a rate limit keeps buckets for unless told otherwise (the config's default). */
+const DEFAULT_MAX_KEYS = 100_000;
 
 export const MIDDLEWARE_TYPES = ['rateLimit', 'apiKey', 'bodyLimit', 'headers', 'cors', 'firewall'] as const;
 export type MiddlewareType = (typeof MIDDLEWARE_TYPES)[number];
@@ -40,6 +42,8 @@ export interface MiddlewareFormValues {
   keyHeader: string;
   /** The prefix length IPv6 clients are grouped by (64, or /64). */
   ipv6Prefix: string;
+  /** How many keys the limit keeps a bucket for. */
+  maxKeys: string;
   dryRun: boolean;
   // apiKey
   apiHeader: string;
@@ -71,6 +75,7 @@ export const MIDDLEWARE_FIELDS = [
   'burst',
   'keyHeader',
   'ipv6Prefix',
+  'maxKeys',
   'apiHeader',
   'allowKeyIds',
   'maxBytes',
@@ -95,6 +100,7 @@ const MIDDLEWARE_FIELD_TABLE: FieldTable<MiddlewareField> = [
   [['burst'], 'burst'],
   [['key'], 'keyHeader'],
   [['ipv6Prefix'], 'ipv6Prefix'],
+  [['maxKeys'], 'maxKeys'],
   [['header'], 'apiHeader'],
   [['allowKeyIds'], 'allowKeyIds'],
   [['maxBytes'], 'maxBytes'],
@@ -122,6 +128,7 @@ export function emptyMiddlewareForm(type: MiddlewareType = 'rateLimit'): Middlew
     keyKind: 'ip',
     keyHeader: '',
     ipv6Prefix: String(DEFAULT_IPV6_PREFIX),
+    maxKeys: String(DEFAULT_MAX_KEYS),
     dryRun: false,
     apiHeader: 'x-api-key',
     allowKeyIds: '',
@@ -160,6 +167,7 @@ export function middlewareFormFromConfig(config: unknown, name: string, type: st
     keyKind: key.startsWith('header:') ? 'header' : key === 'apiKey' ? 'apiKey' : 'ip',
     keyHeader: key.startsWith('header:') ? key.slice('header:'.length) : '',
     ipv6Prefix: text(item.ipv6Prefix, empty.ipv6Prefix),
+    maxKeys: text(item.maxKeys, empty.maxKeys),
     dryRun: item.dryRun === true,
     apiHeader: text(item.header, empty.apiHeader),
     allowKeyIds: stringList(item.allowKeyIds).join('\n'),
@@ -208,6 +216,9 @@ function candidateFor(values: MiddlewareFormValues, errors: FieldErrors<Middlewa
       if (prefix === undefined || prefix < 1 || prefix > 128) errors.ipv6Prefix = 'A prefix length from 1 to 128, e.g. 64';
       // The default stays out of the file, as the other defaults do.
       else if (prefix !== DEFAULT_IPV6_PREFIX) candidate.ipv6Prefix = prefix;
+      const maxKeys = parseWhole(values.maxKeys.replaceAll(',', '').replaceAll('_', ''));
+      if (maxKeys === undefined || maxKeys < 1000 || maxKeys > 1_000_000) errors.maxKeys = 'A whole number from 1,000 to 1,000,000';
+      else if (maxKeys !== DEFAULT_MAX_KEYS) candidate.maxKeys = maxKeys;
       if (values.dryRun) candidate.dryRun = true;
       break;
     }
@@ -292,7 +303,8 @@ export function middlewareSummary(type: string, config: unknown): string {
       const key = typeof item.key === 'string' ? item.key : 'ip';
       const prefix = typeof item.ipv6Prefix === 'number' && item.ipv6Prefix !== DEFAULT_IPV6_PREFIX ? item.ipv6Prefix : undefined;
       const ipv6 = prefix === undefined ? '' : prefix === 128 ? ', IPv6 per address' : `, IPv6 per /${prefix}`;
-      return `${text(item.ratePerSecond, '?')}/s, burst ${text(item.burst, '?')}, per ${key === 'apiKey' ? 'API key' : key}${ipv6}${item.dryRun === true ? ', dry run' : ''}`;
+      const keys = typeof item.maxKeys === 'number' && item.maxKeys !== DEFAULT_MAX_KEYS ? `, ${formatCount(item.maxKeys)} keys` : '';
+      return `${text(item.ratePerSecond, '?')}/s, burst ${text(item.burst, '?')}, per ${key === 'apiKey' ? 'API key' : key}${ipv6}${keys}${item.dryRun === true ? ', dry run' : ''}`;
     }
     case 'apiKey': {
       const ids = stringList(item.allowKeyIds);

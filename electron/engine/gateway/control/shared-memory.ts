@@ -1,11 +1,11 @@
 import { middlewareConfig, serviceConfig, type CheckedGatewayConfig, type RetryConfig } from '../../../../shared/contract/gateway-config.ts';
 import { createRetryRing, releaseRetryRingLock, RetryBudget, type RetryBudgetSnapshot } from '../balance/index.ts';
-import { bucketTableKeys, createBucketTable, DEFAULT_RATE_LIMIT_KEYS, releaseBucketLocks } from '../middleware/index.ts';
+import { bucketTableKeys, createBucketTable, releaseBucketLocks } from '../middleware/index.ts';
 import { CONTROL_LOCK_OWNER, type SharedState } from '../worker/index.ts';
 
 interface RateLimitMemory {
   id: number;
-  /** What the buckets are keyed on: a table is only kept while it stays the same. */
+  /** What the buckets are keyed on, and how many: a table is only kept while both stay the same. */
   keyedOn: string;
   buffer: SharedArrayBuffer;
 }
@@ -19,16 +19,14 @@ interface RateLimitMemory {
  *
  * A table outlives reloads while its middleware keeps its name and what it
  * keys on: changing the rate, the burst or dry run keeps every client's
- * bucket; keying on something else, or grouping IPv6 clients by another
- * prefix length, starts empty. A ring lives as long as
+ * bucket; keying on something else, grouping IPv6 clients by another
+ * prefix length, or another maxKeys starts empty. A ring lives as long as
  * its service's name.
  */
 export class GatewaySharedMemory {
   private nextId = 1;
   private readonly rateLimits = new Map<string, RateLimitMemory>();
   private readonly retryRings = new Map<string, { id: number; buffer: SharedArrayBuffer }>();
-
-  constructor(private readonly maxKeys: number = DEFAULT_RATE_LIMIT_KEYS) {}
 
   /** The shared state for `checked`: kept for what stays, made for what is new, dropped for what left. */
   sync(checked: CheckedGatewayConfig): SharedState {
@@ -39,11 +37,12 @@ export class GatewaySharedMemory {
       const parsed = middlewareConfig.safeParse(item.config);
       if (!parsed.success || parsed.data.type !== 'rateLimit') continue;
       const { name } = parsed.data;
-      // An IPv6 client's bucket is named by its prefix, so another prefix length is another key space.
-      const keyedOn = `${parsed.data.key} ipv6/${parsed.data.ipv6Prefix}`;
+      // An IPv6 client's bucket is named by its prefix, so another prefix length is another key space; another
+      // size is another table.
+      const keyedOn = `${parsed.data.key} ipv6/${parsed.data.ipv6Prefix} keys/${parsed.data.maxKeys}`;
       let memory = this.rateLimits.get(name);
       if (!memory || memory.keyedOn !== keyedOn) {
-        memory = { id: this.nextId++, keyedOn, buffer: createBucketTable(this.maxKeys) };
+        memory = { id: this.nextId++, keyedOn, buffer: createBucketTable(parsed.data.maxKeys) };
         this.rateLimits.set(name, memory);
       }
       limits.add(name);

@@ -4,7 +4,7 @@
  * to build one from its config.
  */
 export { createMiddleware, type MiddlewareDeps } from './create.ts';
-export { DEFAULT_RATE_LIMIT_KEYS, RateLimitMiddleware, type RateLimitConfig, type RateLimitOptions } from './rate-limit.ts';
+export { RateLimitMiddleware, type RateLimitConfig, type RateLimitOptions } from './rate-limit.ts';
 export { BUCKET_WAYS, BucketTable, bucketTableKeys, createBucketTable, releaseBucketLocks } from './bucket-table.ts';
 export { ApiKeyMiddleware, type ApiKeyConfig } from './api-key.ts';
 export { BodyLimitMiddleware, type BodyLimitConfig } from './body-limit.ts';

@@ -10,10 +10,9 @@ export interface RateLimitOptions {
   /**
    * The buckets, shared with the other workers (the control plane makes one
    * table per rate-limit middleware and hands it to every worker). Without
-   * it the middleware makes a table of its own, of maxKeys buckets.
+   * it the middleware makes a table of its own, for the config's maxKeys.
    */
   table?: BucketTable;
-  maxKeys?: number;
 }
 
 const KEY_IP = 0;
@@ -22,7 +21,6 @@ const KEY_HEADER = 2;
 /** A bucket keyed by its fallback (the client IP when the header or API key is missing) is its own key space. */
 const KEY_FALLBACK = 3;
 
-export const DEFAULT_RATE_LIMIT_KEYS = 100_000;
 /** Cached RateLimit header pairs at most; past it (huge bursts) the header is built per request. */
 const MAX_CACHED_HEADERS = 65_536;
 
@@ -87,7 +85,7 @@ export class RateLimitMiddleware implements RequestMiddleware {
       this.keyKind = KEY_HEADER;
       this.headerName = config.key.slice('header:'.length).toLowerCase();
     }
-    this.table = options.table ?? new BucketTable(createBucketTable(options.maxKeys ?? DEFAULT_RATE_LIMIT_KEYS), 1);
+    this.table = options.table ?? new BucketTable(createBucketTable(config.maxKeys), 1);
 
     this.windowSeconds = Math.max(1, Math.ceil(config.burst / config.ratePerSecond));
     this.policyHeader = ['ratelimit-policy', `"${config.name}";q=${config.burst};w=${this.windowSeconds}`];

@@ -4,8 +4,8 @@ import { header, requestContext } from './helpers.ts';
 
 const noKeys = { verify: () => undefined };
 
-function limiter(overrides: Partial<RateLimitConfig> = {}, maxKeys?: number): RateLimitMiddleware {
-  return new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 2, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64, ...overrides }, { maxKeys });
+function limiter(overrides: Partial<RateLimitConfig> = {}, maxKeys = 100_000): RateLimitMiddleware {
+  return new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 2, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64, maxKeys, ...overrides });
 }
 
 describe('rateLimit middleware', () => {
@@ -100,7 +100,7 @@ describe('rateLimit middleware', () => {
   });
 
   it('keys on the API key id set by an earlier apiKey middleware', () => {
-    const mw = createMiddleware({ name: 'per-key', type: 'rateLimit', ratePerSecond: 1, burst: 1, key: 'apiKey', dryRun: false, ipv6Prefix: 64 }, { apiKeys: noKeys });
+    const mw = createMiddleware({ name: 'per-key', type: 'rateLimit', ratePerSecond: 1, burst: 1, key: 'apiKey', dryRun: false, ipv6Prefix: 64, maxKeys: 100_000 }, { apiKeys: noKeys });
     expect(mw.handle(requestContext({ apiKeyId: 'k1' }), 0)).toBeUndefined();
     expect(mw.handle(requestContext({ apiKeyId: 'k1', clientIp: '198.51.100.1' }), 0)?.status).toBe(429);
     expect(mw.handle(requestContext({ apiKeyId: 'k2' }), 0)).toBeUndefined();
@@ -108,7 +108,7 @@ describe('rateLimit middleware', () => {
 
   it('keeps its buckets in the table it is given: a second middleware on the same table (another worker) sees them', () => {
     const table = createBucketTable(1000);
-    const config: RateLimitConfig = { name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64 };
+    const config: RateLimitConfig = { name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64, maxKeys: 100_000 };
     const one = new RateLimitMiddleware(config, { table: new BucketTable(table, 1) });
     const two = new RateLimitMiddleware(config, { table: new BucketTable(table, 2) });
     expect(one.handle(requestContext(), 0)).toBeUndefined();
@@ -121,9 +121,9 @@ describe('rateLimit middleware', () => {
 
   it('after a reload that lowers the burst, a client keeps its bucket, cut to the new burst, not a fresh one', () => {
     const table = createBucketTable(1000);
-    const before = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 10, key: 'ip', dryRun: false, ipv6Prefix: 64 }, { table: new BucketTable(table, 1) });
+    const before = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 10, key: 'ip', dryRun: false, ipv6Prefix: 64, maxKeys: 100_000 }, { table: new BucketTable(table, 1) });
     for (let i = 0; i < 9; i++) expect(before.handle(requestContext(), 0)).toBeUndefined();
-    const after = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64 }, { table: new BucketTable(table, 1) });
+    const after = new RateLimitMiddleware({ name: 'api', type: 'rateLimit', ratePerSecond: 1, burst: 3, key: 'ip', dryRun: false, ipv6Prefix: 64, maxKeys: 100_000 }, { table: new BucketTable(table, 1) });
     // One token was left of the ten: one request more, not three.
     const last = requestContext();
     expect(after.handle(last, 0)).toBeUndefined();

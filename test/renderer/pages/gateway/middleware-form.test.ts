@@ -31,6 +31,16 @@ describe('the middleware form', () => {
     expect(middlewareSummary('rateLimit', { ratePerSecond: 5, burst: 10, ipv6Prefix: 48 })).toBe('5/s, burst 10, per ip, IPv6 per /48');
   });
 
+  it('sizes the bucket table as asked, writing maxKeys only when it is not the default 100,000', () => {
+    expect(validateMiddlewareForm(form('rateLimit')).value).not.toHaveProperty('maxKeys');
+    const big = validateMiddlewareForm(form('rateLimit', { maxKeys: '1,000,000' })).value;
+    expect(big).toMatchObject({ maxKeys: 1_000_000 });
+    expect(middlewareConfig.safeParse(big).success).toBe(true);
+    expect(middlewareFormFromConfig(big, 'm', 'rateLimit').maxKeys).toBe('1000000');
+    for (const bad of ['999', '1000001', 'lots']) expect(validateMiddlewareForm(form('rateLimit', { maxKeys: bad })).errors.maxKeys, bad).toBe('A whole number from 1,000 to 1,000,000');
+    expect(middlewareSummary('rateLimit', { ratePerSecond: 5, burst: 10, maxKeys: 1_000_000 })).toBe('5/s, burst 10, per ip, 1,000,000 keys');
+  });
+
   it('builds every type the schema accepts', () => {
     const cases: [MiddlewareType, Partial<MiddlewareFormValues>][] = [
       ['apiKey', { allowKeyIds: 'k1\nk2' }],
