@@ -83,6 +83,9 @@ describe('rateLimit middleware', () => {
     expect([from('2001:db8:1:2::a'), from('2001:db8:1:2::b'), from('2001:db8:1:2:ffff::c')]).toEqual([200, 200, 429]);
     expect([from('2001:db8:1:3::a'), from('::ffff:192.0.2.10'), from('192.0.2.10')]).toEqual([200, 200, 200]);
     expect(mw.table.keys).toBe(4);
+    // Past the middleware's cache of addresses' keys (8,192), a /64 is still one bucket.
+    for (let index = 0; index < 10_000; index++) from(`2001:db8:2:${index.toString(16)}::1`);
+    expect([from('2001:db8:1:3::b'), from('2001:db8:1:3::c')]).toEqual([200, 429]);
     // Keyed on a header, a request without it falls back to the client's /64.
     const tenant = limiter({ ratePerSecond: 0.001, burst: 1, key: 'header:x-tenant' });
     expect(tenant.handle(requestContext({ clientIp: '2001:db8:9:9::1' }), 0)).toBeUndefined();
