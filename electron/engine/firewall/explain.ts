@@ -1,4 +1,5 @@
 import type { FirewallAction, RateLimit } from '../../../shared/contract/firewall.ts';
+import { parseCidr, parseIp } from '../../../shared/net/index.ts';
 import type { BlockRecord } from './blocklist.ts';
 import type { RuleRecord } from './rule-set.ts';
 
@@ -51,8 +52,11 @@ export function explainAntiLockout(query: Query): string {
 }
 
 export function explainRateLimited(query: Query, limit: RateLimit, allowedBy: string, tokens: number): string {
+  const ip = parseIp(query.source);
+  // IPv6 sources share the allowance of their prefix (RateLimit.ipv6Prefix).
+  const who = ip?.family === 6 && limit.ipv6Prefix < 128 ? `${query.source}'s network ${parseCidr(`${query.source}/${limit.ipv6Prefix}`)!.text}` : query.source;
   return (
-    `Denied by the rate limit of listener ${limit.listener}: ${allowedBy}, but ${query.source} has used up its allowance ` +
+    `Denied by the rate limit of listener ${limit.listener}: ${allowedBy}, but ${who} has used up its allowance ` +
     `(${limit.ratePerSecond}/s, burst ${limit.burst}; ${tokens.toFixed(2)} tokens now). Rate limits apply after the rules allow.`
   );
 }

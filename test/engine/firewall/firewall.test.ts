@@ -320,7 +320,9 @@ describe('rate limits', () => {
     // The next /64 has a bucket of its own, and so has an IPv4 client.
     expect([echo('2001:db8:1:3::a'), echo('2001:db8:1:3::a')]).toEqual(['default', 'default']);
     expect(echo('10.0.0.1')).toBe('default');
-    expect(fw.test({ protocol: 'tcp', source: '2001:db8:1:2::77', destination: 'echo', port: 7 }).reason).toBe('rate-limit');
+    const tested = fw.test({ protocol: 'tcp', source: '2001:db8:1:2::77', destination: 'echo', port: 7 });
+    expect(tested.reason).toBe('rate-limit');
+    expect(tested.explanation).toContain("but 2001:db8:1:2::77's network 2001:db8:1:2::/64 has used up its allowance");
     // The second refusal bans the whole /64, and the blocklist then turns away every address in it, on every listener.
     expect(echo('2001:db8:1:2::c')).toBe('rate-limit');
     expect(fw.state().blocklist.map((entry) => entry.address)).toEqual(['2001:db8:1:2::/64']);

@@ -56,8 +56,7 @@ export interface RetryBudgetSnapshot {
  * Counting a request is one atomic add; the ring moves on to a new second
  * under a lock (shm/mutex.ts), once a second, clearing the buckets of the
  * seconds that left the window. Time that goes backwards counts into the
- * current second. The check and the retry that follows are two steps, so
- * workers retrying at the same instant can pass the budget by one each.
+ * current second.
  */
 export class RetryBudget {
   readonly windowSeconds: number;
@@ -86,16 +85,20 @@ export class RetryBudget {
     Atomics.add(this.ints, HEADER_INTS + this.advance(nowMs), 1);
   }
 
-  /** Counts one retry sent. */
-  recordRetry(nowMs: number): void {
-    Atomics.add(this.ints, HEADER_INTS + this.windowSeconds + this.advance(nowMs), 1);
-  }
-
-  /** Whether one more retry fits the budget now; a refusal is counted for the UI. */
-  canRetry(nowMs: number): boolean {
-    this.advance(nowMs);
+  /**
+   * Takes one retry from the budget if it fits now, and says whether it
+   * did; a refusal is counted for the UI. The retry is counted first and
+   * the window checked with it, so workers retrying at the same instant
+   * cannot pass the budget together: one that finds the window over gives
+   * its count back (and at worst both do, one retry short of the budget).
+   */
+  takeRetry(nowMs: number): boolean {
+    const slot = HEADER_INTS + this.windowSeconds + this.advance(nowMs);
     const allowed = Math.max(this.floorRetries, this.sum(0) * this.share);
-    if (this.sum(this.windowSeconds) < allowed) return true;
+    Atomics.add(this.ints, slot, 1);
+    // The retries before this one stay below what the window allows (which may be fractional: 25% of 10).
+    if (this.sum(this.windowSeconds) - 1 < allowed) return true;
+    Atomics.sub(this.ints, slot, 1);
     Atomics.add(this.ints, H_REFUSED, 1);
     return false;
   }

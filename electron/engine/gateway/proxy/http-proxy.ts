@@ -1128,19 +1128,17 @@ class Exchange {
   /** An attempt failed before any response byte reached the client: retry if allowed, else answer 502/503/504. */
   private failAttempt(kind: string, message: string, retryable: boolean): void {
     const nowMs = Date.now();
-    if (retryable && this.canRetry(nowMs)) {
-      this.service!.retryBudget.recordRetry(nowMs);
-      return this.attempt(this.instance?.index ?? -1);
-    }
+    if (retryable && this.takeRetry(nowMs)) return this.attempt(this.instance?.index ?? -1);
     const status = kind === 'timeout' ? 504 : kind === 'queue' ? 503 : 502;
     this.local({ status, headers: [], body: JSON.stringify({ error: message, status }) }, kind);
   }
 
-  private canRetry(nowMs: number): boolean {
+  /** Whether this request may go out again, taking the retry from the service's budget when it may. */
+  private takeRetry(nowMs: number): boolean {
     const service = this.service!;
     if (this.attempts > service.config.retry.attempts) return false;
     if (!isIdempotent(this.context.method) || !this.bodyRetained || !this.bodyDone) return false;
-    return service.retryBudget.canRetry(nowMs);
+    return service.retryBudget.takeRetry(nowMs);
   }
 
   get passesRaw(): boolean {
@@ -1172,11 +1170,10 @@ class Exchange {
     const instance = this.instance!;
     const nowMs = Date.now();
     service.outlier.onResult(instance, head.status >= 500 ? '5xx' : 'ok', nowMs);
-    if (head.status >= 500 && shouldRetryStatus(head.status, service.config.retry) && this.canRetry(nowMs)) {
+    if (head.status >= 500 && shouldRetryStatus(head.status, service.config.retry) && this.takeRetry(nowMs)) {
       // The answer is dropped unseen, and the connection with it; the request goes to another instance.
       this.headChunks = undefined;
       this.dropUpstream(true);
-      service.retryBudget.recordRetry(nowMs);
       this.attempt(instance.index);
       return;
     }

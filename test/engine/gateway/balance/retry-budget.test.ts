@@ -13,8 +13,7 @@ const T0 = 1_700_000_000_000;
 
 function spend(budget: RetryBudget, nowMs: number): number {
   let sent = 0;
-  while (budget.canRetry(nowMs)) {
-    budget.recordRetry(nowMs);
+  while (budget.takeRetry(nowMs)) {
     sent++;
     if (sent > 1_000_000) throw new Error('the budget never ran out');
   }
@@ -49,7 +48,7 @@ describe('RetryBudget', () => {
     for (let i = 0; i < 100; i++) budget.recordRequest(start);
     expect(spend(budget, start + 9_999)).toBe(50);
     // At second 10 the requests of second 0 leave, and with them the budget; the retries of second 9 stay until 19.
-    expect(budget.canRetry(start + 10_000)).toBe(false);
+    expect(budget.takeRetry(start + 10_000)).toBe(false);
     expect(budget.snapshot(start + 18_999)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 50 });
     expect(budget.snapshot(start + 19_000)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 0 });
 
@@ -58,7 +57,7 @@ describe('RetryBudget', () => {
     expect(spend(budget, start + 25_000)).toBe(10);
     // Second 20's requests and second 25's retries: at 30 the requests go, the retries stay.
     expect(budget.snapshot(start + 30_000)).toMatchObject({ requestsInWindow: 10, retriesInWindow: 10 });
-    expect(budget.canRetry(start + 30_000)).toBe(false);
+    expect(budget.takeRetry(start + 30_000)).toBe(false);
     expect(budget.snapshot(start + 35_000)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 0 });
     expect(budget.snapshot(start + 3_600_000)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 0 });
   });
@@ -77,10 +76,7 @@ describe('RetryBudget', () => {
     let sent = 0;
     for (let i = 0; i < 40; i++) {
       const worker = workers[i % 2]!;
-      if (worker.canRetry(T0)) {
-        worker.recordRetry(T0);
-        sent++;
-      }
+      if (worker.takeRetry(T0)) sent++;
     }
     expect(sent).toBe(10);
     // Requests counted by either are the share's base for both.
@@ -96,7 +92,7 @@ describe('RetryBudget', () => {
     const ring = createRetryRing();
     const job = { kind: 'requests' as const, rounds: 100_000, nowMs: T0, retryEvery: 10 };
     threads = await runThreads(ring, [job, job, job]);
-    await Promise.all(threads.map((thread) => thread.next()));
+    expect(await Promise.all(threads.map((thread) => thread.next()))).toEqual([10_000, 10_000, 10_000]);
     const budget = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 0 }, ring, 9);
     expect(budget.snapshot(T0 + 999)).toMatchObject({ requestsInWindow: 300_000, retriesInWindow: 30_000 });
     expect(budget.snapshot(T0 + 10_000)).toMatchObject({ requestsInWindow: 0, retriesInWindow: 0 });
@@ -104,6 +100,20 @@ describe('RetryBudget', () => {
     const late = new RetryBudget({ budgetPercent: 20, minRetriesPerSecond: 0 }, ring, 1);
     late.recordRequest(T0 + 9_000);
     expect(budget.snapshot(T0 + 10_000)).toMatchObject({ requestsInWindow: 1 });
+  }, 30_000);
+
+  it('never lets real threads retrying at once pass the budget together: each retry is counted before the window is checked', async () => {
+    const ring = createRetryRing();
+    // A floor of 1,000 a second: 10,000 retries in the window, and three threads trying 20,000 each at the same instant.
+    const job = { kind: 'retries' as const, rounds: 20_000, nowMs: T0, minRetriesPerSecond: 1000 };
+    threads = await runThreads(ring, [job, job, job]);
+    const taken = (await Promise.all(threads.map((thread) => thread.next()))) as number[];
+    const total = taken.reduce((sum, count) => sum + count, 0);
+    // At most the budget; one short per thread that found the window full at the very moment another gave its retry back.
+    expect(total).toBeLessThanOrEqual(10_000);
+    expect(total).toBeGreaterThanOrEqual(10_000 - 3);
+    const budget = new RetryBudget({ budgetPercent: 0, minRetriesPerSecond: 1000 }, ring, 9);
+    expect(budget.snapshot(T0)).toMatchObject({ retriesInWindow: total, refused: 60_000 - total });
   }, 30_000);
 
   it('refuses a window that is not 1-3600 whole seconds, and a buffer that is not a ring', () => {

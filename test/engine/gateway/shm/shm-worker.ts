@@ -17,8 +17,10 @@ export type ShmJob =
   | { kind: 'lock' }
   /** rounds × a token from each key's bucket; posts how many were allowed. */
   | { kind: 'take'; rounds: number; keys: string[]; burst: number; ratePerSecond: number; nowMs: number }
-  /** rounds × one request counted at nowMs, and one retry per `retryEvery` requests. */
-  | { kind: 'requests'; rounds: number; nowMs: number; retryEvery: number };
+  /** rounds × one request counted at nowMs, and one retry taken per `retryEvery` requests (a budget of 100%: each fits); posts the retries taken. */
+  | { kind: 'requests'; rounds: number; nowMs: number; retryEvery: number }
+  /** rounds × a retry taken at nowMs from a budget with this floor and no requests; posts how many were taken. */
+  | { kind: 'retries'; rounds: number; nowMs: number; minRetriesPerSecond: number };
 
 export interface ShmWorkerData {
   job: ShmJob;
@@ -70,12 +72,20 @@ switch (job.kind) {
     break;
   }
   case 'requests': {
-    const budget = new RetryBudget({ budgetPercent: 0, minRetriesPerSecond: 0 }, data.buffer, data.owner);
+    const budget = new RetryBudget({ budgetPercent: 100, minRetriesPerSecond: 0 }, data.buffer, data.owner);
+    let taken = 0;
     for (let i = 1; i <= job.rounds; i++) {
       budget.recordRequest(job.nowMs);
-      if (i % job.retryEvery === 0) budget.recordRetry(job.nowMs);
+      if (i % job.retryEvery === 0 && budget.takeRetry(job.nowMs)) taken++;
     }
-    port.postMessage('done');
+    port.postMessage(taken);
+    break;
+  }
+  case 'retries': {
+    const budget = new RetryBudget({ budgetPercent: 0, minRetriesPerSecond: job.minRetriesPerSecond }, data.buffer, data.owner);
+    let taken = 0;
+    for (let i = 0; i < job.rounds; i++) if (budget.takeRetry(job.nowMs)) taken++;
+    port.postMessage(taken);
     break;
   }
 }
