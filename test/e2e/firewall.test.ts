@@ -13,7 +13,7 @@ let problems: string[] = [];
 const sockets: Socket[] = [];
 
 beforeAll(async () => {
-  serve = await ServeProcess.start();
+  serve = await ServeProcess.start(undefined, { echo6: true });
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light', acceptDownloads: true });
   page = await context.newPage();
@@ -154,6 +154,39 @@ describe('the Firewall screen against netops serve', () => {
     await page.getByTestId('confirm-block').click();
     await expect.poll(toastText).toContainEqual(expect.stringContaining('The block expires in 5m.'));
     await expect.poll(() => page.getByTestId('connections-count').textContent()).toBe('1');
+  });
+
+  it("offers an IPv6 peer's /64 in the block dialog, and blocking it closes the peer's connection", async () => {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const client = connect({ host: '::1', port: serve.echo6Port });
+      client.once('connect', () => resolve(client));
+      client.once('error', reject);
+    });
+    sockets.push(socket);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    await page.getByTestId('connections-search').fill('owner:echo6');
+    await expect.poll(() => page.getByTestId('connections-count').textContent()).toBe('1');
+    await page.getByTestId('connection-row').first().getByTestId('row-block-ip').click();
+    await expect.poll(() => page.getByTestId('block-dialog').isVisible()).toBe(true);
+    // The address by default; its /64 one click away.
+    expect(await page.getByTestId('block-scope-address').getAttribute('aria-checked')).toBe('true');
+    expect(await page.getByTestId('confirm-block').textContent()).toBe('Block ::1');
+    await page.getByTestId('block-scope-network').click();
+    await expect.poll(() => page.getByTestId('confirm-block').textContent()).toBe('Block ::/64');
+    expect(await page.getByTestId('block-dialog').textContent()).toContain('::/64 goes on the blocklist');
+    await page.getByTestId('block-dialog-reason').fill('e2e: an IPv6 network');
+    await screenshot(page, 'block-dialog-ipv6-network-light');
+    await page.getByTestId('confirm-block').click();
+    await closed;
+    await expect.poll(toastText).toContainEqual(expect.stringContaining('Blocked ::/64'));
+    // Off the list again, so that what follows sees the blocklist it expects.
+    await page.getByTestId('nav-firewall').click();
+    const row = page.locator('[data-testid="block-row"][data-address="::/64"]');
+    await expect.poll(() => row.textContent()).toContain('e2e: an IPv6 network');
+    await row.getByTestId('unblock').click();
+    await expect.poll(() => row.count()).toBe(0);
+    await page.getByTestId('nav-connections').click();
+    await page.getByTestId('connections-search').fill('owner:echo');
   });
 
   it('lists the block on the Firewall screen, refuses the address, and blocks with a countdown', async () => {

@@ -21,9 +21,9 @@ export const ARTIFACTS = join(process.cwd(), 'test-artifacts');
 const CLI = join(process.cwd(), 'dist', 'node', 'cli.js');
 const UI = join(process.cwd(), 'dist', 'renderer', 'index.html');
 
-export async function freePort(): Promise<number> {
+export async function freePort(host = '127.0.0.1'): Promise<number> {
   const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as { port: number }).port;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
@@ -39,8 +39,14 @@ export class ServeProcess {
     readonly dataDir: string,
   ) {}
 
-  /** Pass a previous instance's data dir, UI port and echo port to restart "the same" console. */
-  static async start(previous?: { dataDir: string; uiPort: number; echoPort: number }): Promise<ServeProcess> {
+  /** The port of the echo listener on ::1 (`echo6`), when start was asked for one; else 0. */
+  echo6Port = 0;
+
+  /**
+   * Pass a previous instance's data dir, UI port and echo port to restart "the same" console;
+   * `echo6` adds a second echo listener, on IPv6 loopback.
+   */
+  static async start(previous?: { dataDir: string; uiPort: number; echoPort: number }, options: { echo6?: boolean } = {}): Promise<ServeProcess> {
     if (!existsSync(CLI) || !existsSync(UI)) {
       throw new Error(`the build is missing (${CLI}, ${UI}): run "npm run build" first (npm test does)`);
     }
@@ -48,7 +54,9 @@ export class ServeProcess {
     const dataDir = previous?.dataDir ?? (await mkdtemp(join(tmpdir(), 'netops-e2e-')));
     const echoPort = previous?.echoPort ?? (await freePort());
     const config = join(dataDir, 'config.yaml');
-    await writeFile(config, `listeners:\n  - name: echo\n    handler: echo\n    host: 127.0.0.1\n    port: ${echoPort}\n`);
+    const echo6Port = options.echo6 ? await freePort('::1') : 0;
+    const echo6 = echo6Port > 0 ? `  - name: echo6\n    handler: echo\n    host: "::1"\n    port: ${echo6Port}\n` : '';
+    await writeFile(config, `listeners:\n  - name: echo\n    handler: echo\n    host: 127.0.0.1\n    port: ${echoPort}\n${echo6}`);
     const child = spawn(process.execPath, [CLI, 'serve', '--ui-port', String(previous?.uiPort ?? 0), '--data-dir', dataDir, '--config', config], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -69,6 +77,7 @@ export class ServeProcess {
       child.once('exit', (code) => reject(new Error(`netops serve exited with ${code}: ${log.join('')}`)));
     });
     const serve = new ServeProcess(child, url, echoPort, dataDir);
+    serve.echo6Port = echo6Port;
     serve.log.push(...log);
     return serve;
   }

@@ -1,16 +1,17 @@
-import { useId, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { isLoopbackIp, parseIp } from '../../../shared/net/index.ts';
+import { cidrContains, isLoopbackIp, parseIp } from '../../../shared/net/index.ts';
 import { Dialog, formatEndpoint, FormField, useAction, useForm, useLiveStream } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
-import { BLOCK_FIELDS, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
+import { BLOCK_FIELDS, blockNetworkOf, fieldErrorsFromServer, validateBlockForm, type BlockField, type BlockFormValues } from './validation.ts';
 
 /**
  * "Block this IP" from anywhere a peer shows up (a Connections row, its
  * detail panel or the b key; the Overview's top clients):
  * asks for a reason and an optional expiry, blocks, and reports how many of
- * the peer's connections the server closed.
+ * the peer's connections the server closed. For an IPv6 peer it offers its
+ * /64 too: one host can change address within it at will.
  */
 export function BlockAddressDialog() {
   const request = useAppStore((state) => state.firewall.blockRequest);
@@ -28,12 +29,21 @@ function BlockAddressForm({ address, connectionId, onClose }: { address: string;
   const antiLockoutListener = useAppStore((state) => state.firewall.state?.antiLockoutListener ?? null);
   const parsed = parseIp(address);
   const spared = antiLockoutListener !== null && parsed !== undefined && isLoopbackIp(parsed) ? antiLockoutListener : null;
+  const network = useMemo(() => blockNetworkOf(address), [address]);
+  const [scope, setScope] = useState<'address' | 'network'>('address');
+  const target = scope === 'network' && network ? network.text : address;
   const [others, kept] = useAppStore(
     useShallow((state) => {
       let closing = 0;
       let keeping = 0;
       for (const r of state.connections.rows.values()) {
-        if (r.remoteAddress !== address || r.state === 'closed') continue;
+        if (r.state === 'closed') continue;
+        if (r.remoteAddress !== address) {
+          // In the /64: an IPv6 peer's other addresses (only those parse here, and only when the network is chosen).
+          if (scope !== 'network' || !network || !r.remoteAddress.includes(':')) continue;
+          const ip = parseIp(r.remoteAddress);
+          if (!ip || !cidrContains(network, ip)) continue;
+        }
         if (r.direction === 'in' && r.owner === spared) keeping++;
         else closing++;
       }
@@ -42,12 +52,16 @@ function BlockAddressForm({ address, connectionId, onClose }: { address: string;
   );
   const form = useForm<BlockField, BlockFormValues, ReturnType<typeof validateBlockForm>['value']>({ address, ttl: '', reason: '' }, validateBlockForm);
   const { values, errors, set } = form;
+  const choose = (next: 'address' | 'network') => {
+    setScope(next);
+    set('address', next === 'network' && network ? network.text : address);
+  };
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const value = form.validation.value;
     if (!value) return form.touchAll();
-    const result = await run(`Could not block ${address}`, () => api().block(value), (error) => form.setServerErrors(fieldErrorsFromServer(error, BLOCK_FIELDS)));
+    const result = await run(`Could not block ${target}`, () => api().block(value), (error) => form.setServerErrors(fieldErrorsFromServer(error, BLOCK_FIELDS)));
     if (!result) return;
     useAppStore.getState().pushToast({
       tone: 'success',
@@ -61,7 +75,7 @@ function BlockAddressForm({ address, connectionId, onClose }: { address: string;
     <Dialog
       open
       onClose={onClose}
-      title="Block this IP?"
+      title={scope === 'network' ? 'Block this network?' : 'Block this IP?'}
       testId="block-dialog"
       footer={
         <>
@@ -69,14 +83,32 @@ function BlockAddressForm({ address, connectionId, onClose }: { address: string;
             Cancel
           </button>
           <button type="submit" form={formId} className="button button-danger" disabled={!form.validation.value || busy} data-testid="confirm-block">
-            {busy ? 'Blocking…' : `Block ${address}`}
+            {busy ? 'Blocking…' : `Block ${target}`}
           </button>
         </>
       }
     >
       <form id={formId} className="form-stack" onSubmit={(event) => void submit(event)} noValidate>
+        {network ? (
+          <div className="segmented block-scope" role="radiogroup" aria-label="What to block" data-testid="block-dialog-scope">
+            {(['address', 'network'] as const).map((kind) => (
+              <button
+                key={kind}
+                type="button"
+                role="radio"
+                aria-checked={scope === kind}
+                className={`segment segment-accent${scope === kind ? ' is-active' : ''}`}
+                onClick={() => choose(kind)}
+                title={kind === 'network' ? `Every address of ${network.text}: a host is usually handed a whole /64 and can change address within it` : undefined}
+                data-testid={`block-scope-${kind}`}
+              >
+                {kind === 'address' ? 'This address' : `Its /64, ${network.text}`}
+              </button>
+            ))}
+          </div>
+        ) : null}
         <p>
-          <code>{address}</code> goes on the blocklist: new connections from it are refused{spared !== null ? ' everywhere but this console' : ''}, and the server closes{' '}
+          <code>{target}</code> goes on the blocklist: new connections from it are refused{spared !== null ? ' everywhere but this console' : ''}, and the server closes{' '}
           {others > 0 ? `the ${plural(others, 'connection')} it has open${spared !== null ? ' elsewhere' : ''} now` : `any it has open${spared !== null ? ' elsewhere' : ''}`}.
           {spared !== null ? (
             <span data-testid="block-dialog-anti-lockout">

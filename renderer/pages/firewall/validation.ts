@@ -12,7 +12,7 @@ import {
   type RuleInput,
 } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
-import { parseCidr, parseDurationSeconds, parseIp } from '../../../shared/net/index.ts';
+import { parseCidr, parseDurationSeconds, parseIp, type ParsedCidr } from '../../../shared/net/index.ts';
 import type { FieldErrors, Validation } from '../../components/index.ts';
 
 /**
@@ -232,6 +232,17 @@ export function validateBlockForm(values: BlockFormValues): Validation<BlockFiel
   const parsed = firewallService.block.params.safeParse(value);
   if (!parsed.success) return { errors: issuesByField(parsed.error, ['address', 'reason']), hints, value: null };
   return { errors, hints, value };
+}
+
+/**
+ * The network "Block this IP" offers besides the address: an IPv6 peer's
+ * /64, the share a host is usually handed (it can change address within it
+ * at will). null for IPv4 (an IPv4-mapped address included) and for what is
+ * not an address.
+ */
+export function blockNetworkOf(address: string): ParsedCidr | null {
+  if (parseIp(address)?.family !== 6) return null;
+  return parseCidr(`${address}/64`) ?? null;
 }
 
 // ---------- rate limits ----------

@@ -7,6 +7,7 @@ import {
   formatSeconds,
   parseTtl,
   RULE_FIELDS,
+  blockNetworkOf,
   rateLimitFormFromLimit,
   ruleFormFromRule,
   rulePatch,
@@ -159,6 +160,16 @@ describe('parseTtl and formatSeconds', () => {
 
   it('writes the shortest exact form', () => {
     expect([formatSeconds(600), formatSeconds(90), formatSeconds(86_400), formatSeconds(7200), formatSeconds(61)]).toEqual(['10m', '90s', '1d', '2h', '61s']);
+  });
+});
+
+describe('blockNetworkOf', () => {
+  it("offers an IPv6 peer's /64, and nothing for IPv4 (mapped or not) or for what is no address", () => {
+    expect(blockNetworkOf('2001:db8:1:2:3:4:5:6')?.text).toBe('2001:db8:1:2::/64');
+    expect(blockNetworkOf('::1')?.text).toBe('::/64');
+    expect(blockNetworkOf('192.0.2.7')).toBeNull();
+    expect(blockNetworkOf('::ffff:192.0.2.7')).toBeNull();
+    expect(blockNetworkOf('not an address')).toBeNull();
   });
 });
 
