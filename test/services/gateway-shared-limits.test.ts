@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
@@ -114,4 +116,29 @@ describe('with two workers', () => {
     // A refusal for each of the 15 requests after the first 5 spent the 10 retries, 2 each.
     expect(budget).toEqual({ attempts: 2, windowSeconds: 10, requests: 20, retries: 10, allowed: 10, refused: 15 });
   });
+
+  it("keeps a leaving worker's counts when the count goes down: counters never go back", async () => {
+    // Workers report once a second: wait until two reports in a row agree, so that every request so far is in.
+    let last = '';
+    const before = await waitFor(
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1100));
+        const now = JSON.stringify(await middlewareCounters());
+        const settled = now === last;
+        last = now;
+        return settled ? (JSON.parse(now) as Record<string, number>) : undefined;
+      },
+      'the counters settled',
+      10_000,
+    );
+    // Both workers served this limit's requests (20 fresh connections a burst): each holds part of the counts.
+    expect((await client.api.gateway.status({})).threads.workers.every((worker) => worker.accepted > 0)).toBe(true);
+    const file = join(console.dataDir, 'test-config.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('workers: 2', 'workers: 1'));
+    await waitFor(async () => {
+      const status = await client.api.gateway.status({});
+      return status.workers === 1 && status.workersDraining === 0 ? true : undefined;
+    }, 'one worker left', 10_000);
+    expect(await middlewareCounters()).toMatchObject({ allowed: before['allowed'], limited: before['limited'] });
+  }, 20_000);
 });

@@ -126,6 +126,16 @@ export class GatewayController implements Disposable {
   private readonly workers: WorkerState[] = [];
   /** Workers draining after the config's count went down, until their threads are gone. */
   private readonly retiring = new Set<WorkerState>();
+  /**
+   * What workers that are gone (left or died) had counted, so that counters
+   * (middleware events, L4 streams and bytes, refused connections) never go
+   * back when one goes: /metrics reports them as Prometheus counters.
+   */
+  private readonly departed = {
+    middlewares: new Map<string, Record<string, number>>(),
+    l4: new Map<string, L4Counters>(),
+    refused: new Map<string, number>(),
+  };
   private readonly retirements = new Set<Promise<void>>();
   private text = '';
   private checked: CheckedGatewayConfig | undefined;
@@ -218,6 +228,32 @@ export class GatewayController implements Disposable {
     const requested = checked.workers === 'auto' ? availableParallelism() : checked.workers;
     const count = Math.max(1, this.options.workers ?? requested);
     return REUSE_PORT ? count : 1;
+  }
+
+  /** The workers whose reports count: the running ones, then those draining. */
+  private reporting(): WorkerState[] {
+    return this.retiring.size === 0 ? this.workers : [...this.workers, ...this.retiring];
+  }
+
+  /** Keeps what a worker that is gone had counted (see departed). */
+  private foldDeparted(worker: WorkerState): void {
+    const report = worker.report;
+    if (!report) return;
+    worker.report = undefined;
+    for (const [name, counters] of Object.entries(report.middlewares)) addCounters(this.departed.middlewares, name, counters);
+    for (const [name, counters] of Object.entries(report.l4)) {
+      const before = this.departed.l4.get(name);
+      this.departed.l4.set(name, {
+        streams: (before?.streams ?? 0) + counters.streams,
+        // A gone worker has no stream open.
+        active: 0,
+        connectErrors: (before?.connectErrors ?? 0) + counters.connectErrors,
+        noInstance: (before?.noInstance ?? 0) + counters.noInstance,
+        bytesIn: (before?.bytesIn ?? 0) + counters.bytesIn,
+        bytesOut: (before?.bytesOut ?? 0) + counters.bytesOut,
+      });
+    }
+    for (const entry of report.entryPoints) this.departed.refused.set(entry.name, (this.departed.refused.get(entry.name) ?? 0) + entry.refused);
   }
 
   /** Lets a worker go: it closes its listeners, answers what it has (up to RETIRE_DRAIN_MS) and exits; nothing replaces it. */
@@ -322,6 +358,7 @@ export class GatewayController implements Disposable {
       if (exited) return;
       exited = true;
       state.exited = true;
+      this.foldDeparted(state);
       // Its thread is gone: a lock it held in shared memory would otherwise stay held.
       this.shared.releaseOwner(workerLockOwner(index));
       state.mirror.closeAll();
@@ -713,16 +750,13 @@ export class GatewayController implements Disposable {
     const serviceStats = new Map(snapshot.services.map((service) => [service.name, service]));
     const pools: UpstreamPoolStats[] = [];
     const middlewareCounters = new Map<string, Record<string, number>>();
+    for (const [name, counters] of this.departed.middlewares) middlewareCounters.set(name, { ...counters });
     const ejected = new Map<string, Map<number, number>>();
-    for (const worker of this.workers) {
+    for (const worker of this.reporting()) {
       const report = worker.report;
       if (!report) continue;
       pools.push(...report.pools);
-      for (const [name, counters] of Object.entries(report.middlewares)) {
-        const sum = middlewareCounters.get(name) ?? {};
-        for (const [key, value] of Object.entries(counters)) sum[key] = (sum[key] ?? 0) + value;
-        middlewareCounters.set(name, sum);
-      }
+      for (const [name, counters] of Object.entries(report.middlewares)) addCounters(middlewareCounters, name, counters);
       for (const [name, list] of Object.entries(report.ejected)) {
         const map = ejected.get(name) ?? new Map<number, number>();
         for (const [index, until] of list) map.set(index, Math.max(until, map.get(index) ?? 0));
@@ -825,11 +859,16 @@ export class GatewayController implements Disposable {
   /** Entry points with the workers' live figures summed: the status's part the Overview polls as listeners. */
   private entryPointStatuses(): GatewayStatus['entryPoints'] {
     const entryStatus = new Map<string, EntryPointStatus>();
-    for (const worker of this.workers) {
+    // The running workers first: a leaving one's listeners are closed, and only its counts add up.
+    for (const worker of this.reporting()) {
       for (const entry of worker.report?.entryPoints ?? []) {
         const before = entryStatus.get(entry.name);
         entryStatus.set(entry.name, before ? { ...before, connections: before.connections + entry.connections, refused: before.refused + entry.refused } : { ...entry });
       }
+    }
+    for (const [name, refused] of this.departed.refused) {
+      const entry = entryStatus.get(name);
+      if (entry) entryStatus.set(name, { ...entry, refused: entry.refused + refused });
     }
     const streams = this.l4Counters();
     return (this.checked?.entryPoints ?? []).map((item) => {
@@ -886,7 +925,8 @@ export class GatewayController implements Disposable {
 
   private l4Counters(): Record<string, L4Counters> {
     const sum: Record<string, L4Counters> = {};
-    for (const worker of this.workers) {
+    for (const [name, counters] of this.departed.l4) sum[name] = { ...counters };
+    for (const worker of this.reporting()) {
       for (const [name, counters] of Object.entries(worker.report?.l4 ?? {})) {
         const before = sum[name];
         sum[name] = before
@@ -1099,4 +1139,11 @@ function points(series: { startMs: number; rps: number[]; errorRate: number[]; p
     list.push({ at, rps, errorRate: series.errorRate[index] ?? 0, p99Ms: rps > 0 ? (series.p99Ms[index] ?? null) : null });
   });
   return list;
+}
+
+/** Adds one worker's counters for `name` into a sum by name. */
+function addCounters(sums: Map<string, Record<string, number>>, name: string, counters: Record<string, number>): void {
+  const sum = sums.get(name) ?? {};
+  for (const [key, value] of Object.entries(counters)) sum[key] = (sum[key] ?? 0) + value;
+  sums.set(name, sum);
 }
