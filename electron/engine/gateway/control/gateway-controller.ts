@@ -866,10 +866,6 @@ export class GatewayController implements Disposable {
         entryStatus.set(entry.name, before ? { ...before, connections: before.connections + entry.connections, refused: before.refused + entry.refused } : { ...entry });
       }
     }
-    for (const [name, refused] of this.departed.refused) {
-      const entry = entryStatus.get(name);
-      if (entry) entryStatus.set(name, { ...entry, refused: entry.refused + refused });
-    }
     const streams = this.l4Counters();
     return (this.checked?.entryPoints ?? []).map((item) => {
       const config = item.config;
@@ -885,7 +881,7 @@ export class GatewayController implements Disposable {
         status: item.status,
         errors: item.errors,
         connections: live?.connections ?? 0,
-        refused: live?.refused ?? 0,
+        refused: (live?.refused ?? 0) + (this.departed.refused.get(item.name) ?? 0),
         ...(config?.service ? { service: config.service } : {}),
         ...(l4 ? { streams: { total: l4.streams, active: l4.active, connectErrors: l4.connectErrors, noInstance: l4.noInstance, bytesIn: l4.bytesIn, bytesOut: l4.bytesOut } } : {}),
       };

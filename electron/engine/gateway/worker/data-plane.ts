@@ -455,7 +455,8 @@ export class GatewayDataPlane implements RequestSink {
     // A stopping worker must be able to sleep, and to exit.
     setBusyPoll(this, 0);
     await Promise.all([...this.entryPoints.values()].map((running) => this.stopEntryPoint(running, drainMs)));
-    this.entryPoints.clear();
+    // The stopped entry points stay listed: the final report carries their counts (refused, L4 streams and bytes),
+    // which the host keeps when a worker leaves (GatewayController's departed counts).
     if (this.generation) for (const service of this.generation.services.values()) service.dispose();
     this.pools.dispose();
   }

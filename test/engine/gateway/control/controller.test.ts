@@ -262,8 +262,23 @@ describe('a change of the worker count', () => {
       expect(messages(0, 'stop')).toEqual([]);
       expect(resized.status()).toMatchObject({ workers: 1, workersDraining: 2, error: null });
       expect(resized.status().threads.workers.map((worker) => worker.index)).toEqual([0]);
-      // The leaving workers answer what they had, then exit: gone, and nothing takes their place.
+      // The leaving workers answer what they had, report their counts one last time, then exit: gone, and nothing
+      // takes their place, but their counts stay.
+      const finalReport = (worker: number) => ({
+        worker,
+        stats: [],
+        pools: [],
+        entryPoints: [{ name: 'web', state: 'stopped', protocol: 'http', host: '127.0.0.1', port: 41234, connections: 0, refused: 3, accepted: 10 }],
+        l4: {},
+        middlewares: { limit: { allowed: 7, limited: 2 } },
+        ejected: {},
+        clients: [],
+        requests: [],
+        headerTimeouts: 0,
+        idleTimeouts: 0,
+      });
       for (const at of [1, 2]) {
+        runners[at]!.runner.emit({ t: 'report', report: finalReport(at) });
         runners[at]!.runner.emit({ t: 'stopped' });
         await Promise.resolve();
         runners[at]!.runner.crash(undefined as unknown as Error);
@@ -273,6 +288,7 @@ describe('a change of the worker count', () => {
       expect(runners).toHaveLength(3);
       expect(resized.workerRestarts).toBe(0);
       expect(resized.status()).toMatchObject({ workers: 1, error: null });
+      expect(resized.status().entryPoints[0]).toMatchObject({ name: 'web', refused: 6 });
 
       // Up again: index 1 is free once its first holder is gone.
       await resized.apply(config(2), 'cli', 'two workers');
