@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from '../net/index.ts';
-import { CONSOLE_LISTENER } from './firewall.ts';
+import { CONSOLE_LISTENER, DEFAULT_IPV6_RATE_LIMIT_PREFIX } from './firewall.ts';
 
 /**
  * The gateway's declarative configuration, Traefik's vocabulary:
@@ -100,6 +100,9 @@ export const routerConfig = z
     if (router.service && router.redirect) ctx.addIssue({ code: 'custom', path: ['redirect'], message: 'a router has either a service or a redirect, not both' });
   });
 
+/** How many keys a gateway rate limit keeps buckets for unless told otherwise (6.5 MB of table). */
+export const DEFAULT_RATE_LIMIT_MAX_KEYS = 100_000;
+
 const rateLimitMiddleware = z
   .object({
     name: gatewayName,
@@ -116,14 +119,14 @@ const rateLimitMiddleware = z
      * clients share a bucket per prefix of this length, since one host is
      * handed a /64 and could take a fresh bucket per address. 128: per address.
      */
-    ipv6Prefix: z.number().int().min(1).max(128).default(64),
+    ipv6Prefix: z.number().int().min(1).max(128).default(DEFAULT_IPV6_RATE_LIMIT_PREFIX),
     /**
      * How many keys (clients) the limit keeps a bucket for at once, as an
      * nginx zone's size does: its table takes about 65 bytes a key (6.5 MB
      * for the default 100,000), made when the limit is. Past it, a newcomer
      * takes an idle bucket, then the least recently used one.
      */
-    maxKeys: z.number().int().min(1000).max(1_000_000).default(100_000),
+    maxKeys: z.number().int().min(1000).max(1_000_000).default(DEFAULT_RATE_LIMIT_MAX_KEYS),
   })
   .strict();
 

@@ -139,6 +139,14 @@ export function parseCidr(text: string): ParsedCidr | undefined {
   return { family: 6, network, prefix, text: `${formatIPv6(network)}/${prefix}` };
 }
 
+/** A prefix length as an operator types it in a form, "64" or "/64", up to `max`; undefined otherwise. */
+export function parsePrefixLength(text: string, max: number): number | undefined {
+  const digits = text.trim().replace(/^\//, '');
+  if (!/^\d{1,3}$/.test(digits)) return undefined;
+  const prefix = Number(digits);
+  return prefix <= max ? prefix : undefined;
+}
+
 export function cidrContains(cidr: ParsedCidr, ip: ParsedIp): boolean {
   if (cidr.family !== ip.family) return false;
   if (cidr.family === 4) {

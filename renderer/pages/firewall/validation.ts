@@ -12,7 +12,7 @@ import {
   type RuleInput,
 } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
-import { parseCidr, parseDurationSeconds, parseIp, type ParsedCidr } from '../../../shared/net/index.ts';
+import { parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
 import type { FieldErrors, Validation } from '../../components/index.ts';
 
 /**
@@ -298,8 +298,8 @@ export function validateRateLimitForm(values: RateLimitFormValues): Validation<R
   if (window.error || window.seconds === undefined) errors.banWindowSeconds = window.error ?? 'A duration like 60s or 5m';
   const ban = parseTtl(values.banDuration, 30 * 86_400);
   if (ban.error || ban.seconds === undefined) errors.banSeconds = ban.error ?? 'A duration like 10m or 1h';
-  const ipv6Prefix = wholeNumber(values.ipv6Prefix.trim().replace(/^\//, ''));
-  if (ipv6Prefix === undefined || ipv6Prefix < 1 || ipv6Prefix > 128) errors.ipv6Prefix = 'A prefix length from 1 to 128, e.g. 64';
+  const ipv6Prefix = parsePrefixLength(values.ipv6Prefix, 128);
+  if (ipv6Prefix === undefined || ipv6Prefix < 1) errors.ipv6Prefix = 'A prefix length from 1 to 128, e.g. 64';
   const candidate = {
     listener: values.listener.trim(),
     ratePerSecond: rate ?? 0,

@@ -1,4 +1,5 @@
-import { middlewareConfig, type MiddlewareInput } from '../../../shared/contract/index.ts';
+import { DEFAULT_IPV6_RATE_LIMIT_PREFIX, DEFAULT_RATE_LIMIT_MAX_KEYS, middlewareConfig, type MiddlewareInput } from '../../../shared/contract/index.ts';
+import { parsePrefixLength } from '../../../shared/net/index.ts';
 import { formatBytes, formatCount } from '../../components/index.ts';
 import { asRecord, stringList, stringRecord } from '../../store/index.ts';
 import {
@@ -14,11 +15,6 @@ import {
   type FieldTable,
   type Validation,
 } from './form-model.ts';
-
-/** How a rate limit groups IPv6 clients unless told otherwise (the config's default). */
-const DEFAULT_IPV6_PREFIX = 64;
-/** How many keys a rate limit keeps buckets for unless told otherwise (the config's default). */
-const DEFAULT_MAX_KEYS = 100_000;
 
 export const MIDDLEWARE_TYPES = ['rateLimit', 'apiKey', 'bodyLimit', 'headers', 'cors', 'firewall'] as const;
 export type MiddlewareType = (typeof MIDDLEWARE_TYPES)[number];
@@ -127,8 +123,8 @@ export function emptyMiddlewareForm(type: MiddlewareType = 'rateLimit'): Middlew
     burst: '200',
     keyKind: 'ip',
     keyHeader: '',
-    ipv6Prefix: String(DEFAULT_IPV6_PREFIX),
-    maxKeys: String(DEFAULT_MAX_KEYS),
+    ipv6Prefix: String(DEFAULT_IPV6_RATE_LIMIT_PREFIX),
+    maxKeys: String(DEFAULT_RATE_LIMIT_MAX_KEYS),
     dryRun: false,
     apiHeader: 'x-api-key',
     allowKeyIds: '',
@@ -212,13 +208,13 @@ function candidateFor(values: MiddlewareFormValues, errors: FieldErrors<Middlewa
         if (values.keyHeader.trim() === '') errors.keyHeader = 'The header whose value is the key';
         candidate.key = `header:${values.keyHeader.trim()}`;
       } else if (values.keyKind === 'apiKey') candidate.key = 'apiKey';
-      const prefix = parseWhole(values.ipv6Prefix.trim().replace(/^\//, ''));
-      if (prefix === undefined || prefix < 1 || prefix > 128) errors.ipv6Prefix = 'A prefix length from 1 to 128, e.g. 64';
+      const prefix = parsePrefixLength(values.ipv6Prefix, 128);
+      if (prefix === undefined || prefix < 1) errors.ipv6Prefix = 'A prefix length from 1 to 128, e.g. 64';
       // The default stays out of the file, as the other defaults do.
-      else if (prefix !== DEFAULT_IPV6_PREFIX) candidate.ipv6Prefix = prefix;
+      else if (prefix !== DEFAULT_IPV6_RATE_LIMIT_PREFIX) candidate.ipv6Prefix = prefix;
       const maxKeys = parseWhole(values.maxKeys.replaceAll(',', '').replaceAll('_', ''));
       if (maxKeys === undefined || maxKeys < 1000 || maxKeys > 1_000_000) errors.maxKeys = 'A whole number from 1,000 to 1,000,000';
-      else if (maxKeys !== DEFAULT_MAX_KEYS) candidate.maxKeys = maxKeys;
+      else if (maxKeys !== DEFAULT_RATE_LIMIT_MAX_KEYS) candidate.maxKeys = maxKeys;
       if (values.dryRun) candidate.dryRun = true;
       break;
     }
@@ -301,9 +297,9 @@ export function middlewareSummary(type: string, config: unknown): string {
   switch (type) {
     case 'rateLimit': {
       const key = typeof item.key === 'string' ? item.key : 'ip';
-      const prefix = typeof item.ipv6Prefix === 'number' && item.ipv6Prefix !== DEFAULT_IPV6_PREFIX ? item.ipv6Prefix : undefined;
+      const prefix = typeof item.ipv6Prefix === 'number' && item.ipv6Prefix !== DEFAULT_IPV6_RATE_LIMIT_PREFIX ? item.ipv6Prefix : undefined;
       const ipv6 = prefix === undefined ? '' : prefix === 128 ? ', IPv6 per address' : `, IPv6 per /${prefix}`;
-      const keys = typeof item.maxKeys === 'number' && item.maxKeys !== DEFAULT_MAX_KEYS ? `, ${formatCount(item.maxKeys)} keys` : '';
+      const keys = typeof item.maxKeys === 'number' && item.maxKeys !== DEFAULT_RATE_LIMIT_MAX_KEYS ? `, ${formatCount(item.maxKeys)} keys` : '';
       return `${text(item.ratePerSecond, '?')}/s, burst ${text(item.burst, '?')}, per ${key === 'apiKey' ? 'API key' : key}${ipv6}${keys}${item.dryRun === true ? ', dry run' : ''}`;
     }
     case 'apiKey': {

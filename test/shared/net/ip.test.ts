@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatIp, formatIPv4, formatIPv6, isLoopbackIp, parseCidr, parseIp, parseIPv4, parseIPv6 } from '../../../shared/net/index.ts';
+import { cidrContains, formatIp, formatIPv4, formatIPv6, isLoopbackIp, parseCidr, parseIp, parseIPv4, parseIPv6, parsePrefixLength } from '../../../shared/net/index.ts';
 
 const v4Value = fc.integer({ min: 0, max: 2 ** 32 - 1 });
 const v6Value = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
@@ -207,5 +207,12 @@ describe('cidrContains', () => {
         return cidrContains(cidr, { family: 6, value: b }) === (a >> shift === b >> shift);
       }),
     );
+  });
+});
+
+describe('parsePrefixLength', () => {
+  it('takes a length as typed in a form, with or without its slash, up to the family\'s bits', () => {
+    expect([parsePrefixLength('64', 128), parsePrefixLength(' /48 ', 128), parsePrefixLength('128', 128), parsePrefixLength('0', 32)]).toEqual([64, 48, 128, 0]);
+    for (const bad of ['129', '33x', '', '/', '-1', '6 4', '1000']) expect(parsePrefixLength(bad, bad === '129' ? 128 : 32), bad).toBeUndefined();
   });
 });

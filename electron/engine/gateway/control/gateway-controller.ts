@@ -241,18 +241,8 @@ export class GatewayController implements Disposable {
     if (!report) return;
     worker.report = undefined;
     for (const [name, counters] of Object.entries(report.middlewares)) addCounters(this.departed.middlewares, name, counters);
-    for (const [name, counters] of Object.entries(report.l4)) {
-      const before = this.departed.l4.get(name);
-      this.departed.l4.set(name, {
-        streams: (before?.streams ?? 0) + counters.streams,
-        // A gone worker has no stream open.
-        active: 0,
-        connectErrors: (before?.connectErrors ?? 0) + counters.connectErrors,
-        noInstance: (before?.noInstance ?? 0) + counters.noInstance,
-        bytesIn: (before?.bytesIn ?? 0) + counters.bytesIn,
-        bytesOut: (before?.bytesOut ?? 0) + counters.bytesOut,
-      });
-    }
+    // A gone worker has no stream open.
+    for (const [name, counters] of Object.entries(report.l4)) this.departed.l4.set(name, { ...addL4(this.departed.l4.get(name), counters), active: 0 });
     for (const entry of report.entryPoints) this.departed.refused.set(entry.name, (this.departed.refused.get(entry.name) ?? 0) + entry.refused);
   }
 
@@ -923,19 +913,7 @@ export class GatewayController implements Disposable {
     const sum: Record<string, L4Counters> = {};
     for (const [name, counters] of this.departed.l4) sum[name] = { ...counters };
     for (const worker of this.reporting()) {
-      for (const [name, counters] of Object.entries(worker.report?.l4 ?? {})) {
-        const before = sum[name];
-        sum[name] = before
-          ? {
-              streams: before.streams + counters.streams,
-              active: before.active + counters.active,
-              connectErrors: before.connectErrors + counters.connectErrors,
-              noInstance: before.noInstance + counters.noInstance,
-              bytesIn: before.bytesIn + counters.bytesIn,
-              bytesOut: before.bytesOut + counters.bytesOut,
-            }
-          : { ...counters };
-      }
+      for (const [name, counters] of Object.entries(worker.report?.l4 ?? {})) sum[name] = addL4(sum[name], counters);
     }
     return sum;
   }
@@ -1135,6 +1113,19 @@ function points(series: { startMs: number; rps: number[]; errorRate: number[]; p
     list.push({ at, rps, errorRate: series.errorRate[index] ?? 0, p99Ms: rps > 0 ? (series.p99Ms[index] ?? null) : null });
   });
   return list;
+}
+
+/** Two workers' L4 counters of one entry point as one (`before` absent: the first). */
+function addL4(before: L4Counters | undefined, counters: L4Counters): L4Counters {
+  if (!before) return { ...counters };
+  return {
+    streams: before.streams + counters.streams,
+    active: before.active + counters.active,
+    connectErrors: before.connectErrors + counters.connectErrors,
+    noInstance: before.noInstance + counters.noInstance,
+    bytesIn: before.bytesIn + counters.bytesIn,
+    bytesOut: before.bytesOut + counters.bytesOut,
+  };
 }
 
 /** Adds one worker's counters for `name` into a sum by name. */
