@@ -170,8 +170,8 @@ describe('the gateway proxies HTTP', () => {
 
     // Requests in flight on the worker that will leave: answered before it goes, nothing dropped. Slow enough to
     // outlast the report that shows one reached worker 1 (once a second) and the file's reload.
-    a.delayMs = 3000;
-    b.delayMs = 3000;
+    a.delayMs = 4000;
+    b.delayMs = 4000;
     const inFlight: Promise<{ status: number }>[] = [];
     const before = (await workerAccepted())[1]!;
     for (let index = 0; index < 40 && (await workerAccepted())[1] === before; index++) {
@@ -186,10 +186,32 @@ describe('the gateway proxies HTTP', () => {
     }, 'one worker');
     expect(draining.workersDraining).toBe(1);
     expect(formatStats(draining).split('\n')[0]).toBe(`gateway config version ${draining.version}, 1 worker (and 1 worker draining after the count went down)`);
+    // Up again while it drains: a new worker joins at once, under an index no living thread holds, and does not
+    // wait for the leaving one (which a WebSocket or an L4 stream could keep for 30 s).
+    await writeFile(file, text.replace('workers: 1', 'workers: 2'));
+    const upAgain = await waitFor(async () => {
+      const status = await client.api.gateway.status({});
+      return status.workers === 2 ? status : undefined;
+    }, 'a new second worker');
+    expect(upAgain.workersDraining).toBe(1);
+    expect(upAgain.threads.workers.map((worker) => worker.index)).toEqual([0, 2]);
     expect((await Promise.all(inFlight)).map((answer) => answer.status)).toEqual(inFlight.map(() => 200));
     a.delayMs = 0;
     b.delayMs = 0;
     await waitFor(async () => ((await client.api.gateway.status({})).workersDraining === 0 ? true : undefined), 'the leaving worker gone');
+    await waitFor(
+      async () => {
+        for (let index = 0; index < 5; index++) expect((await send(port, `/new/${index}`, { agent: false })).status).toBe(200);
+        return (await workerAccepted())[1]! > 0 ? true : undefined;
+      },
+      'the new worker accepting',
+      10_000,
+    );
+    await writeFile(file, text);
+    await waitFor(async () => {
+      const status = await client.api.gateway.status({});
+      return status.workers === 1 && status.workersDraining === 0 ? true : undefined;
+    }, 'one worker again');
     const after = await client.api.gateway.status({});
     expect(after.threads.workers.map((worker) => worker.index)).toEqual([0]);
     expect(after.entryPoints[0]).toMatchObject({ state: 'listening', port });

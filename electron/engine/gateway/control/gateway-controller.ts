@@ -136,7 +136,13 @@ export class GatewayController implements Disposable {
     l4: new Map<string, L4Counters>(),
     refused: new Map<string, number>(),
   };
-  private readonly retirements = new Set<Promise<void>>();
+  /**
+   * Indexes held by worker threads that have not exited (running, draining
+   * or dead but not yet gone). A worker's index is its lock owner id in
+   * shared memory, its stats slot and its thread's name, so two living
+   * threads never share one; it is not its place in `workers`.
+   */
+  private readonly indexes = new Set<number>();
   private text = '';
   private checked: CheckedGatewayConfig | undefined;
   private version = 0;
@@ -214,9 +220,9 @@ export class GatewayController implements Disposable {
     if (wanted === this.workers.length) return false;
     for (const worker of this.workers.splice(wanted)) this.retire(worker);
     if (this.workers.length < wanted) {
-      // A leaving worker's index (its lock owner id in shared memory, its stats slot) is free once its thread is gone.
-      await Promise.all(this.retirements);
-      while (this.workers.length < wanted) this.workers.push(this.spawnWorker(this.workers.length));
+      // New workers do not wait for draining ones (a WebSocket or L4 stream can hold one for RETIRE_DRAIN_MS):
+      // they take indexes no living thread holds.
+      while (this.workers.length < wanted) this.workers.push(this.spawnWorker(this.freeIndex()));
       await this.pushKeys();
       this.setInspect(false);
     }
@@ -228,6 +234,13 @@ export class GatewayController implements Disposable {
     const requested = checked.workers === 'auto' ? availableParallelism() : checked.workers;
     const count = Math.max(1, this.options.workers ?? requested);
     return REUSE_PORT ? count : 1;
+  }
+
+  /** The lowest index no living worker thread holds. */
+  private freeIndex(): number {
+    let index = 0;
+    while (this.indexes.has(index)) index++;
+    return index;
   }
 
   /** The workers whose reports count: the running ones, then those draining. */
@@ -252,7 +265,7 @@ export class GatewayController implements Disposable {
     this.retiring.add(worker);
     // Seconds no longer wait for its reports; what it still reports counts all the same, its requests in flight too.
     this.stats.stopExpecting(worker.index);
-    const retirement = (async () => {
+    void (async () => {
       const exited = new Promise<void>((resolve) => {
         if (worker.exited) resolve();
         else worker.onExited = resolve;
@@ -272,8 +285,6 @@ export class GatewayController implements Disposable {
       this.retiring.delete(worker);
       this.statusEmitter.fire();
     })();
-    this.retirements.add(retirement);
-    void retirement.finally(() => this.retirements.delete(retirement));
   }
 
   private get pinner(): CpuPinner {
@@ -311,15 +322,15 @@ export class GatewayController implements Disposable {
     for (const worker of this.workers) this.pinWorker(worker);
   }
 
+  /** Pins a running worker to the CPU of its place among the workers (a draining one keeps its CPU). */
   private pinWorker(state: WorkerState): void {
-    const cpu = this.pinnedCpus?.[state.index];
+    const cpu = this.pinnedCpus?.[this.workers.indexOf(state)];
     if (cpu === undefined || state.thread === null) return;
-    const runner = state.runner;
     this.pinner.pinThread(state.thread, [cpu]).then(
       () => this.statusEmitter.fire(),
       (error: unknown) => {
         // A worker replaced meanwhile has its own try.
-        if (this.workers[state.index]?.runner !== runner) return;
+        if (!this.workers.includes(state)) return;
         this.affinityError = `cpu affinity: worker ${state.index}: ${(error as Error).message}`;
         this.statusEmitter.fire();
       },
@@ -341,6 +352,7 @@ export class GatewayController implements Disposable {
       retiring: false,
       onExited: undefined,
     };
+    this.indexes.add(index);
     this.stats.expectWorker(index);
     runner.onMessage((raw) => this.onWorkerMessage(state, raw));
     let exited = false;
@@ -353,6 +365,7 @@ export class GatewayController implements Disposable {
       this.shared.releaseOwner(workerLockOwner(index));
       state.mirror.closeAll();
       this.stats.forgetWorker(index);
+      this.indexes.delete(index);
       state.stopped?.();
       state.onExited?.();
       if (this.stopping || state.retiring) return;
@@ -368,10 +381,11 @@ export class GatewayController implements Disposable {
 
   private async replaceWorker(dead: WorkerState): Promise<void> {
     // Retired meanwhile: the config no longer counts it.
-    if (this.stopping || dead.retiring || this.workers[dead.index] !== dead) return;
-    const index = dead.index;
-    const fresh = this.spawnWorker(index);
-    this.workers[index] = fresh;
+    const place = this.workers.indexOf(dead);
+    if (this.stopping || dead.retiring || place < 0) return;
+    // Its thread is gone, so its index is free (a worker spawned meanwhile may have taken it).
+    const fresh = this.spawnWorker(this.indexes.has(dead.index) ? this.freeIndex() : dead.index);
+    this.workers[place] = fresh;
     fresh.runner.post({ t: 'keys', keys: this.options.apiKeys.activeHashes() });
     this.setInspect(false);
     if (this.checked) await this.applyOn(fresh, this.version, this.checked, this.ports).catch(() => undefined);
@@ -437,7 +451,7 @@ export class GatewayController implements Disposable {
     this.clientSeconds.push(second);
     if (this.clientSeconds.length > CLIENT_WINDOW_SECONDS * Math.max(1, this.workers.length)) this.clientSeconds.shift();
     if (report.requests.length > 0) this.onRequests(report.requests);
-    if (worker.index === this.workers.length - 1) {
+    if (worker === this.workers.at(-1)) {
       this.sampleInstances();
       this.statusEmitter.fire();
     }

@@ -294,6 +294,29 @@ describe('a change of the worker count', () => {
       await resized.apply(config(2), 'cli', 'two workers');
       expect(runners.map(({ index }) => index)).toEqual([0, 1, 2, 1]);
       expect(resized.status().workers).toBe(2);
+
+      // Down and straight up again while the leaving worker still drains (a WebSocket can hold it for 30 s): the
+      // apply does not wait for it, and the new worker takes an index no living thread holds.
+      await resized.apply(config(1), 'cli', 'one worker again');
+      expect(messages(3, 'stop')).toEqual([{ t: 'stop', drainMs: 30_000 }]);
+      const upAgain = resized.apply(config(2), 'cli', 'two workers again').then(() => 'applied');
+      expect(await Promise.race([upAgain, new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2000))])).toBe('applied');
+      expect(runners.map(({ index }) => index)).toEqual([0, 1, 2, 1, 2]);
+      expect(messages(4, 'keys')).toHaveLength(1);
+      expect(messages(4, 'apply').at(-1)).toMatchObject({ ports: { web: 41234 } });
+      expect(resized.status()).toMatchObject({ workers: 2, workersDraining: 1 });
+      expect(resized.status().threads.workers.map((worker) => worker.index)).toEqual([0, 2]);
+      runners[3]!.runner.emit({ t: 'stopped' });
+      await Promise.resolve();
+      runners[3]!.runner.crash(undefined as unknown as Error);
+      await waitFor(() => (resized.status().workersDraining === 0 ? true : undefined), 'the leaving worker gone');
+      expect(resized.workerRestarts).toBe(0);
+
+      // A worker that dies is replaced in its place, with its index.
+      runners[4]!.runner.crash(new Error('boom'));
+      await waitFor(() => (runners.length === 6 ? true : undefined), 'the dead worker replaced');
+      expect(runners[5]!.index).toBe(2);
+      expect(resized.status().threads.workers.map((worker) => worker.index)).toEqual([0, 2]);
     } finally {
       await resized.stop(0);
       resizeTracker.dispose();
