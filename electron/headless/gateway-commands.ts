@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import {
+  gatewayName,
+  instanceConfig,
   poolsByInstance,
   retryBudgetLabel,
   textParam,
@@ -31,6 +33,8 @@ export const gatewayUsage = `  netops gateway routes [--json]
   netops gateway versions [--json]
   netops gateway diff FROM TO
   netops gateway rollback ID [--json]
+  netops gateway drain SERVICE URL [--json]
+  netops gateway undrain SERVICE URL [--json]
   netops gateway keys create NAME [--json]
   netops gateway keys list [--json]
   netops gateway keys revoke ID`;
@@ -119,10 +123,23 @@ export async function planGatewayCommand(parsed: ReturnType<typeof parseGatewayA
         await reportApplied(client, out, json, applied, `rolled back to version ${id}: now version ${applied.version}`);
       };
     }
+    case 'drain':
+    case 'undrain': {
+      exactly(positionals, 2, verb, 'a service name and one of its instance URLs: SERVICE URL');
+      const [service, url] = positionals as [string, string];
+      const name = gatewayName.safeParse(service);
+      if (!name.success) throw new UsageError(`SERVICE "${service}" ${name.error.issues[0]?.message ?? 'is not a name'}`);
+      if (!instanceConfig.shape.url.safeParse(url).success) throw new UsageError(`URL must be the instance's URL as configured (http://host:port or tcp://host:port), not "${url}"`);
+      const drain = verb === 'drain';
+      return async (client, out) => {
+        const applied = await client.api.gateway.drainInstance({ service, url, drain }, APPLY_TIMEOUT);
+        await reportApplied(client, out, json, applied, `${url} of ${service} ${drain ? 'drained: no new requests, those in flight finish' : 'back in rotation'} (version ${applied.version})`);
+      };
+    }
     case 'keys':
       return planKeysCommand(sub, positionals, json);
     case undefined:
-      throw new UsageError('gateway takes a command: routes, services, stats, apply, versions, diff, rollback or keys');
+      throw new UsageError('gateway takes a command: routes, services, stats, apply, versions, diff, rollback, drain, undrain or keys');
     default:
       throw new UsageError(`unknown gateway command "${verb}"`);
   }
@@ -310,9 +327,10 @@ export function formatRouters(routers: GatewayRouterStatus[]): string {
 }
 
 function instanceHealth(instance: GatewayServiceStatus['instances'][number]): string {
-  if (instance.ejectedUntil !== null) return `ejected until ${isoTime(instance.ejectedUntil)}`;
-  if (!instance.healthy) return instance.lastHealthError ? `unhealthy: ${instance.lastHealthError}` : 'unhealthy';
-  return 'healthy';
+  const drained = !instance.drain ? '' : instance.traffic.inFlight > 0 ? `draining (${instance.traffic.inFlight} in flight), ` : 'drained, ';
+  if (instance.ejectedUntil !== null) return `${drained}ejected until ${isoTime(instance.ejectedUntil)}`;
+  if (!instance.healthy) return `${drained}${instance.lastHealthError ? `unhealthy: ${instance.lastHealthError}` : 'unhealthy'}`;
+  return `${drained}healthy`;
 }
 
 export function formatServices(services: GatewayServiceStatus[]): string {

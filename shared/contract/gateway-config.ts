@@ -207,6 +207,12 @@ export const instanceConfig = z
     /** http://host:port for http services, tcp://host:port for L4 ones. */
     url: z.string().regex(/^(http|tcp):\/\/[^/\s]+:\d{1,5}\/?$/, 'must be http://host:port or tcp://host:port'),
     weight: z.number().int().min(0).max(1000).default(1),
+    /**
+     * Out of rotation for maintenance (HAProxy's "drain"): no new request or
+     * stream goes to it, while those in flight finish and health checks go on.
+     * Its weight is kept for when it comes back.
+     */
+    drain: z.boolean().default(false),
   })
   .strict();
 

@@ -53,6 +53,8 @@ export const gatewayRouter = z.object({
 export const gatewayInstance = z.object({
   url: z.string(),
   weight: z.number(),
+  /** Drained by the operator (the config's `drain`): no new requests, those in flight finish. */
+  drain: z.boolean(),
   healthy: z.boolean(),
   /** Passive outlier ejection: until when (ms since epoch), or null. */
   ejectedUntil: z.number().nullable(),
@@ -294,6 +296,8 @@ export const gatewayServiceDef = {
   /** Adds or replaces one item, writes it back to the config file (comments kept), applies it. */
   upsert: request({ params: z.object({ kind: itemKind, item: z.record(z.string(), z.unknown()) }).strict(), result: applied }),
   remove: request({ params: z.object({ kind: itemKind, name: gatewayName }).strict(), result: applied }),
+  /** Takes an instance out of rotation (drain) or back in, written to the config file as its `drain` (comments kept), and applies it. */
+  drainInstance: request({ params: z.object({ service: gatewayName, url: z.string().min(1).max(300), drain: z.boolean() }).strict(), result: applied }),
   /** Replaces the whole gateway config with this YAML text (`netops gateway apply FILE`). */
   apply: request({ params: z.object({ ...textOrUpload, source: z.enum(['ui', 'cli']).default('cli') }).strict().refine(hasTextOrUpload, TEXT_OR_UPLOAD), result: applied }),
   versions: request({ params: z.object({}).strict(), result: z.array(configVersion) }),

@@ -44,7 +44,7 @@ describe('the Gateway screen with two workers', () => {
     await page.getByTestId('nav-gateway').click();
     await eventually(() => page.getByTestId('gw-workers').textContent()).toContain('2 workers');
     await page.getByTestId('gw-tab-services').click();
-    const pool = page.locator(`[data-testid="instance-row"][data-url="${backend.url}"] td`).last();
+    const pool = page.locator(`[data-testid="instance-row"][data-url="${backend.url}"] [data-testid="instance-pool"]`);
     // A connection a request: the kernel spreads them over both workers' listening sockets, and each worker opens a pool connection of its own.
     for (let index = 0; index < 40; index++) expect((await send(gatewayPort, `/spread/${index}`, { agent: false })).status).toBe(200);
     await eventually(() => pool.getAttribute('title')).toMatch(/^2 opened, 38 reuses/);

@@ -235,6 +235,50 @@ describe('the Gateway screen against netops serve', () => {
     expect(await down.locator('[data-health]').textContent()).toBe('unhealthy');
     await shoot('services');
 
+    // Drain its one instance from the row: written to the file, the instance takes no new request (the service,
+    // with nothing else, answers 503), its health still shows; then back.
+    await instance.getByTestId('instance-drain-toggle').click();
+    await eventually(() => instance.locator('[data-drain]').textContent()).toBe('drained');
+    expect(await instance.getByTestId('instance-drain-toggle').textContent()).toBe('Return');
+    expect(await instance.locator('[data-health]').textContent()).toBe('healthy');
+    await eventually(async () => (await toastText()).some((text) => text.includes('Instance drained'))).toBe(true);
+    expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).toContain(`        - url: ${backend.url}\n          weight: 3\n          drain: true\n`);
+    const drained = await send(gatewayPort, '/hello/drained');
+    expect(drained.status).toBe(503);
+    expect(drained.body).toContain('no available instance of service backend');
+    await shoot('services-drained');
+
+    // The service editor keeps the drain through an edit of something else, and can take it off.
+    const card = page.locator('[data-testid="service-card"][data-name="backend"]');
+    expect(await card.locator('.panel-meta').first().textContent()).toBe('0 of 1 instance up · 1 drained');
+    await card.getByTestId('service-edit').click();
+    const dialog = page.getByTestId('service-dialog');
+    await eventually(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.getByTestId('instance-drain').isChecked()).toBe(true);
+    await dialog.getByTestId('instance-weight').fill('4');
+    await screenshot(page, 'gateway-service-editor-drained-light');
+    await page.getByTestId('service-save').click();
+    await eventually(() => instance.getByRole('cell').nth(1).textContent()).toBe('4');
+    expect(await instance.locator('[data-drain]').textContent()).toBe('drained');
+    expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).toContain(`          weight: 4\n          drain: true\n`);
+    await card.getByTestId('service-edit').click();
+    await eventually(() => dialog.isVisible()).toBe(true);
+    await dialog.getByTestId('instance-drain').uncheck();
+    await dialog.getByTestId('instance-weight').fill('3');
+    await page.getByTestId('service-save').click();
+    await eventually(() => instance.locator('[data-drain]').count()).toBe(0);
+    expect(await instance.getByTestId('instance-drain-toggle').textContent()).toBe('Drain');
+    expect((await send(gatewayPort, '/hello/returned')).status).toBe(200);
+
+    // And from the row, out and back in.
+    await instance.getByTestId('instance-drain-toggle').click();
+    await eventually(() => instance.locator('[data-drain]').textContent()).toBe('drained');
+    expect((await send(gatewayPort, '/hello/drained-again')).status).toBe(503);
+    await instance.getByTestId('instance-drain-toggle').click();
+    await eventually(() => instance.locator('[data-drain]').count()).toBe(0);
+    expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).not.toContain('drain:');
+    expect((await send(gatewayPort, '/hello/returned-again')).status).toBe(200);
+
     // The instance's kept-alive upstream connections are on the Connections screen too, as outbound rows of its pool.
     await page.getByTestId('nav-connections').click();
     await page.getByTestId('connections-search').fill('owner:pool');

@@ -237,6 +237,27 @@ services:`,
   });
 });
 
+describe('netops gateway drain and undrain', () => {
+  it('takes an instance out of rotation and puts it back, saying so in services', async () => {
+    const url = alpha.url;
+    const drained = await ok(['drain', 'alpha', url]);
+    expect(drained).toMatch(new RegExp(`^${url.replace(/[.:/]/g, '\\$&')} of alpha drained: no new requests, those in flight finish \\(version \\d+\\)\n$`));
+    const services = JSON.parse(await ok(['services', '--json'])) as GatewayServiceStatus[];
+    expect(services.find((service) => service.name === 'alpha')!.instances[0]).toMatchObject({ url, drain: true, weight: 1 });
+    expect(await ok(['services'])).toMatch(/ drained, healthy\n/);
+    const refused = await send(webPort, '/alpha/drained');
+    expect(refused.status).toBe(503);
+    expect(await ok(['undrain', 'alpha', url])).toMatch(/ of alpha back in rotation \(version \d+\)\n$/);
+    expect((await send(webPort, '/alpha/back')).status).toBe(200);
+    expect(JSON.parse(await ok(['drain', 'alpha', url, '--json']))).toEqual({ version: expect.any(Number), disabled: [] });
+    await ok(['undrain', 'alpha', url]);
+
+    const unknown = await cli(['drain', 'alpha', 'http://127.0.0.1:1']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/NETOPS_NOT_FOUND.*service "alpha" has no instance http:\/\/127\.0\.0\.1:1/);
+  });
+});
+
 describe('netops gateway keys', () => {
   it('creates a key shown once, lists it, and revokes it', async () => {
     const created = await ok(['keys', 'create', 'ci deploys']);
@@ -277,6 +298,10 @@ describe('bad input exits 2 and names the culprit before connecting', () => {
       [['keys', 'create'], /keys create takes one name/],
       [['keys', 'create', 'x'.repeat(101)], /key name must be 1 to 100 characters/],
       [['keys', 'rotate'], /gateway keys takes create, list or revoke, not "rotate"/],
+      [['drain', 'alpha'], /gateway drain takes a service name and one of its instance URLs: SERVICE URL/],
+      [['undrain', 'alpha', 'http://a:1', 'extra'], /gateway undrain takes a service name and one of its instance URLs/],
+      [['drain', 'no good', 'http://a:1'], /SERVICE "no good" must be 1-63 letters/],
+      [['drain', 'alpha', '10.0.0.1:80'], /URL must be the instance's URL as configured \(http:\/\/host:port or tcp:\/\/host:port\), not "10\.0\.0\.1:80"/],
       [['frobnicate'], /unknown gateway command "frobnicate"/],
       [[], /gateway takes a command: routes, services, stats, apply/],
     ];

@@ -141,6 +141,33 @@ describe('the gateway proxies HTTP', () => {
     }, 'nothing in flight');
   });
 
+  it('counts out a request that was in flight across a reload, after reports that saw nothing new of it', async () => {
+    a.delayMs = 3500;
+    b.delayMs = 3500;
+    try {
+      const answers = [send(port, '/across/1', { agent: false }), send(port, '/across/2', { agent: false })];
+      await waitFor(async () => ((await client.api.gateway.status({})).totals.inFlight === 2 ? true : undefined), 'two requests in flight');
+      // A new generation: the requests finish on the one they started on, whose next report has nothing new.
+      const file = join(console.dataDir, 'test-config.yaml');
+      const text = await readFile(file, 'utf8');
+      const before = (await client.api.gateway.status({})).version;
+      await writeFile(file, `${text}\n# reloaded\n`);
+      await waitFor(async () => ((await client.api.gateway.status({})).version > before ? true : undefined), 'the reload');
+      await new Promise((resolve) => setTimeout(resolve, 1200));
+      expect((await Promise.all(answers)).map((answer) => answer.status)).toEqual([200, 200]);
+      await writeFile(file, text);
+    } finally {
+      a.delayMs = 0;
+      b.delayMs = 0;
+    }
+    const settled = await waitFor(async () => {
+      const status = await client.api.gateway.status({});
+      return status.totals.inFlight === 0 ? status : undefined;
+    }, 'nothing in flight after the reload', 4000);
+    expect(settled.routers.map((router) => router.traffic.inFlight)).toEqual([0, 0]);
+    expect(settled.services[0]!.instances.map((instance) => instance.traffic.inFlight)).toEqual([0, 0]);
+  });
+
   it('shows status, traffic and the requests through the contract', async () => {
     await waitFor(async () => (await client.api.gateway.status({})).totals.requests > 0, 'stats from the worker');
     const status = await client.api.gateway.status({});

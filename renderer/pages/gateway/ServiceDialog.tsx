@@ -114,6 +114,10 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
                   data-testid="instance-weight"
                 />
               </FormField>
+              <label className="checkbox gw-instance-drain" title="Out of rotation: no new requests, those in flight finish, health checks go on">
+                <input type="checkbox" checked={row.drain} onChange={(event) => setRow(index, { drain: event.target.checked })} data-testid="instance-drain" />
+                Drain
+              </label>
               <button
                 type="button"
                 className="icon-button icon-button-small icon-button-danger gw-instance-remove"
@@ -126,7 +130,7 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
           ))}
         </div>
         <div className="gw-instances-footer">
-          <button type="button" className="button button-small" onClick={() => set('instances', [...values.instances, { url: '', weight: '1' }])} data-testid="instance-add">
+          <button type="button" className="button button-small" onClick={() => set('instances', [...values.instances, { url: '', weight: '1', drain: false }])} data-testid="instance-add">
             <PlusIcon />
             Add instance
           </button>

@@ -36,7 +36,8 @@ function balancerLabel(balancer: string): string {
 
 function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceStatus; onEdit(): void; onDelete(): void }) {
   const pools = poolsByInstance(service.pools);
-  const healthy = service.instances.filter((instance) => instance.healthy && instance.ejectedUntil === null).length;
+  const healthy = service.instances.filter((instance) => instance.healthy && instance.ejectedUntil === null && !instance.drain).length;
+  const drained = service.instances.filter((instance) => instance.drain).length;
   return (
     <section className="panel gw-service" aria-label={`Service ${service.name}`} data-testid="service-card" data-name={service.name}>
       <header className="panel-header">
@@ -45,7 +46,7 @@ function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceSta
           <ItemStatusBadge status={service.status} errors={service.errors} />
           <span className="tag">{balancerLabel(service.balancer)}</span>
           <span className="panel-meta numeric">
-            {healthy} of {service.instances.length} instance{service.instances.length === 1 ? '' : 's'} up
+            {healthy} of {service.instances.length} instance{service.instances.length === 1 ? '' : 's'} up{drained > 0 ? ` · ${drained} drained` : ''}
           </span>
           {service.retries ? (
             <span
@@ -103,6 +104,9 @@ function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceSta
                 <th scope="col" className="align-end" title="Upstream connections: open (idle / busy), and requests queued for one">
                   Pool open · idle · busy · queued
                 </th>
+                <th scope="col" className="align-end">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -113,12 +117,18 @@ function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceSta
                     <td className="mono">{instance.url}</td>
                     <td className="align-end numeric">{instance.weight}</td>
                     <td>
-                      <HealthState instance={instance} />
+                      <span className="gw-instance-states">
+                        {instance.drain ? <Drained instance={instance} /> : null}
+                        <HealthState instance={instance} />
+                      </span>
                     </td>
                     <TrafficCells traffic={instance.traffic} />
                     <td className="align-end numeric">{formatLatency(instance.traffic.p50Ms)}</td>
-                    <td className="align-end numeric muted" title={pool ? `${formatCount(pool.created)} opened, ${formatCount(pool.reused)} reuses, ${formatCount(pool.pipelined)} pipelined` : undefined}>
+                    <td className="align-end numeric muted" data-testid="instance-pool" title={pool ? `${formatCount(pool.created)} opened, ${formatCount(pool.reused)} reuses, ${formatCount(pool.pipelined)} pipelined` : undefined}>
                       {pool ? `${pool.open} · ${pool.idle} · ${pool.busy} · ${pool.queued}` : '–'}
+                    </td>
+                    <td className="align-end">
+                      <DrainButton service={service.name} instance={instance} />
                     </td>
                   </tr>
                 );
@@ -144,6 +154,44 @@ function HealthState({ instance }: { instance: GatewayInstanceStatus }) {
     <span className="pill pill-ok" data-health="healthy">
       healthy
     </span>
+  );
+}
+
+/** Drained by the operator: "draining" while requests it had are still in flight, then "drained". */
+function Drained({ instance }: { instance: GatewayInstanceStatus }) {
+  const inFlight = instance.traffic.inFlight;
+  return (
+    <span className="pill pill-neutral" data-drain={inFlight > 0 ? 'draining' : 'drained'} title="Out of rotation: no new requests or streams; those in flight finish, health checks go on">
+      {inFlight > 0 ? `draining · ${formatCount(inFlight)} in flight` : 'drained'}
+    </span>
+  );
+}
+
+/** Takes an instance out of rotation or back in, through the config file. */
+function DrainButton({ service, instance }: { service: string; instance: GatewayInstanceStatus }) {
+  const api = useGatewayApi();
+  const { busy, run } = useAction();
+  const drain = !instance.drain;
+  const toggle = async () => {
+    const result = await run(`Could not ${drain ? 'drain' : 'return'} ${instance.url}`, () => api().drainInstance({ service, url: instance.url, drain }));
+    if (!result) return;
+    useAppStore.getState().pushToast({
+      tone: 'success',
+      title: drain ? 'Instance drained' : 'Instance back in rotation',
+      message: `${instance.url} ${drain ? 'takes no new requests; those in flight finish' : 'takes requests again'}. Config version ${result.version} applies.`,
+    });
+  };
+  return (
+    <button
+      type="button"
+      className="button button-small"
+      disabled={busy}
+      title={drain ? 'Take it out of rotation (written to the config file as drain: true): no new requests, those in flight finish' : 'Put it back in rotation'}
+      onClick={() => void toggle()}
+      data-testid="instance-drain-toggle"
+    >
+      {busy ? (drain ? 'Draining…' : 'Returning…') : drain ? 'Drain' : 'Return'}
+    </button>
   );
 }
 

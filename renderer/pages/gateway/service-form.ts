@@ -49,6 +49,8 @@ const SERVICE_FIELD_TABLE: FieldTable<ServiceField> = [
 export interface InstanceRow {
   url: string;
   weight: string;
+  /** Out of rotation (the config's `drain`); the weight stays for when it comes back. */
+  drain: boolean;
 }
 
 export interface ServiceFormValues {
@@ -78,7 +80,7 @@ export function emptyServiceForm(): ServiceFormValues {
     name: '',
     balancer: 'roundRobin',
     hashOn: 'ip',
-    instances: [{ url: 'http://127.0.0.1:8080', weight: '1' }],
+    instances: [{ url: 'http://127.0.0.1:8080', weight: '1', drain: false }],
     healthEnabled: false,
     healthPath: '/healthz',
     healthIntervalMs: '5000',
@@ -108,7 +110,7 @@ export function serviceFormFromConfig(config: unknown, name: string): ServiceFor
     name: typeof service.name === 'string' ? service.name : name,
     balancer,
     hashOn: text(service.hashOn, 'ip'),
-    instances: instances.map((instance) => ({ url: text(instance.url), weight: text(instance.weight, '1') })),
+    instances: instances.map((instance) => ({ url: text(instance.url), weight: text(instance.weight, '1'), drain: instance.drain === true })),
     healthEnabled: health !== null,
     healthPath: text(health?.path, empty.healthPath),
     healthIntervalMs: text(health?.intervalMs, empty.healthIntervalMs),
@@ -140,7 +142,7 @@ export function validateServiceForm(values: ServiceFormValues): Validation<Servi
   candidate.instances = values.instances.map((row, i) => {
     const weight = row.weight.trim() === '' ? 1 : parseWhole(row.weight);
     if (weight === undefined) errors[`instances.${i}.weight`] = 'A whole number from 0 to 1000';
-    return { url: row.url.trim(), ...(weight === undefined || weight === 1 ? {} : { weight }) };
+    return { url: row.url.trim(), ...(weight === undefined || weight === 1 ? {} : { weight }), ...(row.drain ? { drain: true } : {}) };
   });
   if (values.balancer !== 'roundRobin') candidate.balancer = values.balancer;
   if (values.balancer === 'hash' && values.hashOn.trim() !== 'ip') candidate.hashOn = values.hashOn.trim();
@@ -180,6 +182,8 @@ export function validateServiceForm(values: ServiceFormValues): Validation<Servi
     for (const [field, message] of Object.entries(issues) as [ServiceField, string | undefined][]) if (errors[field] === undefined && message !== undefined) errors[field] = message;
   }
   if (values.instances.length === 0) hints.instances = 'No instances: requests to this service get 503';
+  else if (values.instances.every((row) => row.drain)) hints.instances = 'Every instance is drained: no instance takes traffic';
   else if (values.instances.every((row) => row.weight.trim() === '0')) hints.instances = 'Every weight is 0: no instance takes traffic';
+  else if (values.instances.every((row) => row.drain || row.weight.trim() === '0')) hints.instances = 'Every instance is drained or weighs 0: no instance takes traffic';
   return { errors, hints, value: hasErrors(errors) || !parsed.success ? null : (candidate as ServiceInput) };
 }

@@ -52,6 +52,7 @@ function startServer(options: { gateway: boolean }) {
       config: notUsed,
       upsert: notUsed,
       remove: notUsed,
+      drainInstance: notUsed,
       apply: notUsed,
       versions: notUsed,
       diff: notUsed,

@@ -9,7 +9,8 @@ import { flattenIssues } from './yaml-location.ts';
 
 export type GatewayConfigEdit =
   | { op: 'upsert'; kind: GatewayItemKind; item: Record<string, unknown> & { name: string } }
-  | { op: 'remove'; kind: GatewayItemKind; name: string };
+  | { op: 'remove'; kind: GatewayItemKind; name: string }
+  | { op: 'drain'; service: string; url: string; drain: boolean };
 
 const ITEM_SCHEMAS: Record<GatewayItemKind, z.ZodType> = {
   entryPoint: entryPointConfig,
@@ -41,12 +42,13 @@ export function editGatewayConfigText(text: string, edit: GatewayConfigEdit): st
   if (problem) {
     throw new NetopsError(ErrorCodes.configInvalid, `the file does not parse as YAML: ${yamlErrorMessage(problem)}`);
   }
-  const list = ITEM_LISTS[edit.kind];
   if (edit.op === 'upsert') {
     checkItem(edit.kind, edit.item);
-    upsert(doc, list, edit.item);
+    upsert(doc, ITEM_LISTS[edit.kind], edit.item);
+  } else if (edit.op === 'remove') {
+    remove(doc, ITEM_LISTS[edit.kind], edit.name);
   } else {
-    remove(doc, list, edit.name);
+    setDrain(doc, edit.service, edit.url, edit.drain);
   }
   const { options, base } = closestPrinting(source);
   const edited = doc.toString(options);
@@ -83,6 +85,18 @@ function remove(doc: Document, list: string, name: string): void {
   const index = seq ? indexOfName(seq, name) : -1;
   if (!seq || index < 0) throw new NetopsError(ErrorCodes.notFound, `no item named "${name}" in gateway.${list}`);
   seq.items.splice(index, 1);
+}
+
+/** Sets an instance's `drain: true`, or takes the key out (false is its default), touching nothing else. */
+function setDrain(doc: Document, service: string, url: string, drain: boolean): void {
+  const seq = listNode(doc, ITEM_LISTS.service, false);
+  const index = seq ? indexOfName(seq, service) : -1;
+  if (!seq || index < 0) throw new NetopsError(ErrorCodes.notFound, `no service named "${service}" in gateway.${ITEM_LISTS.service}`);
+  const instances = (seq.items[index] as YAMLMap).get('instances', true) as Node | undefined;
+  const instance = isSeq(instances) ? instances.items.find((item) => isMap(item) && item.get('url') === url) : undefined;
+  if (!isMap(instance)) throw new NetopsError(ErrorCodes.notFound, `service "${service}" has no instance ${url}`);
+  if (drain) instance.set('drain', true);
+  else instance.delete('drain');
 }
 
 /** The list under gateway:, created (with gateway:) when asked to. */

@@ -587,6 +587,12 @@ export class GatewayController implements Disposable {
     return this.apply(text, 'ui', `${kind} ${name} removed`);
   }
 
+  /** Takes an instance out of rotation or back in, through the file (see editGatewayConfigText's drain). */
+  drainInstance(service: string, url: string, drain: boolean): Promise<{ version: number; disabled: string[] }> {
+    const text = editGatewayConfigText(this.text, { op: 'drain', service, url, drain });
+    return this.apply(text, 'ui', `instance ${url} of ${service} ${drain ? 'drained' : 'back in rotation'}`);
+  }
+
   async rollback(id: number): Promise<{ version: number; disabled: string[] }> {
     const text = await this.history.get(id);
     return this.apply(text, 'rollback', `rolled back to version ${id}`);
@@ -674,7 +680,7 @@ export class GatewayController implements Disposable {
     }
     for (const [name, entry] of this.healthCheckers) {
       const config = wanted.get(name);
-      if (config && JSON.stringify({ h: config.healthCheck, i: config.instances }) === entry.key) continue;
+      if (config && healthCheckKey(config) === entry.key) continue;
       entry.checker.dispose();
       this.healthCheckers.delete(name);
     }
@@ -699,7 +705,7 @@ export class GatewayController implements Disposable {
       for (const instance of instances) {
         if (!instance.healthy) for (const worker of this.workers) worker.runner.post({ t: 'health', service: name, index: instance.index, healthy: false });
       }
-      this.healthCheckers.set(name, { checker, instances, key: JSON.stringify({ h: config.healthCheck, i: config.instances }) });
+      this.healthCheckers.set(name, { checker, instances, key: healthCheckKey(config) });
     }
   }
 
@@ -785,6 +791,7 @@ export class GatewayController implements Disposable {
         return {
           url: instance.url,
           weight: instance.weight,
+          drain: instance.drain,
           healthy: probe ? probe.healthy : true,
           ejectedUntil: until > nowMs ? until : null,
           lastHealthError: probe?.lastError ?? null,
@@ -1143,6 +1150,11 @@ function addL4(before: L4Counters | undefined, counters: L4Counters): L4Counters
 }
 
 /** Adds one worker's counters for `name` into a sum by name. */
+/** What a service's health checker depends on: its settings and instance URLs (a weight or a drain does not restart it). */
+function healthCheckKey(config: ServiceConfig): string {
+  return JSON.stringify({ h: config.healthCheck, i: config.instances.map((instance) => instance.url) });
+}
+
 function addCounters(sums: Map<string, Record<string, number>>, name: string, counters: Record<string, number>): void {
   const sum = sums.get(name) ?? {};
   for (const [key, value] of Object.entries(counters)) sum[key] = (sum[key] ?? 0) + value;

@@ -862,6 +862,7 @@ class Exchange {
     this.instance = instance;
     this.instanceHeld = true;
     instance.inFlight++;
+    this.router!.stats.instanceInFlight(service.index, instance.index, 1);
     const pool = service.pools[instance.index]!;
     if (this.pipelinable && pool.pipeline > 1) {
       const shared = pool.takeShared();
@@ -1459,6 +1460,7 @@ class Exchange {
   private releaseInstance(): void {
     if (this.instanceHeld) {
       this.instance!.inFlight--;
+      this.router!.stats.instanceInFlight(this.service!.index, this.instance!.index, -1);
       this.instanceHeld = false;
     }
   }

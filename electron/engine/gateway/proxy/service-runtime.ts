@@ -95,7 +95,8 @@ export class ServiceRuntime implements L4Service {
         url: instance.url,
         host,
         port,
-        weight: instance.weight,
+        // Drained: no balancer picks a weight of 0 (isAvailable), and a retry does not come back to it.
+        weight: instance.drain ? 0 : instance.weight,
         inFlight: 0,
         healthy: carried?.healthy ?? true,
         ejectedUntilMs: carried?.ejectedUntilMs ?? 0,

@@ -58,6 +58,8 @@ export class GatewayStatsRecorder {
   private readonly services: string[];
   /** Where the span of the next delta starts. */
   private sinceMs: number;
+  /** In-flight changes not yet balanced (+1 without its -1), over every entity: see holdsRequests. */
+  private held = 0;
 
   constructor(
     private readonly layout: StatsLayout,
@@ -112,12 +114,28 @@ export class GatewayStatsRecorder {
 
   /** +1 when a request is sent upstream (or starts, for the router), -1 when it ends. */
   inFlight(routerIdx: number, serviceIdx: number, instanceIdx: number, change: number): void {
+    this.held += change;
     this.add(0, F_IN_FLIGHT, change);
     if (routerIdx >= 0) this.add(1 + routerIdx, F_IN_FLIGHT, change);
     if (serviceIdx >= 0) {
       this.add(this.serviceBase + serviceIdx, F_IN_FLIGHT, change);
       if (instanceIdx >= 0) this.add(this.instanceBase[serviceIdx]! + instanceIdx, F_IN_FLIGHT, change);
     }
+  }
+
+  /** +1 when a request takes an instance (to send to it, or to wait for one of its connections), -1 when it lets go. */
+  instanceInFlight(serviceIdx: number, instanceIdx: number, change: number): void {
+    this.held += change;
+    this.add(this.instanceBase[serviceIdx]! + instanceIdx, F_IN_FLIGHT, change);
+  }
+
+  /**
+   * Whether requests counted in flight here have not ended: a recorder a
+   * reload replaced must still be reported until they have, even when a
+   * report finds nothing new in it, or their -1s would never reach the host.
+   */
+  get holdsRequests(): boolean {
+    return this.held !== 0;
   }
 
   /** The changes since the last call, and a fresh start. */

@@ -405,8 +405,8 @@ export class GatewayDataPlane implements RequestSink {
     for (const recorder of retired) {
       const delta = recorder.takeDelta(nowMs);
       stats.push(delta);
-      // Keep a retired recorder while it still sees requests that started before the swap.
-      if (delta.total.counters.some((value) => value !== 0)) this.retiredStats.push(recorder);
+      // Keep a retired recorder while requests that started before the swap are in flight on it.
+      if (recorder.holdsRequests || delta.total.counters.some((value) => value !== 0)) this.retiredStats.push(recorder);
     }
     const l4: Record<string, L4Counters> = {};
     const entryPoints: EntryPointStatus[] = [];

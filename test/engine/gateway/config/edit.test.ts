@@ -86,6 +86,31 @@ describe('editGatewayConfigText', () => {
     expect(out).toContain('# end of file');
   });
 
+  it('draining an instance adds only its drain: true, and returning it takes that line out again', () => {
+    const drained = editGatewayConfigText(FILE, { op: 'drain', service: 'api', url: 'http://127.0.0.1:9002', drain: true });
+    expect(lines(drained).filter((line) => !lines(FILE).includes(line))).toEqual(['          drain: true']);
+    expect(drained).toContain('        - url: http://127.0.0.1:9002   # canary\n          drain: true\n');
+    const service = loadGatewayConfigText(drained, 'g.yaml').checked.services[0]!;
+    expect(service.config!.instances.map((instance) => [instance.url, instance.drain])).toEqual([
+      ['http://127.0.0.1:9001', false],
+      ['http://127.0.0.1:9002', true],
+    ]);
+    expect(editGatewayConfigText(drained, { op: 'drain', service: 'api', url: 'http://127.0.0.1:9002', drain: false })).toBe(FILE);
+    // Returning one that is not drained changes nothing; a flow map keeps its style.
+    expect(editGatewayConfigText(FILE, { op: 'drain', service: 'api', url: 'http://127.0.0.1:9001', drain: false })).toBe(FILE);
+    const flow = yaml('gateway:', '  services:', '    - name: s', '      instances: [{ url: "http://a:1", weight: 3 }]');
+    expect(editGatewayConfigText(flow, { op: 'drain', service: 's', url: 'http://a:1', drain: true })).toBe(
+      yaml('gateway:', '  services:', '    - name: s', '      instances: [ { url: "http://a:1", weight: 3, drain: true } ]'),
+    );
+  });
+
+  it('draining an unknown service or instance is NETOPS_NOT_FOUND, naming it', () => {
+    expect(() => editGatewayConfigText(FILE, { op: 'drain', service: 'nope', url: 'http://127.0.0.1:9001', drain: true })).toThrow(/no service named "nope"/);
+    expect(() => editGatewayConfigText(FILE, { op: 'drain', service: 'api', url: 'http://127.0.0.1:9999', drain: true })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.notFound, message: expect.stringContaining('service "api" has no instance http://127.0.0.1:9999') }),
+    );
+  });
+
   it('removing an unknown item is NETOPS_NOT_FOUND', () => {
     expect(() => editGatewayConfigText(FILE, { op: 'remove', kind: 'middleware', name: 'x' })).toThrow(expect.objectContaining({ code: ErrorCodes.notFound }));
     expect(() => editGatewayConfigText(FILE, { op: 'remove', kind: 'router', name: 'x' })).toThrow(expect.objectContaining({ code: ErrorCodes.notFound }));

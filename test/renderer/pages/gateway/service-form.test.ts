@@ -6,14 +6,14 @@ const form = (patch: Partial<ServiceFormValues> = {}): ServiceFormValues => ({ .
 
 describe('the service form', () => {
   it('sends instances with weights only where they differ from 1', () => {
-    const result = validateServiceForm(form({ instances: [{ url: 'http://127.0.0.1:9001', weight: '1' }, { url: 'http://127.0.0.1:9002', weight: '3' }] }));
+    const result = validateServiceForm(form({ instances: [{ url: 'http://127.0.0.1:9001', weight: '1', drain: false }, { url: 'http://127.0.0.1:9002', weight: '3', drain: false }] }));
     expect(result.errors).toEqual({});
     expect(result.value).toEqual({ name: 'api', instances: [{ url: 'http://127.0.0.1:9001' }, { url: 'http://127.0.0.1:9002', weight: 3 }] });
     expect(serviceConfig.safeParse(result.value).success).toBe(true);
   });
 
   it('reports each instance row\'s errors beside its own inputs', () => {
-    const result = validateServiceForm(form({ instances: [{ url: 'http://ok:1', weight: '1' }, { url: 'nope', weight: 'x' }, { url: 'http://ok:2', weight: '5000' }] }));
+    const result = validateServiceForm(form({ instances: [{ url: 'http://ok:1', weight: '1', drain: false }, { url: 'nope', weight: 'x', drain: false }, { url: 'http://ok:2', weight: '5000', drain: false }] }));
     expect(result.value).toBeNull();
     expect(result.errors).toEqual({
       'instances.1.url': 'Must be http://host:port or tcp://host:port',
@@ -37,6 +37,23 @@ describe('the service form', () => {
     const result = validateServiceForm(values);
     expect(result.value).toMatchObject({ retry: { attempts: 0 }, pool: { maxSize: 8 }, hashOn: 'header:x-user', balancer: 'hash' });
     expect(result.hints.instances).toBe('Every weight is 0: no instance takes traffic');
+  });
+
+  it('keeps a drained instance drained, and hints when no instance is left in rotation', () => {
+    const config = { name: 'api', instances: [{ url: 'http://a:1', weight: 3, drain: true }, { url: 'http://a:2' }] };
+    const values = serviceFormFromConfig(config, 'api');
+    expect(values.instances).toEqual([
+      { url: 'http://a:1', weight: '3', drain: true },
+      { url: 'http://a:2', weight: '1', drain: false },
+    ]);
+    const result = validateServiceForm(values);
+    expect(result.value).toEqual({ name: 'api', instances: [{ url: 'http://a:1', weight: 3, drain: true }, { url: 'http://a:2' }] });
+    expect(serviceConfig.parse(result.value).instances.map((instance) => instance.drain)).toEqual([true, false]);
+    expect(result.hints.instances).toBeUndefined();
+    const allDrained = validateServiceForm({ ...values, instances: values.instances.map((row) => ({ ...row, drain: true })) });
+    expect(allDrained.hints.instances).toBe('Every instance is drained: no instance takes traffic');
+    const mixed = validateServiceForm({ ...values, instances: [values.instances[0]!, { ...values.instances[1]!, weight: '0' }] });
+    expect(mixed.hints.instances).toBe('Every instance is drained or weighs 0: no instance takes traffic');
   });
 
   it('hints that a service without instances answers 503', () => {

@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Contract } from '../../shared/contract/index.ts';
+import { ErrorCodes } from '../../shared/errors.ts';
+import type { RpcClient } from '../../shared/rpc/index.ts';
+import { formatServices } from '../../electron/headless/gateway-commands.ts';
+import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
+import { connectClient, startTestConsole, waitFor, type TestConsole } from '../helpers/console.ts';
+
+let console: TestConsole;
+let client: RpcClient<Contract>;
+let a: Backend;
+let b: Backend;
+let port: number;
+
+beforeAll(async () => {
+  a = await startBackend('a');
+  b = await startBackend('b');
+  console = await startTestConsole(
+    gatewayYaml(`entryPoints:
+  - name: web
+    port: 0
+routers:
+  - name: sticky
+    match: { path: { prefix: /sticky } }
+    service: sticky
+  - name: all
+    match: { path: { prefix: / } }
+    service: pair
+services:
+  - name: pair
+    instances:
+      - url: ${a.url}   # first
+      - url: ${b.url}
+  - name: sticky
+    balancer: hash
+    hashOn: ip
+    instances:
+      - url: ${a.url}
+        weight: 2
+      - url: ${b.url}
+        weight: 2`),
+  );
+  client = await connectClient(console.origin, console.token);
+  port = console.running.host.gateway.boundPorts()['web']!;
+});
+
+afterAll(async () => {
+  client?.dispose();
+  await console?.close();
+  await a?.close();
+  await b?.close();
+});
+
+afterEach(() => {
+  a.delayMs = 0;
+  b.delayMs = 0;
+});
+
+const configText = () => readFile(join(console.dataDir, 'test-config.yaml'), 'utf8');
+
+async function backendsOf(path: string, count: number): Promise<string[]> {
+  const seen: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const answer = await send(port, `${path}/${index}`);
+    expect(answer.status).toBe(200);
+    seen.push(String(answer.headers['x-backend']));
+  }
+  return seen;
+}
+
+describe('draining an instance', () => {
+  it('takes it out of rotation through the config file while its requests in flight finish, and puts it back', async () => {
+    expect(new Set(await backendsOf('/before', 10))).toEqual(new Set(['a', 'b']));
+
+    // A slow request on a, in flight when the drain applies.
+    a.delayMs = 1500;
+    const slow = [send(port, '/slow/1', { agent: false }), send(port, '/slow/2', { agent: false })];
+    await waitFor(async () => ((await client.api.gateway.status({})).services[0]!.instances[0]!.traffic.inFlight > 0 ? true : undefined), 'a request in flight on a');
+    const before = (await client.api.gateway.status({})).version;
+    const drained = await client.api.gateway.drainInstance({ service: 'pair', url: a.url, drain: true });
+    expect(drained.version).toBeGreaterThan(before);
+    const hitsAtDrain = a.hits;
+
+    const status = await client.api.gateway.status({});
+    const pair = status.services.find((service) => service.name === 'pair')!;
+    expect(pair.instances.map((instance) => [instance.url, instance.drain])).toEqual([
+      [a.url, true],
+      [b.url, false],
+    ]);
+    // Its weight is kept for when it comes back; the file says drain: true under it, its comment kept.
+    expect(pair.instances[0]!.weight).toBe(1);
+    expect(await configText()).toContain(`        - url: ${a.url}   # first\n          drain: true\n`);
+
+    // No new request goes to it; the ones it had are answered.
+    expect(new Set(await backendsOf('/drained', 20))).toEqual(new Set(['b']));
+    expect(a.hits).toBe(hitsAtDrain);
+    expect((await Promise.all(slow)).map((answer) => [answer.status, answer.headers['x-backend']]).sort()).toEqual([
+      [200, 'a'],
+      [200, 'b'],
+    ]);
+    a.delayMs = 0;
+    const settled = await waitFor(async () => {
+      const now = (await client.api.gateway.status({})).services.find((service) => service.name === 'pair')!;
+      return now.instances[0]!.traffic.inFlight === 0 ? now : undefined;
+    }, 'nothing in flight on a');
+    expect(formatServices([settled])).toMatch(new RegExp(`${a.url.replace(/[.:/]/g, '\\$&')} .* drained, healthy\\n`));
+
+    const returned = await client.api.gateway.drainInstance({ service: 'pair', url: a.url, drain: false });
+    expect(returned.version).toBeGreaterThan(drained.version);
+    expect(await configText()).not.toContain('drain:');
+    expect(new Set(await backendsOf('/returned', 10))).toEqual(new Set(['a', 'b']));
+  });
+
+  it('moves the clients a hash pins to a drained instance, and gives them back when it returns', async () => {
+    const [pinned] = new Set(await backendsOf('/sticky', 5));
+    expect(new Set(await backendsOf('/sticky', 5)).size).toBe(1);
+    const other = pinned === 'a' ? b : a;
+    await client.api.gateway.drainInstance({ service: 'sticky', url: (pinned === 'a' ? a : b).url, drain: true });
+    expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([other.name]));
+    await client.api.gateway.drainInstance({ service: 'sticky', url: (pinned === 'a' ? a : b).url, drain: false });
+    expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([pinned]));
+  });
+
+  it('refuses an unknown service or instance with its name, and changes nothing', async () => {
+    const before = await configText();
+    const version = (await client.api.gateway.status({})).version;
+    await expect(client.api.gateway.drainInstance({ service: 'pair', url: 'http://127.0.0.1:1', drain: true })).rejects.toMatchObject({
+      code: ErrorCodes.notFound,
+      message: expect.stringContaining('service "pair" has no instance http://127.0.0.1:1'),
+    });
+    await expect(client.api.gateway.drainInstance({ service: 'nope', url: a.url, drain: true })).rejects.toMatchObject({ code: ErrorCodes.notFound });
+    await expect(client.api.gateway.drainInstance({ service: 'pair', url: a.url, drain: 'yes' as unknown as boolean })).rejects.toThrow(/params.drain/);
+    expect(await configText()).toBe(before);
+    expect((await client.api.gateway.status({})).version).toBe(version);
+  });
+});
