@@ -51,6 +51,7 @@ export function createGatewayService({ gateway, apiKeys, uploads }: GatewayServi
     config: () => gateway.configText(),
     upsert: ({ kind, item }) => gateway.upsert(kind, item),
     remove: ({ kind, name }) => gateway.remove(kind, name),
+    setRouterEnabled: ({ name, enabled }) => gateway.setRouterEnabled(name, enabled),
     drainInstance: ({ service, url, drain }) => gateway.drainInstance(service, url, drain),
     apply: ({ text, upload, source }) => gateway.apply(text ?? uploads.take(upload!), source, source === 'cli' ? 'applied with netops gateway apply' : 'applied from the console'),
     versions: () => gateway.versions(),

@@ -296,6 +296,8 @@ export const gatewayServiceDef = {
   /** Adds or replaces one item, writes it back to the config file (comments kept), applies it. */
   upsert: request({ params: z.object({ kind: itemKind, item: z.record(z.string(), z.unknown()) }).strict(), result: applied }),
   remove: request({ params: z.object({ kind: itemKind, name: gatewayName }).strict(), result: applied }),
+  /** Switches a router off (`enabled: false` in the file, comments kept) or back on, and applies it. */
+  setRouterEnabled: request({ params: z.object({ name: gatewayName, enabled: z.boolean() }).strict(), result: applied }),
   /** Takes an instance out of rotation (drain) or back in, written to the config file as its `drain` (comments kept), and applies it. */
   drainInstance: request({ params: z.object({ service: gatewayName, url: z.string().min(1).max(300), drain: z.boolean() }).strict(), result: applied }),
   /** Replaces the whole gateway config with this YAML text (`netops gateway apply FILE`). */

@@ -145,7 +145,7 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(() => routerRow('hello').getAttribute('data-status')).toBe('enabled');
     await eventually(() => routerRow('hello').textContent()).toContain('backend');
     // The match as edited: the path and the method ticked.
-    expect(await routerRow('hello').getByRole('gridcell').nth(2).textContent()).toMatch(/\/hello.*GET$/);
+    expect(await routerRow('hello').getByRole('gridcell').nth(3).textContent()).toMatch(/\/hello.*GET$/);
     await shoot('routers');
   });
 
@@ -287,6 +287,25 @@ describe('the Gateway screen against netops serve', () => {
     expect(await pooled.first().getByRole('gridcell').allTextContents()).toEqual(expect.arrayContaining(['http', 'out', `pool backend ${backend.url}`]));
     await page.getByTestId('connections-search').fill('');
     await page.getByTestId('nav-gateway').click();
+  });
+
+  it("switches a router off and on from its row, through the file", async () => {
+    await openTab('routers');
+    const toggle = routerRow('hello').getByTestId('router-enabled-switch');
+    expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    await toggle.click();
+    await eventually(() => routerRow('hello').getAttribute('data-status')).toBe('disabled');
+    expect(await toggle.getAttribute('aria-checked')).toBe('false');
+    expect(await routerRow('hello').getByRole('gridcell').nth(2).textContent()).toBe('off');
+    await eventually(toastText).toContainEqual(expect.stringContaining('"hello" takes no requests'));
+    expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).toMatch(/- name: hello\n(?: {6,}.*\n)*? {6,}enabled: false\n/);
+    expect((await send(gatewayPort, '/hello/off')).status).toBe(404);
+    await screenshot(page, 'gateway-router-switched-off-light');
+    await toggle.click();
+    await eventually(() => routerRow('hello').getAttribute('data-status')).toBe('enabled');
+    expect(await toggle.getAttribute('aria-checked')).toBe('true');
+    expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).not.toContain('enabled: false');
+    expect((await send(gatewayPort, '/hello/on')).status).toBe(200);
   });
 
   it('adds a rate limit in the middleware editor and puts it in front of the router', async () => {

@@ -70,7 +70,7 @@ async function backendsOf(path: string, count: number): Promise<string[]> {
   return seen;
 }
 
-describe('draining an instance', () => {
+describe('taking an instance or a router out of rotation', () => {
   it('takes it out of rotation through the config file while its requests in flight finish, and puts it back', async () => {
     expect(new Set(await backendsOf('/before', 10))).toEqual(new Set(['a', 'b']));
 
@@ -121,6 +121,21 @@ describe('draining an instance', () => {
     expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([other.name]));
     await client.api.gateway.drainInstance({ service: 'sticky', url: (pinned === 'a' ? a : b).url, drain: false });
     expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([pinned]));
+  });
+
+  it('switches a router off through the file, so its requests fall to the next router, and back on', async () => {
+    const [pinned] = new Set(await backendsOf('/sticky', 3));
+    const off = await client.api.gateway.setRouterEnabled({ name: 'sticky', enabled: false });
+    expect(await configText()).toContain('    - name: sticky\n      match: { path: { prefix: /sticky } }\n      service: sticky\n      enabled: false\n');
+    const status = await client.api.gateway.status({});
+    expect(status.version).toBe(off.version);
+    expect(status.routers.find((router) => router.name === 'sticky')).toMatchObject({ status: 'disabled', errors: [] });
+    // The catch-all router's round robin takes /sticky now: both instances, where the hash kept one.
+    expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set(['a', 'b']));
+    await client.api.gateway.setRouterEnabled({ name: 'sticky', enabled: true });
+    expect(await configText()).not.toContain('enabled: false');
+    expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([pinned]));
+    await expect(client.api.gateway.setRouterEnabled({ name: 'nope', enabled: false })).rejects.toMatchObject({ code: ErrorCodes.notFound });
   });
 
   it('refuses an unknown service or instance with its name, and changes nothing', async () => {

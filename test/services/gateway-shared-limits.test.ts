@@ -104,6 +104,10 @@ describe('with two workers', () => {
     // IPv6 clients grouped by another prefix length are keyed otherwise too: a new table again.
     await client.api.gateway.upsert({ kind: 'middleware', item: { ...limit(8, 'header:x-tenant'), ipv6Prefix: 56 } });
     expect(count(await burst('/limited', 10, '127.0.0.31'), 200)).toBe(8);
+    // Its counters ran on through the three edits (Prometheus counters never go back): 5 + 8 + 8 + 8 allowed, and
+    // 15 + 4 + 2 + 2 + 2 limited, both workers together.
+    await waitFor(async () => ((await middlewareCounters())['limited'] === 25 ? true : undefined), 'the counts since the start', 10_000);
+    expect(await middlewareCounters()).toMatchObject({ allowed: 29, limited: 25, dryRunLimited: 0 });
   });
 
   it('the retry budget is the service’s: its floor of 10 retries in the window, for both workers together', async () => {

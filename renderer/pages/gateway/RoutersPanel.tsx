@@ -236,6 +236,40 @@ function RowButtons({ row }: { row: RouterRow }) {
   );
 }
 
+/** The operator's switch (the file's `enabled`); the status beside it says whether the router runs. */
+function EnabledSwitch({ row }: { row: RouterRow }) {
+  const api = useGatewayApi();
+  const { busy, run } = useAction();
+  const on = !row.switchedOff;
+  const toggle = async () => {
+    const result = await run(`Could not switch "${row.name}" ${on ? 'off' : 'on'}`, () => api().setRouterEnabled({ name: row.name, enabled: !on }));
+    if (!result) return;
+    useAppStore.getState().pushToast({
+      tone: 'success',
+      title: on ? 'Router switched off' : 'Router switched on',
+      message: `"${row.name}" ${on ? 'takes no requests' : 'takes requests again'}; config version ${result.version} applies.`,
+    });
+  };
+  return (
+    <button
+      type="button"
+      role="switch"
+      className="switch"
+      aria-checked={on}
+      aria-label={`${row.name} on`}
+      title={on ? 'Switch off (written to the config file as enabled: false)' : 'Switch on'}
+      data-testid="router-enabled-switch"
+      disabled={busy || row.config === null}
+      onClick={(event) => {
+        event.stopPropagation();
+        void toggle();
+      }}
+    >
+      <span className="switch-thumb" aria-hidden="true" />
+    </button>
+  );
+}
+
 function MatchCell({ row }: { row: RouterRow }) {
   return (
     <span className="gw-match">
@@ -258,8 +292,9 @@ const routerData = (row: RouterRow) => ({ name: row.name, status: row.status });
 const routerClass = (row: RouterRow) => (row.status === 'disabled' ? 'is-disabled' : undefined);
 
 const ROUTER_COLUMNS: readonly VirtualColumn<RouterRow>[] = [
-  { key: 'name', header: 'Name', width: 150, cell: (r) => <span className="strong">{r.name}</span>, title: (r) => r.name },
-  { key: 'status', header: 'Status', width: 88, cell: (r) => <ItemStatusBadge status={r.status} errors={r.errors} switchedOff={r.switchedOff} /> },
+  { key: 'on', header: 'On', width: 50, cell: (r) => <EnabledSwitch row={r} /> },
+  { key: 'name', header: 'Name', width: 124, cell: (r) => <span className="strong">{r.name}</span>, title: (r) => r.name },
+  { key: 'status', header: 'Status', width: 84, cell: (r) => <ItemStatusBadge status={r.status} errors={r.errors} switchedOff={r.switchedOff} /> },
   { key: 'match', header: 'Match', width: 190, grow: true, cell: (r) => <MatchCell row={r} />, title: matchSummary },
   {
     key: 'middlewares',

@@ -53,6 +53,7 @@ function startServer(options: { gateway: boolean }) {
       upsert: notUsed,
       remove: notUsed,
       drainInstance: notUsed,
+      setRouterEnabled: notUsed,
       apply: notUsed,
       versions: notUsed,
       diff: notUsed,

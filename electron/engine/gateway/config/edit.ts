@@ -10,7 +10,8 @@ import { flattenIssues } from './yaml-location.ts';
 export type GatewayConfigEdit =
   | { op: 'upsert'; kind: GatewayItemKind; item: Record<string, unknown> & { name: string } }
   | { op: 'remove'; kind: GatewayItemKind; name: string }
-  | { op: 'drain'; service: string; url: string; drain: boolean };
+  | { op: 'drain'; service: string; url: string; drain: boolean }
+  | { op: 'enableRouter'; name: string; enabled: boolean };
 
 const ITEM_SCHEMAS: Record<GatewayItemKind, z.ZodType> = {
   entryPoint: entryPointConfig,
@@ -47,8 +48,10 @@ export function editGatewayConfigText(text: string, edit: GatewayConfigEdit): st
     upsert(doc, ITEM_LISTS[edit.kind], edit.item);
   } else if (edit.op === 'remove') {
     remove(doc, ITEM_LISTS[edit.kind], edit.name);
-  } else {
+  } else if (edit.op === 'drain') {
     setDrain(doc, edit.service, edit.url, edit.drain);
+  } else {
+    setRouterEnabled(doc, edit.name, edit.enabled);
   }
   const { options, base } = closestPrinting(source);
   const edited = doc.toString(options);
@@ -97,6 +100,16 @@ function setDrain(doc: Document, service: string, url: string, drain: boolean): 
   if (!isMap(instance)) throw new NetopsError(ErrorCodes.notFound, `service "${service}" has no instance ${url}`);
   if (drain) instance.set('drain', true);
   else instance.delete('drain');
+}
+
+/** Sets a router's `enabled: false`, or takes the key out (true is its default), touching nothing else. */
+function setRouterEnabled(doc: Document, name: string, enabled: boolean): void {
+  const seq = listNode(doc, ITEM_LISTS.router, false);
+  const index = seq ? indexOfName(seq, name) : -1;
+  if (!seq || index < 0) throw new NetopsError(ErrorCodes.notFound, `no router named "${name}" in gateway.${ITEM_LISTS.router}`);
+  const router = seq.items[index] as YAMLMap;
+  if (enabled) router.delete('enabled');
+  else router.set('enabled', false);
 }
 
 /** The list under gateway:, created (with gateway:) when asked to. */

@@ -593,6 +593,12 @@ export class GatewayController implements Disposable {
     return this.apply(text, 'ui', `instance ${url} of ${service} ${drain ? 'drained' : 'back in rotation'}`);
   }
 
+  /** Switches a router off or back on, through the file (see editGatewayConfigText's enableRouter). */
+  setRouterEnabled(name: string, enabled: boolean): Promise<{ version: number; disabled: string[] }> {
+    const text = editGatewayConfigText(this.text, { op: 'enableRouter', name, enabled });
+    return this.apply(text, 'ui', `router ${name} ${enabled ? 'switched on' : 'switched off'}`);
+  }
+
   async rollback(id: number): Promise<{ version: number; disabled: string[] }> {
     const text = await this.history.get(id);
     return this.apply(text, 'rollback', `rolled back to version ${id}`);

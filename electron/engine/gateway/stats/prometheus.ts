@@ -82,8 +82,8 @@ export interface ControlPlaneMetrics {
 /**
  * Middleware counters and retry budgets as Prometheus text, after
  * renderPrometheus's families. A middleware's counters are every worker's
- * summed; they start again from 0 when its config changes (a new object in
- * each worker), as a counter may.
+ * summed; they run on when its config changes, and start again from 0 (as a
+ * counter may) only when it is removed or changes type.
  */
 export function renderControlPlaneMetrics(metrics: ControlPlaneMetrics): string {
   const lines: string[] = [];

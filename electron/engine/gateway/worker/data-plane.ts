@@ -138,6 +138,13 @@ export class GatewayDataPlane implements RequestSink {
   private readonly pools: PoolRegistry;
   /** Recorders of earlier generations still hold counts of requests that were in flight at the swap. */
   private retiredStats: GatewayStatsRecorder[] = [];
+  /**
+   * What the middleware objects a config change replaced had counted, by
+   * name, while the type stays: a middleware's counters run on across edits
+   * (Prometheus counters do not go back), and start again only when it is
+   * removed or changes type.
+   */
+  private readonly middlewareBase = new Map<string, { type: string; counts: Record<string, number> }>();
   private keys = new HashedKeyVerifier([]);
   private inspect = false;
   private accessLog = false;
@@ -285,6 +292,7 @@ export class GatewayDataPlane implements RequestSink {
         middlewares.set(parsed.data.name, before);
         continue;
       }
+      if (before) this.carryCounts(before, parsed.data.type);
       let bucketTable: BucketTable | undefined;
       if (table) {
         try {
@@ -296,6 +304,7 @@ export class GatewayDataPlane implements RequestSink {
       }
       middlewares.set(parsed.data.name, createMiddleware(parsed.data, { apiKeys: { verify: (presented) => this.keys.verify(presented) }, bucketTable }));
     }
+    for (const name of [...this.middlewareBase.keys()]) if (!middlewares.has(name)) this.middlewareBase.delete(name);
     const stats = new GatewayStatsRecorder(
       {
         routers: routers.map((router) => ({ name: router.name, service: router.service ?? '' })),
@@ -304,6 +313,22 @@ export class GatewayDataPlane implements RequestSink {
       this.options.workerIndex,
     );
     return { version, services, middlewares, stats, middlewareKeys, serviceKeys };
+  }
+
+  /**
+   * Adds a replaced middleware's counts to its name's base. compile() runs in
+   * the same turn as the swap, and a middleware only counts when a request
+   * starts, so these counts are its last.
+   */
+  private carryCounts(before: RequestMiddleware, type: string): void {
+    const base = this.middlewareBase.get(before.name);
+    if (before.type !== type) {
+      this.middlewareBase.delete(before.name);
+      return;
+    }
+    const counts = base?.type === type ? base.counts : {};
+    for (const [key, value] of Object.entries(before.counters())) counts[key] = (counts[key] ?? 0) + value;
+    this.middlewareBase.set(before.name, { type, counts });
   }
 
   private compileRouters(generation: Generation, routers: RouterConfig[], entryPoint: string): CompiledRouter[] {
@@ -423,7 +448,12 @@ export class GatewayDataPlane implements RequestSink {
     const middlewares: Record<string, Record<string, number>> = {};
     const ejected: Record<string, Array<[number, number]>> = {};
     if (this.generation) {
-      for (const [name, middleware] of this.generation.middlewares) middlewares[name] = middleware.counters();
+      for (const [name, middleware] of this.generation.middlewares) {
+        const counts = middleware.counters();
+        const base = this.middlewareBase.get(name);
+        if (base) for (const [key, value] of Object.entries(base.counts)) counts[key] = (counts[key] ?? 0) + value;
+        middlewares[name] = counts;
+      }
       for (const [name, service] of this.generation.services) {
         const list: Array<[number, number]> = [];
         for (const instance of service.instances) if (instance.ejectedUntilMs > nowMs) list.push([instance.index, instance.ejectedUntilMs]);

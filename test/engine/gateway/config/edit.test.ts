@@ -111,6 +111,21 @@ describe('editGatewayConfigText', () => {
     );
   });
 
+  it('switching a router off adds only its enabled: false, and switching it on takes that line out again', () => {
+    const off = editGatewayConfigText(FILE, { op: 'enableRouter', name: 'legacy', enabled: false });
+    expect(lines(off).filter((line) => !lines(FILE).includes(line))).toEqual(['      enabled: false']);
+    const routers = loadGatewayConfigText(off, 'g.yaml').checked.routers;
+    expect(routers.map((router) => [router.name, router.config!.enabled])).toEqual([
+      ['api', true],
+      ['legacy', false],
+    ]);
+    expect(editGatewayConfigText(off, { op: 'enableRouter', name: 'legacy', enabled: true })).toBe(FILE);
+    expect(editGatewayConfigText(FILE, { op: 'enableRouter', name: 'api', enabled: true })).toBe(FILE);
+    expect(() => editGatewayConfigText(FILE, { op: 'enableRouter', name: 'nope', enabled: false })).toThrow(
+      expect.objectContaining({ code: ErrorCodes.notFound, message: expect.stringContaining('no router named "nope"') }),
+    );
+  });
+
   it('removing an unknown item is NETOPS_NOT_FOUND', () => {
     expect(() => editGatewayConfigText(FILE, { op: 'remove', kind: 'middleware', name: 'x' })).toThrow(expect.objectContaining({ code: ErrorCodes.notFound }));
     expect(() => editGatewayConfigText(FILE, { op: 'remove', kind: 'router', name: 'x' })).toThrow(expect.objectContaining({ code: ErrorCodes.notFound }));
