@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
@@ -13,14 +14,45 @@ let client: RpcClient<Contract>;
 let a: Backend;
 let b: Backend;
 let port: number;
+let streamPort: number;
+/** L4 instances that greet each stream with their name. */
+const greeters: Array<{ server: Server; url: string }> = [];
+
+async function startGreeter(name: string): Promise<{ server: Server; url: string }> {
+  const server = createServer((socket) => socket.end(`${name}\n`));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `tcp://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
+/** Who greets each of `count` streams through the L4 entry point. */
+async function streamsTo(count: number): Promise<string[]> {
+  const names: string[] = [];
+  for (let index = 0; index < count; index++) {
+    names.push(
+      await new Promise<string>((resolve, reject) => {
+        const socket = connect(streamPort, '127.0.0.1');
+        let text = '';
+        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        socket.on('end', () => resolve(text.trim()));
+        socket.on('error', reject);
+      }),
+    );
+  }
+  return names;
+}
 
 beforeAll(async () => {
   a = await startBackend('a');
   b = await startBackend('b');
+  greeters.push(await startGreeter('x'), await startGreeter('y'));
   console = await startTestConsole(
     gatewayYaml(`entryPoints:
   - name: web
     port: 0
+  - name: streams
+    protocol: tcp
+    port: 0
+    service: greeters
 routers:
   - name: sticky
     match: { path: { prefix: /sticky } }
@@ -40,10 +72,15 @@ services:
       - url: ${a.url}
         weight: 2
       - url: ${b.url}
-        weight: 2`),
+        weight: 2
+  - name: greeters
+    instances:
+      - url: ${greeters[0]!.url}
+      - url: ${greeters[1]!.url}`),
   );
   client = await connectClient(console.origin, console.token);
   port = console.running.host.gateway.boundPorts()['web']!;
+  streamPort = console.running.host.gateway.boundPorts()['streams']!;
 });
 
 afterAll(async () => {
@@ -51,6 +88,7 @@ afterAll(async () => {
   await console?.close();
   await a?.close();
   await b?.close();
+  for (const { server } of greeters) server.close();
 });
 
 afterEach(() => {
@@ -121,6 +159,14 @@ describe('taking an instance or a router out of rotation', () => {
     expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([other.name]));
     await client.api.gateway.drainInstance({ service: 'sticky', url: (pinned === 'a' ? a : b).url, drain: false });
     expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([pinned]));
+  });
+
+  it('sends no new L4 stream to a drained instance', async () => {
+    expect(new Set(await streamsTo(6))).toEqual(new Set(['x', 'y']));
+    await client.api.gateway.drainInstance({ service: 'greeters', url: greeters[0]!.url, drain: true });
+    expect(new Set(await streamsTo(6))).toEqual(new Set(['y']));
+    await client.api.gateway.drainInstance({ service: 'greeters', url: greeters[0]!.url, drain: false });
+    expect(new Set(await streamsTo(6))).toEqual(new Set(['x', 'y']));
   });
 
   it('switches a router off through the file, so its requests fall to the next router, and back on', async () => {
