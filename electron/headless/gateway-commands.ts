@@ -33,6 +33,8 @@ export const gatewayUsage = `  netops gateway routes [--json]
   netops gateway versions [--json]
   netops gateway diff FROM TO
   netops gateway rollback ID [--json]
+  netops gateway disable ROUTER [--json]
+  netops gateway enable ROUTER [--json]
   netops gateway drain SERVICE URL [--json]
   netops gateway undrain SERVICE URL [--json]
   netops gateway keys create NAME [--json]
@@ -123,6 +125,17 @@ export async function planGatewayCommand(parsed: ReturnType<typeof parseGatewayA
         await reportApplied(client, out, json, applied, `rolled back to version ${id}: now version ${applied.version}`);
       };
     }
+    case 'enable':
+    case 'disable': {
+      exactly(positionals, 1, verb, 'one router name');
+      const name = gatewayName.safeParse(positionals[0]);
+      if (!name.success) throw new UsageError(`ROUTER "${positionals[0]}" ${name.error.issues[0]?.message ?? 'is not a name'}`);
+      const enabled = verb === 'enable';
+      return async (client, out) => {
+        const applied = await client.api.gateway.setRouterEnabled({ name: name.data, enabled }, APPLY_TIMEOUT);
+        await reportApplied(client, out, json, applied, `router ${name.data} ${enabled ? 'switched on' : 'switched off: its requests go to the next matching router, or get 404'} (version ${applied.version})`);
+      };
+    }
     case 'drain':
     case 'undrain': {
       exactly(positionals, 2, verb, 'a service name and one of its instance URLs: SERVICE URL');
@@ -139,7 +152,7 @@ export async function planGatewayCommand(parsed: ReturnType<typeof parseGatewayA
     case 'keys':
       return planKeysCommand(sub, positionals, json);
     case undefined:
-      throw new UsageError('gateway takes a command: routes, services, stats, apply, versions, diff, rollback, drain, undrain or keys');
+      throw new UsageError('gateway takes a command: routes, services, stats, apply, versions, diff, rollback, enable, disable, drain, undrain or keys');
     default:
       throw new UsageError(`unknown gateway command "${verb}"`);
   }

@@ -49,6 +49,7 @@ export function shortcutGroups(): ShortcutGroup[] {
         { keys: ['Enter'], description: 'Edit the selected router' },
         { keys: ['Delete'], description: 'Delete the selected router' },
         { keys: ['t'], description: 'Open the selected router in the route tester' },
+        { keys: ['o'], description: 'Switch the selected router off or on' },
         { keys: ['←', '→'], description: 'Move between the gateway tabs (on a tab)' },
       ],
     },

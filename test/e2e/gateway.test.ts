@@ -306,6 +306,13 @@ describe('the Gateway screen against netops serve', () => {
     expect(await toggle.getAttribute('aria-checked')).toBe('true');
     expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).not.toContain('enabled: false');
     expect((await send(gatewayPort, '/hello/on')).status).toBe(200);
+    // The same from the keyboard: o on the selected row, off and on again.
+    await routerRow('hello').click();
+    await page.keyboard.press('o');
+    await eventually(() => routerRow('hello').getAttribute('data-status')).toBe('disabled');
+    await page.keyboard.press('o');
+    await eventually(() => routerRow('hello').getAttribute('data-status')).toBe('enabled');
+    expect((await send(gatewayPort, '/hello/keys')).status).toBe(200);
   });
 
   it('adds a rate limit in the middleware editor and puts it in front of the router', async () => {

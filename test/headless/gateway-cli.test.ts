@@ -237,8 +237,8 @@ services:`,
   });
 });
 
-describe('netops gateway drain and undrain', () => {
-  it('takes an instance out of rotation and puts it back, saying so in services', async () => {
+describe('netops gateway drain, undrain, disable and enable', () => {
+  it('takes an instance out of rotation and puts it back, saying so in services, and switches a router off and on', async () => {
     const url = alpha.url;
     const drained = await ok(['drain', 'alpha', url]);
     expect(drained).toMatch(new RegExp(`^${url.replace(/[.:/]/g, '\\$&')} of alpha drained: no new requests, those in flight finish \\(version \\d+\\)\n$`));
@@ -251,6 +251,18 @@ describe('netops gateway drain and undrain', () => {
     expect((await send(webPort, '/alpha/back')).status).toBe(200);
     expect(JSON.parse(await ok(['drain', 'alpha', url, '--json']))).toEqual({ version: expect.any(Number), disabled: [] });
     await ok(['undrain', 'alpha', url]);
+
+    // Like apply, it lists what the config now leaves disabled: here the router itself, and why.
+    expect(await ok(['disable', 'alpha-api'])).toMatch(
+      /^router alpha-api switched off: its requests go to the next matching router, or get 404 \(version \d+\)\n1 item disabled, the rest applied:\n {2}router alpha-api:\n {4}switched off \(enabled: false\)\n$/,
+    );
+    expect((await send(webPort, '/alpha/off')).status).toBe(404);
+    expect((JSON.parse(await ok(['routes', '--json'])) as GatewayRouterStatus[]).find((router) => router.name === 'alpha-api')).toMatchObject({ status: 'disabled' });
+    expect(await ok(['enable', 'alpha-api'])).toMatch(/^router alpha-api switched on \(version \d+\)\n$/);
+    expect((await send(webPort, '/alpha/on')).status).toBe(200);
+    const noRouter = await cli(['disable', 'nope']);
+    expect(noRouter.code).toBe(1);
+    expect(noRouter.err).toMatch(/NETOPS_NOT_FOUND.*no router named "nope"/);
 
     const unknown = await cli(['drain', 'alpha', 'http://127.0.0.1:1']);
     expect(unknown.code).toBe(1);
@@ -298,6 +310,8 @@ describe('bad input exits 2 and names the culprit before connecting', () => {
       [['keys', 'create'], /keys create takes one name/],
       [['keys', 'create', 'x'.repeat(101)], /key name must be 1 to 100 characters/],
       [['keys', 'rotate'], /gateway keys takes create, list or revoke, not "rotate"/],
+      [['disable'], /gateway disable takes one router name/],
+      [['enable', 'bad name'], /ROUTER "bad name" must be 1-63 letters/],
       [['drain', 'alpha'], /gateway drain takes a service name and one of its instance URLs: SERVICE URL/],
       [['undrain', 'alpha', 'http://a:1', 'extra'], /gateway undrain takes a service name and one of its instance URLs/],
       [['drain', 'no good', 'http://a:1'], /SERVICE "no good" must be 1-63 letters/],

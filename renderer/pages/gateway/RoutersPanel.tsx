@@ -27,6 +27,8 @@ export function RoutersPanel() {
   const [dialog, setDialog] = useState<RouterDialogTarget | null>(null);
   const [deleting, setDeleting] = useState<RouterRow | null>(null);
   const tableRef = useRef<VirtualTableHandle>(null);
+  const api = useGatewayApi();
+  const switching = useAction();
   const searchProps = { [SEARCH_BOX_ATTRIBUTE]: '' };
 
   const actions = useMemo<RowActions>(
@@ -46,7 +48,7 @@ export function RoutersPanel() {
     select(next.name);
   };
 
-  // The table's keys: arrows select, Enter edits, Delete asks to delete, t opens the tester on the router.
+  // The table's keys: arrows select, Enter edits, Delete asks to delete, t opens the tester on the router, o switches it off or on.
   const onTableKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const row = view.rows.find((r) => r.name === selected);
     if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
@@ -64,6 +66,9 @@ export function RoutersPanel() {
     } else if (row && event.key === 't') {
       event.preventDefault();
       actions.test(row);
+    } else if (row && event.key === 'o' && row.config !== null) {
+      event.preventDefault();
+      void switchRouter(api, switching.run, row);
     }
   };
 
@@ -236,20 +241,26 @@ function RowButtons({ row }: { row: RouterRow }) {
   );
 }
 
+type Run = ReturnType<typeof useAction>['run'];
+
+/** Switches a router off or on through the file (its `enabled`), with a toast either way. */
+async function switchRouter(api: ReturnType<typeof useGatewayApi>, run: Run, row: RouterRow): Promise<void> {
+  const on = !row.switchedOff;
+  const result = await run(`Could not switch "${row.name}" ${on ? 'off' : 'on'}`, () => api().setRouterEnabled({ name: row.name, enabled: !on }));
+  if (!result) return;
+  useAppStore.getState().pushToast({
+    tone: 'success',
+    title: on ? 'Router switched off' : 'Router switched on',
+    message: `"${row.name}" ${on ? 'takes no requests' : 'takes requests again'}; config version ${result.version} applies.`,
+  });
+}
+
 /** The operator's switch (the file's `enabled`); the status beside it says whether the router runs. */
 function EnabledSwitch({ row }: { row: RouterRow }) {
   const api = useGatewayApi();
   const { busy, run } = useAction();
   const on = !row.switchedOff;
-  const toggle = async () => {
-    const result = await run(`Could not switch "${row.name}" ${on ? 'off' : 'on'}`, () => api().setRouterEnabled({ name: row.name, enabled: !on }));
-    if (!result) return;
-    useAppStore.getState().pushToast({
-      tone: 'success',
-      title: on ? 'Router switched off' : 'Router switched on',
-      message: `"${row.name}" ${on ? 'takes no requests' : 'takes requests again'}; config version ${result.version} applies.`,
-    });
-  };
+  const toggle = () => switchRouter(api, run, row);
   return (
     <button
       type="button"
@@ -257,7 +268,7 @@ function EnabledSwitch({ row }: { row: RouterRow }) {
       className="switch"
       aria-checked={on}
       aria-label={`${row.name} on`}
-      title={on ? 'Switch off (written to the config file as enabled: false)' : 'Switch on'}
+      title={on ? 'Switch off (o), written to the config file as enabled: false' : 'Switch on (o)'}
       data-testid="router-enabled-switch"
       disabled={busy || row.config === null}
       onClick={(event) => {
