@@ -1155,12 +1155,12 @@ function addL4(before: L4Counters | undefined, counters: L4Counters): L4Counters
   };
 }
 
-/** Adds one worker's counters for `name` into a sum by name. */
 /** What a service's health checker depends on: its settings and instance URLs (a weight or a drain does not restart it). */
 function healthCheckKey(config: ServiceConfig): string {
   return JSON.stringify({ h: config.healthCheck, i: config.instances.map((instance) => instance.url) });
 }
 
+/** Adds one worker's counters for `name` into a sum by name. */
 function addCounters(sums: Map<string, Record<string, number>>, name: string, counters: Record<string, number>): void {
   const sum = sums.get(name) ?? {};
   for (const [key, value] of Object.entries(counters)) sum[key] = (sum[key] ?? 0) + value;
