@@ -427,6 +427,48 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => row.count()).toBe(0);
   });
 
+  it('turns a decision around from the live feed: the rule form comes filled in, ahead of the rule that decided', async () => {
+    // An allowed connection (the default policy): Deny… makes a rule for its source, entry point and port.
+    expect((await probe('127.0.0.11')).echoed).toBe('ping\n');
+    const allowed = page.locator('[data-testid="decision-row"][data-source="127.0.0.11"][data-action="allow"]').first();
+    await expect.poll(() => allowed.count()).toBe(1);
+    await allowed.getByTestId('decision-turn-around').click();
+    const dialog = page.getByTestId('rule-dialog');
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.getByTestId('rule-name').inputValue()).toBe(`deny 127.0.0.11 to echo port ${serve.echoPort}`);
+    expect(await dialog.getByTestId('rule-action').inputValue()).toBe('deny');
+    expect(await dialog.getByTestId('rule-protocol').inputValue()).toBe('tcp');
+    expect(await dialog.getByTestId('rule-source').inputValue()).toBe('127.0.0.11');
+    expect(await dialog.getByTestId('rule-destination').inputValue()).toBe('echo');
+    expect(await dialog.getByTestId('rule-ports').inputValue()).toBe(String(serve.echoPort));
+    await screenshot(page, 'firewall-rule-from-decision-light');
+    await page.getByTestId('rule-save').click();
+    await expect.poll(() => ruleRow(`deny 127.0.0.11 to echo port ${serve.echoPort}`).count()).toBe(1);
+    expect(await probe('127.0.0.11')).toEqual({ echoed: '', closed: true });
+
+    // A connection a rule denied: Allow… goes just ahead of that rule, so that it wins.
+    const deny = ruleRow('Deny 127.0.0.3 to echo');
+    await deny.getByRole('button', { name: 'Edit Deny 127.0.0.3 to echo' }).click();
+    const denyPriority = Number(await page.getByTestId('rule-priority').inputValue());
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    expect((await probe('127.0.0.3')).closed).toBe(true);
+    const denied = page.locator('[data-testid="decision-row"][data-source="127.0.0.3"][data-action="deny"]').first();
+    await expect.poll(() => denied.getByTestId('decision-turn-around').textContent()).toBe('Allow…');
+    // The button shows whole in its cell.
+    expect(await denied.getByTestId('decision-turn-around').evaluate((button) => button.parentElement!.scrollWidth <= button.parentElement!.clientWidth)).toBe(true);
+    await denied.getByTestId('decision-turn-around').click();
+    await expect.poll(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.getByTestId('rule-action').inputValue()).toBe('allow');
+    expect(Number(await dialog.getByTestId('rule-priority').inputValue())).toBe(Math.max(0, denyPriority - 1));
+    await page.keyboard.press('Escape');
+    await expect.poll(() => dialog.isVisible()).toBe(false);
+    // A blocklist refusal (127.0.0.2's, above) has no rule to turn around: no button.
+    const blocked = page.locator('[data-testid="decision-row"][data-reason="blocklist"]');
+    await expect.poll(() => blocked.count()).toBeGreaterThan(0);
+    expect(await blocked.first().getByTestId('decision-turn-around').count()).toBe(0);
+  });
+
   it('sets a per-entry-point policy, and asks before denying by default', async () => {
     const echoPolicy = page.locator('[data-testid="listener-policy"][data-listener="echo"] select');
     await echoPolicy.selectOption('deny');

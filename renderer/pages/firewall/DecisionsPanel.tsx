@@ -1,9 +1,14 @@
-import { useCallback } from 'react';
+import { createContext, useCallback, useContext, useState } from 'react';
 import type { FirewallDecision } from '../../../shared/contract/index.ts';
 import { formatClock, formatCount, formatTimestamp, PauseIcon, PlayIcon, VirtualTable, type VirtualColumn } from '../../components/index.ts';
 import { selectDecisionsView, useAppStore, type AppState } from '../../store/index.ts';
 import { ActionBadge } from './common.tsx';
 import { reasonLabel } from './format.ts';
+import { RuleFormDialog } from './RuleFormDialog.tsx';
+import { decisionTakesRule, ruleDraftFromDecision } from './validation.ts';
+
+/** Opens the rule form turned around from a decision; module-level columns reach the panel through this. */
+const DraftContext = createContext<(decision: FirewallDecision) => void>(() => undefined);
 
 /** Recent accept-time decisions, newest first, as the engine made them. */
 export function DecisionsPanel() {
@@ -14,6 +19,7 @@ export function DecisionsPanel() {
   const filter = useAppStore((state) => state.decisions.filter);
   const setPaused = useAppStore((state) => state.setDecisionsPaused);
   const setFilter = useAppStore((state) => state.setDecisionsFilter);
+  const [draft, setDraft] = useState<FirewallDecision | null>(null);
 
   return (
     <section className="panel decisions-panel" aria-labelledby="decisions-title">
@@ -54,19 +60,24 @@ export function DecisionsPanel() {
           </button>
         </div>
       </header>
-      <VirtualTable
-        rows={view.rows}
-        columns={DECISION_COLUMNS}
-        rowKey={decisionKey}
-        rowHeight={28}
-        rowClassName={decisionClass}
-        ariaLabel="Firewall decisions"
-        testId="decisions-table"
-        rowTestId="decision-row"
-        rowData={decisionData}
-        idPrefix="decision"
-        empty={<p className="muted">{!loaded ? 'Waiting for decisions…' : view.total === 0 ? 'No connections decided yet.' : 'No decisions match the filter.'}</p>}
-      />
+      <DraftContext.Provider value={setDraft}>
+        <VirtualTable
+          rows={view.rows}
+          columns={DECISION_COLUMNS}
+          rowKey={decisionKey}
+          rowHeight={28}
+          rowClassName={decisionClass}
+          ariaLabel="Firewall decisions"
+          testId="decisions-table"
+          rowTestId="decision-row"
+          rowData={decisionData}
+          idPrefix="decision"
+          empty={<p className="muted">{!loaded ? 'Waiting for decisions…' : view.total === 0 ? 'No connections decided yet.' : 'No decisions match the filter.'}</p>}
+        />
+      </DraftContext.Provider>
+      {draft ? (
+        <RuleFormDialog target={{ kind: 'new', preset: ruleDraftFromDecision(draft, useAppStore.getState().firewall.state?.rules ?? []) }} onClose={() => setDraft(null)} />
+      ) : null}
     </section>
   );
 }
@@ -82,7 +93,7 @@ function selectArrivedWhilePaused(state: AppState): number {
 }
 
 const decisionKey = (row: FirewallDecision) => row.id;
-const decisionData = (row: FirewallDecision) => ({ action: row.action, source: row.source });
+const decisionData = (row: FirewallDecision) => ({ action: row.action, source: row.source, reason: row.reason });
 const decisionClass = (row: FirewallDecision) => (row.action === 'deny' ? 'is-denied' : undefined);
 
 function RuleLink({ decision }: { decision: FirewallDecision }) {
@@ -96,6 +107,24 @@ function RuleLink({ decision }: { decision: FirewallDecision }) {
   );
 }
 
+/** "Deny…" on an allowed connection, "Allow…" on a denied one: the rule form, filled in to decide it the other way. */
+function TurnAround({ decision }: { decision: FirewallDecision }) {
+  const open = useContext(DraftContext);
+  if (!decisionTakesRule(decision)) return null;
+  const action = decision.action === 'allow' ? 'Deny' : 'Allow';
+  return (
+    <button
+      type="button"
+      className="button button-small"
+      title={`A rule to ${action.toLowerCase()} ${decision.source} on ${decision.destination} port ${decision.port}, ahead of the one that decided this`}
+      onClick={() => open(decision)}
+      data-testid="decision-turn-around"
+    >
+      {action}…
+    </button>
+  );
+}
+
 const DECISION_COLUMNS: readonly VirtualColumn<FirewallDecision>[] = [
   { key: 'at', header: 'Time', width: 92, mono: true, cell: (d) => formatClock(d.at), title: (d) => formatTimestamp(d.at) },
   { key: 'protocol', header: 'Proto', width: 64, cell: (d) => <span className="tag">{d.protocol}</span> },
@@ -105,4 +134,5 @@ const DECISION_COLUMNS: readonly VirtualColumn<FirewallDecision>[] = [
   { key: 'action', header: 'Action', width: 76, cell: (d) => <ActionBadge action={d.action} /> },
   { key: 'reason', header: 'Reason', width: 112, dropOrder: 1, cell: (d) => reasonLabel(d.reason) },
   { key: 'rule', header: 'Rule', width: 140, grow: true, cell: (d) => <RuleLink decision={d} />, title: (d) => d.ruleName ?? '' },
+  { key: 'turn', header: '', width: 88, cell: (d) => <TurnAround decision={d} /> },
 ];

@@ -14,7 +14,8 @@ import {
   type RuleFormValues,
 } from './validation.ts';
 
-export type RuleDialogTarget = { kind: 'new' } | { kind: 'edit'; rule: FirewallRule };
+/** A new rule (from blank, or from `preset`, e.g. a decision turned around), or an edit. */
+export type RuleDialogTarget = { kind: 'new'; preset?: Partial<RuleFormValues> } | { kind: 'edit'; rule: FirewallRule };
 
 const selectAddressSetNames = namesSelector((state) => state.firewall.state?.addressSets);
 const selectListenerNames = namesSelector((state) => state.overview.latest?.listeners);
@@ -33,7 +34,7 @@ export function RuleFormDialog({ target, onClose }: { target: RuleDialogTarget; 
   const listeners = useAppStore(selectListenerNames);
   const validate = useCallback((values: RuleFormValues) => validateRuleForm(values, { addressSets, listeners }), [addressSets, listeners]);
   const form = useForm<RuleField, RuleFormValues, ReturnType<typeof validateRuleForm>['value']>(
-    () => (target.kind === 'edit' ? ruleFormFromRule(target.rule) : emptyRuleForm(nextPriority(useAppStore.getState()))),
+    () => (target.kind === 'edit' ? ruleFormFromRule(target.rule) : { ...emptyRuleForm(nextPriority(useAppStore.getState())), ...target.preset }),
     validate,
   );
   const { values, errors, hints, set } = form;

@@ -7,12 +7,13 @@ import {
   rateLimitInput,
   ruleInput,
   type FirewallAction,
+  type FirewallDecision,
   type FirewallProtocol,
   type FirewallRule,
   type RuleInput,
 } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
-import { parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
+import { formatIp, parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
 import type { FieldErrors, Validation } from '../../components/index.ts';
 
 /**
@@ -106,6 +107,34 @@ export function ruleFormFromRule(rule: RuleInput): RuleFormValues {
     priority: String(rule.priority ?? 1000),
     enabled: rule.enabled ?? true,
     comment: rule.comment ?? '',
+  };
+}
+
+/** Whether a rule can turn this decision around: the blocklist, a rate limit and the anti-lockout rule come before every rule. */
+export function decisionTakesRule(decision: FirewallDecision): boolean {
+  return decision.reason === 'rule' || decision.reason === 'default';
+}
+
+/**
+ * A new rule that would have decided `decision` the other way: the opposite
+ * action for its protocol, source, listener and port, just ahead of the rule
+ * that decided it (one below its priority), or at the end (the form's
+ * default) when the default policy did.
+ */
+export function ruleDraftFromDecision(decision: FirewallDecision, rules: readonly FirewallRule[]): Partial<RuleFormValues> {
+  const action: FirewallAction = decision.action === 'allow' ? 'deny' : 'allow';
+  const parsed = parseIp(decision.source);
+  // ::ffff:10.0.0.1 is 10.0.0.1 to the rules: written as people write it.
+  const source = parsed ? formatIp(parsed) : decision.source;
+  const decidedBy = decision.ruleId === null ? undefined : rules.find((rule) => rule.id === decision.ruleId);
+  return {
+    name: `${action} ${source} to ${decision.destination} port ${decision.port}`.slice(0, 80),
+    action,
+    protocol: decision.protocol,
+    source,
+    destination: decision.destination,
+    ports: String(decision.port),
+    ...(decidedBy ? { priority: String(Math.max(0, decidedBy.priority - 1)) } : {}),
   };
 }
 

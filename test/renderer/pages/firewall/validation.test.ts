@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
 import {
   completeRulePatch,
+  decisionTakesRule,
   emptyRuleForm,
   fieldErrorsFromServer,
   formatSeconds,
@@ -9,6 +10,7 @@ import {
   RULE_FIELDS,
   blockNetworkOf,
   rateLimitFormFromLimit,
+  ruleDraftFromDecision,
   ruleFormFromRule,
   rulePatch,
   validateBlockForm,
@@ -17,7 +19,7 @@ import {
   validateTestForm,
   type RuleFormValues,
 } from '../../../../renderer/pages/firewall/validation.ts';
-import type { FirewallRule } from '../../../../shared/contract/index.ts';
+import type { FirewallDecision, FirewallRule } from '../../../../shared/contract/index.ts';
 
 const form = (patch: Partial<RuleFormValues> = {}): RuleFormValues => ({ ...emptyRuleForm(100), name: 'Block scanners', source: '203.0.113.0/24', ...patch });
 
@@ -122,6 +124,41 @@ describe('rule patches', () => {
       enabled: false,
       comment: '',
     });
+  });
+});
+
+describe('a rule from a decision', () => {
+  const decision = (patch: Partial<FirewallDecision>): FirewallDecision => ({
+    id: 'd1',
+    at: 0,
+    protocol: 'tcp',
+    source: '::ffff:203.0.113.7',
+    destination: 'echo',
+    port: 443,
+    action: 'allow',
+    reason: 'rule',
+    ruleId: 'r1',
+    ruleName: 'web',
+    ...patch,
+  });
+
+  it('turns an allow by a rule into a deny just ahead of that rule, for the source as IPv4', () => {
+    const draft = ruleDraftFromDecision(decision({}), [rule]);
+    expect(draft).toEqual({ name: 'deny 203.0.113.7 to echo port 443', action: 'deny', protocol: 'tcp', source: '203.0.113.7', destination: 'echo', ports: '443', priority: '99' });
+    // The form it fills validates as it is.
+    expect(validateRuleForm({ ...emptyRuleForm(1000), ...draft }).errors).toEqual({});
+  });
+
+  it('turns a default-policy deny into an allow at the end (no priority of its own), and never below 0', () => {
+    const draft = ruleDraftFromDecision(decision({ action: 'deny', reason: 'default', ruleId: null, ruleName: null, source: '2001:db8::1', protocol: 'udp', port: 53 }), [rule]);
+    expect(draft).toEqual({ name: 'allow 2001:db8::1 to echo port 53', action: 'allow', protocol: 'udp', source: '2001:db8::1', destination: 'echo', ports: '53' });
+    expect(ruleDraftFromDecision(decision({}), [{ ...rule, priority: 0 }]).priority).toBe('0');
+  });
+
+  it('is offered only where a rule can change the decision', () => {
+    expect(decisionTakesRule(decision({ reason: 'rule' }))).toBe(true);
+    expect(decisionTakesRule(decision({ reason: 'default' }))).toBe(true);
+    for (const reason of ['blocklist', 'rate-limit', 'anti-lockout'] as const) expect(decisionTakesRule(decision({ reason }))).toBe(false);
   });
 });
 
