@@ -130,6 +130,10 @@ describe('taking an instance or a router out of rotation', () => {
     // Its weight is kept for when it comes back; the file says drain: true under it, its comment kept.
     expect(pair.instances[0]!.weight).toBe(1);
     expect(await configText()).toContain(`        - url: ${a.url}   # first\n          drain: true\n`);
+    // Prometheus has it too, for an alert on an instance left drained.
+    const metrics = console.running.host.gateway.prometheus();
+    expect(metrics).toContain(`netops_gateway_instance_drained{service="pair",instance="${a.url}"} 1\n`);
+    expect(metrics).toContain(`netops_gateway_instance_drained{service="pair",instance="${b.url}"} 0\n`);
 
     // No new request goes to it; the ones it had are answered.
     expect(new Set(await backendsOf('/drained', 20))).toEqual(new Set(['b']));

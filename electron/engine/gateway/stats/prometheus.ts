@@ -76,7 +76,11 @@ export function renderPrometheus(stats: GatewayStatsAggregator): string {
 /** What the control plane knows beyond the workers' request stats: middleware counters and retry budgets. */
 export interface ControlPlaneMetrics {
   middlewares: ReadonlyArray<{ name: string; type: string; counters: Readonly<Record<string, number>> }>;
-  services: ReadonlyArray<{ name: string; retries: { retries: number; allowed: number; refused: number } | null }>;
+  services: ReadonlyArray<{
+    name: string;
+    retries: { retries: number; allowed: number; refused: number } | null;
+    instances: ReadonlyArray<{ url: string; drain: boolean }>;
+  }>;
 }
 
 /**
@@ -107,6 +111,11 @@ export function renderControlPlaneMetrics(metrics: ControlPlaneMetrics): string 
   for (const { label, budget } of budgets) lines.push(`netops_gateway_retries_allowed{${label}} ${formatValue(budget.allowed)}`);
   family(lines, 'netops_gateway_retries_refused_total', 'counter', 'Retries the budget refused since the service appeared.');
   for (const { label, budget } of budgets) lines.push(`netops_gateway_retries_refused_total{${label}} ${formatValue(budget.refused)}`);
+  family(lines, 'netops_gateway_instance_drained', 'gauge', '1 while the operator has the instance drained (drain: true, out of rotation), else 0.');
+  for (const service of metrics.services) {
+    const label = `service="${escapeLabelValue(service.name)}"`;
+    for (const instance of service.instances) lines.push(`netops_gateway_instance_drained{${label},instance="${escapeLabelValue(instance.url)}"} ${instance.drain ? 1 : 0}`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

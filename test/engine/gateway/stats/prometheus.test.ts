@@ -104,8 +104,15 @@ describe('Prometheus exposition', () => {
           { name: 'key', type: 'apiKey', counters: { allowed: 12, missing: 2 } },
         ],
         services: [
-          { name: 'api', retries: { retries: 12, allowed: 100, refused: 5 } },
-          { name: 'off', retries: null },
+          {
+            name: 'api',
+            retries: { retries: 12, allowed: 100, refused: 5 },
+            instances: [
+              { url: 'http://10.0.0.1:80', drain: false },
+              { url: 'http://10.0.0.2:80', drain: true },
+            ],
+          },
+          { name: 'off', retries: null, instances: [] },
         ],
       });
     const { types, samples } = parseExposition(text);
@@ -124,5 +131,10 @@ describe('Prometheus exposition', () => {
     expect(values('netops_gateway_retries')).toEqual([[{ service: 'api' }, 12]]);
     expect(values('netops_gateway_retries_allowed')).toEqual([[{ service: 'api' }, 100]]);
     expect(values('netops_gateway_retries_refused_total')).toEqual([[{ service: 'api' }, 5]]);
+    expect(types.get('netops_gateway_instance_drained')).toBe('gauge');
+    expect(values('netops_gateway_instance_drained')).toEqual([
+      [{ service: 'api', instance: 'http://10.0.0.1:80' }, 0],
+      [{ service: 'api', instance: 'http://10.0.0.2:80' }, 1],
+    ]);
   });
 });
