@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
@@ -15,28 +15,38 @@ let a: Backend;
 let b: Backend;
 let port: number;
 let streamPort: number;
-/** L4 instances that greet each stream with their name. */
+/** L4 instances that greet each stream with their name, and keep it open until the client closes it. */
 const greeters: Array<{ server: Server; url: string }> = [];
 
 async function startGreeter(name: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((socket) => socket.end(`${name}\n`));
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.write(`${name}\n`);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, url: `tcp://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
-/** Who greets each of `count` streams through the L4 entry point. */
+/** A stream through the L4 entry point, open, with the name of the instance that greeted it. */
+function openStream(): Promise<{ name: string; socket: Socket }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(streamPort, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.endsWith('\n')) resolve({ name: text.trim(), socket });
+    });
+    socket.on('error', reject);
+  });
+}
+
+/** Who greets each of `count` streams, each closed once greeted. */
 async function streamsTo(count: number): Promise<string[]> {
   const names: string[] = [];
   for (let index = 0; index < count; index++) {
-    names.push(
-      await new Promise<string>((resolve, reject) => {
-        const socket = connect(streamPort, '127.0.0.1');
-        let text = '';
-        socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        socket.on('end', () => resolve(text.trim()));
-        socket.on('error', reject);
-      }),
-    );
+    const { name, socket } = await openStream();
+    socket.destroy();
+    names.push(name);
   }
   return names;
 }
@@ -165,10 +175,23 @@ describe('taking an instance or a router out of rotation', () => {
     expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([pinned]));
   });
 
-  it('sends no new L4 stream to a drained instance', async () => {
+  it('sends no new L4 stream to a drained instance, and counts the ones it has until they close', async () => {
     expect(new Set(await streamsTo(6))).toEqual(new Set(['x', 'y']));
+    // A stream that stays open on x through the drain.
+    let held = await openStream();
+    while (held.name !== 'x') {
+      held.socket.destroy();
+      held = await openStream();
+    }
+    const x = async () => (await client.api.gateway.status({})).services.find((service) => service.name === 'greeters')!.instances[0]!;
+    await waitFor(async () => ((await x()).traffic.inFlight === 1 ? true : undefined), 'the open stream counted on x');
     await client.api.gateway.drainInstance({ service: 'greeters', url: greeters[0]!.url, drain: true });
     expect(new Set(await streamsTo(6))).toEqual(new Set(['y']));
+    const draining = await x();
+    expect(draining).toMatchObject({ drain: true, traffic: { inFlight: 1 } });
+    expect(formatServices((await client.api.gateway.status({})).services.filter((service) => service.name === 'greeters'))).toContain('draining (1 in flight), healthy');
+    held.socket.destroy();
+    await waitFor(async () => ((await x()).traffic.inFlight === 0 ? true : undefined), 'the stream counted out');
     await client.api.gateway.drainInstance({ service: 'greeters', url: greeters[0]!.url, drain: false });
     expect(new Set(await streamsTo(6))).toEqual(new Set(['x', 'y']));
   });

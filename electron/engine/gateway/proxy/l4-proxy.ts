@@ -6,12 +6,19 @@ import type { DataPlaneHooks } from './hooks.ts';
 /** What an L4 entry point needs of its service. */
 export interface L4Service {
   readonly name: string;
+  /** The service's index in its generation's stats; -1 for none. */
+  readonly index: number;
   readonly connectTimeoutMs: number;
   /** Connect attempts per client connection (the first plus retries); nothing has been sent yet, so a retry is always safe. */
   readonly connectAttempts: number;
   pickForStream(clientIp: string, exclude: number): UpstreamInstance | undefined;
   /** Passive outlier detection: a failed connect counts against the instance. */
   reportStream(instance: UpstreamInstance, ok: boolean): void;
+}
+
+/** Where an open stream is counted in flight on its instance (the generation's stats recorder). */
+export interface StreamCounter {
+  instanceInFlight(serviceIdx: number, instanceIdx: number, change: number): void;
 }
 
 export interface L4Counters {
@@ -35,6 +42,8 @@ export class L4Proxy {
     private readonly hooks: DataPlaneHooks,
     /** An earlier generation's counters, to carry on across a reload. */
     readonly counters: L4Counters = { streams: 0, active: 0, connectErrors: 0, noInstance: 0, bytesIn: 0, bytesOut: 0 },
+    /** Open streams per instance, for "draining · N in flight" on a drained one. */
+    private readonly streams?: StreamCounter,
   ) {}
 
   readonly handle = (client: Socket): void => {
@@ -57,6 +66,8 @@ export class L4Proxy {
       return;
     }
     instance.inFlight++;
+    const counted = this.streams !== undefined && this.service.index >= 0;
+    if (counted) this.streams.instanceInFlight(this.service.index, instance.index, 1);
     const upstream = connect({ host: instance.host, port: instance.port, noDelay: true });
     let connected = false;
     const timer = setTimeout(() => upstream.destroy(new Error('connect timeout')), this.service.connectTimeoutMs);
@@ -64,6 +75,7 @@ export class L4Proxy {
     upstream.once('close', () => {
       clearTimeout(timer);
       instance.inFlight--;
+      if (counted) this.streams!.instanceInFlight(this.service.index, instance.index, -1);
       if (connected) {
         client.destroySoon();
         return;

@@ -306,7 +306,8 @@ export class GatewayStatsAggregator {
       atMs: this.now(),
       total: entityStats(this.total),
       routers: [...this.routers.values()].map((router) => ({ name: router.name, service: router.service, ...entityStats(router) })),
-      services: [...this.services.values()].map((service) => ({
+      // An L4 service counts only on its instances (open streams): it is listed by them too.
+      services: [...new Set([...this.services.keys(), ...this.instances.keys()])].map((name) => this.services.get(name) ?? new EntityTotals(name, '')).map((service) => ({
         name: service.name,
         ...entityStats(service),
         instances: [...(this.instances.get(service.name)?.values() ?? [])].map((instance) => ({

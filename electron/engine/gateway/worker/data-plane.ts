@@ -345,7 +345,7 @@ export class GatewayDataPlane implements RequestSink {
 
   private createEntryPoint(config: EntryPointConfig, key: string, generation: Generation, routers: RouterConfig[]): RunningEntryPoint {
     if (config.protocol === 'tcp') {
-      const l4 = new L4Proxy(this.l4Service(generation, config), this.hooks);
+      const l4 = new L4Proxy(this.l4Service(generation, config), this.hooks, undefined, generation.stats);
       const listener = new EntryPointListener(config, this.hooks, l4.handle, this.options.reusePort);
       return { config, key, listener, http: undefined, l4 };
     }
@@ -366,7 +366,7 @@ export class GatewayDataPlane implements RequestSink {
       running.http.generation = { table: compileRouteTable(routers, running.config.name), routers: this.compileRouters(generation, routers, running.config.name) };
     } else {
       // The counters carry on: a reload is not a new entry point.
-      running.l4 = new L4Proxy(this.l4Service(generation, running.config), this.hooks, running.l4?.counters);
+      running.l4 = new L4Proxy(this.l4Service(generation, running.config), this.hooks, running.l4?.counters, generation.stats);
       running.listener.setHandler(running.l4.handle);
     }
   }
