@@ -73,7 +73,7 @@ export function renderPrometheus(stats: GatewayStatsAggregator): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** What the control plane knows beyond the workers' request stats: middleware counters and retry budgets. */
+/** What the control plane knows beyond the workers' request stats: middleware counters, retry budgets and which instances are drained. */
 export interface ControlPlaneMetrics {
   middlewares: ReadonlyArray<{ name: string; type: string; counters: Readonly<Record<string, number>> }>;
   services: ReadonlyArray<{
@@ -84,7 +84,7 @@ export interface ControlPlaneMetrics {
 }
 
 /**
- * Middleware counters and retry budgets as Prometheus text, after
+ * Middleware counters, retry budgets and drained instances as Prometheus text, after
  * renderPrometheus's families. A middleware's counters are every worker's
  * summed; they run on when its config changes, and start again from 0 (as a
  * counter may) only when it is removed or changes type.
