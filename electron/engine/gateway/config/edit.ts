@@ -84,18 +84,21 @@ function upsert(doc: Document, list: string, item: Record<string, unknown> & { n
 }
 
 function remove(doc: Document, list: string, name: string): void {
+  const { seq, index } = findItem(doc, list, name, 'item');
+  seq.items.splice(index, 1);
+}
+
+/** The item of that name in gateway.<list> and where it is, or NETOPS_NOT_FOUND naming it as a `what`. */
+function findItem(doc: Document, list: string, name: string, what: string): { seq: YAMLSeq; index: number; item: YAMLMap } {
   const seq = listNode(doc, list, false);
   const index = seq ? indexOfName(seq, name) : -1;
-  if (!seq || index < 0) throw new NetopsError(ErrorCodes.notFound, `no item named "${name}" in gateway.${list}`);
-  seq.items.splice(index, 1);
+  if (!seq || index < 0) throw new NetopsError(ErrorCodes.notFound, `no ${what} named "${name}" in gateway.${list}`);
+  return { seq, index, item: seq.items[index] as YAMLMap };
 }
 
 /** Sets an instance's `drain: true`, or takes the key out (false is its default), touching nothing else. */
 function setDrain(doc: Document, service: string, url: string, drain: boolean): void {
-  const seq = listNode(doc, ITEM_LISTS.service, false);
-  const index = seq ? indexOfName(seq, service) : -1;
-  if (!seq || index < 0) throw new NetopsError(ErrorCodes.notFound, `no service named "${service}" in gateway.${ITEM_LISTS.service}`);
-  const instances = (seq.items[index] as YAMLMap).get('instances', true) as Node | undefined;
+  const instances = findItem(doc, ITEM_LISTS.service, service, 'service').item.get('instances', true) as Node | undefined;
   const instance = isSeq(instances) ? instances.items.find((item) => isMap(item) && item.get('url') === url) : undefined;
   if (!isMap(instance)) throw new NetopsError(ErrorCodes.notFound, `service "${service}" has no instance ${url}`);
   if (drain) instance.set('drain', true);
@@ -104,10 +107,7 @@ function setDrain(doc: Document, service: string, url: string, drain: boolean): 
 
 /** Sets a router's `enabled: false`, or takes the key out (true is its default), touching nothing else. */
 function setRouterEnabled(doc: Document, name: string, enabled: boolean): void {
-  const seq = listNode(doc, ITEM_LISTS.router, false);
-  const index = seq ? indexOfName(seq, name) : -1;
-  if (!seq || index < 0) throw new NetopsError(ErrorCodes.notFound, `no router named "${name}" in gateway.${ITEM_LISTS.router}`);
-  const router = seq.items[index] as YAMLMap;
+  const router = findItem(doc, ITEM_LISTS.router, name, 'router').item;
   if (enabled) router.delete('enabled');
   else router.set('enabled', false);
 }
