@@ -1,5 +1,4 @@
 import type { FirewallAction, RateLimit } from '../../../shared/contract/firewall.ts';
-import { parseCidr, parseIp } from '../../../shared/net/index.ts';
 import type { BlockRecord } from './blocklist.ts';
 import type { RuleRecord } from './rule-set.ts';
 
@@ -51,10 +50,9 @@ export function explainAntiLockout(query: Query): string {
   return `Allowed by the anti-lockout rule: ${query.source} is loopback, and a client on loopback always reaches listener ${query.listener}, the console, whatever the blocklist, rules and policies say (console.antiLockout in the config turns it off).`;
 }
 
-export function explainRateLimited(query: Query, limit: RateLimit, allowedBy: string, tokens: number): string {
-  const ip = parseIp(query.source);
-  // IPv6 sources share the allowance of their prefix (RateLimit.ipv6Prefix).
-  const who = ip?.family === 6 && limit.ipv6Prefix < 128 ? `${query.source}'s network ${parseCidr(`${query.source}/${limit.ipv6Prefix}`)!.text}` : query.source;
+/** `limited` is what the allowance belongs to (RateLimiter.banAddress): the source, or an IPv6 one's network. */
+export function explainRateLimited(query: Query, limit: RateLimit, allowedBy: string, tokens: number, limited: string): string {
+  const who = limited === query.source ? query.source : `${query.source}'s network ${limited}`;
   return (
     `Denied by the rate limit of listener ${limit.listener}: ${allowedBy}, but ${who} has used up its allowance ` +
     `(${limit.ratePerSecond}/s, burst ${limit.burst}; ${tokens.toFixed(2)} tokens now). Rate limits apply after the rules allow.`

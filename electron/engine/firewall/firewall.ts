@@ -365,7 +365,7 @@ export class Firewall implements Disposable {
       const now = this.clock.exact();
       if (!limiter.wouldAllow(key, now)) {
         const allowedBy = rule ? `rule "${rule.rule.name}" allows it` : 'the default policy allows it';
-        return { ...RATE_LIMITED, explanation: explainRateLimited(described, limiter.config, allowedBy, limiter.tokensOf(key, now)) };
+        return { ...RATE_LIMITED, explanation: explainRateLimited(described, limiter.config, allowedBy, limiter.tokensOf(key, now), limiter.banAddress(family, words, query.source)) };
       }
     }
     return { ...result, explanation };

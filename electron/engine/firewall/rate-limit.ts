@@ -53,7 +53,7 @@ export class RateLimiter {
     return family === FAMILY_V6 && prefix < 128 ? v6PrefixKey(words, prefix) : source;
   }
 
-  /** What a ban of a source puts on the blocklist: the address, or an IPv6 one's /ipv6Prefix network. */
+  /** What a source's allowance belongs to, and so what a ban of it puts on the blocklist: the address, or an IPv6 one's /ipv6Prefix network. */
   banAddress(family: AddressFamily, words: AddressWords, source: string): string {
     const prefix = this.config.ipv6Prefix;
     return family === FAMILY_V6 && prefix < 128 ? v6PrefixCidr(words, prefix) : source;
