@@ -3,6 +3,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Contract } from '../../shared/contract/index.ts';
+import { poolsByInstance, type GatewayPool } from '../../shared/contract/gateway.ts';
 import { ErrorCodes } from '../../shared/errors.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { formatServices } from '../../electron/headless/gateway-commands.ts';
@@ -72,6 +73,7 @@ routers:
     service: pair
 services:
   - name: pair
+    pool: { minIdle: 2 }
     instances:
       - url: ${a.url}   # first
       - url: ${b.url}
@@ -108,6 +110,16 @@ afterEach(() => {
 
 const configText = () => readFile(join(console.dataDir, 'test-config.yaml'), 'utf8');
 
+/** The pool of service pair's instance at `url`, summed over the workers. */
+async function pairPoolOf(url: string): Promise<GatewayPool | undefined> {
+  const pair = (await client.api.gateway.status({})).services.find((service) => service.name === 'pair')!;
+  return poolsByInstance(pair.pools).get(url);
+}
+
+function connectionsTo(backend: Backend): Promise<number> {
+  return new Promise((resolve, reject) => backend.server.getConnections((error, count) => (error ? reject(error) : resolve(count))));
+}
+
 async function backendsOf(path: string, count: number): Promise<string[]> {
   const seen: string[] = [];
   for (let index = 0; index < count; index++) {
@@ -121,6 +133,8 @@ async function backendsOf(path: string, count: number): Promise<string[]> {
 describe('taking an instance or a router out of rotation', () => {
   it('takes it out of rotation through the config file while its requests in flight finish, and puts it back', async () => {
     expect(new Set(await backendsOf('/before', 10))).toEqual(new Set(['a', 'b']));
+    // minIdle keeps two connections to each instance warm.
+    await waitFor(async () => (((await pairPoolOf(a.url))?.idle ?? 0) >= 2 ? true : undefined), 'two warm connections to a');
 
     // A slow request on a, in flight when the drain applies.
     a.delayMs = 1500;
@@ -158,11 +172,20 @@ describe('taking an instance or a router out of rotation', () => {
       return now.instances[0]!.traffic.inFlight === 0 ? now : undefined;
     }, 'nothing in flight on a');
     expect(formatServices([settled])).toMatch(new RegExp(`${a.url.replace(/[.:/]/g, '\\$&')} .* drained, healthy\\n`));
+    // Its pool let its connections go, the warm ones and the slow request's once answered, and warms no new one,
+    // so the operator can take a down without a connection of ours being reset.
+    await waitFor(async () => ((await pairPoolOf(a.url))?.open === 0 ? true : undefined), 'no pooled connection to a');
+    await waitFor(async () => ((await connectionsTo(a)) === 0 ? true : undefined), 'a holds no connection from the gateway');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await connectionsTo(a)).toBe(0);
+    expect((await pairPoolOf(b.url))?.open).toBeGreaterThanOrEqual(2);
 
     const returned = await client.api.gateway.drainInstance({ service: 'pair', url: a.url, drain: false });
     expect(returned.version).toBeGreaterThan(drained.version);
     expect(await configText()).not.toContain('drain:');
     expect(new Set(await backendsOf('/returned', 10))).toEqual(new Set(['a', 'b']));
+    // Back in rotation, its pool warms minIdle again.
+    await waitFor(async () => (((await pairPoolOf(a.url))?.idle ?? 0) >= 2 ? true : undefined), 'two warm connections to a again');
   });
 
   it('moves the clients a hash pins to a drained instance, and gives them back when it returns', async () => {

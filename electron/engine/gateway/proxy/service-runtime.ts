@@ -102,7 +102,13 @@ export class ServiceRuntime implements L4Service {
         ejectedUntilMs: carried?.ejectedUntilMs ?? 0,
       };
     });
-    this.pools = pools ? config.instances.map((instance) => pools.get(config, instance.url)) : [];
+    this.pools = pools
+      ? config.instances.map((instance) => {
+          const pool = pools.get(config, instance.url);
+          pool.setDrained(instance.drain);
+          return pool;
+        })
+      : [];
     this.balancer = createBalancer(config.balancer, this.instances, config.hashOn);
     this.outlier = new OutlierDetector(config.outlier, this.instances, previous?.outlier.carry());
     this.retryBudget = retryBudget ?? new RetryBudget(config.retry);

@@ -110,6 +110,8 @@ export class UpstreamPool implements Disposable {
   private queueTimeouts = 0;
   private queueRejected = 0;
   private closed = false;
+  /** Its instance is drained (see setDrained): no idle connections kept, none pre-warmed. */
+  private drained = false;
   /** The connection pipelined requests fill before another is taken (see takeShared). */
   private sharing: UpstreamConnection | undefined = undefined;
   private shared = 0;
@@ -190,9 +192,36 @@ export class UpstreamPool implements Disposable {
       waiter.callback(null, connection);
       return;
     }
+    if (this.drained) {
+      // No balancer sends it new requests: a kept connection would only be reset when the instance goes down.
+      connection.socket.end();
+      return;
+    }
     connection.idle = true;
     connection.idleSinceMs = Date.now();
     this.idleConnections.push(connection);
+  }
+
+  /**
+   * An instance being drained (HAProxy's DRAIN) gets no new requests, and
+   * its operator is waiting to take it down: its pool closes the idle
+   * connections now and each busy one when it is given back (after any
+   * caller queued for it), and stops pre-warming minIdle, so that once its
+   * last request is answered nothing of ours is connected to it. Requests
+   * already on their way still get a connection. Undrained, the pool
+   * pre-warms again.
+   */
+  setDrained(drained: boolean): void {
+    if (drained === this.drained) return;
+    this.drained = drained;
+    if (drained) {
+      for (const connection of this.idleConnections.splice(0)) {
+        connection.idle = false;
+        connection.socket.end();
+      }
+    } else {
+      this.fillMinIdle();
+    }
   }
 
   /** Takes a lent connection out of the pool for good: its slot is free for a new connection at once. */
@@ -287,7 +316,7 @@ export class UpstreamPool implements Disposable {
   }
 
   private fillMinIdle(): void {
-    if (this.closed) return;
+    if (this.closed || this.drained) return;
     let missing = this.options.minIdle - (this.openCount + this.connectingCount);
     while (missing-- > 0) {
       // A failed pre-warm is counted in connectErrors; the next close or acquire tries again.

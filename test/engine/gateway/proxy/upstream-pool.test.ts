@@ -154,6 +154,38 @@ describe('the upstream pool', () => {
     await waitFor(() => target.stats().open === 0, 'idle connections closed');
   });
 
+  it('keeps no connection to a drained instance: idle ones close, a busy one after the caller queued for it, none pre-warmed', async () => {
+    const opened: Socket[] = [];
+    const target = pool({ maxSize: 2, minIdle: 1, onSocket: (socket) => opened.push(socket) });
+    await waitFor(() => target.stats().idle === 1, 'one warm connection');
+    const [first, second] = await Promise.all([acquire(target), acquire(target)]);
+    const queued = acquire(target);
+    target.setDrained(true);
+    // Requests already on their way still get a connection: the queued caller takes the first one given back.
+    target.release(first.connection!, true);
+    expect((await queued).connection).toBe(first.connection);
+    target.release(second.connection!, true);
+    target.release(first.connection!, true);
+    await waitFor(() => (target.stats().open === 0 ? true : undefined), 'every connection closed');
+    expect(opened.every((socket) => socket.closed || socket.writableEnded)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(target.stats()).toMatchObject({ open: 0, idle: 0 });
+    expect(opened).toHaveLength(2);
+
+    // Undrained, it pre-warms minIdle again.
+    target.setDrained(false);
+    await waitFor(() => target.stats().idle === 1, 'warm again');
+    expect(opened).toHaveLength(3);
+  });
+
+  it('closes the idle connections at once when drained', async () => {
+    const target = pool({ minIdle: 2 });
+    await waitFor(() => target.stats().idle === 2, 'two warm connections');
+    target.setDrained(true);
+    expect(target.stats().idle).toBe(0);
+    await waitFor(() => (target.stats().open === 0 ? true : undefined), 'both closed');
+  });
+
   it('reports a refused connect as a connect error', async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
