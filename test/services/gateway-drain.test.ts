@@ -14,6 +14,9 @@ let console: TestConsole;
 let client: RpcClient<Contract>;
 let a: Backend;
 let b: Backend;
+/** Instances of a health-checked service no router sends to: every request they get is a health check. */
+let checkedC: Backend;
+let checkedD: Backend;
 let port: number;
 let streamPort: number;
 /** L4 instances that greet each stream with their name, and keep it open until the client closes it. */
@@ -56,6 +59,8 @@ beforeAll(async () => {
   a = await startBackend('a');
   b = await startBackend('b');
   greeters.push(await startGreeter('x'), await startGreeter('y'));
+  checkedC = await startBackend('c');
+  checkedD = await startBackend('d');
   console = await startTestConsole(
     gatewayYaml(`entryPoints:
   - name: web
@@ -88,7 +93,13 @@ services:
   - name: greeters
     instances:
       - url: ${greeters[0]!.url}
-      - url: ${greeters[1]!.url}`),
+      - url: ${greeters[1]!.url}
+  - name: checked
+    # One check of each instance within the first second, then none for an hour.
+    healthCheck: { path: /healthz, intervalMs: 3600000 }
+    instances:
+      - url: ${checkedC.url}
+      - url: ${checkedD.url}`),
   );
   client = await connectClient(console.origin, console.token);
   port = console.running.host.gateway.boundPorts()['web']!;
@@ -100,6 +111,8 @@ afterAll(async () => {
   await console?.close();
   await a?.close();
   await b?.close();
+  await checkedC?.close();
+  await checkedD?.close();
   for (const { server } of greeters) server.close();
 });
 
@@ -232,6 +245,25 @@ describe('taking an instance or a router out of rotation', () => {
     expect(await configText()).not.toContain('enabled: false');
     expect(new Set(await backendsOf('/sticky', 10))).toEqual(new Set([pinned]));
     await expect(client.api.gateway.setRouterEnabled({ name: 'nope', enabled: false })).rejects.toMatchObject({ code: ErrorCodes.notFound });
+  });
+
+  it('keeps the health checks running through a drain or a weight change, without starting them over', async () => {
+    // A new checker would check each instance again within a second; the running one waits its hour.
+    await waitFor(() => (checkedC.hits === 1 && checkedD.hits === 1 ? true : undefined), 'the first check of each instance');
+    await client.api.gateway.drainInstance({ service: 'checked', url: checkedC.url, drain: true });
+    const service = (await client.api.gateway.status({})).services.find((candidate) => candidate.name === 'checked')!;
+    const item = { ...(service.config as Record<string, unknown>), instances: [{ url: checkedC.url, drain: true }, { url: checkedD.url, weight: 3 }] };
+    await client.api.gateway.upsert({ kind: 'service', item });
+    const after = (await client.api.gateway.status({})).services.find((candidate) => candidate.name === 'checked')!;
+    expect(after.instances.map((instance) => [instance.drain, instance.weight])).toEqual([
+      [true, 1],
+      [false, 3],
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect([checkedC.hits, checkedD.hits]).toEqual([1, 1]);
+    // A change of what it checks does start it over.
+    await client.api.gateway.upsert({ kind: 'service', item: { ...item, healthCheck: { path: '/healthz', intervalMs: 3_600_000, timeoutMs: 1500 } } });
+    await waitFor(() => (checkedC.hits === 2 && checkedD.hits === 2 ? true : undefined), 'a check of each instance by the new checker');
   });
 
   it('refuses an unknown service or instance with its name, and changes nothing', async () => {
