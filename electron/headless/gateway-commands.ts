@@ -99,7 +99,7 @@ export async function planGatewayCommand(parsed: ReturnType<typeof parseGatewayA
         const applied = await client.api.gateway.apply({ ...params, source: 'cli' }, APPLY_TIMEOUT).catch(async (error: unknown) => {
           throw await withLocalFileName(client, error, file);
         });
-        await reportApplied(client, out, json, applied, `applied ${file}: version ${applied.version}`, file);
+        await reportApplied(client, out, json, applied, `applied ${file}: version ${applied.version}`, { localFile: file, listSwitchedOff: true });
       };
     }
     case 'versions':
@@ -122,7 +122,7 @@ export async function planGatewayCommand(parsed: ReturnType<typeof parseGatewayA
       const id = versionArgument(positionals[0], 'the version to roll back to');
       return async (client, out) => {
         const applied = await client.api.gateway.rollback({ id }, APPLY_TIMEOUT);
-        await reportApplied(client, out, json, applied, `rolled back to version ${id}: now version ${applied.version}`);
+        await reportApplied(client, out, json, applied, `rolled back to version ${id}: now version ${applied.version}`, { listSwitchedOff: true });
       };
     }
     case 'enable':
@@ -233,8 +233,10 @@ async function reportApplied(
   json: boolean,
   applied: { version: number; disabled: string[] },
   headline: string,
-  localFile?: string,
+  /** After an apply or a rollback, which items the new config switches off (a router switch's headline says it already). */
+  options: { localFile?: string; listSwitchedOff?: boolean } = {},
 ): Promise<void> {
+  const { localFile, listSwitchedOff = false } = options;
   const status = await client.api.gateway.status({}, TIMEOUT);
   const named = (kind: DisabledItem['kind'], items: Array<{ name: string; status: string; errors: string[] }>) =>
     items
@@ -248,12 +250,13 @@ async function reportApplied(
   ];
   if (json) return out(`${JSON.stringify({ version: applied.version, disabled }, null, 2)}\n`);
   out(`${headline}\n`);
-  if (disabled.length === 0) return;
-  out(`${plural(disabled.length, 'item')} disabled, the rest applied:\n`);
-  for (const item of disabled) {
-    const why = item.errors.length === 0 ? [SWITCHED_OFF] : item.errors;
-    out(`  ${kindLabel(item.kind)} ${item.name}:\n${why.map((line) => `    ${line}\n`).join('')}`);
-  }
+  // Switched off on purpose (enabled: false) is not a problem: one line names them, apart from those an error disabled.
+  const off = disabled.filter((item) => item.errors.length === 0);
+  const broken = disabled.filter((item) => item.errors.length > 0);
+  if (listSwitchedOff && off.length > 0) out(`switched off: ${off.map((item) => `${kindLabel(item.kind)} ${item.name}`).join(', ')}\n`);
+  if (broken.length === 0) return;
+  out(`${plural(broken.length, 'item')} disabled by errors, the rest applied:\n`);
+  for (const item of broken) out(`  ${kindLabel(item.kind)} ${item.name}:\n${item.errors.map((line) => `    ${line}\n`).join('')}`);
 }
 
 function kindLabel(kind: DisabledItem['kind']): string {
