@@ -135,8 +135,10 @@ describe('the console in headless Chromium against netops serve', () => {
   });
 
   it('shows ages of minutes and hours whole, not cut short', async () => {
-    // A page of its own, on a clock that can jump ahead: the shared page keeps real time for the reconnect test.
-    const aged = await context.newPage();
+    // A context of its own, on a clock that can jump ahead: Playwright's clock is the whole context's, and the
+    // shared page keeps real time for the screenshots and the reconnect test.
+    const agedContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
+    const aged = await agedContext.newPage();
     try {
       await aged.clock.install();
       await aged.goto(serve.url);
@@ -151,7 +153,7 @@ describe('the console in headless Chromium against netops serve', () => {
         expect(await cutShort()).toEqual([]);
       }
     } finally {
-      await aged.close();
+      await agedContext.close();
     }
   });
 
@@ -188,6 +190,8 @@ describe('the console in headless Chromium against netops serve', () => {
       await page.getByTestId('nav-connections').click();
       await expect.poll(count).toBe('4');
       await page.getByTestId('connection-row').first().click();
+      // On real time: the sockets opened seconds or minutes ago, not hours (a jumped clock must not leak into this page).
+      expect(await page.getByTestId('connection-row').first().textContent()).not.toMatch(/\dh \d+m/);
       await screenshot(page, `connections-${theme}`);
       await page.keyboard.press('Escape');
     }
