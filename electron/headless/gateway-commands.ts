@@ -4,6 +4,8 @@ import {
   instanceConfig,
   poolsByInstance,
   retryBudgetLabel,
+  serviceSlowStartMs,
+  slowStartShare,
   textParam,
   type ConfigVersion,
   type Contract,
@@ -342,14 +344,15 @@ export function formatRouters(routers: GatewayRouterStatus[]): string {
   return `${table(['NAME', 'STATUS', 'ENTRY POINTS', 'MATCH', 'MIDDLEWARES', 'SERVICE', 'RPS', 'ERRORS', 'P99', 'PROBLEM'], rows)}\n${plural(routers.length, 'router')}\n`;
 }
 
-function instanceHealth(instance: GatewayServiceStatus['instances'][number]): string {
+function instanceHealth(instance: GatewayServiceStatus['instances'][number], slowStartMs: number, nowMs: number): string {
   const drained = !instance.drain ? '' : instance.traffic.inFlight > 0 ? `draining (${instance.traffic.inFlight} in flight), ` : 'drained, ';
   if (instance.ejectedUntil !== null) return `${drained}ejected until ${isoTime(instance.ejectedUntil)}`;
   if (!instance.healthy) return `${drained}${instance.lastHealthError ? `unhealthy: ${instance.lastHealthError}` : 'unhealthy'}`;
-  return `${drained}healthy`;
+  const warming = instance.warmingUntil === null ? '' : `, slow start ${Math.floor(slowStartShare(instance.warmingUntil, slowStartMs, nowMs) * 100)}% of its weight until ${isoTime(instance.warmingUntil)}`;
+  return `${drained}healthy${warming}`;
 }
 
-export function formatServices(services: GatewayServiceStatus[]): string {
+export function formatServices(services: GatewayServiceStatus[], nowMs = Date.now()): string {
   const blocks = services.map((service) => {
     const retries = retryBudgetLabel(service.retries);
     const head = `service ${service.name}  ${service.status}  balancer ${service.balancer}  rps ${rate(service.traffic.rps)}  errors ${percent(service.traffic.errorRate)}  p50 ${latency(service.traffic.p50Ms)}  p99 ${latency(service.traffic.p99Ms)}${retries ? `  ${retries}` : ''}`;
@@ -363,7 +366,7 @@ export function formatServices(services: GatewayServiceStatus[]): string {
         ...trafficCells(instance.traffic),
         pool ? `${pool.open}/${pool.idle}/${pool.busy}/${pool.queued}` : '-',
         pool ? `${pool.created}/${pool.reused}` : '-',
-        instanceHealth(instance),
+        instanceHealth(instance, serviceSlowStartMs(service), nowMs),
       ];
     });
     const instances = rows.length === 0 ? '  no instances' : table(['INSTANCE', 'WEIGHT', 'RPS', 'ERRORS', 'P50', 'P99', 'OPEN/IDLE/BUSY/QUEUED', 'CREATED/REUSED', 'HEALTH'], rows).replace(/^/gm, '  ');

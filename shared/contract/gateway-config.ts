@@ -253,6 +253,20 @@ export const retryConfig = z
   })
   .strict();
 
+/**
+ * Slow start's floor: a warming instance gets at least this share of its
+ * weight (Envoy's default min_weight_percent), so it is tried at once rather
+ * than after the ramp has climbed.
+ */
+export const SLOW_START_FLOOR = 0.1;
+
+/** The share of its weight an instance warming until `untilMs` has reached at `nowMs`, over a slow start of `slowStartMs`. */
+export function slowStartShare(untilMs: number, slowStartMs: number, nowMs: number): number {
+  if (untilMs <= nowMs || slowStartMs <= 0) return 1;
+  const share = 1 - (untilMs - nowMs) / slowStartMs;
+  return share > SLOW_START_FLOOR ? share : SLOW_START_FLOOR;
+}
+
 export const serviceConfig = z
   .object({
     name: gatewayName,
@@ -268,6 +282,14 @@ export const serviceConfig = z
     requestTimeoutMs: ms(3_600_000).min(1).default(30_000),
     /** A pooled upstream connection idle this long is closed. */
     idleTimeoutMs: ms(3_600_000).min(1).default(60_000),
+    /**
+     * Slow start (HAProxy's slowstart, NGINX Plus's slow_start): an instance
+     * coming back (healthy again, its ejection over, returned from a drain, or
+     * added to the running service) climbs from a tenth of its weight to all
+     * of it over this long. 0: off. Not for balancer hash, whose keys would
+     * move back and forth while the share climbed.
+     */
+    slowStartMs: ms(3_600_000).default(0),
     pool: z
       .object({
         maxSize: z.number().int().min(1).max(100_000).default(256),

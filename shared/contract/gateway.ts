@@ -58,6 +58,8 @@ export const gatewayInstance = z.object({
   healthy: z.boolean(),
   /** Passive outlier ejection: until when (ms since epoch), or null. */
   ejectedUntil: z.number().nullable(),
+  /** Slow start: climbing to its full weight until when (ms since epoch), or null (see the service's slowStartMs). */
+  warmingUntil: z.number().nullable(),
   lastHealthError: z.string().nullable(),
   traffic: trafficFigures,
 });
@@ -148,6 +150,14 @@ export type GatewayInstanceStatus = z.infer<typeof gatewayInstance>;
 export type GatewayMiddlewareStatus = z.infer<typeof gatewayMiddleware>;
 export type GatewayEntryPointStatus = z.infer<typeof gatewayEntryPoint>;
 export type GatewayPool = z.infer<typeof gatewayPool>;
+
+/** A service's slow start in ms, from its config as the status carries it (0 when off, or for a broken service). */
+export function serviceSlowStartMs(service: { config: unknown }): number {
+  const config = service.config;
+  if (typeof config !== 'object' || config === null) return 0;
+  const value = (config as { slowStartMs?: unknown }).slowStartMs;
+  return typeof value === 'number' && value > 0 ? value : 0;
+}
 
 /**
  * A service's pools, one an instance. With several workers each has a pool

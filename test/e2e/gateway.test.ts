@@ -281,6 +281,32 @@ describe('the Gateway screen against netops serve', () => {
     expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).not.toContain('drain:');
     expect((await send(gatewayPort, '/hello/returned-again')).status).toBe(200);
 
+    // Slow start, set in the editor: back from a drain, the instance climbs from a tenth of its weight, and its row says so.
+    await card.getByTestId('service-edit').click();
+    await eventually(() => dialog.isVisible()).toBe(true);
+    await dialog.getByTestId('service-slow-start').fill('60000');
+    await page.getByTestId('service-save').click();
+    await eventually(async () => (await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).includes('slowStartMs: 60000')).toBe(true);
+    await instance.getByTestId('instance-drain-toggle').click();
+    await eventually(() => instance.locator('[data-drain]').textContent()).toBe('drained');
+    await instance.getByTestId('instance-drain-toggle').click();
+    const warming = instance.locator('[data-warming]');
+    await eventually(() => warming.count()).toBe(1);
+    expect(Number(await warming.getAttribute('data-warming'))).toBeGreaterThanOrEqual(10);
+    expect(Number(await warming.getAttribute('data-warming'))).toBeLessThan(30);
+    expect(await warming.textContent()).toMatch(/^warming · \d+%$/);
+    expect(await instance.locator('[data-health]').textContent()).toBe('healthy');
+    await shoot('services-warming');
+    expect((await send(gatewayPort, '/hello/warming')).status).toBe(200);
+    // Switched off, the ramp ends at once.
+    await card.getByTestId('service-edit').click();
+    await eventually(() => dialog.isVisible()).toBe(true);
+    expect(await dialog.getByTestId('service-slow-start').inputValue()).toBe('60000');
+    await dialog.getByTestId('service-slow-start').fill('');
+    await page.getByTestId('service-save').click();
+    await eventually(() => warming.count()).toBe(0);
+    expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).not.toContain('slowStartMs');
+
     // The instance's kept-alive upstream connections are on the Connections screen too, as outbound rows of its pool.
     await page.getByTestId('nav-connections').click();
     await page.getByTestId('connections-search').fill('owner:pool');

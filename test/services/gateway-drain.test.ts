@@ -17,6 +17,9 @@ let b: Backend;
 /** Instances of a health-checked service no router sends to: every request they get is a health check. */
 let checkedC: Backend;
 let checkedD: Backend;
+/** The instances of a service with slow start. */
+let warmE: Backend;
+let warmF: Backend;
 let port: number;
 let streamPort: number;
 /** L4 instances that greet each stream with their name, and keep it open until the client closes it. */
@@ -61,6 +64,8 @@ beforeAll(async () => {
   greeters.push(await startGreeter('x'), await startGreeter('y'));
   checkedC = await startBackend('c');
   checkedD = await startBackend('d');
+  warmE = await startBackend('e');
+  warmF = await startBackend('f');
   console = await startTestConsole(
     gatewayYaml(`entryPoints:
   - name: web
@@ -73,6 +78,9 @@ routers:
   - name: sticky
     match: { path: { prefix: /sticky } }
     service: sticky
+  - name: warm
+    match: { path: { prefix: /warm } }
+    service: warm
   - name: all
     match: { path: { prefix: / } }
     service: pair
@@ -94,6 +102,12 @@ services:
     instances:
       - url: ${greeters[0]!.url}
       - url: ${greeters[1]!.url}
+  - name: warm
+    slowStartMs: ${SLOW_START_MS}
+    healthCheck: { path: /healthz, intervalMs: 100, timeoutMs: 1000, healthyThreshold: 1, unhealthyThreshold: 1 }
+    instances:
+      - url: ${warmE.url}
+      - url: ${warmF.url}
   - name: checked
     # One check of each instance within the first second, then none for an hour.
     healthCheck: { path: /healthz, intervalMs: 3600000 }
@@ -113,6 +127,8 @@ afterAll(async () => {
   await b?.close();
   await checkedC?.close();
   await checkedD?.close();
+  await warmE?.close();
+  await warmF?.close();
   for (const { server } of greeters) server.close();
 });
 
@@ -120,6 +136,8 @@ afterEach(() => {
   a.delayMs = 0;
   b.delayMs = 0;
 });
+
+const SLOW_START_MS = 3000;
 
 const configText = () => readFile(join(console.dataDir, 'test-config.yaml'), 'utf8');
 
@@ -264,6 +282,40 @@ describe('taking an instance or a router out of rotation', () => {
     // A change of what it checks does start it over.
     await client.api.gateway.upsert({ kind: 'service', item: { ...item, healthCheck: { path: '/healthz', intervalMs: 3_600_000, timeoutMs: 1500 } } });
     await waitFor(() => (checkedC.hits === 2 && checkedD.hits === 2 ? true : undefined), 'a check of each instance by the new checker');
+  });
+
+  it('gives an instance back from a drain or a failed health check a share that climbs to its weight (slow start)', async () => {
+    const warmStatus = async () => (await client.api.gateway.status({})).services.find((service) => service.name === 'warm')!;
+    /** How many of `count` requests e answers. */
+    const eOf = async (count: number) => (await backendsOf('/warm', count)).filter((name) => name === 'e').length;
+    await waitFor(async () => ((await warmStatus()).instances.every((instance) => instance.healthy) ? true : undefined), 'both instances healthy');
+    expect(await eOf(20)).toBe(10);
+
+    for (const takeOut of ['drain', 'health'] as const) {
+      if (takeOut === 'drain') {
+        await client.api.gateway.drainInstance({ service: 'warm', url: warmE.url, drain: true });
+        expect(await eOf(10)).toBe(0);
+        await client.api.gateway.drainInstance({ service: 'warm', url: warmE.url, drain: false });
+      } else {
+        warmE.status = 503;
+        await waitFor(async () => ((await warmStatus()).instances[0]!.healthy ? undefined : true), 'e unhealthy');
+        warmE.status = 200;
+        await waitFor(async () => ((await warmStatus()).instances[0]!.healthy ? true : undefined), 'e healthy again');
+      }
+      // Back at a tenth of its weight and climbing: far below its half of the requests at first.
+      const early = await eOf(30);
+      expect(early, `${takeOut}: e's part of the first 30 requests`).toBeGreaterThanOrEqual(1);
+      expect(early, `${takeOut}: e's part of the first 30 requests`).toBeLessThanOrEqual(9);
+      const warming = await waitFor(async () => {
+        const status = await warmStatus();
+        return status.instances[0]!.warmingUntil !== null ? status : undefined;
+      }, 'e reported warming');
+      expect(warming.instances[1]!.warmingUntil).toBeNull();
+      expect(formatServices([warming])).toMatch(new RegExp(`${warmE.url.replace(/[.:/]/g, '\\$&')} .* healthy, slow start \\d+% of its weight until \\d{4}-`));
+      // Once the slow start is over, its half again.
+      await waitFor(async () => ((await warmStatus()).instances[0]!.warmingUntil === null ? true : undefined), 'e warmed up', 2 * SLOW_START_MS);
+      expect(await eOf(20)).toBe(10);
+    }
   });
 
   it('refuses an unknown service or instance with its name, and changes nothing', async () => {

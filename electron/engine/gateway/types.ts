@@ -85,6 +85,10 @@ export interface UpstreamInstance {
   healthy: boolean;
   /** Passive outlier ejection: unavailable until this (ms since epoch); 0 when not ejected. */
   ejectedUntilMs: number;
+  /** The service's slow start (0: off): how long an instance coming back takes to reach its full weight. */
+  readonly slowStartMs: number;
+  /** Slow start: until this (ms since epoch) the instance gets a share of its weight that grows to all of it (see weightAt); 0 when not warming. */
+  warmUntilMs: number;
 }
 
 /** What a balancer may read to pick: the client IP, a header, a cookie. */

@@ -26,6 +26,7 @@ const SERVER_FIELDS: FieldTable<ServiceField> = [
   [['healthCheck'], 'healthPath'],
   [['connectTimeoutMs'], 'connectTimeoutMs'],
   [['requestTimeoutMs'], 'requestTimeoutMs'],
+  [['slowStartMs'], 'slowStartMs'],
 ];
 
 export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget; onClose(): void }) {
@@ -176,6 +177,15 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
       </FormField>
       <FormField label="Response timeout (ms)" field="requestTimeoutMs" error={errors.requestTimeoutMs} help="Until the response head; empty: 30000">
         <input type="text" inputMode="numeric" className="numeric" value={values.requestTimeoutMs} onChange={(event) => set('requestTimeoutMs', event.target.value)} placeholder="30000" autoComplete="off" />
+      </FormField>
+      <FormField
+        label="Slow start (ms)"
+        field="slowStartMs"
+        error={errors.slowStartMs}
+        hint={hints.slowStartMs}
+        help="An instance coming back climbs from a tenth of its weight to all of it over this long; empty: off"
+      >
+        <input type="text" inputMode="numeric" className="numeric" value={values.slowStartMs} onChange={(event) => set('slowStartMs', event.target.value)} placeholder="off" autoComplete="off" data-testid="service-slow-start" />
       </FormField>
     </ItemDialog>
   );

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { poolsByInstance, RETRY_BUDGET_HINT, retryBudgetLabel, type GatewayInstanceStatus, type GatewayServiceStatus } from '../../../shared/contract/index.ts';
+import { poolsByInstance, RETRY_BUDGET_HINT, retryBudgetLabel, serviceSlowStartMs, slowStartShare, type GatewayInstanceStatus, type GatewayServiceStatus } from '../../../shared/contract/index.ts';
 import { ConfirmDialog, EditIcon, formatCount, formatCountdown, formatRate, PlusIcon, TrashIcon, useAction, useNow } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { formatErrorRate, formatLatency, ItemStatusBadge, TrafficCells, useGatewayApi } from './common.tsx';
@@ -120,6 +120,7 @@ function ServiceCard({ service, onEdit, onDelete }: { service: GatewayServiceSta
                       <span className="gw-instance-states">
                         {instance.drain ? <Drained instance={instance} /> : null}
                         <HealthState instance={instance} />
+                        {instance.warmingUntil !== null && instance.healthy ? <Warming until={instance.warmingUntil} slowStartMs={serviceSlowStartMs(service)} /> : null}
                       </span>
                     </td>
                     <TrafficCells traffic={instance.traffic} />
@@ -192,6 +193,18 @@ function DrainButton({ service, instance }: { service: string; instance: Gateway
     >
       {busy ? (drain ? 'Draining…' : 'Returning…') : drain ? 'Drain' : 'Return'}
     </button>
+  );
+}
+
+/** Slow start: the share of its weight the instance has reached, climbing on the screen's clock. */
+function Warming({ until, slowStartMs }: { until: number; slowStartMs: number }) {
+  const now = useNow();
+  if (until <= now) return null;
+  const percent = Math.floor(slowStartShare(until, slowStartMs, now) * 100);
+  return (
+    <span className="pill pill-neutral" data-warming={percent} title={`Slow start: its share of requests climbs to its full weight in ${formatCountdown(until - now)}`}>
+      warming · {percent}%
+    </span>
   );
 }
 

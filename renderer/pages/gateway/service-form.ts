@@ -28,7 +28,8 @@ export type ServiceField =
   | 'unhealthyThreshold'
   | 'expectStatus'
   | 'connectTimeoutMs'
-  | 'requestTimeoutMs';
+  | 'requestTimeoutMs'
+  | 'slowStartMs';
 
 const SERVICE_FIELD_TABLE: FieldTable<ServiceField> = [
   [['name'], 'name'],
@@ -44,6 +45,7 @@ const SERVICE_FIELD_TABLE: FieldTable<ServiceField> = [
   [['healthCheck', 'expectStatus'], 'expectStatus'],
   [['connectTimeoutMs'], 'connectTimeoutMs'],
   [['requestTimeoutMs'], 'requestTimeoutMs'],
+  [['slowStartMs'], 'slowStartMs'],
 ];
 
 export interface InstanceRow {
@@ -69,11 +71,13 @@ export interface ServiceFormValues {
   /** Empty: the default. */
   connectTimeoutMs: string;
   requestTimeoutMs: string;
+  /** Empty: off. */
+  slowStartMs: string;
   /** What the editor has no inputs for (outlier, retry, pool, idle timeout), kept as configured. */
   kept: Readonly<Record<string, unknown>>;
 }
 
-const EDITED_KEYS = new Set(['name', 'balancer', 'hashOn', 'instances', 'healthCheck', 'connectTimeoutMs', 'requestTimeoutMs']);
+const EDITED_KEYS = new Set(['name', 'balancer', 'hashOn', 'instances', 'healthCheck', 'connectTimeoutMs', 'requestTimeoutMs', 'slowStartMs']);
 
 export function emptyServiceForm(): ServiceFormValues {
   return {
@@ -90,6 +94,7 @@ export function emptyServiceForm(): ServiceFormValues {
     expectStatus: '',
     connectTimeoutMs: '',
     requestTimeoutMs: '',
+    slowStartMs: '',
     kept: {},
   };
 }
@@ -120,6 +125,7 @@ export function serviceFormFromConfig(config: unknown, name: string): ServiceFor
     expectStatus: Array.isArray(health?.expectStatus) ? health.expectStatus.join(', ') : '',
     connectTimeoutMs: text(service.connectTimeoutMs),
     requestTimeoutMs: text(service.requestTimeoutMs),
+    slowStartMs: service.slowStartMs === 0 ? '' : text(service.slowStartMs),
     kept,
   };
 }
@@ -169,6 +175,9 @@ export function validateServiceForm(values: ServiceFormValues): Validation<Servi
   if (connect !== undefined) candidate.connectTimeoutMs = connect;
   const request = numberField(values, 'requestTimeoutMs', errors);
   if (request !== undefined) candidate.requestTimeoutMs = request;
+  const slowStart = numberField(values, 'slowStartMs', errors);
+  if (slowStart !== undefined && slowStart !== 0) candidate.slowStartMs = slowStart;
+  if (slowStart !== undefined && slowStart > 0 && values.balancer === 'hash') hints.slowStartMs = 'The hash balancer gives a returning instance its keys back at once: no slow start';
 
   const parsed = serviceConfig.safeParse(candidate);
   if (!parsed.success) {

@@ -36,6 +36,8 @@ function instances(count: number): UpstreamInstance[] {
     inFlight: 0,
     healthy: true,
     ejectedUntilMs: 0,
+    slowStartMs: 0,
+    warmUntilMs: 0,
   }));
 }
 

@@ -21,6 +21,11 @@ const MAX_INSTANCES = 1 << 21;
  * landing on one neighbour. A ring rather than Maglev or jump hash because an
  * instance that goes unavailable is skipped in place, with no table rebuilt
  * on every health change.
+ *
+ * Slow start does not apply (as in HAProxy, whose slowstart leaves hash
+ * balancing alone): a key belongs to one instance, so a share that climbs
+ * would move keys back and forth while it does. A returning instance gets
+ * its keys back at once.
  */
 export class HashRingBalancer implements Balancer {
   private readonly points: Uint32Array;

@@ -1,13 +1,14 @@
 /**
  * Load balancing and resilience for the gateway's services: the balancers
  * behind `createBalancer` (smooth weighted round robin, weighted random,
- * least connections, power of two choices, consistent hashing), active
+ * least connections, power of two choices, consistent hashing) with slow
+ * start for instances coming back (not for the hash: see HashRingBalancer), active
  * health checks, passive outlier ejection and the retry budget. Balancers and
  * the per-request calls (OutlierDetector.onResult, RetryBudget) run on the
  * proxy's hot path and allocate nothing in the common case.
  */
 export { createBalancer } from './create-balancer.ts';
-export { isAvailable } from './availability.ts';
+export { isAvailable, startWarming, weightAt } from './availability.ts';
 export { RoundRobinBalancer } from './round-robin.ts';
 export { RandomBalancer } from './random.ts';
 export { LeastConnectionsBalancer } from './least-connections.ts';

@@ -1,5 +1,5 @@
 import type { BalanceKeySource, Balancer, UpstreamInstance } from '../types.ts';
-import { excludedIfAvailable, isAvailable } from './availability.ts';
+import { excludedIfAvailable, isAvailable, weightAt } from './availability.ts';
 
 /**
  * Least connections as nginx does it: the fewest requests in flight for the
@@ -9,10 +9,10 @@ import { excludedIfAvailable, isAvailable } from './availability.ts';
  * instance; with it, equal load spreads evenly and by weight.
  */
 export class LeastConnectionsBalancer implements Balancer {
-  private readonly score: Int32Array;
+  private readonly score: Float64Array;
 
   constructor(private readonly instances: readonly UpstreamInstance[]) {
-    this.score = new Int32Array(instances.length);
+    this.score = new Float64Array(instances.length);
   }
 
   pick(_source: BalanceKeySource, nowMs: number, exclude: number): UpstreamInstance | undefined {
@@ -24,19 +24,20 @@ export class LeastConnectionsBalancer implements Balancer {
     for (let i = 0; i < instances.length; i++) {
       const instance = instances[i]!;
       if (instance.index === exclude || !isAvailable(instance, nowMs)) continue;
+      const weight = weightAt(instance, nowMs);
       if (best < 0) {
         best = i;
         bestInFlight = instance.inFlight;
-        bestWeight = instance.weight;
+        bestWeight = weight;
         continue;
       }
       const left = instance.inFlight * bestWeight;
-      const right = bestInFlight * instance.weight;
+      const right = bestInFlight * weight;
       if (left < right) {
         best = i;
         tied = false;
         bestInFlight = instance.inFlight;
-        bestWeight = instance.weight;
+        bestWeight = weight;
       } else if (left === right) {
         tied = true;
       }
@@ -50,9 +51,10 @@ export class LeastConnectionsBalancer implements Balancer {
     for (let i = best; i < instances.length; i++) {
       const instance = instances[i]!;
       if (instance.index === exclude || !isAvailable(instance, nowMs)) continue;
-      if (instance.inFlight * bestWeight !== bestInFlight * instance.weight) continue;
-      score[i]! += instance.weight;
-      total += instance.weight;
+      const weight = weightAt(instance, nowMs);
+      if (instance.inFlight * bestWeight !== bestInFlight * weight) continue;
+      score[i]! += weight;
+      total += weight;
       if (chosen < 0 || score[i]! > score[chosen]!) chosen = i;
     }
     score[chosen]! -= total;

@@ -1,6 +1,7 @@
 import type { OutlierConfig } from '../../../../shared/contract/gateway-config.ts';
 import { Emitter, type Disposable, type Event } from '../../../../shared/lifecycle.ts';
 import type { UpstreamInstance } from '../types.ts';
+import { startWarming } from './availability.ts';
 
 /** How one proxied request ended, as outlier detection counts it. */
 export type OutlierResult = 'ok' | '5xx' | 'error';
@@ -190,6 +191,8 @@ export class OutlierDetector implements Disposable {
     const earlier = this.decayed(slot, nowMs);
     const durationMs = Math.min(this.config.maxEjectionMs, this.config.baseEjectionMs * 2 ** Math.min(earlier, 52));
     instance.ejectedUntilMs = nowMs + durationMs;
+    // Slow start from the moment it is back.
+    startWarming(instance, instance.ejectedUntilMs);
     this.ejections[slot] = earlier + 1;
     this.lastEjectionEndMs[slot] = instance.ejectedUntilMs;
     this.errors[slot] = 0;

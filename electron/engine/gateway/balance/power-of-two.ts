@@ -1,5 +1,5 @@
 import type { BalanceKeySource, Balancer, UpstreamInstance } from '../types.ts';
-import { excludedIfAvailable } from './availability.ts';
+import { excludedIfAvailable, weightAt } from './availability.ts';
 import { WeightedDraw } from './weighted-draw.ts';
 
 /**
@@ -28,7 +28,7 @@ export class PowerOfTwoBalancer implements Balancer {
     const second = this.weighted.draw(nowMs, exclude, a.index);
     if (second < 0) return a;
     const b = instances[second]!;
-    // inFlight / weight compared without dividing.
-    return b.inFlight * a.weight < a.inFlight * b.weight ? b : a;
+    // inFlight / weight compared without dividing; a warming instance with the weight it has reached.
+    return b.inFlight * weightAt(a, nowMs) < a.inFlight * weightAt(b, nowMs) ? b : a;
   }
 }

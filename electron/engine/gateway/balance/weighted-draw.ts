@@ -1,5 +1,5 @@
 import type { UpstreamInstance } from '../types.ts';
-import { isAvailable } from './availability.ts';
+import { isAvailable, weightAt } from './availability.ts';
 
 /**
  * A weighted random draw over a fixed instance list. The common case (the
@@ -8,6 +8,12 @@ import { isAvailable } from './availability.ts';
  * take the request, a second draw among the available ones only follows; the
  * two steps together still give each available instance exactly its weight's
  * share: P(i) = w/W + (U/W)(w/A) = w/A, with A + U = W.
+ *
+ * A warming instance (slow start) with weight w has reached w' = weightAt
+ * <= w: the first draw keeps it with probability w'/w, and otherwise falls
+ * to the second, which weighs every instance by what it has reached. With
+ * unavailable instances as w' = 0 this is the same sum: the first step
+ * gives w'/W, the second (1 - A'/W)(w'/A'), together w'/A'.
  */
 export class WeightedDraw {
   private readonly prefix: Float64Array;
@@ -32,12 +38,14 @@ export class WeightedDraw {
     if (this.total > 0) {
       const position = this.search(this.random() * this.total);
       const instance = instances[position]!;
-      if (instance.index !== exclude && instance.index !== alsoSkip && isAvailable(instance, nowMs)) return position;
+      if (instance.index !== exclude && instance.index !== alsoSkip && isAvailable(instance, nowMs)) {
+        if (instance.warmUntilMs <= nowMs || this.random() * instance.weight < weightAt(instance, nowMs)) return position;
+      }
     }
     let available = 0;
     for (let i = 0; i < instances.length; i++) {
       const instance = instances[i]!;
-      if (instance.index !== exclude && instance.index !== alsoSkip && isAvailable(instance, nowMs)) available += instance.weight;
+      if (instance.index !== exclude && instance.index !== alsoSkip && isAvailable(instance, nowMs)) available += weightAt(instance, nowMs);
     }
     if (available === 0) return -1;
     let target = this.random() * available;
@@ -46,7 +54,7 @@ export class WeightedDraw {
       const instance = instances[i]!;
       if (instance.index === exclude || instance.index === alsoSkip || !isAvailable(instance, nowMs)) continue;
       last = i;
-      target -= instance.weight;
+      target -= weightAt(instance, nowMs);
       if (target < 0) return i;
     }
     // Rounding can leave target at a hair above 0 after the last weight.

@@ -103,6 +103,7 @@ const workerReportShape = z.object({
   l4: z.record(z.string(), z.unknown()),
   middlewares: z.record(z.string(), z.record(z.string(), z.number())),
   ejected: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))),
+  warming: z.record(z.string(), z.array(z.tuple([z.number(), z.number()]))),
   clients: z.array(z.tuple([z.string(), z.number(), z.number()])),
   requests: z.array(z.object({ id: z.string(), status: z.number() }).loose()).max(100_000),
   headerTimeouts: z.number(),
@@ -700,6 +701,9 @@ export class GatewayController implements Disposable {
         inFlight: 0,
         healthy: this.stats.isInstanceHealthy(name, instance.url),
         ejectedUntilMs: 0,
+        // The checker's own copies: balancing, and so slow start, happens in the workers.
+        slowStartMs: 0,
+        warmUntilMs: 0,
       }));
       const checker = new HealthChecker(instances, config.healthCheck!);
       checker.onDidChange((change) => {
@@ -768,16 +772,14 @@ export class GatewayController implements Disposable {
     const middlewareCounters = new Map<string, Record<string, number>>();
     for (const [name, counters] of this.departed.middlewares) middlewareCounters.set(name, { ...counters });
     const ejected = new Map<string, Map<number, number>>();
+    const warming = new Map<string, Map<number, number>>();
     for (const worker of this.reporting()) {
       const report = worker.report;
       if (!report) continue;
       pools.push(...report.pools);
       for (const [name, counters] of Object.entries(report.middlewares)) addCounters(middlewareCounters, name, counters);
-      for (const [name, list] of Object.entries(report.ejected)) {
-        const map = ejected.get(name) ?? new Map<number, number>();
-        for (const [index, until] of list) map.set(index, Math.max(until, map.get(index) ?? 0));
-        ejected.set(name, map);
-      }
+      latestByInstance(ejected, report.ejected);
+      latestByInstance(warming, report.warming);
     }
     const entryPoints = this.entryPointStatuses();
     const routers = (checked?.routers ?? []).map((item) => ({
@@ -793,6 +795,7 @@ export class GatewayController implements Disposable {
       const instances = (item.config?.instances ?? []).map((instance, index) => {
         const instanceStats = stats?.instances.find((candidate) => candidate.url === instance.url);
         const until = ejected.get(item.name)?.get(index) ?? 0;
+        const warmUntil = warming.get(item.name)?.get(index) ?? 0;
         const probe = health.find((candidate) => candidate.url === instance.url);
         return {
           url: instance.url,
@@ -800,6 +803,7 @@ export class GatewayController implements Disposable {
           drain: instance.drain,
           healthy: probe ? probe.healthy : true,
           ejectedUntil: until > nowMs ? until : null,
+          warmingUntil: warmUntil > nowMs && until <= nowMs ? warmUntil : null,
           lastHealthError: probe?.lastError ?? null,
           traffic: { ...figures(instanceStats, undefined), ...this.instanceRates(item.name, instance.url) },
         };
@@ -1158,6 +1162,15 @@ function addL4(before: L4Counters | undefined, counters: L4Counters): L4Counters
 /** What a service's health checker depends on: its settings and instance URLs (a weight or a drain does not restart it). */
 function healthCheckKey(config: ServiceConfig): string {
   return JSON.stringify({ h: config.healthCheck, i: config.instances.map((instance) => instance.url) });
+}
+
+/** Folds one worker's [instance index, until ms] lists into the latest `until` per service and instance. */
+function latestByInstance(into: Map<string, Map<number, number>>, lists: Record<string, Array<[number, number]>>): void {
+  for (const [name, list] of Object.entries(lists)) {
+    const map = into.get(name) ?? new Map<number, number>();
+    for (const [index, until] of list) map.set(index, Math.max(until, map.get(index) ?? 0));
+    into.set(name, map);
+  }
 }
 
 /** Adds one worker's counters for `name` into a sum by name. */

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { ServiceConfig } from '../../../../shared/contract/gateway-config.ts';
-import { createBalancer, OutlierDetector, RetryBudget } from '../balance/index.ts';
+import { createBalancer, OutlierDetector, RetryBudget, startWarming } from '../balance/index.ts';
 import type { Balancer, BalanceKeySource, UpstreamInstance } from '../types.ts';
 import type { L4Service } from './l4-proxy.ts';
 import { UpstreamPool } from './upstream-pool.ts';
@@ -87,10 +87,12 @@ export class ServiceRuntime implements L4Service {
     retryBudget?: RetryBudget,
   ) {
     const before = new Map(previous?.instances.map((instance) => [instance.url, instance]));
+    const drainedBefore = new Set(previous?.config.instances.filter((instance) => instance.drain).map((instance) => instance.url));
+    const nowMs = Date.now();
     this.instances = config.instances.map((instance, instanceIndex) => {
       const { host, port } = parseInstanceUrl(instance.url);
       const carried = before.get(instance.url);
-      return {
+      const created: UpstreamInstance = {
         index: instanceIndex,
         url: instance.url,
         host,
@@ -100,7 +102,13 @@ export class ServiceRuntime implements L4Service {
         inFlight: 0,
         healthy: carried?.healthy ?? true,
         ejectedUntilMs: carried?.ejectedUntilMs ?? 0,
+        slowStartMs: config.slowStartMs,
+        // A ramp under way goes on, within the (maybe changed) slow start's length.
+        warmUntilMs: config.slowStartMs > 0 ? Math.min(carried?.warmUntilMs ?? 0, nowMs + config.slowStartMs) : 0,
       };
+      // Slow start for one coming into a running service: added to it, or returned from a drain.
+      if (previous !== undefined && !instance.drain && (carried === undefined || drainedBefore.has(instance.url))) startWarming(created, nowMs);
+      return created;
     });
     this.pools = pools
       ? config.instances.map((instance) => {

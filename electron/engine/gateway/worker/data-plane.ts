@@ -9,7 +9,7 @@ import {
   type RouterConfig,
   type ServiceConfig,
 } from '../../../../shared/contract/gateway-config.ts';
-import { RetryBudget } from '../balance/index.ts';
+import { RetryBudget, startWarming } from '../balance/index.ts';
 import { BucketTable, createMiddleware } from '../middleware/index.ts';
 import {
   EntryPointListener,
@@ -62,6 +62,8 @@ export interface WorkerReport {
   middlewares: Record<string, Record<string, number>>;
   /** Instances currently ejected by passive outlier detection: service -> [instance index, until ms]. */
   ejected: Record<string, Array<[number, number]>>;
+  /** Instances in slow start: service -> [instance index, until ms]. */
+  warming: Record<string, Array<[number, number]>>;
   /** Per client IP: [ip, requests, errors], the busiest first, at most 100. */
   clients: Array<[string, number, number]>;
   requests: RequestEntry[];
@@ -172,7 +174,10 @@ export class GatewayDataPlane implements RequestSink {
 
   setHealth(serviceName: string, index: number, healthy: boolean): void {
     const instance = this.generation?.services.get(serviceName)?.instances[index];
-    if (instance) instance.healthy = healthy;
+    if (!instance) return;
+    // Healthy again: slow start (all workers hear of the flip together, so they ramp in step).
+    if (healthy && !instance.healthy) startWarming(instance, Date.now());
+    instance.healthy = healthy;
   }
 
   /** Builds and swaps in a generation; returns the bound port of every entry point and the errors met. */
@@ -447,6 +452,7 @@ export class GatewayDataPlane implements RequestSink {
     }
     const middlewares: Record<string, Record<string, number>> = {};
     const ejected: Record<string, Array<[number, number]>> = {};
+    const warming: Record<string, Array<[number, number]>> = {};
     if (this.generation) {
       for (const [name, middleware] of this.generation.middlewares) {
         const counts = middleware.counters();
@@ -458,6 +464,9 @@ export class GatewayDataPlane implements RequestSink {
         const list: Array<[number, number]> = [];
         for (const instance of service.instances) if (instance.ejectedUntilMs > nowMs) list.push([instance.index, instance.ejectedUntilMs]);
         if (list.length > 0) ejected[name] = list;
+        const warm: Array<[number, number]> = [];
+        for (const instance of service.instances) if (instance.warmUntilMs > nowMs) warm.push([instance.index, instance.warmUntilMs]);
+        if (warm.length > 0) warming[name] = warm;
       }
     }
     const clients = [...this.clients].map(([ip, [requests, errors]]): [string, number, number] => [ip, requests, errors]);
@@ -474,6 +483,7 @@ export class GatewayDataPlane implements RequestSink {
       l4,
       middlewares,
       ejected,
+      warming,
       clients,
       requests,
       headerTimeouts,

@@ -66,7 +66,7 @@ class FakeUpstream {
   }
 
   instance(index = 0, scheme = 'http'): UpstreamInstance {
-    return { index, url: `${scheme}://127.0.0.1:${this.port}`, host: '127.0.0.1', port: this.port, weight: 1, inFlight: 0, healthy: true, ejectedUntilMs: 0 };
+    return { index, url: `${scheme}://127.0.0.1:${this.port}`, host: '127.0.0.1', port: this.port, weight: 1, inFlight: 0, healthy: true, ejectedUntilMs: 0, slowStartMs: 0, warmUntilMs: 0 };
   }
 }
 

@@ -6,7 +6,7 @@ export function keySource(clientIp: string, headers: Array<[string, string]> = [
 }
 
 export function upstream(index: number, weight = 1, port = 8000 + index, host = '10.0.0.1'): UpstreamInstance {
-  return { index, url: `http://${host}:${port}`, host, port, weight, inFlight: 0, healthy: true, ejectedUntilMs: 0 };
+  return { index, url: `http://${host}:${port}`, host, port, weight, inFlight: 0, healthy: true, ejectedUntilMs: 0, slowStartMs: 0, warmUntilMs: 0 };
 }
 
 export function upstreams(weights: number[]): UpstreamInstance[] {

@@ -161,7 +161,7 @@ describe('the gateway controller and its workers', () => {
     for (let i = 0; i < 7; i++) recorder.recordRequest(-1, -1, -1, 200, 1000, 1, 1);
     const delta = recorder.takeDelta(second * 1000 + 1000);
     expect(delta.second).toBe(second);
-    runner.emit({ t: 'report', report: { worker: 0, stats: [delta], pools: [], entryPoints: [], l4: {}, middlewares: {}, ejected: {}, clients: [], requests: [], headerTimeouts: 0, idleTimeouts: 0 } });
+    runner.emit({ t: 'report', report: { worker: 0, stats: [delta], pools: [], entryPoints: [], l4: {}, middlewares: {}, ejected: {}, warming: {}, clients: [], requests: [], headerTimeouts: 0, idleTimeouts: 0 } });
     // The only worker has reported it: its 7 requests are in the 10-second rate at once.
     expect(controller.status().totals.rps).toBeCloseTo(0.7, 6);
     expect(Date.now() % 1000).toBeLessThan(SERIES_GRACE_MS);
@@ -272,6 +272,7 @@ describe('a change of the worker count', () => {
         l4: {},
         middlewares: { limit: { allowed: 7, limited: 2 } },
         ejected: {},
+        warming: {},
         clients: [],
         requests: [],
         headerTimeouts: 0,

@@ -56,6 +56,21 @@ describe('the service form', () => {
     expect(mixed.hints.instances).toBe('Every instance is drained or weighs 0: no instance takes traffic');
   });
 
+  it('carries slow start through config, form and config, leaves it out when off, and hints that the hash ignores it', () => {
+    const values = serviceFormFromConfig({ name: 'api', slowStartMs: 30000, instances: [{ url: 'http://a:1' }] }, 'api');
+    expect(values.slowStartMs).toBe('30000');
+    const result = validateServiceForm(values);
+    expect(result.value).toEqual({ name: 'api', slowStartMs: 30000, instances: [{ url: 'http://a:1' }] });
+    expect(result.hints.slowStartMs).toBeUndefined();
+    // Off: written as nothing, whether the field is emptied or reads 0.
+    expect(validateServiceForm({ ...values, slowStartMs: '' }).value).not.toHaveProperty('slowStartMs');
+    expect(validateServiceForm({ ...values, slowStartMs: '0' }).value).not.toHaveProperty('slowStartMs');
+    expect(serviceFormFromConfig({ name: 'api', slowStartMs: 0 }, 'api').slowStartMs).toBe('');
+    expect(validateServiceForm({ ...values, slowStartMs: 'soon' }).errors.slowStartMs).toBe('A whole number');
+    expect(validateServiceForm({ ...values, slowStartMs: '7200000' }).errors.slowStartMs).toBe('At most 3600000');
+    expect(validateServiceForm({ ...values, balancer: 'hash' }).hints.slowStartMs).toMatch(/hash .* no slow start/);
+  });
+
   it('hints that a service without instances answers 503', () => {
     expect(validateServiceForm(form({ instances: [] })).hints.instances).toMatch(/503/);
   });
