@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { BLOCKLIST_FILE_MAX_CHARS, importBlocklistInParts, MAX_BLOCK_TTL_SECONDS, textParam, type BlockEntry, type Contract, type FirewallRule, type RuleInput } from '../../shared/contract/index.ts';
+import { BLOCKLIST_FILE_MAX_CHARS, importBlocklistInParts, listenerName as LISTENER_NAME, MAX_BLOCK_TTL_SECONDS, textParam, type BlockEntry, type Contract, type FirewallRule, type RateLimit, type RuleInput } from '../../shared/contract/index.ts';
 import { parseCidr, parseDurationSeconds, parseIp, parsePortSpec } from '../../shared/net/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { parseFlags, UsageError } from './args.ts';
@@ -17,6 +17,11 @@ export const firewallUsage = `  netops firewall list [--json]
   netops firewall rules add --action allow|deny --source CIDR [--protocol tcp|udp|any] [--port 80-90]
                             [--dest LISTENER|CIDR] [--priority N] [--name TEXT] [--comment TEXT] [--disabled]
   netops firewall rules rm ID
+  netops firewall rules enable|disable ID
+  netops firewall policy allow|deny [--listener NAME]   (the default when no rule matches; --listener: that listener's own)
+  netops firewall policy clear --listener NAME         (the listener follows the global default again)
+  netops firewall limit set LISTENER --rate N --burst N [--ban-after N] [--ban-window 1m] [--ban-for 10m]
+  netops firewall limit rm LISTENER
   netops firewall test --protocol tcp|udp --source IP --port N [--dest LISTENER]
   netops firewall export [--format yaml|json]
   netops firewall import FILE [--format yaml|json]   (replaces the whole configuration and the blocklist)`;
@@ -35,12 +40,18 @@ const commandFlags = {
   comment: { type: 'string' },
   disabled: { type: 'boolean' },
   format: { type: 'string' },
+  listener: { type: 'string' },
+  rate: { type: 'string' },
+  burst: { type: 'string' },
+  'ban-after': { type: 'string' },
+  'ban-window': { type: 'string' },
+  'ban-for': { type: 'string' },
 } as const;
 
 /** Splits `firewall ...` arguments into the verb path and its flags; connection flags are parsed by the caller. */
 export function parseFirewallArgs(args: string[], connectionFlags: Record<string, { type: 'string' | 'boolean' }>) {
   const [verb, ...rest] = args;
-  const sub = verb === 'rules' ? rest.shift() : undefined;
+  const sub = verb === 'rules' || verb === 'policy' || verb === 'limit' ? rest.shift() : undefined;
   const { values, positionals } = parseFlags(rest, { ...connectionFlags, ...commandFlags });
   return { verb, sub, values: values as Flags, positionals };
 }
@@ -109,7 +120,7 @@ export async function planFirewallCommand(parsed: ReturnType<typeof parseFirewal
         const state = await client.api.firewall.state({}, TIMEOUT);
         if (json) return out(`${JSON.stringify(state, null, 2)}\n`);
         out(`default policy: ${state.defaultPolicy}${Object.entries(state.listenerPolicies).map(([l, p]) => `, ${l}: ${p}`).join('')}\n\n`);
-        out(`${formatRules(state.rules)}\n${formatBlocklist(state.blocklist)}`);
+        out(`${formatRules(state.rules)}\n${state.rateLimits.length > 0 ? `${formatRateLimits(state.rateLimits)}\n` : ''}${formatBlocklist(state.blocklist)}`);
       };
     case 'block': {
       const address = cidrArgument(positionals[0], 'the address to block');
@@ -143,6 +154,10 @@ export async function planFirewallCommand(parsed: ReturnType<typeof parseFirewal
     }
     case 'rules':
       return planRulesCommand(sub, flags, positionals, json);
+    case 'policy':
+      return planPolicyCommand(sub, flags, json);
+    case 'limit':
+      return planLimitCommand(sub, flags, positionals, json);
     case 'test': {
       const protocol = oneOf(flags.protocol, '--protocol', ['tcp', 'udp'] as const) ?? 'tcp';
       if (flags.source === undefined || !parseIp(String(flags.source))) throw new UsageError(`--source must be an IP address, not "${flags.source ?? ''}"`);
@@ -195,9 +210,114 @@ function planRulesCommand(sub: string | undefined, flags: Flags, positionals: st
         out(json ? '{"ok":true}\n' : `removed rule ${id}\n`);
       };
     }
+    case 'enable':
+    case 'disable': {
+      const id = positionals[0];
+      if (!id) throw new UsageError(`rules ${sub} takes a rule id`);
+      const enabled = sub === 'enable';
+      return async (client, out) => {
+        const rule = await client.api.firewall.updateRule({ id, patch: { enabled } }, TIMEOUT);
+        out(json ? `${JSON.stringify(rule)}\n` : `rule ${rule.id} (${rule.name}) ${enabled ? 'enabled' : 'disabled: connections it matched go to the next rule, or the default policy'}\n`);
+      };
+    }
     default:
-      throw new UsageError(`firewall rules takes list, add or rm, not "${sub ?? ''}"`);
+      throw new UsageError(`firewall rules takes list, add, rm, enable or disable, not "${sub ?? ''}"`);
   }
+}
+
+function listenerFlag(flags: Flags, required: boolean): string | undefined {
+  if (flags.listener === undefined) {
+    if (required) throw new UsageError('--listener is required');
+    return undefined;
+  }
+  const listener = String(flags.listener);
+  if (!LISTENER_NAME.test(listener)) throw new UsageError(`--listener must be a listener name (letters, digits, _ and -), not "${listener}"`);
+  return listener;
+}
+
+function planPolicyCommand(sub: string | undefined, flags: Flags, json: boolean): Run {
+  if (sub === 'clear') {
+    const listener = listenerFlag(flags, true)!;
+    return async (client, out) => {
+      await client.api.firewall.clearListenerPolicy({ listener }, TIMEOUT);
+      out(json ? '{"ok":true}\n' : `listener ${listener} follows the default policy again\n`);
+    };
+  }
+  const policy = oneOf(sub, 'policy', ['allow', 'deny'] as const);
+  if (!policy) throw new UsageError('firewall policy takes allow, deny or clear');
+  const listener = listenerFlag(flags, false);
+  return async (client, out) => {
+    await client.api.firewall.setDefaultPolicy({ policy, ...(listener ? { listener } : {}) }, TIMEOUT);
+    out(json ? '{"ok":true}\n' : `${listener ? `listener ${listener}` : 'default'} policy: ${policy}${policy === 'deny' ? ' (only what a rule allows gets in)' : ''}\n`);
+  };
+}
+
+/** A whole number flag within bounds, named when wrong. */
+function wholeFlag(flags: Flags, flag: string, min: number, max: number): number | undefined {
+  const raw = flags[flag];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d{1,9}$/.test(String(raw)) || value < min || value > max) throw new UsageError(`--${flag} must be a whole number from ${min} to ${max}, not "${String(raw)}"`);
+  return value;
+}
+
+function secondsFlag(flags: Flags, flag: string, maxSeconds: number): number | undefined {
+  const raw = flags[flag];
+  if (raw === undefined) return undefined;
+  const seconds = parseDurationSeconds(String(raw));
+  if (seconds === undefined || seconds < 1 || seconds > maxSeconds) throw new UsageError(`--${flag} must be a duration like 30s, 10m or 2h, up to ${formatSeconds(maxSeconds)}, not "${String(raw)}"`);
+  return seconds;
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds % 86_400 === 0 ? `${seconds / 86_400}d` : seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
+}
+
+function planLimitCommand(sub: string | undefined, flags: Flags, positionals: string[], json: boolean): Run {
+  const listener = positionals[0];
+  if (sub !== 'set' && sub !== 'rm') throw new UsageError(`firewall limit takes set or rm, not "${sub ?? ''}"`);
+  if (!listener) throw new UsageError(`limit ${sub} takes a listener name`);
+  if (!LISTENER_NAME.test(listener)) throw new UsageError(`the listener must be a listener name (letters, digits, _ and -), not "${listener}"`);
+  if (sub === 'rm') {
+    return async (client, out) => {
+      await client.api.firewall.removeRateLimit({ listener }, TIMEOUT);
+      out(json ? '{"ok":true}\n' : `no rate limit on ${listener}\n`);
+    };
+  }
+  const rateText = flags.rate === undefined ? undefined : String(flags.rate);
+  const rate = rateText === undefined ? undefined : Number(rateText);
+  if (rate === undefined) throw new UsageError('--rate is required (new connections a second, per source)');
+  if (!/^\d+(\.\d+)?$/.test(rateText!) || !(rate > 0) || rate > 1_000_000) throw new UsageError(`--rate must be a number above 0, up to 1000000, not "${rateText}"`);
+  const burst = wholeFlag(flags, 'burst', 1, 1_000_000);
+  if (burst === undefined) throw new UsageError('--burst is required (connections a source may open at once)');
+  const banAfter = wholeFlag(flags, 'ban-after', 0, 1_000_000);
+  const banWindowSeconds = secondsFlag(flags, 'ban-window', 86_400);
+  const banSeconds = secondsFlag(flags, 'ban-for', 30 * 86_400);
+  const input = {
+    listener,
+    ratePerSecond: rate,
+    burst,
+    ...(banAfter !== undefined ? { banAfter } : {}),
+    ...(banWindowSeconds !== undefined ? { banWindowSeconds } : {}),
+    ...(banSeconds !== undefined ? { banSeconds } : {}),
+  };
+  return async (client, out) => {
+    await client.api.firewall.setRateLimit(input, TIMEOUT);
+    if (json) return out('{"ok":true}\n');
+    const { rateLimits } = await client.api.firewall.state({}, TIMEOUT);
+    const set = rateLimits.find((limit) => limit.listener === listener);
+    out(set ? `rate limit on ${listener}: ${describeRateLimit(set)}\n` : `rate limit on ${listener} set\n`);
+  };
+}
+
+function describeRateLimit(limit: RateLimit): string {
+  const ban = limit.banAfter > 0 ? `; ${limit.banAfter} refusals within ${formatSeconds(limit.banWindowSeconds)} ban the source for ${formatSeconds(limit.banSeconds)}` : '; no bans';
+  return `${limit.ratePerSecond}/s per source, burst ${limit.burst}${ban}`;
+}
+
+function formatRateLimits(limits: RateLimit[]): string {
+  const rows = limits.map((limit) => [limit.listener, `${limit.ratePerSecond}/s`, String(limit.burst), limit.banAfter > 0 ? `${limit.banAfter} in ${formatSeconds(limit.banWindowSeconds)} -> ${formatSeconds(limit.banSeconds)}` : 'off']);
+  return `${table(['RATE LIMIT ON', 'RATE', 'BURST', 'BAN'], rows)}\n${limits.length} rate limit${limits.length === 1 ? '' : 's'}\n`;
 }
 
 function table(header: string[], rows: string[][]): string {

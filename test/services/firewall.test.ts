@@ -302,6 +302,40 @@ describe('the firewall on real sockets', () => {
     expect(io.out).toMatch(/^DENY/);
     expect(await ok(['test', '--protocol', 'tcp', '--source', '127.0.0.8', '--port', '80', '--dest', 'echo'])).toBe('');
     expect(io.out).toMatch(/^DENY: .* to listener echo port 80/);
+    // Switched off and on again from the CLI, as from the rules table: the connection follows.
+    expect(await ok(['rules', 'add', '--action', 'deny', '--source', '127.0.0.14', '--json'])).toBe('');
+    const switched = JSON.parse(io.out) as { id: string };
+    expect(await probe('127.0.0.14')).toBe('refused');
+    expect(await ok(['rules', 'disable', switched.id])).toBe('');
+    expect(io.out).toMatch(new RegExp(`^rule ${switched.id} \\(deny 127\\.0\\.0\\.14 any/any\\) disabled: `));
+    expect(await probe('127.0.0.14')).toBe('echo');
+    expect(await ok(['rules', 'enable', switched.id, '--json'])).toBe('');
+    expect(JSON.parse(io.out)).toMatchObject({ id: switched.id, enabled: true });
+    expect(await probe('127.0.0.14')).toBe('refused');
+    expect(await ok(['rules', 'rm', switched.id])).toBe('');
+
+    // The echo listener's own default policy: deny, then back to the global default (allow).
+    expect(await ok(['policy', 'deny', '--listener', 'echo'])).toBe('');
+    expect(io.out).toBe('listener echo policy: deny (only what a rule allows gets in)\n');
+    expect(await probe('127.0.0.15')).toBe('refused');
+    expect(await ok(['list'])).toBe('');
+    expect(io.out).toMatch(/^default policy: allow, echo: deny\n/);
+    expect(await ok(['policy', 'clear', '--listener', 'echo'])).toBe('');
+    expect(io.out).toBe('listener echo follows the default policy again\n');
+    expect(await probe('127.0.0.15')).toBe('echo');
+
+    // A per-source rate limit with fail2ban-style bans, listed, then taken off.
+    expect(await ok(['limit', 'set', 'echo', '--rate', '0.5', '--burst', '3', '--ban-after', '5', '--ban-window', '1m', '--ban-for', '10m'])).toBe('');
+    expect(io.out).toBe('rate limit on echo: 0.5/s per source, burst 3; 5 refusals within 1m ban the source for 10m\n');
+    expect((await client.api.firewall.state({})).rateLimits).toEqual([
+      { listener: 'echo', ratePerSecond: 0.5, burst: 3, banAfter: 5, banWindowSeconds: 60, banSeconds: 600, ipv6Prefix: expect.any(Number) },
+    ]);
+    expect(await ok(['list'])).toBe('');
+    expect(io.out).toMatch(/RATE LIMIT ON\s+RATE\s+BURST\s+BAN\necho\s+0\.5\/s\s+3\s+5 in 1m -> 10m\n1 rate limit\n/);
+    expect(await ok(['limit', 'rm', 'echo'])).toBe('');
+    expect(io.out).toBe('no rate limit on echo\n');
+    expect((await client.api.firewall.state({})).rateLimits).toEqual([]);
+
     expect(await ok(['rules', 'rm', added.id])).toBe('');
     expect(await ok(['unblock', '127.0.0.9'])).toBe('');
 
@@ -319,6 +353,20 @@ describe('the firewall on real sockets', () => {
       [['rules', 'add', '--action', 'deny', '--source', '10.0.0.1', '--protocol', 'icmp'], /--protocol must be tcp or udp or any, not "icmp"/],
       [['rules', 'add', '--action', 'deny', '--source', '10.0.0.1', '--priority', '2000000'], /--priority must be a whole number from 0 to 1000000/],
       [['unblock', '10.0.0.0/33'], /must be an IP address or CIDR/],
+      [['rules', 'disable'], /rules disable takes a rule id/],
+      [['rules', 'pause', 'r1'], /firewall rules takes list, add, rm, enable or disable, not "pause"/],
+      [['policy', 'maybe'], /policy must be allow or deny, not "maybe"/],
+      [['policy', 'deny', '--listener', 'no such'], /--listener must be a listener name/],
+      [['policy', 'clear'], /--listener is required/],
+      [['limit', 'set', 'echo', '--burst', '3'], /--rate is required/],
+      [['limit', 'set', 'echo', '--rate', 'fast', '--burst', '3'], /--rate must be a number above 0, up to 1000000, not "fast"/],
+      [['limit', 'set', 'echo', '--rate', '0', '--burst', '3'], /--rate must be a number above 0/],
+      [['limit', 'set', 'echo', '--rate', '5'], /--burst is required/],
+      [['limit', 'set', 'echo', '--rate', '5', '--burst', '0'], /--burst must be a whole number from 1 to 1000000, not "0"/],
+      [['limit', 'set', 'echo', '--rate', '5', '--burst', '3', '--ban-for', '90d'], /--ban-for must be a duration like 30s, 10m or 2h, up to 30d, not "90d"/],
+      [['limit', 'set', 'echo', '--rate', '5', '--burst', '3', '--ban-window', 'soon'], /--ban-window must be a duration/],
+      [['limit', 'set'], /limit set takes a listener name/],
+      [['limit', 'drop', 'echo'], /firewall limit takes set or rm, not "drop"/],
     ];
     const rulesBefore = (await client.api.firewall.state({})).rules.length;
     for (const [args, message] of bad) {
