@@ -225,8 +225,27 @@ export const healthCheckConfig = z
     unhealthyThreshold: z.number().int().min(1).max(100).default(3),
     /** Statuses that count as healthy: 2xx and 3xx unless listed. */
     expectStatus: z.array(z.number().int().min(100).max(599)).max(32).default([]),
+    /** HEAD asks for no body (Traefik's method, HAProxy's http-check send meth). */
+    method: z.enum(['GET', 'HEAD']).default('GET'),
+    /**
+     * The Host header the check sends (Traefik's hostname), for a backend that
+     * serves by virtual host; by default the instance's own host:port.
+     */
+    hostname: z
+      .string()
+      .max(255)
+      .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?$|^\[[0-9a-f:.]+\](:\d{1,5})?$/i, 'must be a host name, with a :port if needed')
+      .optional(),
+    /** Checks this port of the instance's host instead of the one it serves on (an admin or status port). */
+    port: z.number().int().min(1).max(65535).optional(),
+    /** Headers the check sends besides Host (a token the health endpoint wants, say). */
+    headers: z.record(headerName, headerValue).default({}),
   })
-  .strict();
+  .strict()
+  .refine((check) => !Object.keys(check.headers).some((name) => ['host', 'connection', 'content-length', 'transfer-encoding'].includes(name.toLowerCase())), {
+    message: 'headers must not set Host (use hostname), Connection, Content-Length or Transfer-Encoding',
+    path: ['headers'],
+  });
 
 export const outlierConfig = z
   .object({

@@ -285,8 +285,17 @@ describe('the Gateway screen against netops serve', () => {
     await card.getByTestId('service-edit').click();
     await eventually(() => dialog.isVisible()).toBe(true);
     await dialog.getByTestId('service-slow-start').fill('60000');
+    // And an active check by HEAD with a Host of its own, as a virtual-host backend needs.
+    await dialog.getByTestId('service-health-enabled').check();
+    await dialog.getByTestId('service-health-method').selectOption('HEAD');
+    await dialog.getByTestId('service-health-hostname').fill('status.internal');
+    await screenshot(page, 'gateway-service-editor-health-light');
     await page.getByTestId('service-save').click();
     await eventually(async () => (await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).includes('slowStartMs: 60000')).toBe(true);
+    const checked = await readFile(join(serve.dataDir, 'config.yaml'), 'utf8');
+    expect(checked).toContain('method: HEAD');
+    expect(checked).toContain('hostname: status.internal');
+    await eventually(() => (backend.last?.path === '/healthz' ? backend.last : undefined)).toMatchObject({ method: 'HEAD', headers: { host: 'status.internal' } });
     await instance.getByTestId('instance-drain-toggle').click();
     await eventually(() => instance.locator('[data-drain]').textContent()).toBe('drained');
     await instance.getByTestId('instance-drain-toggle').click();
@@ -303,6 +312,7 @@ describe('the Gateway screen against netops serve', () => {
     await eventually(() => dialog.isVisible()).toBe(true);
     expect(await dialog.getByTestId('service-slow-start').inputValue()).toBe('60000');
     await dialog.getByTestId('service-slow-start').fill('');
+    await dialog.getByTestId('service-health-enabled').uncheck();
     await page.getByTestId('service-save').click();
     await eventually(() => warming.count()).toBe(0);
     expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).not.toContain('slowStartMs');

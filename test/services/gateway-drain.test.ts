@@ -279,9 +279,11 @@ describe('taking an instance or a router out of rotation', () => {
     ]);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect([checkedC.hits, checkedD.hits]).toEqual([1, 1]);
-    // A change of what it checks does start it over.
-    await client.api.gateway.upsert({ kind: 'service', item: { ...item, healthCheck: { path: '/healthz', intervalMs: 3_600_000, timeoutMs: 1500 } } });
+    // A change of what it checks does start it over: here, a HEAD with a Host and a header of its own.
+    const healthCheck = { path: '/healthz', intervalMs: 3_600_000, timeoutMs: 1500, method: 'HEAD', hostname: 'status.internal', headers: { 'x-health-token': 't0k' } };
+    await client.api.gateway.upsert({ kind: 'service', item: { ...item, healthCheck } });
     await waitFor(() => (checkedC.hits === 2 && checkedD.hits === 2 ? true : undefined), 'a check of each instance by the new checker');
+    expect(checkedC.last).toMatchObject({ method: 'HEAD', path: '/healthz', headers: { host: 'status.internal', 'x-health-token': 't0k' } });
   });
 
   it('gives an instance back from a drain or a failed health check a share that climbs to its weight (slow start)', async () => {

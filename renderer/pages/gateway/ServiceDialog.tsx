@@ -170,6 +170,18 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
           <FormField label="Unhealthy after" field="unhealthyThreshold" error={errors.unhealthyThreshold} help="Failing checks in a row">
             <input type="text" inputMode="numeric" className="numeric" value={values.unhealthyThreshold} onChange={(event) => set('unhealthyThreshold', event.target.value)} autoComplete="off" />
           </FormField>
+          <FormField label="Check method" field="healthMethod" error={errors.healthMethod} help="HEAD asks for no body">
+            <select value={values.healthMethod} onChange={(event) => set('healthMethod', event.target.value === 'HEAD' ? 'HEAD' : 'GET')} data-testid="service-health-method">
+              <option value="GET">GET</option>
+              <option value="HEAD">HEAD</option>
+            </select>
+          </FormField>
+          <FormField label="Check port" field="healthPort" error={errors.healthPort} help="An admin or status port; empty: the instance's own">
+            <input type="text" inputMode="numeric" className="numeric" value={values.healthPort} onChange={(event) => set('healthPort', event.target.value)} placeholder="same" autoComplete="off" data-testid="service-health-port" />
+          </FormField>
+          <FormField label="Host header" field="healthHostname" error={errors.healthHostname} help="For a backend that serves by virtual host; empty: the instance's host:port" className="span-2">
+            <input type="text" className="mono" value={values.healthHostname} onChange={(event) => set('healthHostname', event.target.value)} placeholder="status.example.com" autoComplete="off" spellCheck={false} data-testid="service-health-hostname" />
+          </FormField>
         </>
       ) : null}
       <FormField label="Connect timeout (ms)" field="connectTimeoutMs" error={errors.connectTimeoutMs} help="Empty: 5000">
@@ -192,6 +204,6 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
 }
 
 function serviceFieldOf(key: keyof ServiceFormValues): ServiceField {
-  if (key === 'healthEnabled' || key === 'kept') return 'healthPath';
+  if (key === 'healthEnabled' || key === 'kept' || key === 'healthKept') return 'healthPath';
   return key as ServiceField;
 }

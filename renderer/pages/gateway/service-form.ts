@@ -27,6 +27,9 @@ export type ServiceField =
   | 'healthyThreshold'
   | 'unhealthyThreshold'
   | 'expectStatus'
+  | 'healthMethod'
+  | 'healthHostname'
+  | 'healthPort'
   | 'connectTimeoutMs'
   | 'requestTimeoutMs'
   | 'slowStartMs';
@@ -43,6 +46,10 @@ const SERVICE_FIELD_TABLE: FieldTable<ServiceField> = [
   [['healthCheck', 'healthyThreshold'], 'healthyThreshold'],
   [['healthCheck', 'unhealthyThreshold'], 'unhealthyThreshold'],
   [['healthCheck', 'expectStatus'], 'expectStatus'],
+  [['healthCheck', 'method'], 'healthMethod'],
+  [['healthCheck', 'hostname'], 'healthHostname'],
+  [['healthCheck', 'port'], 'healthPort'],
+  [['healthCheck', 'headers'], 'healthPath'],
   [['connectTimeoutMs'], 'connectTimeoutMs'],
   [['requestTimeoutMs'], 'requestTimeoutMs'],
   [['slowStartMs'], 'slowStartMs'],
@@ -68,6 +75,13 @@ export interface ServiceFormValues {
   unhealthyThreshold: string;
   /** Status codes separated by commas; empty: 2xx and 3xx. */
   expectStatus: string;
+  healthMethod: 'GET' | 'HEAD';
+  /** The Host header the check sends; empty: the instance's own. */
+  healthHostname: string;
+  /** Another port of the instance to check; empty: the one it serves on. */
+  healthPort: string;
+  /** What of the health check the editor has no inputs for (its headers), kept as configured. */
+  healthKept: Readonly<Record<string, unknown>>;
   /** Empty: the default. */
   connectTimeoutMs: string;
   requestTimeoutMs: string;
@@ -77,6 +91,7 @@ export interface ServiceFormValues {
   kept: Readonly<Record<string, unknown>>;
 }
 
+const EDITED_HEALTH_KEYS = new Set(['path', 'intervalMs', 'timeoutMs', 'healthyThreshold', 'unhealthyThreshold', 'expectStatus', 'method', 'hostname', 'port']);
 const EDITED_KEYS = new Set(['name', 'balancer', 'hashOn', 'instances', 'healthCheck', 'connectTimeoutMs', 'requestTimeoutMs', 'slowStartMs']);
 
 export function emptyServiceForm(): ServiceFormValues {
@@ -92,6 +107,10 @@ export function emptyServiceForm(): ServiceFormValues {
     healthyThreshold: '2',
     unhealthyThreshold: '3',
     expectStatus: '',
+    healthMethod: 'GET',
+    healthHostname: '',
+    healthPort: '',
+    healthKept: {},
     connectTimeoutMs: '',
     requestTimeoutMs: '',
     slowStartMs: '',
@@ -123,6 +142,10 @@ export function serviceFormFromConfig(config: unknown, name: string): ServiceFor
     healthyThreshold: text(health?.healthyThreshold, empty.healthyThreshold),
     unhealthyThreshold: text(health?.unhealthyThreshold, empty.unhealthyThreshold),
     expectStatus: Array.isArray(health?.expectStatus) ? health.expectStatus.join(', ') : '',
+    healthMethod: health?.method === 'HEAD' ? 'HEAD' : 'GET',
+    healthHostname: text(health?.hostname),
+    healthPort: text(health?.port),
+    healthKept: Object.fromEntries(Object.entries(health ?? {}).filter(([key]) => !EDITED_HEALTH_KEYS.has(key))),
     connectTimeoutMs: text(service.connectTimeoutMs),
     requestTimeoutMs: text(service.requestTimeoutMs),
     slowStartMs: service.slowStartMs === 0 ? '' : text(service.slowStartMs),
@@ -153,7 +176,12 @@ export function validateServiceForm(values: ServiceFormValues): Validation<Servi
   if (values.balancer !== 'roundRobin') candidate.balancer = values.balancer;
   if (values.balancer === 'hash' && values.hashOn.trim() !== 'ip') candidate.hashOn = values.hashOn.trim();
   if (values.healthEnabled) {
-    const health: Record<string, unknown> = { path: values.healthPath.trim() };
+    const health: Record<string, unknown> = { ...values.healthKept, path: values.healthPath.trim() };
+    if (values.healthMethod === 'HEAD') health.method = 'HEAD';
+    const hostname = values.healthHostname.trim();
+    if (hostname !== '') health.hostname = hostname;
+    const port = numberField(values, 'healthPort', errors);
+    if (port !== undefined) health.port = port;
     const fields = [
       ['intervalMs', 'healthIntervalMs'],
       ['timeoutMs', 'healthTimeoutMs'],

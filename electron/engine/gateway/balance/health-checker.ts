@@ -85,7 +85,7 @@ export class HealthChecker implements Disposable {
     this.probes = instances.map((instance) => {
       const probe: Probe = {
         instance,
-        request: buildRequest(config.path, instance),
+        request: buildRequest(config, instance),
         tcpOnly: instance.url.startsWith('tcp:'),
         timer: undefined,
         socket: undefined,
@@ -175,7 +175,7 @@ export class HealthChecker implements Disposable {
       if (status < 0) finish('not an HTTP answer');
       else finish(this.accepts(status) ? null : `status ${status}`);
     });
-    socket.connect({ host: probe.instance.host, port: probe.instance.port });
+    socket.connect({ host: probe.instance.host, port: checkPort(this.config, probe.instance) });
   }
 
   private accepts(status: number): boolean {
@@ -212,9 +212,18 @@ export class HealthChecker implements Disposable {
   }
 }
 
-function buildRequest(path: string, instance: UpstreamInstance): string {
-  const host = instance.host.includes(':') && !instance.host.startsWith('[') ? `[${instance.host}]` : instance.host;
-  return `GET ${path} HTTP/1.1\r\nHost: ${host}:${instance.port}\r\nConnection: close\r\nUser-Agent: netops-health/1\r\nAccept: */*\r\n\r\n`;
+/** The check's request, once per instance: the schema has kept CR and LF out of every part. */
+function buildRequest(config: HealthCheckConfig, instance: UpstreamInstance): string {
+  const ownHost = instance.host.includes(':') && !instance.host.startsWith('[') ? `[${instance.host}]` : instance.host;
+  const host = config.hostname ?? `${ownHost}:${checkPort(config, instance)}`;
+  const extra = Object.entries(config.headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return `${config.method} ${config.path} HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\nUser-Agent: netops-health/1\r\nAccept: */*\r\n${extra}\r\n`;
+}
+
+function checkPort(config: HealthCheckConfig, instance: UpstreamInstance): number {
+  return config.port ?? instance.port;
 }
 
 /** The status code of "HTTP/1.x NNN ...", or -1. */

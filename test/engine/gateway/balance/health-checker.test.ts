@@ -2,13 +2,13 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HealthChecker, type HealthChange, type HealthSnapshot } from '../../../../electron/engine/gateway/balance/index.ts';
 import type { UpstreamInstance } from '../../../../electron/engine/gateway/types.ts';
-import type { HealthCheckConfig } from '../../../../shared/contract/gateway-config.ts';
+import { healthCheckConfig, type HealthCheckConfig } from '../../../../shared/contract/gateway-config.ts';
 import { DisposableStore, toDisposable } from '../../../../shared/lifecycle.ts';
 
 // The timeout is generous: the fake upstreams share the test's event loop, and
 // a pause of a GC or a busy machine must not turn a good answer into a
 // timeout and change the counts. Timeouts have tests of their own below.
-const config: HealthCheckConfig = { path: '/healthz', intervalMs: 100, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3, expectStatus: [] };
+const config: HealthCheckConfig = { path: '/healthz', intervalMs: 100, timeoutMs: 2_000, healthyThreshold: 2, unhealthyThreshold: 3, expectStatus: [], method: 'GET', headers: {} };
 
 const store = new DisposableStore();
 afterEach(() => store.clear());
@@ -118,6 +118,42 @@ describe('HealthChecker', () => {
     expect(instance.healthy).toBe(true);
     expect(changes).toEqual([]);
     expect(upstream.maxOpen).toBe(1);
+  });
+
+  it('sends HEAD, a Host of its own and extra headers, to another port of the instance, when told to', async () => {
+    const served = await upstreamServer();
+    const admin = await upstreamServer();
+    // The instance serves on one port; its status page is on the admin port.
+    const instance = { ...served.instance(), url: `http://127.0.0.1:${served.port}` };
+    const checker = store.add(
+      new HealthChecker([instance], { ...config, method: 'HEAD', hostname: 'status.internal:8443', port: admin.port, headers: { 'x-health-token': 's3cret', accept: 'text/plain' } }),
+    );
+    await until(() => checker.snapshot()[0]!.checks >= 1);
+    expect(served.heads).toEqual([]);
+    expect(admin.heads[0]).toBe('HEAD /healthz HTTP/1.1\r\nHost: status.internal:8443\r\nConnection: close\r\nUser-Agent: netops-health/1\r\nAccept: */*\r\nx-health-token: s3cret\r\naccept: text/plain\r\n\r\n');
+    expect(checker.snapshot()[0]).toMatchObject({ healthy: true, lastError: null });
+    // A check on the admin port fails when it does, though the served port answers.
+    admin.mode = '500';
+    await until(() => checker.snapshot()[0]!.lastError === 'status 500');
+  });
+
+  it('refuses check settings that would break or smuggle the request', () => {
+    const bad: Array<[Record<string, unknown>, string]> = [
+      [{ hostname: 'a b' }, 'hostname'],
+      [{ hostname: 'x\r\nEvil: 1' }, 'hostname'],
+      [{ headers: { 'x-a': 'ok\r\nEvil: 1' } }, 'headers'],
+      [{ headers: { 'bad name': 'x' } }, 'headers'],
+      [{ headers: { Host: 'other' } }, 'headers'],
+      [{ headers: { 'transfer-encoding': 'chunked' } }, 'headers'],
+      [{ method: 'POST' }, 'method'],
+      [{ port: 70000 }, 'port'],
+    ];
+    for (const [fields, path] of bad) {
+      const parsed = healthCheckConfig.safeParse({ path: '/healthz', ...fields });
+      expect(parsed.success, JSON.stringify(fields)).toBe(false);
+      expect(parsed.error!.issues[0]!.path[0], JSON.stringify(fields)).toBe(path);
+    }
+    expect(healthCheckConfig.parse({ hostname: '[::1]:8080', port: 9000, method: 'HEAD' })).toMatchObject({ hostname: '[::1]:8080', port: 9000, method: 'HEAD', headers: {} });
   });
 
   it('a 500 takes an instance out after unhealthyThreshold checks, and 200s bring it back after healthyThreshold', async () => {

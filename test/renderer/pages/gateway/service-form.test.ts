@@ -30,6 +30,18 @@ describe('the service form', () => {
     expect(bad.errors).toMatchObject({ healthIntervalMs: 'At least 100', healthPath: 'Must start with "/"', expectStatus: 'Status codes separated by commas, e.g. 200, 204' });
   });
 
+  it("edits the check's method, Host and port, keeps its headers, and names a bad Host or port on its field", () => {
+    const config = { name: 'api', instances: [{ url: 'http://a:1' }], healthCheck: { path: '/up', method: 'HEAD', hostname: 'status.internal', port: 9100, headers: { 'x-token': 't' } } };
+    const values = serviceFormFromConfig(config, 'api');
+    expect(values).toMatchObject({ healthMethod: 'HEAD', healthHostname: 'status.internal', healthPort: '9100', healthKept: { headers: { 'x-token': 't' } } });
+    expect(validateServiceForm(values).value).toMatchObject({ healthCheck: { path: '/up', method: 'HEAD', hostname: 'status.internal', port: 9100, headers: { 'x-token': 't' } } });
+    const plain = validateServiceForm({ ...values, healthMethod: 'GET', healthHostname: '', healthPort: '' }).value as { healthCheck: Record<string, unknown> };
+    expect(plain.healthCheck).toMatchObject({ path: '/up', headers: { 'x-token': 't' } });
+    for (const key of ['method', 'hostname', 'port']) expect(plain.healthCheck).not.toHaveProperty(key);
+    expect(validateServiceForm({ ...values, healthHostname: 'not a host' }).errors.healthHostname).toBe('Must be a host name, with a :port if needed');
+    expect(validateServiceForm({ ...values, healthPort: '70000' }).errors.healthPort).toBe('At most 65535');
+  });
+
   it('keeps what it has no inputs for when editing', () => {
     const config = { name: 'api', instances: [{ url: 'http://a:1', weight: 0 }], balancer: 'hash', hashOn: 'header:x-user', retry: { attempts: 0 }, pool: { maxSize: 8 }, healthCheck: { path: '/up' } };
     const values = serviceFormFromConfig(config, 'api');
