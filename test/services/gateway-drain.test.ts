@@ -137,7 +137,7 @@ afterEach(() => {
   b.delayMs = 0;
 });
 
-const SLOW_START_MS = 3000;
+const SLOW_START_MS = 5000;
 
 const configText = () => readFile(join(console.dataDir, 'test-config.yaml'), 'utf8');
 
@@ -313,6 +313,14 @@ describe('taking an instance or a router out of rotation', () => {
         return status.instances[0]!.warmingUntil !== null ? status : undefined;
       }, 'e reported warming');
       expect(warming.instances[1]!.warmingUntil).toBeNull();
+      if (takeOut === 'drain') {
+        // Drained again mid-ramp, it takes nothing and so is not shown warming; returned, it ramps from the start.
+        await client.api.gateway.drainInstance({ service: 'warm', url: warmE.url, drain: true });
+        // (Well before its ramp would have ended by itself.)
+        await waitFor(async () => ((await warmStatus()).instances[0]!.warmingUntil === null ? true : undefined), 'a drained e not reported warming', SLOW_START_MS / 2);
+        await client.api.gateway.drainInstance({ service: 'warm', url: warmE.url, drain: false });
+        await waitFor(async () => ((await warmStatus()).instances[0]!.warmingUntil !== null ? true : undefined), 'e warming again');
+      }
       expect(formatServices([warming])).toMatch(new RegExp(`${warmE.url.replace(/[.:/]/g, '\\$&')} .* healthy, slow start \\d+% of its weight until \\d{4}-`));
       // Once the slow start is over, its half again.
       await waitFor(async () => ((await warmStatus()).instances[0]!.warmingUntil === null ? true : undefined), 'e warmed up', 2 * SLOW_START_MS);

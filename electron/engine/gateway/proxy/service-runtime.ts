@@ -89,6 +89,8 @@ export class ServiceRuntime implements L4Service {
     const before = new Map(previous?.instances.map((instance) => [instance.url, instance]));
     const drainedBefore = new Set(previous?.config.instances.filter((instance) => instance.drain).map((instance) => instance.url));
     const nowMs = Date.now();
+    // The hash gives a returning instance its keys back at once (see HashRingBalancer): no ramp to run or to show.
+    const slowStartMs = config.balancer === 'hash' ? 0 : config.slowStartMs;
     this.instances = config.instances.map((instance, instanceIndex) => {
       const { host, port } = parseInstanceUrl(instance.url);
       const carried = before.get(instance.url);
@@ -102,9 +104,9 @@ export class ServiceRuntime implements L4Service {
         inFlight: 0,
         healthy: carried?.healthy ?? true,
         ejectedUntilMs: carried?.ejectedUntilMs ?? 0,
-        slowStartMs: config.slowStartMs,
+        slowStartMs,
         // A ramp under way goes on, within the (maybe changed) slow start's length.
-        warmUntilMs: config.slowStartMs > 0 ? Math.min(carried?.warmUntilMs ?? 0, nowMs + config.slowStartMs) : 0,
+        warmUntilMs: slowStartMs > 0 ? Math.min(carried?.warmUntilMs ?? 0, nowMs + slowStartMs) : 0,
       };
       // Slow start for one coming into a running service: added to it, or returned from a drain.
       if (previous !== undefined && !instance.drain && (carried === undefined || drainedBefore.has(instance.url))) startWarming(created, nowMs);

@@ -465,7 +465,8 @@ export class GatewayDataPlane implements RequestSink {
         for (const instance of service.instances) if (instance.ejectedUntilMs > nowMs) list.push([instance.index, instance.ejectedUntilMs]);
         if (list.length > 0) ejected[name] = list;
         const warm: Array<[number, number]> = [];
-        for (const instance of service.instances) if (instance.warmUntilMs > nowMs) warm.push([instance.index, instance.warmUntilMs]);
+        // A drained one (weight 0) takes nothing, warming or not.
+        for (const instance of service.instances) if (instance.warmUntilMs > nowMs && instance.weight > 0) warm.push([instance.index, instance.warmUntilMs]);
         if (warm.length > 0) warming[name] = warm;
       }
     }

@@ -124,6 +124,17 @@ describe('slow start across config changes (ServiceRuntime)', () => {
     for (const runtime of [first, returned, grown]) runtime.dispose();
   });
 
+  it('runs no ramp for a hash service, so none is shown for it', () => {
+    const hashed = (instances: Array<{ url: string; drain?: boolean }>) => serviceConfig.parse({ name: 'api', balancer: 'hash', slowStartMs: SLOW_START_MS, instances });
+    const first = new ServiceRuntime(0, hashed([{ url: a }, { url: b, drain: true }]), undefined, undefined);
+    const returned = new ServiceRuntime(0, hashed([{ url: a }, { url: b }]), undefined, first);
+    expect(returned.instances.map((instance) => [instance.slowStartMs, instance.warmUntilMs])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    for (const runtime of [first, returned]) runtime.dispose();
+  });
+
   it('keeps a ramp under way within a shortened slow start, and ends it when slow start is switched off', () => {
     const first = new ServiceRuntime(0, service([{ url: a }, { url: b, drain: true }]), undefined, undefined);
     const returned = new ServiceRuntime(0, service([{ url: a }, { url: b }]), undefined, first);
