@@ -262,7 +262,10 @@ describe('the Gateway screen against netops serve', () => {
     await page.getByTestId('service-save').click();
     await eventually(() => instance.getByRole('cell').nth(1).textContent()).toBe('4');
     expect(await instance.locator('[data-drain]').textContent()).toBe('drained');
-    expect(await readFile(join(serve.dataDir, 'config.yaml'), 'utf8')).toContain(`          weight: 4\n          drain: true\n`);
+    const edited = await readFile(join(serve.dataDir, 'config.yaml'), 'utf8');
+    expect(edited).toContain(`          weight: 4\n          drain: true\n`);
+    // Only what the operator set: none of the defaults the screen shows (timeouts, outlier, retry, pool) land in the file.
+    for (const key of ['connectTimeoutMs', 'requestTimeoutMs', 'outlier:', 'retry:', 'pool:', 'idleTimeoutMs']) expect(edited).not.toContain(key);
     await card.getByTestId('service-edit').click();
     await eventually(() => dialog.isVisible()).toBe(true);
     await dialog.getByTestId('instance-drain').uncheck();

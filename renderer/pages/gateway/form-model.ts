@@ -132,3 +132,34 @@ export function fieldErrorsFromServer<F extends string>(error: unknown, table: F
   }
   return out;
 }
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => key in b && sameValue(a[key], b[key]));
+  }
+  return false;
+}
+
+/**
+ * What of `value` differs from the schema's `fallback`: undefined when it is
+ * the default, and for a map only the keys that differ. The status carries
+ * items with the schema's defaults filled in; an editor that wrote them all
+ * back would freeze today's defaults into the operator's file and bloat it.
+ */
+export function withoutDefaults(value: unknown, fallback: unknown): unknown {
+  if (sameValue(value, fallback)) return undefined;
+  if (!isPlainObject(value) || !isPlainObject(fallback)) return value;
+  const kept: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const rest = withoutDefaults(item, fallback[key]);
+    if (rest !== undefined) kept[key] = rest;
+  }
+  return Object.keys(kept).length === 0 ? undefined : kept;
+}

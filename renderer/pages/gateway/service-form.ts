@@ -1,6 +1,6 @@
-import { serviceConfig, type ServiceInput } from '../../../shared/contract/index.ts';
+import { healthCheckConfig, serviceConfig, type ServiceInput } from '../../../shared/contract/index.ts';
 import { asRecord } from '../../store/index.ts';
-import { errorsFromIssues, hasErrors, issueMessage, parseWhole, splitList, type FieldErrors, type FieldTable, type Validation } from './form-model.ts';
+import { errorsFromIssues, hasErrors, issueMessage, parseWhole, splitList, withoutDefaults, type FieldErrors, type FieldTable, type Validation } from './form-model.ts';
 
 export const BALANCERS = serviceConfig.shape.balancer.unwrap().options;
 export type Balancer = (typeof BALANCERS)[number];
@@ -118,6 +118,15 @@ export function emptyServiceForm(): ServiceFormValues {
   };
 }
 
+/** The schema's defaults, which the status fills in and the editor leaves out of what it writes. */
+const SERVICE_DEFAULTS: Readonly<Record<string, unknown>> = serviceConfig.parse({ name: 'defaults' });
+const HEALTH_DEFAULTS: Readonly<Record<string, unknown>> = healthCheckConfig.parse({});
+
+/** A field's text, or '' when it holds the schema's default (the input's placeholder shows that). */
+function unlessDefault(value: unknown, fallback: unknown): string {
+  return value === fallback ? '' : text(value);
+}
+
 function text(value: unknown, fallback = ''): string {
   return typeof value === 'number' || typeof value === 'string' ? String(value) : fallback;
 }
@@ -128,7 +137,11 @@ export function serviceFormFromConfig(config: unknown, name: string): ServiceFor
   const health = asRecord(service.healthCheck);
   const instances = Array.isArray(service.instances) ? service.instances.map((item) => asRecord(item) ?? {}) : [];
   const kept: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(service)) if (!EDITED_KEYS.has(key)) kept[key] = value;
+  for (const [key, value] of Object.entries(service)) {
+    if (EDITED_KEYS.has(key)) continue;
+    const changed = withoutDefaults(value, SERVICE_DEFAULTS[key]);
+    if (changed !== undefined) kept[key] = changed;
+  }
   const balancer = (BALANCERS as readonly unknown[]).includes(service.balancer) ? (service.balancer as Balancer) : 'roundRobin';
   return {
     name: typeof service.name === 'string' ? service.name : name,
@@ -145,10 +158,15 @@ export function serviceFormFromConfig(config: unknown, name: string): ServiceFor
     healthMethod: health?.method === 'HEAD' ? 'HEAD' : 'GET',
     healthHostname: text(health?.hostname),
     healthPort: text(health?.port),
-    healthKept: Object.fromEntries(Object.entries(health ?? {}).filter(([key]) => !EDITED_HEALTH_KEYS.has(key))),
-    connectTimeoutMs: text(service.connectTimeoutMs),
-    requestTimeoutMs: text(service.requestTimeoutMs),
-    slowStartMs: service.slowStartMs === 0 ? '' : text(service.slowStartMs),
+    healthKept: Object.fromEntries(
+      Object.entries(health ?? {})
+        .filter(([key]) => !EDITED_HEALTH_KEYS.has(key))
+        .map(([key, value]) => [key, withoutDefaults(value, HEALTH_DEFAULTS[key])])
+        .filter(([, value]) => value !== undefined),
+    ),
+    connectTimeoutMs: unlessDefault(service.connectTimeoutMs, SERVICE_DEFAULTS.connectTimeoutMs),
+    requestTimeoutMs: unlessDefault(service.requestTimeoutMs, SERVICE_DEFAULTS.requestTimeoutMs),
+    slowStartMs: unlessDefault(service.slowStartMs, SERVICE_DEFAULTS.slowStartMs),
     kept,
   };
 }

@@ -83,6 +83,23 @@ describe('the service form', () => {
     expect(validateServiceForm({ ...values, balancer: 'hash' }).hints.slowStartMs).toMatch(/hash .* no slow start/);
   });
 
+  it("writes back what the file says, not the defaults the status fills in", () => {
+    // The status carries the item parsed, every default filled in; the file had only this.
+    const written = { name: 'api', instances: [{ url: 'http://a:1' }], outlier: { consecutiveErrors: 2 }, healthCheck: { path: '/up', headers: {} } };
+    const values = serviceFormFromConfig(serviceConfig.parse(written), 'api');
+    expect(values).toMatchObject({ connectTimeoutMs: '', requestTimeoutMs: '', slowStartMs: '', healthKept: {} });
+    const result = validateServiceForm(values).value as Record<string, unknown>;
+    expect(Object.keys(result).sort()).toEqual(['healthCheck', 'instances', 'name', 'outlier']);
+    // Of a map, only what differs from its defaults.
+    expect(result.outlier).toEqual({ consecutiveErrors: 2 });
+    expect(result.healthCheck).not.toHaveProperty('headers');
+    expect(serviceConfig.parse(result)).toEqual(serviceConfig.parse(written));
+    // A value set to what happens to be the default is left to the default.
+    expect(validateServiceForm(serviceFormFromConfig(serviceConfig.parse({ ...written, connectTimeoutMs: 5000, pool: { maxSize: 256, pipeline: 4 } }), 'api')).value).toMatchObject({
+      pool: { pipeline: 4 },
+    });
+  });
+
   it('hints that a service without instances answers 503', () => {
     expect(validateServiceForm(form({ instances: [] })).hints.instances).toMatch(/503/);
   });
