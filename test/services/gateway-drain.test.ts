@@ -313,6 +313,11 @@ describe('taking an instance or a router out of rotation', () => {
         return status.instances[0]!.warmingUntil !== null ? status : undefined;
       }, 'e reported warming');
       expect(warming.instances[1]!.warmingUntil).toBeNull();
+      // /metrics has the share reached, for a dashboard of the ramp.
+      const shares = [...console.running.host.gateway.prometheus().matchAll(/^netops_gateway_instance_slow_start_share\{service="warm",instance="([^"]+)"\} ([\d.]+)$/gm)];
+      expect(new Map(shares.map(([, url, value]) => [url, Number(value)])).get(warmF.url)).toBe(1);
+      expect(Number(shares.find(([, url]) => url === warmE.url)![2])).toBeGreaterThanOrEqual(0.1);
+      expect(Number(shares.find(([, url]) => url === warmE.url)![2])).toBeLessThan(1);
       if (takeOut === 'drain') {
         // Drained again mid-ramp, it takes nothing and so is not shown warming; returned, it ramps from the start.
         await client.api.gateway.drainInstance({ service: 'warm', url: warmE.url, drain: true });

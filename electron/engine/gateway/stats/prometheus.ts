@@ -1,3 +1,5 @@
+import { serviceSlowStartMs } from '../../../../shared/contract/gateway.ts';
+import { slowStartShare } from '../../../../shared/contract/gateway-config.ts';
 import { F_BYTES_IN, F_BYTES_OUT, F_ERRORS, F_IN_FLIGHT, F_STATUS, StatsErrorKind } from './fields.ts';
 import type { EntityTotals, GatewayStatsAggregator } from './stats-aggregator.ts';
 
@@ -78,18 +80,20 @@ export interface ControlPlaneMetrics {
   middlewares: ReadonlyArray<{ name: string; type: string; counters: Readonly<Record<string, number>> }>;
   services: ReadonlyArray<{
     name: string;
+    /** The service's config as the status carries it: its slowStartMs sizes a warming instance's share. */
+    config?: unknown;
     retries: { retries: number; allowed: number; refused: number } | null;
-    instances: ReadonlyArray<{ url: string; drain: boolean }>;
+    instances: ReadonlyArray<{ url: string; drain: boolean; warmingUntil?: number | null }>;
   }>;
 }
 
 /**
- * Middleware counters, retry budgets and drained instances as Prometheus text, after
+ * Middleware counters, retry budgets, drained and warming instances as Prometheus text, after
  * renderPrometheus's families. A middleware's counters are every worker's
  * summed; they run on when its config changes, and start again from 0 (as a
  * counter may) only when it is removed or changes type.
  */
-export function renderControlPlaneMetrics(metrics: ControlPlaneMetrics): string {
+export function renderControlPlaneMetrics(metrics: ControlPlaneMetrics, nowMs = Date.now()): string {
   const lines: string[] = [];
   family(lines, 'netops_gateway_middleware_events_total', 'counter', 'What each middleware did, by the counters the Middlewares tab shows (rateLimit: allowed, limited, dryRunLimited).');
   for (const middleware of metrics.middlewares) {
@@ -115,6 +119,15 @@ export function renderControlPlaneMetrics(metrics: ControlPlaneMetrics): string 
   for (const service of metrics.services) {
     const label = `service="${escapeLabelValue(service.name)}"`;
     for (const instance of service.instances) lines.push(`netops_gateway_instance_drained{${label},instance="${escapeLabelValue(instance.url)}"} ${instance.drain ? 1 : 0}`);
+  }
+  family(lines, 'netops_gateway_instance_slow_start_share', 'gauge', 'The share of its weight an instance gets now: below 1 while it climbs back after a return (slowStartMs), 1 otherwise.');
+  for (const service of metrics.services) {
+    const label = `service="${escapeLabelValue(service.name)}"`;
+    const slowStartMs = serviceSlowStartMs({ config: service.config });
+    for (const instance of service.instances) {
+      const share = instance.warmingUntil == null ? 1 : slowStartShare(instance.warmingUntil, slowStartMs, nowMs);
+      lines.push(`netops_gateway_instance_slow_start_share{${label},instance="${escapeLabelValue(instance.url)}"} ${formatValue(Math.round(share * 1000) / 1000)}`);
+    }
   }
   return `${lines.join('\n')}\n`;
 }

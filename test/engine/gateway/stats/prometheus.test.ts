@@ -49,6 +49,8 @@ function parseExposition(text: string): { types: Map<string, string>; samples: S
   return { types, samples };
 }
 
+const NOW = 1_700_000_000_000;
+
 describe('Prometheus exposition', () => {
   it('parses, escapes label values, and has cumulative histogram buckets that end at _count', () => {
     const nasty = 'we"ird\\name\nx';
@@ -106,15 +108,16 @@ describe('Prometheus exposition', () => {
         services: [
           {
             name: 'api',
+            config: { slowStartMs: 60_000 },
             retries: { retries: 12, allowed: 100, refused: 5 },
             instances: [
-              { url: 'http://10.0.0.1:80', drain: false },
-              { url: 'http://10.0.0.2:80', drain: true },
+              { url: 'http://10.0.0.1:80', drain: false, warmingUntil: NOW + 15_000 },
+              { url: 'http://10.0.0.2:80', drain: true, warmingUntil: null },
             ],
           },
           { name: 'off', retries: null, instances: [] },
         ],
-      });
+      }, NOW);
     const { types, samples } = parseExposition(text);
     expect(types.get('netops_gateway_middleware_events_total')).toBe('counter');
     expect(types.get('netops_gateway_rate_limit_keys')).toBe('gauge');
@@ -134,6 +137,12 @@ describe('Prometheus exposition', () => {
     expect(types.get('netops_gateway_instance_drained')).toBe('gauge');
     expect(values('netops_gateway_instance_drained')).toEqual([
       [{ service: 'api', instance: 'http://10.0.0.1:80' }, 0],
+      [{ service: 'api', instance: 'http://10.0.0.2:80' }, 1],
+    ]);
+    // Three quarters into a minute's slow start; the other at its full weight.
+    expect(types.get('netops_gateway_instance_slow_start_share')).toBe('gauge');
+    expect(values('netops_gateway_instance_slow_start_share')).toEqual([
+      [{ service: 'api', instance: 'http://10.0.0.1:80' }, 0.75],
       [{ service: 'api', instance: 'http://10.0.0.2:80' }, 1],
     ]);
   });
