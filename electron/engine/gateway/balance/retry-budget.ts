@@ -91,13 +91,19 @@ export class RetryBudget {
    * the window checked with it, so workers retrying at the same instant
    * cannot pass the budget together: one that finds the window over gives
    * its count back (and at worst both do, one retry short of the budget).
+   * The retries are read before the requests: every retry a worker counted
+   * came after the requests it counted before it, so the requests read
+   * next include those of every retry just read. Read the other way round,
+   * a worker paused between the two reads saw the others' later retries
+   * without their requests, and refused a retry that fitted.
    */
   takeRetry(nowMs: number): boolean {
     const slot = HEADER_INTS + this.windowSeconds + this.advance(nowMs);
-    const allowed = Math.max(this.floorRetries, this.sum(0) * this.share);
     Atomics.add(this.ints, slot, 1);
+    const retries = this.sum(this.windowSeconds);
+    const allowed = Math.max(this.floorRetries, this.sum(0) * this.share);
     // The retries before this one stay below what the window allows (which may be fractional: 25% of 10).
-    if (this.sum(this.windowSeconds) - 1 < allowed) return true;
+    if (retries - 1 < allowed) return true;
     Atomics.sub(this.ints, slot, 1);
     Atomics.add(this.ints, H_REFUSED, 1);
     return false;

@@ -88,6 +88,32 @@ describe('RetryBudget', () => {
     expect(one.snapshot(T0)).toEqual({ requestsInWindow: 100, retriesInWindow: 10, allowedRetries: 10, refused: 2, windowSeconds: 10 });
   });
 
+  it('takes a retry that fits though other workers count requests and retries while it reads the window', () => {
+    const ring = createRetryRing();
+    const config = { budgetPercent: 100, minRetriesPerSecond: 0 };
+    const a = new RetryBudget(config, ring, 1);
+    const b = new RetryBudget(config, ring, 2);
+    for (let i = 0; i < 10; i++) a.recordRequest(T0);
+    // a is paused after its first read of the window, and b counts 100 requests and their 10 retries meanwhile.
+    const reads = a as unknown as { sum(from: number): number };
+    const read = reads.sum.bind(a);
+    let paused = false;
+    reads.sum = (from) => {
+      const total = read(from);
+      if (!paused) {
+        paused = true;
+        for (let i = 1; i <= 100; i++) {
+          b.recordRequest(T0);
+          if (i % 10 === 0) expect(b.takeRetry(T0)).toBe(true);
+        }
+      }
+      return total;
+    };
+    // 11 retries against 110 requests at 100%: it fits, whichever way the reads fell.
+    expect(a.takeRetry(T0)).toBe(true);
+    expect(a.snapshot(T0)).toMatchObject({ requestsInWindow: 110, retriesInWindow: 11, refused: 0 });
+  });
+
   it('counts every request and retry of real threads counting at once, and the ring moves on for all', async () => {
     const ring = createRetryRing();
     const job = { kind: 'requests' as const, rounds: 100_000, nowMs: T0, retryEvery: 10 };
