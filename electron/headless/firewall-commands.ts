@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { BLOCKLIST_FILE_MAX_CHARS, importBlocklistInParts, listenerName as LISTENER_NAME, MAX_BLOCK_TTL_SECONDS, textParam, type BlockEntry, type Contract, type FirewallRule, type RateLimit, type RuleInput } from '../../shared/contract/index.ts';
-import { parseCidr, parseDurationSeconds, parseIp, parsePortSpec } from '../../shared/net/index.ts';
+import { formatDurationSeconds, parseCidr, parseDurationSeconds, parseIp, parsePortSpec } from '../../shared/net/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { parseFlags, UsageError } from './args.ts';
 
@@ -225,14 +225,17 @@ function planRulesCommand(sub: string | undefined, flags: Flags, positionals: st
   }
 }
 
+function listenerArgument(value: string, what: string): string {
+  if (!LISTENER_NAME.test(value)) throw new UsageError(`${what} must be a listener name (letters, digits, _ and -), not "${value}"`);
+  return value;
+}
+
 function listenerFlag(flags: Flags, required: boolean): string | undefined {
   if (flags.listener === undefined) {
     if (required) throw new UsageError('--listener is required');
     return undefined;
   }
-  const listener = String(flags.listener);
-  if (!LISTENER_NAME.test(listener)) throw new UsageError(`--listener must be a listener name (letters, digits, _ and -), not "${listener}"`);
-  return listener;
+  return listenerArgument(String(flags.listener), '--listener');
 }
 
 function planPolicyCommand(sub: string | undefined, flags: Flags, json: boolean): Run {
@@ -265,19 +268,15 @@ function secondsFlag(flags: Flags, flag: string, maxSeconds: number): number | u
   const raw = flags[flag];
   if (raw === undefined) return undefined;
   const seconds = parseDurationSeconds(String(raw));
-  if (seconds === undefined || seconds < 1 || seconds > maxSeconds) throw new UsageError(`--${flag} must be a duration like 30s, 10m or 2h, up to ${formatSeconds(maxSeconds)}, not "${String(raw)}"`);
+  if (seconds === undefined || seconds < 1 || seconds > maxSeconds) throw new UsageError(`--${flag} must be a duration like 30s, 10m or 2h, up to ${formatDurationSeconds(maxSeconds)}, not "${String(raw)}"`);
   return seconds;
-}
-
-function formatSeconds(seconds: number): string {
-  return seconds % 86_400 === 0 ? `${seconds / 86_400}d` : seconds % 3600 === 0 ? `${seconds / 3600}h` : seconds % 60 === 0 ? `${seconds / 60}m` : `${seconds}s`;
 }
 
 function planLimitCommand(sub: string | undefined, flags: Flags, positionals: string[], json: boolean): Run {
   const listener = positionals[0];
   if (sub !== 'set' && sub !== 'rm') throw new UsageError(`firewall limit takes set or rm, not "${sub ?? ''}"`);
   if (!listener) throw new UsageError(`limit ${sub} takes a listener name`);
-  if (!LISTENER_NAME.test(listener)) throw new UsageError(`the listener must be a listener name (letters, digits, _ and -), not "${listener}"`);
+  listenerArgument(listener, 'the listener');
   if (sub === 'rm') {
     return async (client, out) => {
       await client.api.firewall.removeRateLimit({ listener }, TIMEOUT);
@@ -311,12 +310,12 @@ function planLimitCommand(sub: string | undefined, flags: Flags, positionals: st
 }
 
 function describeRateLimit(limit: RateLimit): string {
-  const ban = limit.banAfter > 0 ? `; ${limit.banAfter} refusals within ${formatSeconds(limit.banWindowSeconds)} ban the source for ${formatSeconds(limit.banSeconds)}` : '; no bans';
+  const ban = limit.banAfter > 0 ? `; ${limit.banAfter} refusals within ${formatDurationSeconds(limit.banWindowSeconds)} ban the source for ${formatDurationSeconds(limit.banSeconds)}` : '; no bans';
   return `${limit.ratePerSecond}/s per source, burst ${limit.burst}${ban}`;
 }
 
 function formatRateLimits(limits: RateLimit[]): string {
-  const rows = limits.map((limit) => [limit.listener, `${limit.ratePerSecond}/s`, String(limit.burst), limit.banAfter > 0 ? `${limit.banAfter} in ${formatSeconds(limit.banWindowSeconds)} -> ${formatSeconds(limit.banSeconds)}` : 'off']);
+  const rows = limits.map((limit) => [limit.listener, `${limit.ratePerSecond}/s`, String(limit.burst), limit.banAfter > 0 ? `${limit.banAfter} in ${formatDurationSeconds(limit.banWindowSeconds)} -> ${formatDurationSeconds(limit.banSeconds)}` : 'off']);
   return `${table(['RATE LIMIT ON', 'RATE', 'BURST', 'BAN'], rows)}\n${limits.length} rate limit${limits.length === 1 ? '' : 's'}\n`;
 }
 

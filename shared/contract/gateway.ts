@@ -152,7 +152,7 @@ export type GatewayEntryPointStatus = z.infer<typeof gatewayEntryPoint>;
 export type GatewayPool = z.infer<typeof gatewayPool>;
 
 /** A service's slow start in ms, from its config as the status carries it (0 when off, or for a broken service). */
-export function serviceSlowStartMs(service: { config: unknown }): number {
+export function serviceSlowStartMs(service: { config?: unknown }): number {
   const config = service.config;
   if (typeof config !== 'object' || config === null) return 0;
   const value = (config as { slowStartMs?: unknown }).slowStartMs;

@@ -29,6 +29,14 @@ export function portInSpec(ranges: PortRange[] | 'any', port: number): boolean {
   return ranges.some((range) => port >= range.from && port <= range.to);
 }
 
+/** The shortest exact way to write a duration, as parseDurationSeconds reads it: 600 -> 10m, 90 -> 90s, 86400 -> 1d. */
+export function formatDurationSeconds(seconds: number): string {
+  if (seconds > 0 && seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
 /** Durations as operators write them: 90s, 10m, 2h, 7d, or a bare number of seconds. */
 export function parseDurationSeconds(text: string): number | undefined {
   const match = /^\s*(\d{1,9})\s*(s|m|h|d)?\s*$/i.exec(text);

@@ -1,11 +1,11 @@
 import { useState, type FormEvent } from 'react';
 import type { ListenerStatus, RateLimit } from '../../../shared/contract/index.ts';
+import { formatDurationSeconds } from '../../../shared/net/index.ts';
 import { ActionsHeader, ConfirmDialog, Dialog, EditIcon, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { plural, useFirewallApi } from './common.tsx';
 import {
   fieldErrorsFromServer,
-  formatSeconds,
   RATE_LIMIT_FIELDS,
   rateLimitFormFromLimit,
   validateRateLimitForm,
@@ -65,7 +65,7 @@ export function RateLimitsPanel() {
                     <span className="limit-ban">
                       {limit.banAfter === 0
                         ? 'never bans'
-                        : `ban after ${plural(limit.banAfter, 'refusal')} in ${formatSeconds(limit.banWindowSeconds)}, for ${formatSeconds(limit.banSeconds)}`}
+                        : `ban after ${plural(limit.banAfter, 'refusal')} in ${formatDurationSeconds(limit.banWindowSeconds)}, for ${formatDurationSeconds(limit.banSeconds)}`}
                     </span>
                   </td>
                   <td className="col-actions">

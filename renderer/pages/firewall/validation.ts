@@ -13,7 +13,7 @@ import {
   type RuleInput,
 } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
-import { formatIp, parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
+import { formatDurationSeconds, formatIp, parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
 import type { FieldErrors, Validation } from '../../components/index.ts';
 
 /**
@@ -298,18 +298,10 @@ export function rateLimitFormFromLimit(limit: z.output<typeof rateLimitInput> | 
     ratePerSecond: String(limit.ratePerSecond),
     burst: String(limit.burst),
     banAfter: String(limit.banAfter),
-    banWindow: formatSeconds(limit.banWindowSeconds),
-    banDuration: formatSeconds(limit.banSeconds),
+    banWindow: formatDurationSeconds(limit.banWindowSeconds),
+    banDuration: formatDurationSeconds(limit.banSeconds),
     ipv6Prefix: String(limit.ipv6Prefix),
   };
-}
-
-/** The shortest exact way to write a duration: 600 -> 10m, 90 -> 90s, 86400 -> 1d. */
-export function formatSeconds(seconds: number): string {
-  if (seconds > 0 && seconds % 86_400 === 0) return `${seconds / 86_400}d`;
-  if (seconds > 0 && seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds > 0 && seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }
 
 export function validateRateLimitForm(values: RateLimitFormValues): Validation<RateLimitField, z.output<typeof rateLimitInput>> {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
 import type { FieldErrors } from '../../components/index.ts';
+import { asRecord } from '../../store/index.ts';
 
 /**
  * Shared by the gateway editors: the contract's zod schemas decide what is
@@ -133,18 +134,14 @@ export function fieldErrorsFromServer<F extends string>(error: unknown, table: F
   return out;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => sameValue(item, b[i]));
-  if (isPlainObject(a) && isPlainObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((key) => key in b && sameValue(a[key], b[key]));
-  }
-  return false;
+  const left = asRecord(a);
+  const right = asRecord(b);
+  if (left === null || right === null) return false;
+  const keys = Object.keys(left);
+  return keys.length === Object.keys(right).length && keys.every((key) => key in right && sameValue(left[key], right[key]));
 }
 
 /**
@@ -155,10 +152,12 @@ function sameValue(a: unknown, b: unknown): boolean {
  */
 export function withoutDefaults(value: unknown, fallback: unknown): unknown {
   if (sameValue(value, fallback)) return undefined;
-  if (!isPlainObject(value) || !isPlainObject(fallback)) return value;
+  const map = asRecord(value);
+  const defaults = asRecord(fallback);
+  if (map === null || defaults === null) return value;
   const kept: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const rest = withoutDefaults(item, fallback[key]);
+  for (const [key, item] of Object.entries(map)) {
+    const rest = withoutDefaults(item, defaults[key]);
     if (rest !== undefined) kept[key] = rest;
   }
   return Object.keys(kept).length === 0 ? undefined : kept;

@@ -123,7 +123,7 @@ export function renderControlPlaneMetrics(metrics: ControlPlaneMetrics, nowMs = 
   family(lines, 'netops_gateway_instance_slow_start_share', 'gauge', 'The share of its weight an instance gets now: below 1 while it climbs back after a return (slowStartMs), 1 otherwise.');
   for (const service of metrics.services) {
     const label = `service="${escapeLabelValue(service.name)}"`;
-    const slowStartMs = serviceSlowStartMs({ config: service.config });
+    const slowStartMs = serviceSlowStartMs(service);
     for (const instance of service.instances) {
       const share = instance.warmingUntil == null ? 1 : slowStartShare(instance.warmingUntil, slowStartMs, nowMs);
       lines.push(`netops_gateway_instance_slow_start_share{${label},instance="${escapeLabelValue(instance.url)}"} ${formatValue(Math.round(share * 1000) / 1000)}`);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
+import { formatDurationSeconds as formatSeconds } from '../../../../shared/net/index.ts';
 import {
   completeRulePatch,
   decisionTakesRule,
   emptyRuleForm,
   fieldErrorsFromServer,
-  formatSeconds,
   parseTtl,
   RULE_FIELDS,
   blockNetworkOf,
