@@ -257,7 +257,11 @@ export const outlierConfig = z
     /** Never eject more than this share of instances at once. */
     maxEjectedPercent: z.number().int().min(0).max(100).default(50),
   })
-  .strict();
+  .strict()
+  .refine((outlier) => outlier.maxEjectionMs >= outlier.baseEjectionMs, {
+    message: 'must be at least baseEjectionMs, the first ejection',
+    path: ['maxEjectionMs'],
+  });
 
 export const retryConfig = z
   .object({
@@ -326,6 +330,8 @@ export const serviceConfig = z
         pipeline: z.number().int().min(1).max(256).default(1),
       })
       .strict()
+      // More kept warm than the pool may hold would open past maxSize.
+      .refine((pool) => pool.minIdle <= pool.maxSize, { message: 'must be at most maxSize, the connections the pool may hold', path: ['minIdle'] })
       .default({ maxSize: 256, minIdle: 0, queueTimeoutMs: 5_000, maxQueue: 4096, pipeline: 1 }),
   })
   .strict();

@@ -1,6 +1,7 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gatewayYaml, send, startBackend, type Backend } from '../helpers/gateway.ts';
 import { eventually, freePort, launchBrowser, saveFailureReport, screenshot, ServeProcess, watchPage } from './harness.ts';
@@ -328,6 +329,84 @@ describe('the Gateway screen against netops serve', () => {
     expect(await pooled.first().getByRole('gridcell').allTextContents()).toEqual(expect.arrayContaining(['http', 'out', `pool backend ${backend.url}`]));
     await page.getByTestId('connections-search').fill('');
     await page.getByTestId('nav-gateway').click();
+  });
+
+  it("edits a service's retries, ejection, upstream pool and check headers in folded sections, through the file", async () => {
+    await openTab('services');
+    const card = page.locator('[data-testid="service-card"][data-name="backend"]');
+    const instance = page.locator(`[data-testid="instance-row"][data-url="${backend.url}"]`);
+    const dialog = page.getByTestId('service-dialog');
+    const section = (id: string) => dialog.getByTestId(`service-section-${id}`);
+    const summary = (id: string) => section(id).getByTestId('service-section-summary').textContent();
+    const backendInFile = async () => {
+      const text = await readFile(join(serve.dataDir, 'config.yaml'), 'utf8');
+      return (parseYaml(text) as { gateway: { services: Array<Record<string, unknown>> } }).gateway.services.find((service) => service.name === 'backend')!;
+    };
+    await card.getByTestId('service-edit').click();
+    await eventually(() => dialog.isVisible()).toBe(true);
+    // At their defaults the sections are folded and say so.
+    for (const id of ['retry', 'outlier', 'pool']) {
+      expect(await section(id).getAttribute('open')).toBeNull();
+      expect(await summary(id)).toBe('defaults');
+    }
+    // Opened from the keyboard; the inputs show the defaults as placeholders.
+    await section('pool').locator('summary').focus();
+    await page.keyboard.press('Enter');
+    await eventually(() => section('pool').getAttribute('open')).toBe('');
+    expect(await dialog.getByTestId('service-poolMaxSize').getAttribute('placeholder')).toBe('256');
+    await dialog.getByTestId('service-poolMinIdle').fill('2');
+    await dialog.getByTestId('service-poolPipeline').fill('4');
+    expect(await summary('pool')).toBe('warm 2 · pipeline 4');
+    await section('retry').locator('summary').click();
+    expect(await dialog.getByTestId('service-retryOnStatus').inputValue()).toBe('502, 503, 504');
+    await dialog.getByTestId('service-retryAttempts').fill('1');
+    await dialog.getByTestId('service-retryOnStatus').fill('503');
+    await dialog.getByTestId('service-health-enabled').check();
+    await dialog.getByTestId('service-health-headers').fill('X-Health-Token: s3cret');
+    // A mistake left in a folded section: the save is refused, and the section opens on it.
+    await section('outlier').locator('summary').click();
+    await dialog.getByTestId('service-outlierBaseEjectionMs').fill('60000');
+    await dialog.getByTestId('service-outlierMaxEjectionMs').fill('1000');
+    await section('outlier').locator('summary').click();
+    await eventually(() => section('outlier').getAttribute('open')).toBeNull();
+    await page.getByTestId('service-save').click();
+    await eventually(() => section('outlier').getAttribute('open')).toBe('');
+    expect(await dialog.locator('[data-testid="field-error"][data-field="outlierMaxEjectionMs"]').textContent()).toBe('Must be at least baseEjectionMs, the first ejection');
+    expect(await section('outlier').locator('.gw-section-errors').textContent()).toBe('1 error');
+    expect(await dialog.isVisible()).toBe(true);
+    expect((await backendInFile()).outlier).toBeUndefined();
+    await dialog.getByTestId('service-outlierMaxEjectionMs').fill('600000');
+    await screenshot(page, 'gateway-service-editor-sections-light');
+    await page.getByTestId('service-save').click();
+    await eventually(() => dialog.isVisible()).toBe(false);
+    // The file gets what was set, and nothing of the defaults around it.
+    await eventually(async () => (await backendInFile()).pool).toEqual({ minIdle: 2, pipeline: 4 });
+    expect(await backendInFile()).toMatchObject({
+      retry: { attempts: 1, onStatus: [503] },
+      outlier: { baseEjectionMs: 60000, maxEjectionMs: 600000 },
+      healthCheck: { path: '/healthz', headers: { 'X-Health-Token': 's3cret' } },
+    });
+    expect(Object.keys((await backendInFile()).retry as object)).toEqual(['attempts', 'onStatus']);
+    // And runs: the pool keeps two connections warm, the check sends its header.
+    const openConnections = async () => Number((await instance.getByRole('cell').allTextContents())[7]!.split(' · ')[0]);
+    await eventually(openConnections).toBeGreaterThanOrEqual(2);
+    await eventually(() => (backend.last?.path === '/healthz' ? backend.last.headers['x-health-token'] : undefined)).toBe('s3cret');
+    expect((await send(gatewayPort, '/hello/pooled')).status).toBe(200);
+
+    // Reopened, the sections holding settings are open, each with its line.
+    await card.getByTestId('service-edit').click();
+    await eventually(() => dialog.isVisible()).toBe(true);
+    for (const id of ['retry', 'outlier', 'pool']) expect(await section(id).getAttribute('open')).toBe('');
+    expect([await summary('retry'), await summary('outlier'), await summary('pool')]).toEqual(['retries 1 · on 503', 'first 1m · longest 10m', 'warm 2 · pipeline 4']);
+    expect(await dialog.getByTestId('service-health-headers').inputValue()).toBe('X-Health-Token: s3cret');
+    // Back to the defaults: emptied, none of it stays in the file.
+    for (const field of ['poolMinIdle', 'poolPipeline', 'retryAttempts', 'outlierBaseEjectionMs', 'outlierMaxEjectionMs']) await dialog.getByTestId(`service-${field}`).fill('');
+    await dialog.getByTestId('service-retryOnStatus').fill('502, 503, 504');
+    await dialog.getByTestId('service-health-enabled').uncheck();
+    expect(await summary('pool')).toBe('defaults');
+    await page.getByTestId('service-save').click();
+    await eventually(() => dialog.isVisible()).toBe(false);
+    await eventually(async () => Object.keys(await backendInFile()).sort()).toEqual(['instances', 'name']);
   });
 
   it("switches a router off and on from its row, through the file", async () => {

@@ -1,16 +1,21 @@
 import { useState, type FormEvent } from 'react';
 import type { GatewayServiceStatus } from '../../../shared/contract/index.ts';
 import { FormField, PlusIcon, TrashIcon, useForm } from '../../components/index.ts';
-import type { FieldTable } from './form-model.ts';
 import { ItemDialog } from './ItemDialog.tsx';
 import {
   BALANCER_LABELS,
   BALANCERS,
   emptyServiceForm,
+  sectionsSet,
+  sectionSummary,
+  SERVICE_FIELD_TABLE,
   serviceFormFromConfig,
+  SETTING_SECTIONS,
+  settingDefault,
   validateServiceForm,
   type Balancer,
   type InstanceRow,
+  type SectionId,
   type ServiceField,
   type ServiceFormValues,
 } from './service-form.ts';
@@ -18,16 +23,10 @@ import { useItemSave } from './use-item-save.ts';
 
 export type ServiceDialogTarget = { kind: 'new' } | { kind: 'edit'; service: GatewayServiceStatus };
 
-const SERVER_FIELDS: FieldTable<ServiceField> = [
-  [['name'], 'name'],
-  [['balancer'], 'balancer'],
-  [['hashOn'], 'hashOn'],
-  [['instances'], 'instances'],
-  [['healthCheck'], 'healthPath'],
-  [['connectTimeoutMs'], 'connectTimeoutMs'],
-  [['requestTimeoutMs'], 'requestTimeoutMs'],
-  [['slowStartMs'], 'slowStartMs'],
-];
+/** A folded section's fields, for opening the sections that hold an error. */
+function sectionFields(section: (typeof SETTING_SECTIONS)[number]): ServiceField[] {
+  return [...section.fields.map((setting) => setting.field), ...(section.id === 'retry' ? (['retryOnStatus'] as const) : [])];
+}
 
 export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget; onClose(): void }) {
   const form = useForm<ServiceField, ServiceFormValues, ReturnType<typeof validateServiceForm>['value']>(
@@ -39,7 +38,17 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
   // Row errors show as the operator types in that row, or for every row after a save attempt.
   const [touchedRows, setTouchedRows] = useState<ReadonlySet<number>>(() => new Set());
   const [attempted, setAttempted] = useState(false);
-  const { busy, save } = useItemSave('service', form, SERVER_FIELDS, target.kind === 'new');
+  // Sections holding a value other than the defaults start open; the others fold away.
+  const [openSections, setOpenSections] = useState<ReadonlySet<SectionId>>(() => sectionsSet(values));
+  const toggleSection = (id: SectionId, open: boolean) =>
+    setOpenSections((current) => {
+      if (current.has(id) === open) return current;
+      const next = new Set(current);
+      if (open) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  const { busy, save } = useItemSave('service', form, SERVICE_FIELD_TABLE, target.kind === 'new');
 
   const setRow = (index: number, patch: Partial<InstanceRow>) => {
     set(
@@ -54,6 +63,8 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     setAttempted(true);
+    // An error in a folded section opens it, so the operator sees what stops the save.
+    for (const section of SETTING_SECTIONS) if (sectionFields(section).some((field) => form.validation.errors[field] !== undefined)) toggleSection(section.id, true);
     const name = await save();
     if (name === undefined) return;
     onClose();
@@ -182,6 +193,18 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
           <FormField label="Host header" field="healthHostname" error={errors.healthHostname} help="For a backend that serves by virtual host; empty: the instance's host:port" className="span-2">
             <input type="text" className="mono" value={values.healthHostname} onChange={(event) => set('healthHostname', event.target.value)} placeholder="status.example.com" autoComplete="off" spellCheck={false} data-testid="service-health-hostname" />
           </FormField>
+          <FormField label="Check headers" field="healthHeaders" error={errors.healthHeaders} help="One Name: value a line, e.g. a token the health endpoint wants" className="span-2">
+            <textarea
+              className="mono"
+              rows={2}
+              value={values.healthHeaders}
+              onChange={(event) => set('healthHeaders', event.target.value)}
+              placeholder="Authorization: Bearer …"
+              autoComplete="off"
+              spellCheck={false}
+              data-testid="service-health-headers"
+            />
+          </FormField>
         </>
       ) : null}
       <FormField label="Connect timeout (ms)" field="connectTimeoutMs" error={errors.connectTimeoutMs} help="Empty: 5000">
@@ -199,6 +222,47 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
       >
         <input type="text" inputMode="numeric" className="numeric" value={values.slowStartMs} onChange={(event) => set('slowStartMs', event.target.value)} placeholder="off" autoComplete="off" data-testid="service-slow-start" />
       </FormField>
+      {SETTING_SECTIONS.map((section) => {
+        const failing = sectionFields(section).filter((field) => errors[field] !== undefined).length;
+        return (
+          <details
+            key={section.id}
+            className="span-2 gw-section"
+            open={openSections.has(section.id)}
+            onToggle={(event) => toggleSection(section.id, event.currentTarget.open)}
+            data-testid={`service-section-${section.id}`}
+          >
+            <summary>
+              <span className="gw-section-title">{section.title}</span>
+              <span className="gw-section-summary" data-testid="service-section-summary">
+                {sectionSummary(section, values)}
+              </span>
+              {failing > 0 ? <span className="gw-section-errors">{failing === 1 ? '1 error' : `${failing} errors`}</span> : null}
+            </summary>
+            <div className="form-grid gw-section-body">
+              {section.fields.map((setting) => (
+                <FormField key={setting.field} label={setting.label} field={setting.field} error={errors[setting.field]} help={setting.help}>
+                  <input
+                    type="text"
+                    inputMode={'decimal' in setting ? 'decimal' : 'numeric'}
+                    className="numeric"
+                    value={values[setting.field]}
+                    onChange={(event) => set(setting.field, event.target.value)}
+                    placeholder={String(settingDefault(setting.field))}
+                    autoComplete="off"
+                    data-testid={`service-${setting.field}`}
+                  />
+                </FormField>
+              ))}
+              {section.id === 'retry' ? (
+                <FormField label="Retried statuses" field="retryOnStatus" error={errors.retryOnStatus} help="Upstream answers retried; empty: none, only failures with no answer" className="span-2">
+                  <input type="text" className="mono" value={values.retryOnStatus} onChange={(event) => set('retryOnStatus', event.target.value)} autoComplete="off" data-testid="service-retryOnStatus" />
+                </FormField>
+              ) : null}
+            </div>
+          </details>
+        );
+      })}
     </ItemDialog>
   );
 }

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { serviceConfig } from '../../../../shared/contract/index.ts';
-import { emptyServiceForm, serviceFormFromConfig, validateServiceForm, type ServiceFormValues } from '../../../../renderer/pages/gateway/service-form.ts';
+import {
+  emptyServiceForm,
+  sectionsSet,
+  sectionSummary,
+  serviceFormFromConfig,
+  SETTING_SECTIONS,
+  validateServiceForm,
+  type ServiceFormValues,
+} from '../../../../renderer/pages/gateway/service-form.ts';
 
 const form = (patch: Partial<ServiceFormValues> = {}): ServiceFormValues => ({ ...emptyServiceForm(), name: 'api', ...patch });
 
@@ -25,15 +33,17 @@ describe('the service form', () => {
   it('adds the health check only when it is on, and checks its numbers', () => {
     expect(validateServiceForm(form()).value).not.toHaveProperty('healthCheck');
     const on = validateServiceForm(form({ healthEnabled: true, expectStatus: '200, 204', healthIntervalMs: '1000' }));
-    expect(on.value).toMatchObject({ healthCheck: { path: '/healthz', intervalMs: 1000, timeoutMs: 2000, expectStatus: [200, 204] } });
+    // Only what differs from the check's defaults: the timeout (2000) is left to its default.
+    expect(on.value).toMatchObject({ healthCheck: { path: '/healthz', intervalMs: 1000, expectStatus: [200, 204] } });
+    expect(Object.keys((on.value as { healthCheck: object }).healthCheck)).toEqual(['path', 'intervalMs', 'expectStatus']);
     const bad = validateServiceForm(form({ healthEnabled: true, healthIntervalMs: '10', healthPath: 'x', expectStatus: '200, ok' }));
     expect(bad.errors).toMatchObject({ healthIntervalMs: 'At least 100', healthPath: 'Must start with "/"', expectStatus: 'Status codes separated by commas, e.g. 200, 204' });
   });
 
-  it("edits the check's method, Host and port, keeps its headers, and names a bad Host or port on its field", () => {
+  it("edits the check's method, Host, port and headers, and names a bad Host or port on its field", () => {
     const config = { name: 'api', instances: [{ url: 'http://a:1' }], healthCheck: { path: '/up', method: 'HEAD', hostname: 'status.internal', port: 9100, headers: { 'x-token': 't' } } };
     const values = serviceFormFromConfig(config, 'api');
-    expect(values).toMatchObject({ healthMethod: 'HEAD', healthHostname: 'status.internal', healthPort: '9100', healthKept: { headers: { 'x-token': 't' } } });
+    expect(values).toMatchObject({ healthMethod: 'HEAD', healthHostname: 'status.internal', healthPort: '9100', healthHeaders: 'x-token: t', healthKept: {} });
     expect(validateServiceForm(values).value).toMatchObject({ healthCheck: { path: '/up', method: 'HEAD', hostname: 'status.internal', port: 9100, headers: { 'x-token': 't' } } });
     const plain = validateServiceForm({ ...values, healthMethod: 'GET', healthHostname: '', healthPort: '' }).value as { healthCheck: Record<string, unknown> };
     expect(plain.healthCheck).toMatchObject({ path: '/up', headers: { 'x-token': 't' } });
@@ -42,7 +52,7 @@ describe('the service form', () => {
     expect(validateServiceForm({ ...values, healthPort: '70000' }).errors.healthPort).toBe('At most 65535');
   });
 
-  it('keeps what it has no inputs for when editing', () => {
+  it('keeps the balancer, its key and zero weights through an edit', () => {
     const config = { name: 'api', instances: [{ url: 'http://a:1', weight: 0 }], balancer: 'hash', hashOn: 'header:x-user', retry: { attempts: 0 }, pool: { maxSize: 8 }, healthCheck: { path: '/up' } };
     const values = serviceFormFromConfig(config, 'api');
     expect(values).toMatchObject({ balancer: 'hash', hashOn: 'header:x-user', healthEnabled: true, healthPath: '/up', instances: [{ url: 'http://a:1', weight: '0' }] });
@@ -98,6 +108,86 @@ describe('the service form', () => {
     expect(validateServiceForm(serviceFormFromConfig(serviceConfig.parse({ ...written, connectTimeoutMs: 5000, pool: { maxSize: 256, pipeline: 4 } }), 'api')).value).toMatchObject({
       pool: { pipeline: 4 },
     });
+  });
+
+  it('edits retries, outlier ejection, the upstream pool and the check headers, writing only what differs from the defaults', () => {
+    const config = {
+      name: 'api',
+      instances: [{ url: 'http://a:1' }],
+      healthCheck: { path: '/up', headers: { 'x-token': 's3cret', accept: 'text/plain' } },
+      retry: { attempts: 4, budgetPercent: 12.5, onStatus: [503] },
+      outlier: { consecutive5xx: 3, baseEjectionMs: 10_000, maxEjectionMs: 60_000 },
+      idleTimeoutMs: 5_000,
+      pool: { minIdle: 2, pipeline: 8 },
+    };
+    // The status's copy, every default filled in, reads as what the file said.
+    const values = serviceFormFromConfig(serviceConfig.parse(config), 'api');
+    expect(values).toMatchObject({
+      retryAttempts: '4',
+      retryBudgetPercent: '12.5',
+      retryMinPerSecond: '',
+      retryOnStatus: '503',
+      outlierConsecutiveErrors: '',
+      outlierConsecutive5xx: '3',
+      outlierBaseEjectionMs: '10000',
+      outlierMaxEjectionMs: '60000',
+      outlierMaxEjectedPercent: '',
+      poolMaxSize: '',
+      poolMinIdle: '2',
+      poolPipeline: '8',
+      poolMaxQueue: '',
+      poolQueueTimeoutMs: '',
+      idleTimeoutMs: '5000',
+      healthHeaders: 'x-token: s3cret\naccept: text/plain',
+      kept: {},
+    });
+    const result = validateServiceForm(values);
+    expect(result.errors).toEqual({});
+    expect(result.value).toEqual(config);
+    expect(sectionsSet(values)).toEqual(new Set(['retry', 'outlier', 'pool']));
+    const summaries = SETTING_SECTIONS.map((section) => sectionSummary(section, values));
+    expect(summaries).toEqual(['retries 4 · budget 12.5% · on 503', 'after 5xx 3 · first 10s · longest 1m', 'warm 2 · pipeline 8 · idle close 5s']);
+    expect(sectionSummary(SETTING_SECTIONS[2], { ...values, poolQueueTimeoutMs: '1500' })).toBe('warm 2 · pipeline 8 · idle close 5s · queue timeout 1500 ms');
+
+    // Emptied, or typed as the default, each is left to the default: none of the four keys is written.
+    const cleared = { ...values, healthHeaders: '', retryOnStatus: '502,503 504' } as Record<string, unknown>;
+    for (const section of SETTING_SECTIONS) for (const setting of section.fields) cleared[setting.field] = '';
+    cleared.poolMaxSize = '256';
+    const plain = validateServiceForm(cleared as unknown as ServiceFormValues).value as Record<string, unknown>;
+    expect(plain).toEqual({ name: 'api', instances: [{ url: 'http://a:1' }], healthCheck: { path: '/up' } });
+    expect(sectionsSet(cleared as unknown as ServiceFormValues)).toEqual(new Set());
+    expect(sectionSummary(SETTING_SECTIONS[0], cleared as unknown as ServiceFormValues)).toBe('defaults');
+    // An empty list of statuses is a choice of its own: retry only what got no answer.
+    expect(validateServiceForm({ ...values, retryOnStatus: '' }).value).toMatchObject({ retry: { onStatus: [] } });
+    expect(sectionSummary(SETTING_SECTIONS[0], { ...values, retryOnStatus: '', retryAttempts: '', retryBudgetPercent: '' })).toBe('on no status');
+  });
+
+  it('names a bad retry, ejection, pool or header setting on its own field', () => {
+    const values = serviceFormFromConfig({ name: 'api', instances: [{ url: 'http://a:1' }], healthCheck: { path: '/up' } }, 'api');
+    const errors = (patch: Partial<ServiceFormValues>) => validateServiceForm({ ...values, ...patch }).errors;
+    expect(errors({ retryAttempts: 'x' })).toEqual({ retryAttempts: 'A whole number' });
+    expect(errors({ retryAttempts: '11' })).toEqual({ retryAttempts: 'At most 10' });
+    expect(errors({ retryBudgetPercent: 'lots' })).toEqual({ retryBudgetPercent: 'A number' });
+    expect(errors({ retryBudgetPercent: '150' })).toEqual({ retryBudgetPercent: 'At most 100' });
+    expect(errors({ retryOnStatus: '502, bad' })).toEqual({ retryOnStatus: 'Status codes separated by commas, e.g. 502, 503' });
+    expect(errors({ retryOnStatus: '502, 404' })).toEqual({ retryOnStatus: 'Item 2: at least 500' });
+    expect(errors({ outlierBaseEjectionMs: '60000', outlierMaxEjectionMs: '1000' })).toEqual({ outlierMaxEjectionMs: 'Must be at least baseEjectionMs, the first ejection' });
+    expect(errors({ outlierMaxEjectedPercent: '101' })).toEqual({ outlierMaxEjectedPercent: 'At most 100' });
+    // Against the default maxSize (256) too, not only one typed beside it.
+    expect(errors({ poolMinIdle: '300' })).toEqual({ poolMinIdle: 'Must be at most maxSize, the connections the pool may hold' });
+    expect(errors({ poolMinIdle: '4', poolMaxSize: '2' })).toEqual({ poolMinIdle: 'Must be at most maxSize, the connections the pool may hold' });
+    expect(errors({ poolPipeline: '0' })).toEqual({ poolPipeline: 'At least 1' });
+    expect(errors({ idleTimeoutMs: '0' })).toEqual({ idleTimeoutMs: 'At least 1' });
+    expect(errors({ healthHeaders: 'x-token s3cret' })).toEqual({ healthHeaders: 'Line 1: write Name: value' });
+    expect(errors({ healthHeaders: 'Host: other' })).toEqual({ healthHeaders: 'Headers must not set Host (use hostname), Connection, Content-Length or Transfer-Encoding' });
+  });
+
+  it('has an input for every setting of retry, outlier and pool, so an edit never drops one', () => {
+    const defaults = serviceConfig.parse({ name: 'defaults' });
+    const paths = SETTING_SECTIONS.flatMap((section) => section.fields.map((setting) => setting.path.join('.')));
+    const schemaPaths = [...(['retry', 'outlier', 'pool'] as const).flatMap((group) => Object.keys(defaults[group]).map((key) => `${group}.${key}`)), 'idleTimeoutMs'];
+    // onStatus has its own list input.
+    expect([...paths, 'retry.onStatus'].sort()).toEqual(schemaPaths.sort());
   });
 
   it('hints that a service without instances answers 503', () => {
