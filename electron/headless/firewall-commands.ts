@@ -1,5 +1,20 @@
+import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
-import { BLOCKLIST_FILE_MAX_CHARS, importBlocklistInParts, listenerName as LISTENER_NAME, MAX_BLOCK_TTL_SECONDS, textParam, type BlockEntry, type Contract, type FirewallRule, type RateLimit, type RuleInput } from '../../shared/contract/index.ts';
+import {
+  BLOCKLIST_FILE_MAX_CHARS,
+  importBlocklistInParts,
+  listenerName as LISTENER_NAME,
+  MAX_BLOCK_TTL_SECONDS,
+  MAX_MESSAGE_BYTES,
+  setName as SET_NAME,
+  textParam,
+  type AddressSet,
+  type BlockEntry,
+  type Contract,
+  type FirewallRule,
+  type RateLimit,
+  type RuleInput,
+} from '../../shared/contract/index.ts';
 import { formatDurationSeconds, parseCidr, parseDurationSeconds, parseIp, parsePortSpec } from '../../shared/net/index.ts';
 import type { RpcClient } from '../../shared/rpc/index.ts';
 import { parseFlags, UsageError } from './args.ts';
@@ -22,6 +37,9 @@ export const firewallUsage = `  netops firewall list [--json]
   netops firewall policy clear --listener NAME         (the listener follows the global default again)
   netops firewall limit set LISTENER --rate N --burst N [--ban-after N] [--ban-window 1m] [--ban-for 10m]
   netops firewall limit rm LISTENER
+  netops firewall sets list [--json]
+  netops firewall sets set @NAME [CIDR ...] [--file FILE]   (its entries, replaced; FILE: one a line, # comments)
+  netops firewall sets rm @NAME                           (refused while a rule uses it)
   netops firewall test --protocol tcp|udp --source IP --port N [--dest LISTENER]
   netops firewall export [--format yaml|json]
   netops firewall import FILE [--format yaml|json]   (replaces the whole configuration and the blocklist)`;
@@ -46,12 +64,13 @@ const commandFlags = {
   'ban-after': { type: 'string' },
   'ban-window': { type: 'string' },
   'ban-for': { type: 'string' },
+  file: { type: 'string' },
 } as const;
 
 /** Splits `firewall ...` arguments into the verb path and its flags; connection flags are parsed by the caller. */
 export function parseFirewallArgs(args: string[], connectionFlags: Record<string, { type: 'string' | 'boolean' }>) {
   const [verb, ...rest] = args;
-  const sub = verb === 'rules' || verb === 'policy' || verb === 'limit' ? rest.shift() : undefined;
+  const sub = verb === 'rules' || verb === 'policy' || verb === 'limit' || verb === 'sets' ? rest.shift() : undefined;
   const { values, positionals } = parseFlags(rest, { ...connectionFlags, ...commandFlags });
   return { verb, sub, values: values as Flags, positionals };
 }
@@ -120,7 +139,8 @@ export async function planFirewallCommand(parsed: ReturnType<typeof parseFirewal
         const state = await client.api.firewall.state({}, TIMEOUT);
         if (json) return out(`${JSON.stringify(state, null, 2)}\n`);
         out(`default policy: ${state.defaultPolicy}${Object.entries(state.listenerPolicies).map(([l, p]) => `, ${l}: ${p}`).join('')}\n\n`);
-        out(`${formatRules(state.rules)}\n${state.rateLimits.length > 0 ? `${formatRateLimits(state.rateLimits)}\n` : ''}${formatBlocklist(state.blocklist)}`);
+        const sets = state.addressSets.length > 0 ? `${formatAddressSets(state.addressSets, state.rules)}\n` : '';
+        out(`${formatRules(state.rules)}\n${sets}${state.rateLimits.length > 0 ? `${formatRateLimits(state.rateLimits)}\n` : ''}${formatBlocklist(state.blocklist)}`);
       };
     case 'block': {
       const address = cidrArgument(positionals[0], 'the address to block');
@@ -158,6 +178,8 @@ export async function planFirewallCommand(parsed: ReturnType<typeof parseFirewal
       return planPolicyCommand(sub, flags, json);
     case 'limit':
       return planLimitCommand(sub, flags, positionals, json);
+    case 'sets':
+      return planSetsCommand(sub, flags, positionals, json);
     case 'test': {
       const protocol = oneOf(flags.protocol, '--protocol', ['tcp', 'udp'] as const) ?? 'tcp';
       if (flags.source === undefined || !parseIp(String(flags.source))) throw new UsageError(`--source must be an IP address, not "${flags.source ?? ''}"`);
@@ -307,6 +329,77 @@ function planLimitCommand(sub: string | undefined, flags: Flags, positionals: st
     const set = rateLimits.find((limit) => limit.listener === listener);
     out(set ? `rate limit on ${listener}: ${describeRateLimit(set)}\n` : `rate limit on ${listener} set\n`);
   };
+}
+
+function setNameArgument(value: string | undefined, command: string): string {
+  if (value === undefined) throw new UsageError(`sets ${command} takes an address set name, like @office`);
+  if (!SET_NAME.test(value)) throw new UsageError(`the address set name must be @ and then letters, digits, _ or - (like @office), not "${value}"`);
+  return value;
+}
+
+/** A set's entries from the arguments and a file (one a line, `#` comments), each checked and named by where it came from. */
+async function setEntries(positionals: string[], file: string | undefined): Promise<string[]> {
+  const entries: string[] = [];
+  for (const value of positionals) {
+    if (!parseCidr(value)) throw new UsageError(`an entry must be an IP address or CIDR (10.0.0.0/8, 2001:db8::/32), not "${value}"`);
+    entries.push(value);
+  }
+  if (file !== undefined) {
+    const lines = (await readFile(file, 'utf8')).split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!.replace(/#.*/, '').trim();
+      if (line === '') continue;
+      if (!parseCidr(line)) throw new UsageError(`${file}:${i + 1}: an entry must be an IP address or CIDR, not "${line}"`);
+      entries.push(line);
+    }
+  }
+  return entries;
+}
+
+function planSetsCommand(sub: string | undefined, flags: Flags, positionals: string[], json: boolean): Run | Promise<Run> {
+  switch (sub) {
+    case 'list':
+      return async (client, out) => {
+        const { addressSets, rules } = await client.api.firewall.state({}, TIMEOUT);
+        out(json ? `${JSON.stringify(addressSets, null, 2)}\n` : formatAddressSets(addressSets, rules));
+      };
+    case 'set':
+      return planSetCommand(positionals, flags);
+    case 'rm': {
+      const name = setNameArgument(positionals[0], 'rm');
+      return async (client, out) => {
+        await client.api.firewall.removeAddressSet({ name }, TIMEOUT);
+        out(json ? '{"ok":true}\n' : `removed address set ${name}\n`);
+      };
+    }
+    default:
+      throw new UsageError(`firewall sets takes list, set or rm, not "${sub ?? ''}"`);
+  }
+}
+
+async function planSetCommand(positionals: string[], flags: Flags): Promise<Run> {
+  const name = setNameArgument(positionals[0], 'set');
+  const entries = await setEntries(positionals.slice(1), flags.file === undefined ? undefined : String(flags.file));
+  if (entries.length > 100_000) throw new UsageError(`${name} would have ${entries.length} entries; a set holds at most 100000`);
+  // One message carries the set; a larger one goes in whole with `firewall import`.
+  const bytes = Buffer.byteLength(JSON.stringify(entries));
+  if (bytes > MAX_MESSAGE_BYTES - 4096) throw new UsageError(`${name}'s entries take ${bytes} bytes, more than one message carries (${MAX_MESSAGE_BYTES}); put the set in a file for \`netops firewall import\``);
+  const set: AddressSet = { name, entries };
+  return async (client, out) => {
+    await client.api.firewall.setAddressSet(set, TIMEOUT);
+    const { rules } = await client.api.firewall.state({}, TIMEOUT);
+    const users = rules.filter((rule) => rule.source === name).length;
+    out(`address set ${name}: ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}${users > 0 ? `, used by ${users} rule${users === 1 ? '' : 's'}` : ', used by no rule yet'}\n`);
+  };
+}
+
+function formatAddressSets(sets: AddressSet[], rules: FirewallRule[]): string {
+  const rows = sets.map((set) => {
+    const users = rules.filter((rule) => rule.source === set.name).map((rule) => rule.id);
+    const shown = set.entries.slice(0, 3).join(', ');
+    return [set.name, String(set.entries.length), users.length > 0 ? users.join(', ') : '-', set.entries.length > 3 ? `${shown}, …` : shown];
+  });
+  return `${table(['ADDRESS SET', 'ENTRIES', 'USED BY', 'FIRST ENTRIES'], rows)}\n${sets.length} address set${sets.length === 1 ? '' : 's'}\n`;
 }
 
 function describeRateLimit(limit: RateLimit): string {

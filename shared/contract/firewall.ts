@@ -14,7 +14,8 @@ export const firewallProtocol = z.enum(['tcp', 'udp', 'any']);
 export type FirewallAction = z.infer<typeof firewallAction>;
 export type FirewallProtocol = z.infer<typeof firewallProtocol>;
 
-const setName = /^@[a-z0-9][a-z0-9_-]{0,62}$/i;
+/** An address set's name: `@office`. */
+export const setName = /^@[a-z0-9][a-z0-9_-]{0,62}$/i;
 /** An entry point's or listener's name as firewall rules, policies and rate limits take it. */
 export const listenerName = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 

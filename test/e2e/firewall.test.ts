@@ -524,6 +524,64 @@ describe('the Firewall screen against netops serve', () => {
     await expect.poll(() => row.count()).toBe(0);
   });
 
+  it('keeps address sets: a rule on one follows its edits, and a set in use cannot be removed', async () => {
+    const dialog = page.getByTestId('address-set-dialog');
+    await page.getByTestId('add-address-set').click();
+    await page.getByTestId('address-set-name').fill('@lab');
+    await page.getByTestId('address-set-entries').fill('# the lab\n127.0.0.40/30\n127.0.0.44/33');
+    await expect.poll(() => dialog.locator('[data-testid="field-error"][data-field="entries"]').textContent()).toBe('Line 3: "127.0.0.44/33" is not an IP address or CIDR');
+    expect(await page.getByTestId('address-set-save').isDisabled()).toBe(true);
+    await page.getByTestId('address-set-entries').fill('# the lab\n127.0.0.40/30\n127.0.0.40/30');
+    await expect.poll(() => dialog.locator('.field-hint').textContent()).toBe('Line 3 repeats line 2: it is sent once');
+    await page.getByTestId('address-set-save').click();
+    const row = page.locator('[data-testid="address-set-row"][data-name="@lab"]');
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await row.textContent()).toContain('1 entry127.0.0.40/30');
+    expect(await row.getByTestId('address-set-users').textContent()).toBe('no rule');
+
+    // A rule on the set refuses what the set holds, and nothing else.
+    await page.getByTestId('add-rule').click();
+    await page.getByTestId('rule-name').fill('Deny the lab');
+    await page.getByTestId('rule-action').selectOption('deny');
+    await page.getByTestId('rule-source').fill('@lab');
+    await page.getByTestId('rule-save').click();
+    await expect.poll(() => ruleRow('Deny the lab').count()).toBe(1);
+    await expect.poll(() => row.getByTestId('address-set-users').textContent()).toBe('1 rule');
+    expect((await probe('127.0.0.41')).closed).toBe(true);
+    expect((await probe('127.0.0.45')).echoed).toBe('ping\n');
+
+    // The set grown: the rule follows at once, and the toast says so.
+    await row.getByTestId('address-set-edit').click();
+    expect(await page.getByTestId('address-set-name').getAttribute('readonly')).toBe('');
+    await page.getByTestId('address-set-entries').fill('127.0.0.40/30\n127.0.0.45');
+    await page.getByTestId('address-set-save').click();
+    await expect.poll(toastText).toContainEqual(expect.stringContaining('@lab: 2 entries. 1 rule on it follows at once.'));
+    expect((await probe('127.0.0.45')).closed).toBe(true);
+
+    // Found by an address it holds.
+    const filter = page.getByTestId('address-sets-filter');
+    await filter.fill('127.0.0.42');
+    await expect.poll(() => page.getByTestId('address-set-row').count()).toBe(1);
+    await filter.fill('10.1.1.1');
+    await expect.poll(() => page.getByTestId('address-set-row').count()).toBe(0);
+    expect(await page.getByTestId('address-sets-count').textContent()).toBe('0 of 1 set');
+    await filter.fill('');
+
+    // In use, it cannot be removed; once its rule is gone, it can.
+    const remove = row.getByTestId('address-set-remove');
+    expect(await remove.isDisabled()).toBe(true);
+    expect(await remove.getAttribute('title')).toBe('Used by 1 rule: change or remove it first');
+    await page.getByRole('heading', { name: 'Address sets' }).scrollIntoViewIfNeeded();
+    await screenshot(page, 'firewall-address-sets-light');
+    await ruleRow('Deny the lab').getByTestId('delete-rule').click();
+    await page.getByTestId('confirm-delete-rule').click();
+    await expect.poll(() => row.getByTestId('address-set-users').textContent()).toBe('no rule');
+    expect((await probe('127.0.0.45')).echoed).toBe('ping\n');
+    await remove.click();
+    await page.getByTestId('address-set-remove-confirm').click();
+    await expect.poll(() => row.count()).toBe(0);
+  });
+
   it('pauses and resumes the decisions feed', async () => {
     const rows = page.getByTestId('decision-row');
     await page.getByTestId('decisions-pause').click();

@@ -1,5 +1,7 @@
 import { createSocket } from 'node:dgram';
+import { writeFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyTableFrame, type BlocklistFrame, type BlockRow, type Contract, type FirewallDecision } from '../../shared/contract/index.ts';
 import { ErrorCodes, type NetopsError } from '../../shared/errors.ts';
@@ -336,6 +338,32 @@ describe('the firewall on real sockets', () => {
     expect(io.out).toBe('no rate limit on echo\n');
     expect((await client.api.firewall.state({})).rateLimits).toEqual([]);
 
+    // An address set from arguments and a file, a rule on it, the set grown: the connection follows the set.
+    const setFile = join(console.dataDir, 'office.txt');
+    await writeFile(setFile, '# the office\n127.0.0.16  # desk 1\n\n127.0.0.32/30\n');
+    expect(await ok(['sets', 'set', '@office', '10.9.0.0/16', '--file', setFile])).toBe('');
+    expect(io.out).toBe('address set @office: 3 entries, used by no rule yet\n');
+    expect(await ok(['rules', 'add', '--action', 'deny', '--source', '@office', '--json'])).toBe('');
+    const onSet = JSON.parse(io.out) as { id: string };
+    expect(await probe('127.0.0.16')).toBe('refused');
+    expect(await probe('127.0.0.17')).toBe('echo');
+    expect(await ok(['sets', 'set', '@office', '127.0.0.16/31'])).toBe('');
+    expect(io.out).toBe('address set @office: 1 entry, used by 1 rule\n');
+    expect(await probe('127.0.0.17')).toBe('refused');
+    expect((await client.api.firewall.state({})).addressSets).toEqual([{ name: '@office', entries: ['127.0.0.16/31'] }]);
+    expect(await ok(['sets', 'list'])).toBe('');
+    expect(io.out).toBe(`ADDRESS SET  ENTRIES  USED BY${' '.repeat(Math.max(0, onSet.id.length - 7))}  FIRST ENTRIES\n@office      1        ${onSet.id}${' '.repeat(Math.max(0, 7 - onSet.id.length))}  127.0.0.16/31\n1 address set\n`);
+    expect(await ok(['list'])).toBe('');
+    expect(io.out).toContain('\n1 address set\n');
+    // Refused while a rule uses it, with the rule named; then gone with the rule.
+    expect(await cli(['sets', 'rm', '@office'])).toBe(1);
+    expect(io.err).toContain(`address set @office is used by rule ${onSet.id}`);
+    expect(await ok(['rules', 'rm', onSet.id])).toBe('');
+    expect(await ok(['sets', 'rm', '@office'])).toBe('');
+    expect(io.out).toBe('removed address set @office\n');
+    expect((await client.api.firewall.state({})).addressSets).toEqual([]);
+    await writeFile(setFile, '127.0.0.16\nnot-an-address\n');
+
     expect(await ok(['rules', 'rm', added.id])).toBe('');
     expect(await ok(['unblock', '127.0.0.9'])).toBe('');
 
@@ -367,6 +395,12 @@ describe('the firewall on real sockets', () => {
       [['limit', 'set', 'echo', '--rate', '5', '--burst', '3', '--ban-window', 'soon'], /--ban-window must be a duration/],
       [['limit', 'set'], /limit set takes a listener name/],
       [['limit', 'drop', 'echo'], /firewall limit takes set or rm, not "drop"/],
+      [['sets', 'set'], /sets set takes an address set name, like @office/],
+      [['sets', 'set', 'office', '10.0.0.1'], /the address set name must be @ and then letters, digits, _ or - \(like @office\), not "office"/],
+      [['sets', 'set', '@office', '10.0.0.0/33'], /an entry must be an IP address or CIDR .*, not "10\.0\.0\.0\/33"/],
+      [['sets', 'set', '@office', '--file', setFile], /office\.txt:2: an entry must be an IP address or CIDR, not "not-an-address"/],
+      [['sets', 'rm'], /sets rm takes an address set name/],
+      [['sets', 'empty', '@office'], /firewall sets takes list, set or rm, not "empty"/],
     ];
     const rulesBefore = (await client.api.firewall.state({})).rules.length;
     for (const [args, message] of bad) {

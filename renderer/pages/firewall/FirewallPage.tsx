@@ -1,5 +1,6 @@
 import { formatCount, LivePill, StreamWaiting, useLiveStream } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
+import { AddressSetsPanel } from './AddressSetsPanel.tsx';
 import { BlocklistPanel } from './BlocklistPanel.tsx';
 import { ConfigTransfer } from './ConfigTransfer.tsx';
 import { DecisionsPanel } from './DecisionsPanel.tsx';
@@ -40,6 +41,7 @@ export function FirewallPage() {
               <PolicyPanel />
               <TestPanel />
               <RateLimitsPanel />
+              <AddressSetsPanel />
             </div>
           </div>
           <DecisionsPanel />

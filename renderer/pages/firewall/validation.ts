@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import {
+  addressSet,
   DEFAULT_IPV6_RATE_LIMIT_PREFIX,
   firewallService,
+  MAX_MESSAGE_BYTES,
   firewallTestInput,
   MAX_BLOCK_TTL_SECONDS,
   rateLimitInput,
@@ -9,11 +11,12 @@ import {
   type FirewallAction,
   type FirewallDecision,
   type FirewallProtocol,
+  type AddressSet,
   type FirewallRule,
   type RuleInput,
 } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
-import { formatDurationSeconds, formatIp, parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
+import { cidrContains, formatDurationSeconds, formatIp, parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
 import type { FieldErrors, Validation } from '../../components/index.ts';
 
 /**
@@ -369,6 +372,78 @@ export function validateTestForm(values: TestFormValues): Validation<TestField, 
   const parsed = firewallTestInput.safeParse({ protocol: values.protocol, source, destination: values.destination.trim() || 'any', port });
   if (!parsed.success) return { errors: issuesByField(parsed.error, TEST_FIELDS), hints: {}, value: null };
   return { errors, hints: {}, value: parsed.data };
+}
+
+// ---------- address sets ----------
+
+export const ADDRESS_SET_FIELDS = ['name', 'entries'] as const;
+export type AddressSetField = (typeof ADDRESS_SET_FIELDS)[number];
+
+export interface AddressSetFormValues {
+  name: string;
+  /** One IP or CIDR a line; `#` starts a comment. */
+  entries: string;
+}
+
+/** A set the screen can save in one message; a larger one goes in with Import. */
+const ADDRESS_SET_MAX_BYTES = MAX_MESSAGE_BYTES - 4096;
+
+export function addressSetFormFrom(set: AddressSet | null): AddressSetFormValues {
+  return set ? { name: set.name, entries: set.entries.join('\n') } : { name: '@', entries: '' };
+}
+
+/**
+ * `existing`: the names of the sets there are, so a new set cannot take one
+ * (an edit keeps its own name). Every line is checked, and the first bad one
+ * is named by its number; a repeated entry is a hint, and is sent once.
+ */
+export function validateAddressSetForm(values: AddressSetFormValues, existing: readonly string[], editing: string | null): Validation<AddressSetField, AddressSet> {
+  const errors: FieldErrors<AddressSetField> = {};
+  const hints: FieldErrors<AddressSetField> = {};
+  const name = values.name.trim();
+  if (editing === null && existing.includes(name)) errors.name = `There is already a set named ${name}`;
+  const entries: string[] = [];
+  const seen = new Map<string, number>();
+  const lines = values.entries.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/#.*/, '').trim();
+    if (line === '') continue;
+    const cidr = parseCidr(line);
+    if (!cidr) {
+      errors.entries ??= `Line ${i + 1}: "${line}" is not an IP address or CIDR`;
+      continue;
+    }
+    const first = seen.get(cidr.text);
+    if (first !== undefined) {
+      hints.entries ??= `Line ${i + 1} repeats line ${first}: it is sent once`;
+      continue;
+    }
+    seen.set(cidr.text, i + 1);
+    entries.push(line);
+  }
+  if (entries.length === 0 && errors.entries === undefined) hints.entries = 'An empty set matches nothing';
+  if (errors.entries === undefined && JSON.stringify(entries).length > ADDRESS_SET_MAX_BYTES) errors.entries = `${entries.length.toLocaleString('en-US')} entries are more than the screen sends at once: use Import for a set this large`;
+  const parsed = addressSet.safeParse({ name, entries });
+  if (!parsed.success) {
+    const issues = issuesByField(parsed.error, ADDRESS_SET_FIELDS);
+    for (const field of ADDRESS_SET_FIELDS) if (errors[field] === undefined && issues[field] !== undefined) errors[field] = capitalize(issues[field]);
+  }
+  return { errors, hints, value: hasErrors(errors) || !parsed.success ? null : parsed.data };
+}
+
+/** The sets holding `query` (an IP: those containing it), or whose name or entries contain its text. */
+export function filterAddressSets(sets: readonly AddressSet[], query: string): readonly AddressSet[] {
+  const text = query.trim().toLowerCase();
+  if (text === '') return sets;
+  const ip = parseIp(text);
+  return sets.filter((set) => {
+    if (set.name.toLowerCase().includes(text)) return true;
+    if (ip) return set.entries.some((entry) => {
+      const cidr = parseCidr(entry);
+      return cidr !== undefined && cidrContains(cidr, ip);
+    });
+    return set.entries.some((entry) => entry.toLowerCase().includes(text));
+  });
 }
 
 // ---------- server errors ----------

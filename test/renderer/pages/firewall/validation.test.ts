@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, NetopsError } from '../../../../shared/errors.ts';
 import { formatDurationSeconds as formatSeconds } from '../../../../shared/net/index.ts';
 import {
+  addressSetFormFrom,
   completeRulePatch,
+  filterAddressSets,
   decisionTakesRule,
   emptyRuleForm,
   fieldErrorsFromServer,
@@ -13,6 +15,7 @@ import {
   ruleDraftFromDecision,
   ruleFormFromRule,
   rulePatch,
+  validateAddressSetForm,
   validateBlockForm,
   validateRateLimitForm,
   validateRuleForm,
@@ -280,5 +283,50 @@ describe('fieldErrorsFromServer', () => {
     expect(fieldErrorsFromServer(new NetopsError(ErrorCodes.notFound, 'source: gone'), RULE_FIELDS)).toEqual({});
     expect(fieldErrorsFromServer(new NetopsError(ErrorCodes.invalidArgument, 'rules: at most 10000'), RULE_FIELDS)).toEqual({});
     expect(fieldErrorsFromServer(new Error('source: x'), RULE_FIELDS)).toEqual({});
+  });
+});
+
+describe('address sets', () => {
+  const form = (name: string, entries: string) => ({ name, entries });
+
+  it('sends each entry once, skips comments and blank lines, and says where a line repeats', () => {
+    const result = validateAddressSetForm(form('@office', '# desks\n10.20.0.0/16\n\n192.0.2.7   # vpn\n2001:db8:1::/48\n192.0.2.7/32\n'), [], null);
+    expect(result.errors).toEqual({});
+    expect(result.value).toEqual({ name: '@office', entries: ['10.20.0.0/16', '192.0.2.7', '2001:db8:1::/48'] });
+    expect(result.hints.entries).toBe('Line 6 repeats line 4: it is sent once');
+  });
+
+  it('names the first bad line and a bad or taken name', () => {
+    expect(validateAddressSetForm(form('@office', '10.0.0.1\n10.0.0.0/33\nnope'), [], null).errors).toEqual({ entries: 'Line 2: "10.0.0.0/33" is not an IP address or CIDR' });
+    expect(validateAddressSetForm(form('office', '10.0.0.1'), [], null).errors).toEqual({ name: 'Must look like @office' });
+    expect(validateAddressSetForm(form('@office', '10.0.0.1'), ['@office'], null).errors).toEqual({ name: 'There is already a set named @office' });
+    // An edit keeps its own name.
+    expect(validateAddressSetForm(form('@office', '10.0.0.1'), ['@office'], '@office').value).toEqual({ name: '@office', entries: ['10.0.0.1'] });
+    expect(validateAddressSetForm(form('@empty', '# nothing yet'), [], null)).toMatchObject({ errors: {}, hints: { entries: 'An empty set matches nothing' }, value: { name: '@empty', entries: [] } });
+  });
+
+  it('refuses a set too large for one message, pointing at Import', () => {
+    const entries = Array.from({ length: 70_000 }, (_, i) => `10.${i >> 16}.${(i >> 8) & 255}.${i & 255}/32`).join('\n');
+    expect(validateAddressSetForm(form('@big', entries), [], null).errors.entries).toBe('70,000 entries are more than the screen sends at once: use Import for a set this large');
+  });
+
+  it('reads a set into the form and back unchanged', () => {
+    const set = { name: '@ops', entries: ['10.0.0.0/8', '2001:db8::/32'] };
+    expect(validateAddressSetForm(addressSetFormFrom(set), ['@ops'], '@ops').value).toEqual(set);
+    expect(addressSetFormFrom(null)).toEqual({ name: '@', entries: '' });
+  });
+
+  it('filters by name, by text, and by an IP the set holds', () => {
+    const sets = [
+      { name: '@office', entries: ['10.20.0.0/16', '192.0.2.7'] },
+      { name: '@monitoring', entries: ['10.99.1.0/24', '2001:db8:1::/48'] },
+    ];
+    const names = (query: string) => filterAddressSets(sets, query).map((set) => set.name);
+    expect(names('')).toEqual(['@office', '@monitoring']);
+    expect(names('mon')).toEqual(['@monitoring']);
+    expect(names('10.20.3.4')).toEqual(['@office']);
+    expect(names('2001:db8:1::5')).toEqual(['@monitoring']);
+    expect(names('10.21.0.1')).toEqual([]);
+    expect(names('192.0.2')).toEqual(['@office']);
   });
 });

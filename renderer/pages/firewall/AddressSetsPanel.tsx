@@ -1,0 +1,222 @@
+import { useMemo, useState, type FormEvent } from 'react';
+import type { AddressSet, FirewallRule } from '../../../shared/contract/index.ts';
+import { ActionsHeader, ConfirmDialog, EditIcon, FormDialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
+import { useAppStore } from '../../store/index.ts';
+import { plural, useFirewallApi } from './common.tsx';
+import {
+  ADDRESS_SET_FIELDS,
+  addressSetFormFrom,
+  fieldErrorsFromServer,
+  filterAddressSets,
+  validateAddressSetForm,
+  type AddressSetField,
+  type AddressSetFormValues,
+} from './validation.ts';
+
+const NO_SETS: readonly AddressSet[] = [];
+const NO_RULES: readonly FirewallRule[] = [];
+/** Entries a row shows before "and N more". */
+const SHOWN_ENTRIES = 3;
+
+type Editing = { kind: 'new' } | { kind: 'edit'; set: AddressSet };
+
+/**
+ * Named lists of addresses (@office, @monitoring) that a rule's source can
+ * name: edit the list, and every rule on it follows at once.
+ */
+export function AddressSetsPanel() {
+  const sets = useAppStore((state) => state.firewall.state?.addressSets ?? NO_SETS);
+  const rules = useAppStore((state) => state.firewall.state?.rules ?? NO_RULES);
+  const [filter, setFilter] = useState('');
+  const [editing, setEditing] = useState<Editing | null>(null);
+  const [removing, setRemoving] = useState<AddressSet | null>(null);
+  const rows = useMemo(() => filterAddressSets(sets, filter), [sets, filter]);
+  const usersOf = (name: string) => rules.filter((rule) => rule.source === name);
+
+  return (
+    <section className="panel" aria-labelledby="address-sets-title">
+      <header className="panel-header">
+        <div className="panel-title">
+          <h2 id="address-sets-title">Address sets</h2>
+          <span className="panel-meta numeric" data-testid="address-sets-count">
+            {rows.length === sets.length ? plural(sets.length, 'set') : `${rows.length} of ${plural(sets.length, 'set')}`}
+          </span>
+        </div>
+        <button type="button" className="button" onClick={() => setEditing({ kind: 'new' })} data-testid="add-address-set">
+          <PlusIcon />
+          Add set
+        </button>
+      </header>
+      {sets.length > 0 ? (
+        <div className="panel-filter">
+          <input
+            type="search"
+            className="input-compact"
+            value={filter}
+            onChange={(event) => setFilter(event.target.value)}
+            placeholder="Filter by name, or an IP address a set holds"
+            aria-label="Filter the address sets"
+            spellCheck={false}
+            autoComplete="off"
+            data-testid="address-sets-filter"
+          />
+        </div>
+      ) : null}
+      {sets.length === 0 ? (
+        <p className="panel-empty">No address sets. A set names a list of addresses, such as @office, for a rule's source to use.</p>
+      ) : rows.length === 0 ? (
+        <p className="panel-empty">No set matches “{filter.trim()}”.</p>
+      ) : (
+        <div className="table-wrap">
+          <table className="data-table compact-table" data-testid="address-sets-table">
+            <thead>
+              <tr>
+                <th scope="col">Set</th>
+                <th scope="col">Entries</th>
+                <th scope="col">Used by</th>
+                <ActionsHeader className="col-actions" />
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((set) => {
+                const users = usersOf(set.name);
+                return (
+                  <tr key={set.name} data-testid="address-set-row" data-name={set.name}>
+                    <td className="strong mono">{set.name}</td>
+                    <td className="cell-wrap">
+                      <span className="numeric">{plural(set.entries.length, 'entry', 'entries')}</span>
+                      <span className="limit-ban mono" title={set.entries.slice(0, 50).join('\n')}>
+                        {set.entries.slice(0, SHOWN_ENTRIES).join(', ')}
+                        {set.entries.length > SHOWN_ENTRIES ? ` and ${set.entries.length - SHOWN_ENTRIES} more` : ''}
+                      </span>
+                    </td>
+                    <td className="cell-wrap" data-testid="address-set-users" title={users.map((rule) => rule.name).join('\n') || undefined}>
+                      {users.length === 0 ? <span className="muted">no rule</span> : plural(users.length, 'rule')}
+                    </td>
+                    <td className="col-actions">
+                      <button type="button" className="icon-button icon-button-small" aria-label={`Edit ${set.name}`} title="Edit" onClick={() => setEditing({ kind: 'edit', set })} data-testid="address-set-edit">
+                        <EditIcon size={14} />
+                      </button>
+                      <button
+                        type="button"
+                        className="icon-button icon-button-small icon-button-danger"
+                        aria-label={`Remove ${set.name}`}
+                        title={users.length > 0 ? `Used by ${plural(users.length, 'rule')}: change or remove ${users.length === 1 ? 'it' : 'them'} first` : 'Remove'}
+                        disabled={users.length > 0}
+                        onClick={() => setRemoving(set)}
+                        data-testid="address-set-remove"
+                      >
+                        <TrashIcon size={14} />
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {editing ? (
+        <AddressSetDialog
+          editing={editing}
+          existing={sets.map((set) => set.name)}
+          users={editing.kind === 'edit' ? usersOf(editing.set.name).length : 0}
+          onClose={() => setEditing(null)}
+        />
+      ) : null}
+      <RemoveAddressSetDialog set={removing} onClose={() => setRemoving(null)} />
+    </section>
+  );
+}
+
+function AddressSetDialog({ editing, existing, users, onClose }: { editing: Editing; existing: readonly string[]; users: number; onClose(): void }) {
+  const api = useFirewallApi();
+  const { busy, run } = useAction();
+  const editingName = editing.kind === 'edit' ? editing.set.name : null;
+  const validate = useMemo(() => (values: AddressSetFormValues) => validateAddressSetForm(values, existing, editingName), [existing, editingName]);
+  const form = useForm<AddressSetField, AddressSetFormValues, ReturnType<typeof validateAddressSetForm>['value']>(
+    () => addressSetFormFrom(editing.kind === 'edit' ? editing.set : null),
+    validate,
+  );
+  const { values, errors, hints, set } = form;
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const value = form.validation.value;
+    if (!value) return form.touchAll();
+    const done = await run(`Could not save ${value.name}`, () => api().setAddressSet(value), (error) => form.setServerErrors(fieldErrorsFromServer(error, ADDRESS_SET_FIELDS)));
+    if (!done) return;
+    const followers = users > 0 ? ` ${plural(users, 'rule')} on it ${users === 1 ? 'follows' : 'follow'} at once.` : '';
+    useAppStore.getState().pushToast({ tone: 'success', title: 'Address set saved', message: `${value.name}: ${plural(value.entries.length, 'entry', 'entries')}.${followers}` });
+    onClose();
+  };
+
+  return (
+    <FormDialog
+      title={editing.kind === 'new' ? 'Add an address set' : `Address set ${editing.set.name}`}
+      testId="address-set-dialog"
+      onClose={onClose}
+      onSubmit={submit}
+      note={users > 0 ? `${plural(users, 'rule')} on this set ${users === 1 ? 'follows' : 'follow'} the change at once.` : 'No rule uses this set yet.'}
+      submitLabel="Save set"
+      submitTestId="address-set-save"
+      submitDisabled={!form.validation.value || busy}
+      busy={busy}
+      formClassName="form-grid"
+    >
+      <FormField label="Name" field="name" error={errors.name} help={editing.kind === 'edit' ? 'To rename, add a new set' : 'Rules name it as their source, e.g. @office'} className="span-2">
+        <input
+          type="text"
+          className="mono"
+          value={values.name}
+          readOnly={editing.kind === 'edit'}
+          onChange={(event) => set('name', event.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+          data-testid="address-set-name"
+        />
+      </FormField>
+      <FormField label="Entries" field="entries" error={errors.entries} hint={hints.entries} help="One IP or CIDR a line, # for comments" className="span-2">
+        <textarea
+          className="mono"
+          rows={10}
+          value={values.entries}
+          onChange={(event) => set('entries', event.target.value)}
+          placeholder={'10.20.0.0/16\n192.0.2.7   # the VPN gateway\n2001:db8:1::/48'}
+          spellCheck={false}
+          data-testid="address-set-entries"
+        />
+      </FormField>
+    </FormDialog>
+  );
+}
+
+function RemoveAddressSetDialog({ set, onClose }: { set: AddressSet | null; onClose(): void }) {
+  const api = useFirewallApi();
+  const { busy, run } = useAction();
+  const confirm = async () => {
+    if (!set) return;
+    const done = await run(`Could not remove ${set.name}`, () => api().removeAddressSet({ name: set.name }));
+    if (done) useAppStore.getState().pushToast({ tone: 'success', title: 'Address set removed', message: `${set.name} is gone.` });
+    onClose();
+  };
+  return (
+    <ConfirmDialog
+      open={set !== null}
+      title={`Remove ${set?.name ?? 'this set'}?`}
+      confirmLabel="Remove set"
+      busyLabel="Removing…"
+      danger
+      busy={busy}
+      testId="address-set-remove-dialog"
+      confirmTestId="address-set-remove-confirm"
+      onConfirm={() => void confirm()}
+      onCancel={onClose}
+    >
+      <p>
+        Its {plural(set?.entries.length ?? 0, 'entry', 'entries')} go with it. No rule uses it now; a rule that names it later matches nothing until it is
+        defined again.
+      </p>
+    </ConfirmDialog>
+  );
+}
