@@ -354,7 +354,10 @@ describe('the Gateway screen against netops serve', () => {
     await page.keyboard.press('Enter');
     await eventually(() => section('pool').getAttribute('open')).toBe('');
     expect(await dialog.getByTestId('service-poolMaxSize').getAttribute('placeholder')).toBe('256');
+    expect(await page.locator('.dialog-footer-note').textContent()).toBe('Open upstream connections are kept for instances that stay.');
     await dialog.getByTestId('service-poolMinIdle').fill('2');
+    // New pool settings mean new pools: the note says what happens to the connections open now.
+    expect(await page.locator('.dialog-footer-note').textContent()).toBe('New connection settings: the service opens fresh upstream connections, and the old ones close as their requests finish.');
     await dialog.getByTestId('service-poolPipeline').fill('4');
     expect(await summary('pool')).toBe('warm 2 · pipeline 4');
     await section('retry').locator('summary').click();

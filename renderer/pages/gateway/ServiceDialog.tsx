@@ -23,6 +23,9 @@ import { useItemSave } from './use-item-save.ts';
 
 export type ServiceDialogTarget = { kind: 'new' } | { kind: 'edit'; service: GatewayServiceStatus };
 
+/** What an upstream pool is made with (see PoolRegistry): a change of any gives the service new pools. */
+const POOL_KEYS = [...SETTING_SECTIONS.find((section) => section.id === 'pool')!.fields.map((setting) => setting.field), 'connectTimeoutMs'] as const;
+
 /** A folded section's fields, for opening the sections that hold an error. */
 function sectionFields(section: (typeof SETTING_SECTIONS)[number]): ServiceField[] {
   return [...section.fields.map((setting) => setting.field), ...(section.id === 'retry' ? (['retryOnStatus'] as const) : [])];
@@ -40,6 +43,9 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
   const [attempted, setAttempted] = useState(false);
   // Sections holding a value other than the defaults start open; the others fold away.
   const [openSections, setOpenSections] = useState<ReadonlySet<SectionId>>(() => sectionsSet(values));
+  // Upstream pools are keyed on their settings: changed, the service gets new pools and the old connections close once idle.
+  const [initial] = useState(values);
+  const poolChanged = target.kind === 'edit' && POOL_KEYS.some((key) => values[key].trim() !== initial[key].trim());
   const toggleSection = (id: SectionId, open: boolean) =>
     setOpenSections((current) => {
       if (current.has(id) === open) return current;
@@ -77,7 +83,11 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
       form={form}
       onClose={onClose}
       onSubmit={submit}
-      note="Open upstream connections are kept for instances that stay."
+      note={
+        poolChanged
+          ? 'New connection settings: the service opens fresh upstream connections, and the old ones close as their requests finish.'
+          : 'Open upstream connections are kept for instances that stay.'
+      }
       submitDisabled={busy}
       busy={busy}
       namePlaceholder="e.g. api"
