@@ -6,6 +6,7 @@ import {
   listenerName as LISTENER_NAME,
   MAX_BLOCK_TTL_SECONDS,
   MAX_MESSAGE_BYTES,
+  parseAddressSetText,
   setName as SET_NAME,
   textParam,
   type AddressSet,
@@ -337,23 +338,15 @@ function setNameArgument(value: string | undefined, command: string): string {
   return value;
 }
 
-/** A set's entries from the arguments and a file (one a line, `#` comments), each checked and named by where it came from. */
+/** A set's entries from the arguments and a file (one a line, `#` comments), each checked, named by where it came from, and sent once. */
 async function setEntries(positionals: string[], file: string | undefined): Promise<string[]> {
-  const entries: string[] = [];
-  for (const value of positionals) {
-    if (!parseCidr(value)) throw new UsageError(`an entry must be an IP address or CIDR (10.0.0.0/8, 2001:db8::/32), not "${value}"`);
-    entries.push(value);
-  }
-  if (file !== undefined) {
-    const lines = (await readFile(file, 'utf8')).split('\n');
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i]!.replace(/#.*/, '').trim();
-      if (line === '') continue;
-      if (!parseCidr(line)) throw new UsageError(`${file}:${i + 1}: an entry must be an IP address or CIDR, not "${line}"`);
-      entries.push(line);
-    }
-  }
-  return entries;
+  const args = parseAddressSetText(positionals.join('\n'));
+  if (args.bad) throw new UsageError(`an entry must be an IP address or CIDR (10.0.0.0/8, 2001:db8::/32), not "${args.bad.text}"`);
+  if (file === undefined) return args.entries;
+  const fromFile = parseAddressSetText(await readFile(file, 'utf8'));
+  if (fromFile.bad) throw new UsageError(`${file}:${fromFile.bad.line}: an entry must be an IP address or CIDR, not "${fromFile.bad.text}"`);
+  // Arguments and file together, each network once.
+  return parseAddressSetText([...args.entries, ...fromFile.entries].join('\n')).entries;
 }
 
 function planSetsCommand(sub: string | undefined, flags: Flags, positionals: string[], json: boolean): Run | Promise<Run> {
@@ -364,7 +357,7 @@ function planSetsCommand(sub: string | undefined, flags: Flags, positionals: str
         out(json ? `${JSON.stringify(addressSets, null, 2)}\n` : formatAddressSets(addressSets, rules));
       };
     case 'set':
-      return planSetCommand(positionals, flags);
+      return planSetCommand(positionals, flags, json);
     case 'rm': {
       const name = setNameArgument(positionals[0], 'rm');
       return async (client, out) => {
@@ -377,7 +370,7 @@ function planSetsCommand(sub: string | undefined, flags: Flags, positionals: str
   }
 }
 
-async function planSetCommand(positionals: string[], flags: Flags): Promise<Run> {
+async function planSetCommand(positionals: string[], flags: Flags, json: boolean): Promise<Run> {
   const name = setNameArgument(positionals[0], 'set');
   const entries = await setEntries(positionals.slice(1), flags.file === undefined ? undefined : String(flags.file));
   if (entries.length > 100_000) throw new UsageError(`${name} would have ${entries.length} entries; a set holds at most 100000`);
@@ -389,6 +382,7 @@ async function planSetCommand(positionals: string[], flags: Flags): Promise<Run>
     await client.api.firewall.setAddressSet(set, TIMEOUT);
     const { rules } = await client.api.firewall.state({}, TIMEOUT);
     const users = rules.filter((rule) => rule.source === name).length;
+    if (json) return out(`${JSON.stringify({ name, entries: entries.length, usedByRules: users })}\n`);
     out(`address set ${name}: ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}${users > 0 ? `, used by ${users} rule${users === 1 ? '' : 's'}` : ', used by no rule yet'}\n`);
   };
 }

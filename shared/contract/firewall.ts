@@ -103,6 +103,40 @@ export const addressSet = z
 
 export type AddressSet = z.infer<typeof addressSet>;
 
+/** An address set's entries typed as text: one IP or CIDR a line, `#` starting a comment. */
+export interface AddressSetText {
+  /** Each entry once, as typed, in order. */
+  entries: string[];
+  /** The first line that is no IP or CIDR (1-based). */
+  bad?: { line: number; text: string };
+  /** The first entry given again (the same network, however written), and the line it first came on. */
+  repeat?: { line: number; first: number };
+}
+
+/** The screen's and the CLI's reading of a set's entries, so both check and dedupe alike. */
+export function parseAddressSetText(text: string): AddressSetText {
+  const out: AddressSetText = { entries: [] };
+  const seen = new Map<string, number>();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/#.*/, '').trim();
+    if (line === '') continue;
+    const cidr = parseCidr(line);
+    if (!cidr) {
+      out.bad ??= { line: i + 1, text: line };
+      continue;
+    }
+    const first = seen.get(cidr.text);
+    if (first !== undefined) {
+      out.repeat ??= { line: i + 1, first };
+      continue;
+    }
+    seen.set(cidr.text, i + 1);
+    out.entries.push(line);
+  }
+  return out;
+}
+
 export const blockEntry = z.object({
   address: z.string(),
   reason: z.string(),

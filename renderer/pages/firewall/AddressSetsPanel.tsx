@@ -1,8 +1,8 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import type { AddressSet, FirewallRule } from '../../../shared/contract/index.ts';
-import { ActionsHeader, ConfirmDialog, EditIcon, FormDialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
+import { ActionsHeader, EditIcon, FormDialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { plural, useFirewallApi } from './common.tsx';
+import { plural, RemoveDialog, useFirewallApi } from './common.tsx';
 import {
   ADDRESS_SET_FIELDS,
   addressSetFormFrom,
@@ -31,6 +31,7 @@ export function AddressSetsPanel() {
   const [editing, setEditing] = useState<Editing | null>(null);
   const [removing, setRemoving] = useState<AddressSet | null>(null);
   const rows = useMemo(() => filterAddressSets(sets, filter), [sets, filter]);
+  const names = useMemo(() => sets.map((set) => set.name), [sets]);
   const usersOf = (name: string) => rules.filter((rule) => rule.source === name);
 
   return (
@@ -117,19 +118,14 @@ export function AddressSetsPanel() {
         </div>
       )}
       {editing ? (
-        <AddressSetDialog
-          editing={editing}
-          existing={sets.map((set) => set.name)}
-          users={editing.kind === 'edit' ? usersOf(editing.set.name).length : 0}
-          onClose={() => setEditing(null)}
-        />
+        <AddressSetDialog editing={editing} existing={names} rules={rules} onClose={() => setEditing(null)} />
       ) : null}
       <RemoveAddressSetDialog set={removing} onClose={() => setRemoving(null)} />
     </section>
   );
 }
 
-function AddressSetDialog({ editing, existing, users, onClose }: { editing: Editing; existing: readonly string[]; users: number; onClose(): void }) {
+function AddressSetDialog({ editing, existing, rules, onClose }: { editing: Editing; existing: readonly string[]; rules: readonly FirewallRule[]; onClose(): void }) {
   const api = useFirewallApi();
   const { busy, run } = useAction();
   const editingName = editing.kind === 'edit' ? editing.set.name : null;
@@ -139,6 +135,8 @@ function AddressSetDialog({ editing, existing, users, onClose }: { editing: Edit
     validate,
   );
   const { values, errors, hints, set } = form;
+  // Rules may name a set before it exists: those follow it from its first save.
+  const users = rules.filter((rule) => rule.source === values.name.trim()).length;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -193,30 +191,24 @@ function AddressSetDialog({ editing, existing, users, onClose }: { editing: Edit
 
 function RemoveAddressSetDialog({ set, onClose }: { set: AddressSet | null; onClose(): void }) {
   const api = useFirewallApi();
-  const { busy, run } = useAction();
-  const confirm = async () => {
-    if (!set) return;
-    const done = await run(`Could not remove ${set.name}`, () => api().removeAddressSet({ name: set.name }));
-    if (done) useAppStore.getState().pushToast({ tone: 'success', title: 'Address set removed', message: `${set.name} is gone.` });
-    onClose();
-  };
   return (
-    <ConfirmDialog
-      open={set !== null}
-      title={`Remove ${set?.name ?? 'this set'}?`}
+    <RemoveDialog
+      target={set}
+      title={(target) => `Remove ${target.name}?`}
       confirmLabel="Remove set"
-      busyLabel="Removing…"
-      danger
-      busy={busy}
+      failure={(target) => `Could not remove ${target.name}`}
+      remove={(target) => api().removeAddressSet({ name: target.name })}
+      removed={(target) => ({ title: 'Address set removed', message: `${target.name} is gone.` })}
       testId="address-set-remove-dialog"
       confirmTestId="address-set-remove-confirm"
-      onConfirm={() => void confirm()}
-      onCancel={onClose}
+      onClose={onClose}
     >
-      <p>
-        Its {plural(set?.entries.length ?? 0, 'entry', 'entries')} go with it. No rule uses it now; a rule that names it later matches nothing until it is
-        defined again.
-      </p>
-    </ConfirmDialog>
+      {(target) => (
+        <p>
+          Its {plural(target.entries.length, 'entry', 'entries')} go with it. No rule uses it now; a rule that names it later matches nothing until it is defined
+          again.
+        </p>
+      )}
+    </RemoveDialog>
   );
 }

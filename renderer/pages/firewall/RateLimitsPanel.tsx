@@ -1,9 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import type { ListenerStatus, RateLimit } from '../../../shared/contract/index.ts';
 import { formatDurationSeconds } from '../../../shared/net/index.ts';
-import { ActionsHeader, ConfirmDialog, Dialog, EditIcon, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
+import { ActionsHeader, Dialog, EditIcon, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
-import { plural, useFirewallApi } from './common.tsx';
+import { plural, RemoveDialog, useFirewallApi } from './common.tsx';
 import {
   fieldErrorsFromServer,
   RATE_LIMIT_FIELDS,
@@ -174,28 +174,22 @@ function RateLimitDialog({ editing, choices, onClose }: { editing: Editing; choi
 
 function RemoveRateLimitDialog({ limit, onClose }: { limit: RateLimit | null; onClose(): void }) {
   const api = useFirewallApi();
-  const { busy, run } = useAction();
-  const confirm = async () => {
-    if (!limit) return;
-    const done = await run(`Could not remove the limit of ${limit.listener}`, () => api().removeRateLimit({ listener: limit.listener }));
-    if (done) useAppStore.getState().pushToast({ tone: 'success', title: 'Rate limit removed', message: `${limit.listener} no longer limits sources.` });
-    onClose();
-  };
   return (
-    <ConfirmDialog
-      open={limit !== null}
-      title="Remove this rate limit?"
+    <RemoveDialog
+      target={limit}
+      title={() => 'Remove this rate limit?'}
       confirmLabel="Remove limit"
-      busyLabel="Removing…"
-      danger
-      busy={busy}
-      onConfirm={() => void confirm()}
-      onCancel={onClose}
+      failure={(target) => `Could not remove the limit of ${target.listener}`}
+      remove={(target) => api().removeRateLimit({ listener: target.listener })}
+      removed={(target) => ({ title: 'Rate limit removed', message: `${target.listener} no longer limits sources.` })}
+      onClose={onClose}
     >
-      <p>
-        Sources connecting to <strong>{limit?.listener}</strong> will no longer be limited or banned. Bans already on the blocklist stay until they
-        expire.
-      </p>
-    </ConfirmDialog>
+      {(target) => (
+        <p>
+          Sources connecting to <strong>{target.listener}</strong> will no longer be limited or banned. Bans already on the blocklist stay until they
+          expire.
+        </p>
+      )}
+    </RemoveDialog>
   );
 }

@@ -3,15 +3,16 @@ import {
   addressSet,
   DEFAULT_IPV6_RATE_LIMIT_PREFIX,
   firewallService,
-  MAX_MESSAGE_BYTES,
   firewallTestInput,
   MAX_BLOCK_TTL_SECONDS,
+  MAX_MESSAGE_BYTES,
+  parseAddressSetText,
   rateLimitInput,
   ruleInput,
+  type AddressSet,
   type FirewallAction,
   type FirewallDecision,
   type FirewallProtocol,
-  type AddressSet,
   type FirewallRule,
   type RuleInput,
 } from '../../../shared/contract/index.ts';
@@ -402,25 +403,9 @@ export function validateAddressSetForm(values: AddressSetFormValues, existing: r
   const hints: FieldErrors<AddressSetField> = {};
   const name = values.name.trim();
   if (editing === null && existing.includes(name)) errors.name = `There is already a set named ${name}`;
-  const entries: string[] = [];
-  const seen = new Map<string, number>();
-  const lines = values.entries.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/#.*/, '').trim();
-    if (line === '') continue;
-    const cidr = parseCidr(line);
-    if (!cidr) {
-      errors.entries ??= `Line ${i + 1}: "${line}" is not an IP address or CIDR`;
-      continue;
-    }
-    const first = seen.get(cidr.text);
-    if (first !== undefined) {
-      hints.entries ??= `Line ${i + 1} repeats line ${first}: it is sent once`;
-      continue;
-    }
-    seen.set(cidr.text, i + 1);
-    entries.push(line);
-  }
+  const { entries, bad, repeat } = parseAddressSetText(values.entries);
+  if (bad) errors.entries = `Line ${bad.line}: "${bad.text}" is not an IP address or CIDR`;
+  if (repeat) hints.entries = `Line ${repeat.line} repeats line ${repeat.first}: it is sent once`;
   if (entries.length === 0 && errors.entries === undefined) hints.entries = 'An empty set matches nothing';
   if (errors.entries === undefined && JSON.stringify(entries).length > ADDRESS_SET_MAX_BYTES) errors.entries = `${entries.length.toLocaleString('en-US')} entries are more than the screen sends at once: use Import for a set this large`;
   const parsed = addressSet.safeParse({ name, entries });
