@@ -46,6 +46,8 @@ export function createFirewallService({ firewall, closeConnectionsFrom, uploads 
       firewall.setAddressSet(set);
       return ok;
     },
+    addressSet: ({ name }) => firewall.addressSet(name),
+    addressSetsHolding: ({ address }) => ({ names: firewall.addressSetsHolding(address) }),
     removeAddressSet: ({ name }) => {
       firewall.removeAddressSet(name);
       return ok;

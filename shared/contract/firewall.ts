@@ -219,7 +219,21 @@ export type FirewallState = z.infer<typeof firewallState>;
  * The live state: all but the blocklist, which can hold a million imported
  * entries and travels as a table of its own (the blocklist stream).
  */
-export const firewallLiveState = firewallState.omit({ blocklist: true }).extend({ blocklistSize: z.number().int().nonnegative() });
+/** How many of a set's entries the live state carries: a set may hold 100,000, and the state goes out every second. */
+export const ADDRESS_SET_PREVIEW = 100;
+
+/** A set in the live state: its size and its first entries; firewall.addressSet has them all. */
+export const addressSetSummary = z.object({
+  name: z.string(),
+  size: z.number().int().nonnegative(),
+  entries: z.array(z.string()).max(ADDRESS_SET_PREVIEW),
+});
+
+export type AddressSetSummary = z.infer<typeof addressSetSummary>;
+
+export const firewallLiveState = firewallState
+  .omit({ blocklist: true, addressSets: true })
+  .extend({ blocklistSize: z.number().int().nonnegative(), addressSets: z.array(addressSetSummary) });
 
 export type FirewallLiveState = z.infer<typeof firewallLiveState>;
 
@@ -264,6 +278,10 @@ export const firewallService = {
   }),
   clearListenerPolicy: request({ params: z.object({ listener: z.string().regex(listenerName) }).strict(), result: ok }),
   setAddressSet: request({ params: addressSet, result: ok }),
+  /** One set with every entry (the live state has the first ADDRESS_SET_PREVIEW). */
+  addressSet: request({ params: z.object({ name: z.string().regex(setName) }).strict(), result: addressSet }),
+  /** The sets with an entry that holds `address`. */
+  addressSetsHolding: request({ params: z.object({ address: ipText }).strict(), result: z.object({ names: z.array(z.string()) }) }),
   removeAddressSet: request({ params: z.object({ name: z.string().regex(setName) }).strict(), result: ok }),
   block: request({
     params: z

@@ -580,6 +580,32 @@ describe('the Firewall screen against netops serve', () => {
     await remove.click();
     await page.getByTestId('address-set-remove-confirm').click();
     await expect.poll(() => row.count()).toBe(0);
+
+    // A large set: the live state carries its size and first entries; the filter asks the server, which sees
+    // them all, and the editor loads them all.
+    const big = Array.from({ length: 5_000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    await page.getByTestId('add-address-set').click();
+    await page.getByTestId('address-set-name').fill('@big');
+    // Pasted, as an operator brings a list this long: one input event. (Playwright's fill types a textarea's
+    // lines one input event each, which re-checks the whole list 5,000 times.)
+    await page.getByTestId('address-set-entries').evaluate((element, text) => {
+      const textarea = element as HTMLTextAreaElement;
+      Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value')!.set!.call(textarea, text);
+      textarea.dispatchEvent(new Event('input', { bubbles: true }));
+    }, big.join('\n'));
+    await page.getByTestId('address-set-save').click();
+    const bigRow = page.locator('[data-testid="address-set-row"][data-name="@big"]');
+    await expect.poll(() => bigRow.textContent()).toContain('5,000 entries10.0.0.0/24, 10.0.1.0/24, 10.0.2.0/24 and 4,997 more');
+    await filter.fill('10.19.135.7');
+    await expect.poll(() => page.getByTestId('address-set-row').count()).toBe(1);
+    expect(await page.getByTestId('address-set-row').getAttribute('data-name')).toBe('@big');
+    await filter.fill('');
+    await bigRow.getByTestId('address-set-edit').click();
+    await expect.poll(async () => (await page.getByTestId('address-set-entries').inputValue()).split('\n')).toEqual(big);
+    await page.keyboard.press('Escape');
+    await bigRow.getByTestId('address-set-remove').click();
+    await page.getByTestId('address-set-remove-confirm').click();
+    await expect.poll(() => bigRow.count()).toBe(0);
   });
 
   it('pauses and resumes the decisions feed', async () => {

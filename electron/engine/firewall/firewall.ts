@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
 import {
+  ADDRESS_SET_PREVIEW,
   addressSet as addressSetSchema,
   blockTtlSeconds,
   cidrText,
@@ -386,8 +387,29 @@ export class Firewall implements Disposable {
   }
 
   state(): FirewallState {
-    const { blocklistSize: _size, ...live } = this.liveState();
-    return { ...live, blocklist: [...this.blocklist.values()].map(toBlockEntry) };
+    const { blocklistSize: _size, addressSets: _previews, ...live } = this.liveState();
+    const addressSets = [...this.config.addressSets].map(([name, entries]) => ({ name, entries: [...entries] }));
+    return { ...live, addressSets, blocklist: [...this.blocklist.values()].map(toBlockEntry) };
+  }
+
+  addressSet(name: string): AddressSet {
+    const entries = this.config.addressSets.get(name);
+    if (!entries) throw new NetopsError(ErrorCodes.notFound, `no address set named ${name}`);
+    return { name, entries: [...entries] };
+  }
+
+  /** The names of the sets with an entry that holds `address`. */
+  addressSetsHolding(address: string): string[] {
+    const ip = parseIp(address);
+    if (!ip) throw invalid('address', 'must be an IP address, e.g. 192.0.2.7 or 2001:db8::7');
+    const names: string[] = [];
+    for (const [name, entries] of this.config.addressSets) {
+      if (entries.some((entry) => {
+        const cidr = parseCidr(entry);
+        return cidr !== undefined && cidrContains(cidr, ip);
+      })) names.push(name);
+    }
+    return names;
   }
 
   /** The state but the blocklist, which can be a million entries: see blockRecords(). */
@@ -399,7 +421,7 @@ export class Firewall implements Disposable {
       defaultPolicy: config.defaultPolicy,
       listenerPolicies: Object.fromEntries(config.listenerPolicies),
       rules: [...config.rules].sort(byEvaluationOrder).map(toFirewallRule),
-      addressSets: [...config.addressSets].map(([name, entries]) => ({ name, entries: [...entries] })),
+      addressSets: [...config.addressSets].map(([name, entries]) => ({ name, size: entries.length, entries: entries.slice(0, ADDRESS_SET_PREVIEW) })),
       blocklistSize: this.blocklist.size,
       rateLimits: [...config.rateLimits.values()].map((limit) => ({ ...limit })),
       counters: {

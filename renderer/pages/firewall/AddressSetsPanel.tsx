@@ -1,6 +1,7 @@
-import { useMemo, useState, type FormEvent } from 'react';
-import type { AddressSet, FirewallRule } from '../../../shared/contract/index.ts';
-import { ActionsHeader, EditIcon, FormDialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
+import type { AddressSet, AddressSetSummary, FirewallRule } from '../../../shared/contract/index.ts';
+import { parseIp } from '../../../shared/net/index.ts';
+import { ActionsHeader, Dialog, EditIcon, FormDialog, FormField, PlusIcon, TrashIcon, useAction, useForm } from '../../components/index.ts';
 import { useAppStore } from '../../store/index.ts';
 import { plural, RemoveDialog, useFirewallApi } from './common.tsx';
 import {
@@ -13,12 +14,12 @@ import {
   type AddressSetFormValues,
 } from './validation.ts';
 
-const NO_SETS: readonly AddressSet[] = [];
+const NO_SETS: readonly AddressSetSummary[] = [];
 const NO_RULES: readonly FirewallRule[] = [];
 /** Entries a row shows before "and N more". */
 const SHOWN_ENTRIES = 3;
 
-type Editing = { kind: 'new' } | { kind: 'edit'; set: AddressSet };
+type Editing = { kind: 'new' } | { kind: 'edit'; set: AddressSetSummary };
 
 /**
  * Named lists of addresses (@office, @monitoring) that a rule's source can
@@ -29,8 +30,9 @@ export function AddressSetsPanel() {
   const rules = useAppStore((state) => state.firewall.state?.rules ?? NO_RULES);
   const [filter, setFilter] = useState('');
   const [editing, setEditing] = useState<Editing | null>(null);
-  const [removing, setRemoving] = useState<AddressSet | null>(null);
-  const rows = useMemo(() => filterAddressSets(sets, filter), [sets, filter]);
+  const [removing, setRemoving] = useState<AddressSetSummary | null>(null);
+  const holding = useSetsHolding(filter);
+  const rows = useMemo(() => filterAddressSets(sets, filter, holding), [sets, filter, holding]);
   const names = useMemo(() => sets.map((set) => set.name), [sets]);
   const usersOf = (name: string) => rules.filter((rule) => rule.source === name);
 
@@ -85,10 +87,10 @@ export function AddressSetsPanel() {
                   <tr key={set.name} data-testid="address-set-row" data-name={set.name}>
                     <td className="strong mono">{set.name}</td>
                     <td className="cell-wrap">
-                      <span className="numeric">{plural(set.entries.length, 'entry', 'entries')}</span>
+                      <span className="numeric">{plural(set.size, 'entry', 'entries')}</span>
                       <span className="limit-ban mono" title={set.entries.slice(0, 50).join('\n')}>
                         {set.entries.slice(0, SHOWN_ENTRIES).join(', ')}
-                        {set.entries.length > SHOWN_ENTRIES ? ` and ${set.entries.length - SHOWN_ENTRIES} more` : ''}
+                        {set.size > SHOWN_ENTRIES ? ` and ${(set.size - SHOWN_ENTRIES).toLocaleString('en-US')} more` : ''}
                       </span>
                     </td>
                     <td className="cell-wrap" data-testid="address-set-users" title={users.map((rule) => rule.name).join('\n') || undefined}>
@@ -125,15 +127,73 @@ export function AddressSetsPanel() {
   );
 }
 
+/**
+ * The names of the sets holding the IP address typed in the filter, asked of
+ * the server, which sees every entry (the live state carries the first
+ * ADDRESS_SET_PREVIEW of each); undefined for other filters and until it answers.
+ */
+function useSetsHolding(filter: string): ReadonlySet<string> | undefined {
+  const api = useFirewallApi();
+  const generation = useAppStore((state) => state.firewall.state?.generation);
+  const [answer, setAnswer] = useState<{ address: string; generation: number | undefined; names: ReadonlySet<string> } | null>(null);
+  const address = parseIp(filter.trim()) ? filter.trim() : null;
+  useEffect(() => {
+    if (address === null) return;
+    let current = true;
+    api()
+      .addressSetsHolding({ address })
+      .then(
+        ({ names }) => {
+          if (current) setAnswer({ address, generation, names: new Set(names) });
+        },
+        // Disconnected, say: the filter goes on with the entries at hand.
+        () => undefined,
+      );
+    return () => {
+      current = false;
+    };
+  }, [api, address, generation]);
+  return answer !== null && answer.address === address && answer.generation === generation ? answer.names : undefined;
+}
+
+/** The set's form; for a set larger than the live state's preview, once its entries have come. */
 function AddressSetDialog({ editing, existing, rules, onClose }: { editing: Editing; existing: readonly string[]; rules: readonly FirewallRule[]; onClose(): void }) {
   const api = useFirewallApi();
+  const partial = editing.kind === 'edit' && editing.set.size > editing.set.entries.length;
+  const [full, setFull] = useState<AddressSet | null>(() => (editing.kind === 'edit' && !partial ? { name: editing.set.name, entries: editing.set.entries } : null));
+  const [failure, setFailure] = useState<string | null>(null);
+  const name = editing.kind === 'edit' ? editing.set.name : null;
+  useEffect(() => {
+    if (!partial || name === null) return;
+    let current = true;
+    api()
+      .addressSet({ name })
+      .then(
+        (set) => current && setFull(set),
+        (error: unknown) => current && setFailure(error instanceof Error ? error.message : String(error)),
+      );
+    return () => {
+      current = false;
+    };
+  }, [api, partial, name]);
+  if (editing.kind === 'edit' && full === null) {
+    return (
+      <Dialog open onClose={onClose} title={`Address set ${editing.set.name}`} size="medium" testId="address-set-dialog">
+        <p className={failure ? 'field-error' : 'muted'} role="status" data-testid="address-set-loading">
+          {failure ? `Could not load ${editing.set.name}: ${failure}` : `Loading its ${plural(editing.set.size, 'entry', 'entries')}…`}
+        </p>
+      </Dialog>
+    );
+  }
+  return <AddressSetForm set={full} existing={existing} rules={rules} onClose={onClose} />;
+}
+
+function AddressSetForm({ set: editingSet, existing, rules, onClose }: { set: AddressSet | null; existing: readonly string[]; rules: readonly FirewallRule[]; onClose(): void }) {
+  const api = useFirewallApi();
   const { busy, run } = useAction();
-  const editingName = editing.kind === 'edit' ? editing.set.name : null;
+  const editingName = editingSet?.name ?? null;
   const validate = useMemo(() => (values: AddressSetFormValues) => validateAddressSetForm(values, existing, editingName), [existing, editingName]);
-  const form = useForm<AddressSetField, AddressSetFormValues, ReturnType<typeof validateAddressSetForm>['value']>(
-    () => addressSetFormFrom(editing.kind === 'edit' ? editing.set : null),
-    validate,
-  );
+  const form = useForm<AddressSetField, AddressSetFormValues, ReturnType<typeof validateAddressSetForm>['value']>(() => addressSetFormFrom(editingSet), validate);
   const { values, errors, hints, set } = form;
   // Rules may name a set before it exists: those follow it from its first save.
   const users = rules.filter((rule) => rule.source === values.name.trim()).length;
@@ -151,7 +211,7 @@ function AddressSetDialog({ editing, existing, rules, onClose }: { editing: Edit
 
   return (
     <FormDialog
-      title={editing.kind === 'new' ? 'Add an address set' : `Address set ${editing.set.name}`}
+      title={editingSet === null ? 'Add an address set' : `Address set ${editingSet.name}`}
       testId="address-set-dialog"
       onClose={onClose}
       onSubmit={submit}
@@ -162,12 +222,12 @@ function AddressSetDialog({ editing, existing, rules, onClose }: { editing: Edit
       busy={busy}
       formClassName="form-grid"
     >
-      <FormField label="Name" field="name" error={errors.name} help={editing.kind === 'edit' ? 'To rename, add a new set' : 'Rules name it as their source, e.g. @office'} className="span-2">
+      <FormField label="Name" field="name" error={errors.name} help={editingSet ? 'To rename, add a new set' : 'Rules name it as their source, e.g. @office'} className="span-2">
         <input
           type="text"
           className="mono"
           value={values.name}
-          readOnly={editing.kind === 'edit'}
+          readOnly={editingSet !== null}
           onChange={(event) => set('name', event.target.value)}
           autoComplete="off"
           spellCheck={false}
@@ -189,7 +249,7 @@ function AddressSetDialog({ editing, existing, rules, onClose }: { editing: Edit
   );
 }
 
-function RemoveAddressSetDialog({ set, onClose }: { set: AddressSet | null; onClose(): void }) {
+function RemoveAddressSetDialog({ set, onClose }: { set: AddressSetSummary | null; onClose(): void }) {
   const api = useFirewallApi();
   return (
     <RemoveDialog
@@ -205,7 +265,7 @@ function RemoveAddressSetDialog({ set, onClose }: { set: AddressSet | null; onCl
     >
       {(target) => (
         <p>
-          Its {plural(target.entries.length, 'entry', 'entries')} go with it. No rule uses it now; a rule that names it later matches nothing until it is defined
+          Its {plural(target.size, 'entry', 'entries')} go with it. No rule uses it now; a rule that names it later matches nothing until it is defined
           again.
         </p>
       )}

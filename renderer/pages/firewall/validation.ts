@@ -10,6 +10,7 @@ import {
   rateLimitInput,
   ruleInput,
   type AddressSet,
+  type AddressSetSummary,
   type FirewallAction,
   type FirewallDecision,
   type FirewallProtocol,
@@ -416,13 +417,19 @@ export function validateAddressSetForm(values: AddressSetFormValues, existing: r
   return { errors, hints, value: hasErrors(errors) || !parsed.success ? null : parsed.data };
 }
 
-/** The sets holding `query` (an IP: those containing it), or whose name or entries contain its text. */
-export function filterAddressSets(sets: readonly AddressSet[], query: string): readonly AddressSet[] {
+/**
+ * The sets a filter shows: by name, or by the text of the entries the live
+ * state carries; for an IP address, the sets that hold it, from `holding`
+ * (the server's answer, which sees every entry) once it has come, else from
+ * the entries at hand.
+ */
+export function filterAddressSets<S extends AddressSetSummary>(sets: readonly S[], query: string, holding?: ReadonlySet<string>): readonly S[] {
   const text = query.trim().toLowerCase();
   if (text === '') return sets;
   const ip = parseIp(text);
   return sets.filter((set) => {
     if (set.name.toLowerCase().includes(text)) return true;
+    if (ip && holding) return holding.has(set.name);
     if (ip) return set.entries.some((entry) => {
       const cidr = parseCidr(entry);
       return cidr !== undefined && cidrContains(cidr, ip);

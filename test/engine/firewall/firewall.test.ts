@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { FirewallDecision } from '../../../shared/contract/firewall.ts';
+import { ADDRESS_SET_PREVIEW, type FirewallDecision } from '../../../shared/contract/firewall.ts';
 import { ErrorCodes } from '../../../shared/errors.ts';
 import { CompiledRuleSet } from '../../../electron/engine/firewall/index.ts';
 import { connection, decideWithRule, errorOf, firewallFixture, manualClock } from './helpers.ts';
@@ -158,6 +158,30 @@ describe('address sets', () => {
     expect(fw.state().addressSets).toEqual([]);
     expect(errorOf(() => fw.removeAddressSet('@office'), ErrorCodes.notFound).code).toBe(ErrorCodes.notFound);
     expect(errorOf(() => fw.setAddressSet({ name: '@x', entries: ['10.0.0.0/8', 'nope'] }), ErrorCodes.invalidArgument).message).toMatch(/^entries\[1\]: must be an IP address or CIDR/);
+  });
+});
+
+describe('address sets in the live state', () => {
+  it('carries each set\'s size and first entries; the whole set and the sets holding an address are asked for', async () => {
+    const fw = await fixture.open();
+    const big = Array.from({ length: 5_000 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    fw.setAddressSet({ name: '@big', entries: big });
+    fw.setAddressSet({ name: '@v6', entries: ['2001:db8:1::/48'] });
+    const live = fw.liveState();
+    expect(live.addressSets).toEqual([
+      { name: '@big', size: 5_000, entries: big.slice(0, ADDRESS_SET_PREVIEW) },
+      { name: '@v6', size: 1, entries: ['2001:db8:1::/48'] },
+    ]);
+    // What goes out every second stays small however large the set.
+    expect(JSON.stringify(live.addressSets).length).toBeLessThan(4_000);
+    expect(fw.state().addressSets[0]!.entries).toHaveLength(5_000);
+    expect(fw.addressSet('@big').entries).toEqual(big);
+    expect(errorOf(() => fw.addressSet('@none'), ErrorCodes.notFound).message).toBe('no address set named @none');
+    // The last entry, far past the preview.
+    expect(fw.addressSetsHolding('10.19.135.7')).toEqual(['@big']);
+    expect(fw.addressSetsHolding('2001:db8:1::9')).toEqual(['@v6']);
+    expect(fw.addressSetsHolding('192.0.2.1')).toEqual([]);
+    expect(errorOf(() => fw.addressSetsHolding('not an ip'), ErrorCodes.invalidArgument).message).toMatch(/^address: /);
   });
 });
 

@@ -50,6 +50,8 @@ function startServer(options: { firewall: boolean }) {
       setDefaultPolicy: notUsed,
       clearListenerPolicy: notUsed,
       setAddressSet: notUsed,
+      addressSet: notUsed,
+      addressSetsHolding: notUsed,
       removeAddressSet: notUsed,
       block: notUsed,
       unblock: notUsed,

@@ -316,11 +316,13 @@ describe('address sets', () => {
     expect(addressSetFormFrom(null)).toEqual({ name: '@', entries: '' });
   });
 
-  it('filters by name, by text, and by an IP the set holds', () => {
+  it('filters by name, by text, and by an IP the set holds, from the server once it has answered', () => {
     const sets = [
-      { name: '@office', entries: ['10.20.0.0/16', '192.0.2.7'] },
-      { name: '@monitoring', entries: ['10.99.1.0/24', '2001:db8:1::/48'] },
+      { name: '@office', size: 2, entries: ['10.20.0.0/16', '192.0.2.7'] },
+      { name: '@monitoring', size: 2, entries: ['10.99.1.0/24', '2001:db8:1::/48'] },
     ];
+    // The server sees entries the live state's preview leaves out.
+    expect(filterAddressSets(sets, '10.21.0.1', new Set(['@monitoring'])).map((set) => set.name)).toEqual(['@monitoring']);
     const names = (query: string) => filterAddressSets(sets, query).map((set) => set.name);
     expect(names('')).toEqual(['@office', '@monitoring']);
     expect(names('mon')).toEqual(['@monitoring']);
