@@ -366,19 +366,23 @@ describe('the Gateway screen against netops serve', () => {
     await dialog.getByTestId('service-retryOnStatus').fill('503');
     await dialog.getByTestId('service-health-enabled').check();
     await dialog.getByTestId('service-health-headers').fill('X-Health-Token: s3cret');
-    // A mistake left in a folded section: the save is refused, and the section opens on it.
+    // The longest ejection below the first is allowed, with a hint of what it means.
     await section('outlier').locator('summary').click();
     await dialog.getByTestId('service-outlierBaseEjectionMs').fill('60000');
     await dialog.getByTestId('service-outlierMaxEjectionMs').fill('1000');
-    await section('outlier').locator('summary').click();
-    await eventually(() => section('outlier').getAttribute('open')).toBeNull();
-    await page.getByTestId('service-save').click();
-    await eventually(() => section('outlier').getAttribute('open')).toBe('');
-    expect(await dialog.locator('[data-testid="field-error"][data-field="outlierMaxEjectionMs"]').textContent()).toBe('Must be at least baseEjectionMs, the first ejection');
-    expect(await section('outlier').locator('.gw-section-errors').textContent()).toBe('1 error');
-    expect(await dialog.isVisible()).toBe(true);
-    expect((await backendInFile()).outlier).toBeUndefined();
+    expect(await section('outlier').locator('.field-hint').textContent()).toBe('Shorter than the first ejection: every ejection lasts 1s');
     await dialog.getByTestId('service-outlierMaxEjectionMs').fill('600000');
+    // A mistake left in a folded section: the save is refused, and the section opens on it.
+    await dialog.getByTestId('service-poolMaxSize').fill('1');
+    await section('pool').locator('summary').click();
+    await eventually(() => section('pool').getAttribute('open')).toBeNull();
+    await page.getByTestId('service-save').click();
+    await eventually(() => section('pool').getAttribute('open')).toBe('');
+    expect(await dialog.locator('[data-testid="field-error"][data-field="poolMinIdle"]').textContent()).toBe('Must be at most maxSize, the connections the pool may hold');
+    expect(await section('pool').locator('.gw-section-errors').textContent()).toBe('1 error');
+    expect(await dialog.isVisible()).toBe(true);
+    expect((await backendInFile()).pool).toBeUndefined();
+    await dialog.getByTestId('service-poolMaxSize').fill('');
     await screenshot(page, 'gateway-service-editor-sections-light');
     await page.getByTestId('service-save').click();
     await eventually(() => dialog.isVisible()).toBe(false);

@@ -251,7 +251,7 @@ export function ServiceDialog({ target, onClose }: { target: ServiceDialogTarget
             </summary>
             <div className="form-grid gw-section-body">
               {section.fields.map((setting) => (
-                <FormField key={setting.field} label={setting.label} field={setting.field} error={errors[setting.field]} help={setting.help}>
+                <FormField key={setting.field} label={setting.label} field={setting.field} error={errors[setting.field]} hint={hints[setting.field]} help={setting.help}>
                   <input
                     type="text"
                     inputMode={'decimal' in setting ? 'decimal' : 'numeric'}

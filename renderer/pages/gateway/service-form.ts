@@ -302,6 +302,11 @@ function setAt(target: Record<string, unknown>, path: readonly string[], value: 
   object[path.at(-1)!] = value;
 }
 
+/** A number typed, or `fallback` when the input is empty or not a number. */
+function numberOr(raw: string, fallback: number): number {
+  return parseWhole(raw) ?? fallback;
+}
+
 /** A number field: empty leaves the default; anything else must be a whole number. */
 function numberField(values: ServiceFormValues, key: keyof ServiceFormValues & ServiceField, errors: FieldErrors<ServiceField>): number | undefined {
   const raw = String(values[key]).trim();
@@ -365,6 +370,10 @@ export function validateServiceForm(values: ServiceFormValues): Validation<Servi
     if (value === undefined) errors[setting.field] = 'decimal' in setting ? 'A number' : 'A whole number';
     else if (value !== at(SERVICE_DEFAULTS, setting.path)) setAt(candidate, setting.path, value);
   }
+  // Not an error: the file may mean it (every ejection as short as the longest), and did before the editor had the fields.
+  const base = numberOr(values.outlierBaseEjectionMs, settingDefault('outlierBaseEjectionMs'));
+  const longest = numberOr(values.outlierMaxEjectionMs, settingDefault('outlierMaxEjectionMs'));
+  if (longest < base) hints.outlierMaxEjectionMs = `Shorter than the first ejection: every ejection lasts ${withUnit(String(longest), 'ms')}`;
   const onStatus = splitList(values.retryOnStatus).map((code) => parseWhole(code));
   if (onStatus.some((code) => code === undefined)) errors.retryOnStatus = 'Status codes separated by commas, e.g. 502, 503';
   else if (onStatus.join(', ') !== DEFAULT_RETRY_ON_STATUS) setAt(candidate, ['retry', 'onStatus'], onStatus);

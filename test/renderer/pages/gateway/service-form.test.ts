@@ -171,7 +171,12 @@ describe('the service form', () => {
     expect(errors({ retryBudgetPercent: '150' })).toEqual({ retryBudgetPercent: 'At most 100' });
     expect(errors({ retryOnStatus: '502, bad' })).toEqual({ retryOnStatus: 'Status codes separated by commas, e.g. 502, 503' });
     expect(errors({ retryOnStatus: '502, 404' })).toEqual({ retryOnStatus: 'Item 2: at least 500' });
-    expect(errors({ outlierBaseEjectionMs: '60000', outlierMaxEjectionMs: '1000' })).toEqual({ outlierMaxEjectionMs: 'Must be at least baseEjectionMs, the first ejection' });
+    // The longest ejection below the first is allowed (every ejection lasts the longest), with a hint saying so.
+    const short = validateServiceForm({ ...values, outlierBaseEjectionMs: '60000', outlierMaxEjectionMs: '1000' });
+    expect(short.errors).toEqual({});
+    expect(short.hints.outlierMaxEjectionMs).toBe('Shorter than the first ejection: every ejection lasts 1s');
+    expect(validateServiceForm({ ...values, outlierMaxEjectionMs: '10000' }).hints.outlierMaxEjectionMs).toBe('Shorter than the first ejection: every ejection lasts 10s');
+    expect(validateServiceForm(values).hints.outlierMaxEjectionMs).toBeUndefined();
     expect(errors({ outlierMaxEjectedPercent: '101' })).toEqual({ outlierMaxEjectedPercent: 'At most 100' });
     // Against the default maxSize (256) too, not only one typed beside it.
     expect(errors({ poolMinIdle: '300' })).toEqual({ poolMinIdle: 'Must be at most maxSize, the connections the pool may hold' });
