@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseCidr, parseIp, parsePortSpec } from '../net/index.ts';
+import { cidrContains, parseCidr, parseIp, parsePortSpec, type ParsedIp } from '../net/index.ts';
 import { importText, ok } from './common.ts';
 import { hasTextOrUpload, TEXT_OR_UPLOAD, textOrUpload } from './uploads.ts';
 import { request, stream } from './define.ts';
@@ -111,6 +111,14 @@ export interface AddressSetText {
   bad?: { line: number; text: string };
   /** The first entry given again (the same network, however written), and the line it first came on. */
   repeat?: { line: number; first: number };
+}
+
+/** The first of a set's entries that holds `ip`, or undefined. */
+export function entryHolding(entries: readonly string[], ip: ParsedIp): string | undefined {
+  return entries.find((entry) => {
+    const cidr = parseCidr(entry);
+    return cidr !== undefined && cidrContains(cidr, ip);
+  });
 }
 
 /** The screen's and the CLI's reading of a set's entries, so both check and dedupe alike. */

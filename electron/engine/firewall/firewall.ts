@@ -6,6 +6,7 @@ import {
   addressSet as addressSetSchema,
   blockTtlSeconds,
   cidrText,
+  entryHolding,
   firewallAction,
   firewallTestInput,
   rateLimitInput,
@@ -403,12 +404,7 @@ export class Firewall implements Disposable {
     const ip = parseIp(address);
     if (!ip) throw invalid('address', 'must be an IP address, e.g. 192.0.2.7 or 2001:db8::7');
     const names: string[] = [];
-    for (const [name, entries] of this.config.addressSets) {
-      if (entries.some((entry) => {
-        const cidr = parseCidr(entry);
-        return cidr !== undefined && cidrContains(cidr, ip);
-      })) names.push(name);
-    }
+    for (const [name, entries] of this.config.addressSets) if (entryHolding(entries, ip) !== undefined) names.push(name);
     return names;
   }
 
@@ -778,10 +774,7 @@ export class Firewall implements Disposable {
   private describeSourceMatch(source: string, ip: ParsedIp, text: string): string | null {
     if (source === 'any') return `any (matches ${text})`;
     if (source.startsWith('@')) {
-      const entry = (this.config.addressSets.get(source) ?? []).find((e) => {
-        const cidr = parseCidr(e);
-        return cidr !== undefined && cidrContains(cidr, ip);
-      });
+      const entry = entryHolding(this.config.addressSets.get(source) ?? [], ip);
       return entry === undefined ? null : `${text} is in ${source} (entry ${entry})`;
     }
     const cidr = parseCidr(source);

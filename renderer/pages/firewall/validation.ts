@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import {
   addressSet,
   DEFAULT_IPV6_RATE_LIMIT_PREFIX,
+  entryHolding,
   firewallService,
   firewallTestInput,
   MAX_BLOCK_TTL_SECONDS,
@@ -18,7 +19,7 @@ import {
   type RuleInput,
 } from '../../../shared/contract/index.ts';
 import { ErrorCodes, NetopsError } from '../../../shared/errors.ts';
-import { cidrContains, formatDurationSeconds, formatIp, parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
+import { formatDurationSeconds, formatIp, parseCidr, parseDurationSeconds, parseIp, parsePrefixLength, type ParsedCidr } from '../../../shared/net/index.ts';
 import type { FieldErrors, Validation } from '../../components/index.ts';
 
 /**
@@ -430,10 +431,7 @@ export function filterAddressSets<S extends AddressSetSummary>(sets: readonly S[
   return sets.filter((set) => {
     if (set.name.toLowerCase().includes(text)) return true;
     if (ip && holding) return holding.has(set.name);
-    if (ip) return set.entries.some((entry) => {
-      const cidr = parseCidr(entry);
-      return cidr !== undefined && cidrContains(cidr, ip);
-    });
+    if (ip) return entryHolding(set.entries, ip) !== undefined;
     return set.entries.some((entry) => entry.toLowerCase().includes(text));
   });
 }

@@ -211,11 +211,16 @@ function isSet(values: ServiceFormValues, setting: Setting): boolean {
   return raw !== '' && Number(raw) !== at(SERVICE_DEFAULTS, setting.path);
 }
 
+/** Whether the retried statuses differ from the default list, however typed. */
+function retryStatusesSet(values: ServiceFormValues): boolean {
+  return splitList(values.retryOnStatus).join(', ') !== DEFAULT_RETRY_ON_STATUS;
+}
+
 /** The sections holding a value other than the default (the editor opens those). */
 export function sectionsSet(values: ServiceFormValues): Set<SectionId> {
   const open = new Set<SectionId>();
   for (const section of SETTING_SECTIONS) if (section.fields.some((setting) => isSet(values, setting))) open.add(section.id);
-  if (splitList(values.retryOnStatus).join(', ') !== DEFAULT_RETRY_ON_STATUS) open.add('retry');
+  if (retryStatusesSet(values)) open.add('retry');
   return open;
 }
 
@@ -232,7 +237,7 @@ function withUnit(raw: string, unit: 'ms' | '%' | '/s' | undefined): string {
 export function sectionSummary(section: (typeof SETTING_SECTIONS)[number], values: ServiceFormValues): string {
   const parts: string[] = [];
   for (const setting of section.fields) if (isSet(values, setting)) parts.push(`${setting.short} ${withUnit(values[setting.field].trim(), 'unit' in setting ? setting.unit : undefined)}`);
-  if (section.id === 'retry' && splitList(values.retryOnStatus).join(', ') !== DEFAULT_RETRY_ON_STATUS) parts.push(`on ${splitList(values.retryOnStatus).join(' ') || 'no status'}`);
+  if (section.id === 'retry' && retryStatusesSet(values)) parts.push(`on ${splitList(values.retryOnStatus).join(' ') || 'no status'}`);
   return parts.length === 0 ? 'defaults' : parts.join(' · ');
 }
 
